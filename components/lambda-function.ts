@@ -1,0 +1,98 @@
+/**
+ * One Lambda function the way every component here wants it: an esbuild bundle, its own
+ * least-privilege role (or an existing role from config), a pre-created KMS-encrypted log group
+ * with retention, and environment variables encrypted with the platform key.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { BUNDLE_HANDLER, LAMBDA_RUNTIME, bundleHandler } from "./bundle.js";
+import { assumeRolePolicy, logWriteStatement, policyDocument, type PolicyStatement } from "./iam.js";
+import type { Naming } from "./naming.js";
+
+export interface BundledFunctionArgs {
+  /** Instance name, e.g. `cta-case-creator`: the function is `<prefix>-<component>-<env>`. */
+  component: string;
+  naming: Naming;
+  /** Handler entry relative to the project, e.g. `handlers/case-creator/handler.ts`. */
+  entry: string;
+  description: string;
+  /** @default `256` (MB) */
+  memorySize?: number;
+  /** @default `60` (seconds) */
+  timeoutSeconds?: number;
+  environment: Record<string, pulumi.Input<string>>;
+  /** What the function may do besides writing its own logs. Never use `*` actions. */
+  statements: pulumi.Input<PolicyStatement>[];
+  logRetentionDays: number;
+  /** Platform key: encrypts the log group and the environment variables. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Use this role instead of creating one (the bank's IAM team may own it). */
+  existingRoleArn?: string;
+  /** Reserved concurrency; unset leaves the account pool. */
+  reservedConcurrency?: number;
+}
+
+export interface BundledFunction {
+  function: aws.lambda.Function;
+  functionName: string;
+  logGroup: aws.cloudwatch.LogGroup;
+  logGroupName: string;
+  /** Undefined when an existing role is used. */
+  role?: aws.iam.Role;
+  /** The inline policy attached to the created role (for review and tests). */
+  policy?: pulumi.Output<string>;
+}
+
+/** Declares the function's resources as children of `parent`; logical names start with `logicalPrefix`. */
+export function createBundledFunction(logicalPrefix: string, args: BundledFunctionArgs, parent: pulumi.Resource): BundledFunction {
+  const functionName = args.naming.physicalName("lambda", args.component);
+  const logGroupName = args.naming.logGroupForFunction(functionName);
+
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${logicalPrefix}-logs`,
+    { name: logGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+    { parent },
+  );
+
+  let role: aws.iam.Role | undefined;
+  let policy: pulumi.Output<string> | undefined;
+  if (args.existingRoleArn === undefined) {
+    role = new aws.iam.Role(
+      `${logicalPrefix}-role`,
+      {
+        name: args.naming.physicalName("iam-role", args.component),
+        description: `Runs ${functionName} (least privilege)`,
+        assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+      },
+      { parent },
+    );
+    policy = policyDocument([logWriteStatement(logGroup.arn), ...args.statements]);
+    new aws.iam.RolePolicy(
+      `${logicalPrefix}-policy`,
+      { name: args.naming.physicalName("iam-policy", args.component), role: role.id, policy },
+      { parent },
+    );
+  }
+
+  const fn = new aws.lambda.Function(
+    `${logicalPrefix}-function`,
+    {
+      name: functionName,
+      description: args.description,
+      runtime: LAMBDA_RUNTIME,
+      architectures: ["arm64"],
+      handler: BUNDLE_HANDLER,
+      code: bundleHandler(args.entry),
+      role: role ? role.arn : args.existingRoleArn!,
+      memorySize: args.memorySize ?? 256,
+      timeout: args.timeoutSeconds ?? 60,
+      kmsKeyArn: args.kmsKeyArn,
+      reservedConcurrentExecutions: args.reservedConcurrency,
+      loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...args.environment } },
+    },
+    { parent, dependsOn: [logGroup] },
+  );
+
+  return { function: fn, functionName, logGroup, logGroupName, role, policy };
+}

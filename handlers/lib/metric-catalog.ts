@@ -1,0 +1,55 @@
+/**
+ * Every custom metric the platform emits, per emitting component. Handlers can only emit names from
+ * here (the `Metrics` class is typed by it) and components declare what they emit from here, so the
+ * dashboards and alarms are checked against the code rather than against a hand-kept list.
+ */
+
+export type MetricUnit = "Count" | "Milliseconds" | "Seconds" | "None";
+
+export interface MetricDefinition {
+  unit: MetricUnit;
+  /** Dimensions besides `Environment`, which every metric carries. */
+  extraDimensions: readonly string[];
+  description: string;
+}
+
+export const METRIC_CATALOG = {
+  "token-manager": {
+    TokenRefreshSuccess: { unit: "Count", extraDimensions: [], description: "A new TIAA token was fetched and stored." },
+    TokenRefreshFailure: { unit: "Count", extraDimensions: ["Reason"], description: "A refresh failed; the previous token stays current." },
+  },
+  "event-producer": {
+    S3RecordsProcessed: { unit: "Count", extraDimensions: [], description: "Records read from uploaded files (valid or not)." },
+    EventPublishSuccess: { unit: "Count", extraDimensions: [], description: "Records accepted by Kinesis." },
+    EventPublishFailure: { unit: "Count", extraDimensions: [], description: "Records rejected as invalid or not accepted by Kinesis after retries." },
+    TotalEvents: { unit: "Count", extraDimensions: [], description: "Records that entered the pipeline (read from files)." },
+  },
+  "case-creator": {
+    SFCaseCreationSuccess: { unit: "Count", extraDimensions: [], description: "Cases created or updated in Salesforce." },
+    SFCaseCreationFailure: { unit: "Count", extraDimensions: [], description: "Records that ended FAILED in the case creator." },
+    EndToEndLatency: { unit: "Milliseconds", extraDimensions: [], description: "Time from a record's producedAt to its Salesforce case." },
+    RetrySuccess: { unit: "Count", extraDimensions: [], description: "Salesforce calls that succeeded after a 429/5xx/401 retry." },
+  },
+  "audit-processor": {
+    AuditEventWritten: { unit: "Count", extraDimensions: ["Status"], description: "Audit events written to the audit table, by status." },
+  },
+  "glue-publisher": {
+    RecordsRead: { unit: "Count", extraDimensions: [], description: "Rows read from the Iceberg table." },
+    RecordsProcessed: { unit: "Count", extraDimensions: [], description: "Rows turned into events." },
+    RecordsSucceeded: { unit: "Count", extraDimensions: [], description: "Events accepted by Kinesis." },
+    RecordsFailed: { unit: "Count", extraDimensions: [], description: "Rows that failed validation or publishing." },
+    JobRunSuccess: { unit: "Count", extraDimensions: [], description: "Job runs that completed." },
+    JobRunFailure: { unit: "Count", extraDimensions: [], description: "Job runs that failed (recorded before re-raising)." },
+  },
+} as const satisfies Record<string, Record<string, MetricDefinition>>;
+
+export type MetricComponent = keyof typeof METRIC_CATALOG;
+export type MetricName<C extends MetricComponent> = keyof (typeof METRIC_CATALOG)[C] & string;
+
+/**
+ * Namespace = emitting component + environment (the team's rule: not `PKYC/Salesforce`).
+ * @param instance the component instance, e.g. `cta-case-creator`; defaults to the component kind.
+ */
+export function metricNamespace(prefix: string, instance: string, env: string): string {
+  return `${prefix}/${instance}/${env}`;
+}

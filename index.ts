@@ -1,0 +1,12 @@
+/**
+ * The KYC event platform: one stack = one environment in one region.
+ * Config is validated before any resource is declared; see stacks/ and the README's config reference.
+ */
+import { deployPlatform } from "./stacks/deploy.js";
+import { readStackConfig } from "./stacks/read-stack-config.js";
+
+const platform = deployPlatform(readStackConfig());
+
+export const region = platform.region;
+export const env = platform.env;
+export const kmsKeyArn = platform.kmsKeyArn;

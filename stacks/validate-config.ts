@@ -1,0 +1,302 @@
+/**
+ * Turns one stack's raw configuration into a `PlatformConfig`, or throws a `ConfigError` that lists
+ * every invalid or missing key with its fix. Runs before any resource is declared.
+ */
+import { ENVIRONMENTS, Naming, NamingError } from "../components/naming.js";
+import { ConfigError, ConfigReader, ObjectReader, isPlainObject, type RawValues } from "./config-reader.js";
+import type {
+  CertificateSource,
+  CredentialSource,
+  ExternalResources,
+  GlueJobConfig,
+  PipelineConfig,
+  PlatformConfig,
+  TokenManagerConfig,
+} from "./config-types.js";
+
+export const PROJECT_NAME = "kyc-platform";
+
+/** Retention values CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const SHORT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const SHORT_NAME_HELP = "use 1-20 lower-case letters, digits or '-', starting with a letter";
+
+export interface RawStackConfig {
+  stack: string;
+  /** `aws:region` */
+  region: string | undefined;
+  /** Project keys without their namespace, defaults from Pulumi.yaml already applied. */
+  values: RawValues;
+}
+
+export function validateConfig(raw: RawStackConfig): PlatformConfig {
+  const reader = new ConfigReader(raw.values, PROJECT_NAME);
+
+  const region = readRegion(reader, raw.region, raw.stack);
+  const env = reader.oneOf("env", ENVIRONMENTS);
+  const prefix = reader.requiredString("prefix", "Set a short naming prefix, e.g. `pulumi config set prefix bbkyc`.");
+  if (prefix !== "" && !/^[a-z][a-z0-9-]{1,11}$/.test(prefix)) {
+    reader.problem(`${reader.key("prefix")} is "${prefix}"; use 2-12 lower-case letters, digits or '-', starting with a letter.`);
+  }
+  const logRetentionDays = reader.integer("logRetentionDays", 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    reader.problem(`${reader.key("logRetentionDays")} is ${logRetentionDays}; CloudWatch accepts ${LOG_RETENTION_DAYS.join(", ")}.`);
+  }
+
+  const config: PlatformConfig = {
+    stack: raw.stack,
+    env,
+    prefix,
+    domain: reader.requiredString("domain", "Set the domain's display name, e.g. KYC."),
+    region,
+    logRetentionDays,
+    tokenManager: readTokenManager(reader, raw.stack, env, prefix),
+    pipelines: readPipelines(reader),
+    salesforce: {
+      instanceUrl: reader.httpsUrl(
+        "salesforceInstanceUrl",
+        `Set it with \`pulumi config set --stack ${raw.stack} salesforceInstanceUrl https://<instance>.my.salesforce.com\`.`,
+      ),
+      apiVersion: readApiVersion(reader),
+      objectName: reader.requiredString("salesforceObject", "Set the sObject to upsert, e.g. Case."),
+      externalIdField: reader.requiredString("salesforceExternalIdField", "Set the external-id field, e.g. KYC_Transaction_Id__c."),
+    },
+    audit: {
+      retentionDays: reader.integer("auditRetentionDays", 1, 36500),
+      maxReceives: reader.integer("auditMaxReceives", 1, 1000),
+    },
+    alarmEmail: readEmail(reader),
+    slaSeconds: reader.integer("slaSeconds", 1, 86400),
+    glueJobs: [],
+    external: readExternal(reader),
+  };
+  config.glueJobs = readGlueJobs(reader, config.pipelines);
+
+  if (reader.problems.length === 0) checkNames(reader, config);
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return config;
+}
+
+function readRegion(reader: ConfigReader, region: string | undefined, stack: string): string {
+  if (!region) {
+    reader.problem(`aws:region is missing. Set it with \`pulumi config set --stack ${stack} aws:region eu-west-1\`.`);
+    return "";
+  }
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
+    reader.problem(`aws:region is "${region}", which is not an AWS region name (e.g. eu-west-1).`);
+  }
+  return region;
+}
+
+function readApiVersion(reader: ConfigReader): string {
+  const version = reader.requiredString("salesforceApiVersion", "Set it, e.g. v60.0.");
+  if (version !== "" && !/^v\d{2,3}\.0$/.test(version)) {
+    reader.problem(`${reader.key("salesforceApiVersion")} is "${version}"; write it as Salesforce does, e.g. v60.0.`);
+  }
+  return version;
+}
+
+function readEmail(reader: ConfigReader): string | undefined {
+  const email = reader.optionalString("alarmEmail");
+  if (email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    reader.problem(`${reader.key("alarmEmail")} is "${email}", which is not an e-mail address.`);
+  }
+  return email;
+}
+
+function readTokenManager(reader: ConfigReader, stack: string, env: string, prefix: string): TokenManagerConfig {
+  const tokenUrlFix =
+    env === "prod"
+      ? `The production TIAA URL is never kept in code; set it with: pulumi config set --stack ${stack} tokenUrl https://<production TIAA auth URL>`
+      : `Set it with: pulumi config set --stack ${stack} tokenUrl https://<TIAA auth URL>`;
+  const schedule = reader.requiredString("tokenSchedule", "Set it, e.g. rate(55 minutes).");
+  if (schedule !== "" && !/^(rate\(\d+ (minute|minutes|hour|hours)\)|cron\(.+\))$/.test(schedule)) {
+    reader.problem(`${reader.key("tokenSchedule")} is "${schedule}"; use rate(55 minutes) or a cron(...) expression.`);
+  }
+  const lifetimeMinutes = reader.integer("tokenLifetimeMinutes", 5, 1440);
+  const everyMinutes = scheduleMinutes(schedule);
+  if (everyMinutes !== undefined && everyMinutes >= lifetimeMinutes) {
+    reader.problem(
+      `${reader.key("tokenSchedule")} refreshes every ${everyMinutes} minutes but tokens live ${lifetimeMinutes} minutes ` +
+        `(${reader.key("tokenLifetimeMinutes")}); refresh more often than tokens expire.`,
+    );
+  }
+  const authRoleArn = reader.optionalString("tokenAuthRoleArn");
+  if (authRoleArn !== undefined && !/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(authRoleArn)) {
+    reader.problem(`${reader.key("tokenAuthRoleArn")} is "${authRoleArn}", which is not an IAM role ARN.`);
+  }
+  const secretsManagerEndpoint = reader.has("secretsManagerEndpoint")
+    ? reader.httpsUrl("secretsManagerEndpoint", "Use the https URL of the endpoint, or leave it empty.")
+    : undefined;
+  return {
+    schedule,
+    tokenUrl: reader.httpsUrl("tokenUrl", tokenUrlFix),
+    secretName: reader.optionalString("tokenSecretName") ?? `${prefix}-tiaa-token-${env}`,
+    lifetimeMinutes,
+    grantType: reader.requiredString("tokenGrantType", "Set the OAuth grant type, e.g. password."),
+    connectTimeoutMs: reader.integer("tokenConnectTimeoutMs", 100, 60_000),
+    requestTimeoutMs: reader.integer("tokenRequestTimeoutMs", 500, 120_000),
+    retries: reader.integer("tokenRetries", 0, 5),
+    authRoleArn,
+    secretsManagerEndpoint,
+    credentials: readCredentials(reader),
+    certificate: readCertificate(reader),
+  };
+}
+
+/** Minutes between runs of a `rate(...)` schedule; cron schedules are not checked. */
+function scheduleMinutes(schedule: string): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(schedule);
+  if (!match) return undefined;
+  return Number(match[1]) * (match[2]!.startsWith("hour") ? 60 : 1);
+}
+
+function readCredentials(reader: ConfigReader): CredentialSource {
+  const source = reader.oneOf("credentialSource", ["csm-lambda", "secret"] as const);
+  if (source === "secret") {
+    return { source, secretArn: readSecretArn(reader, "credentialSecretArn", "credentialSource is secret") };
+  }
+  const need = "credentialSource is csm-lambda";
+  const payloadTemplate = reader.requiredString("csmPayloadTemplate", "Set the JSON payload sent to the CSM Lambda.");
+  try {
+    JSON.parse(payloadTemplate.replaceAll("{safe}", "s").replaceAll("{object}", "o"));
+  } catch {
+    reader.problem(`${reader.key("csmPayloadTemplate")} is not valid JSON once {safe} and {object} are filled in.`);
+  }
+  return {
+    source: "csm-lambda",
+    lambdaName: reader.requiredString("csmLambdaName", `It is required when ${need}: the CSM tool's Lambda name or ARN.`),
+    safe: reader.requiredString("csmSafe", `It is required when ${need}: the safe that holds the TIAA credential.`),
+    object: reader.requiredString("csmObject", `It is required when ${need}: the object (account) in the safe.`),
+    payloadTemplate,
+  };
+}
+
+function readCertificate(reader: ConfigReader): CertificateSource {
+  const source = reader.oneOf("certificateSource", ["acm", "secret", "file"] as const);
+  switch (source) {
+    case "acm": {
+      const certificateArn = reader.requiredString("certificateArn", "It is required when certificateSource is acm.");
+      if (certificateArn !== "" && !/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+        reader.problem(`${reader.key("certificateArn")} is "${certificateArn}", which is not an ACM certificate ARN.`);
+      }
+      return { source, certificateArn };
+    }
+    case "secret":
+      return { source, secretArn: readSecretArn(reader, "certificateSecretArn", "certificateSource is secret") };
+    case "file":
+      return { source, path: reader.requiredString("certificatePath", "It is required when certificateSource is file.") };
+    default:
+      return { source: "acm", certificateArn: "" };
+  }
+}
+
+function readSecretArn(reader: ConfigReader, key: string, when: string): string {
+  const arn = reader.requiredString(key, `It is required when ${when}.`);
+  if (arn !== "" && !/^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(arn)) {
+    reader.problem(`${reader.key(key)} is "${arn}", which is not a Secrets Manager secret ARN.`);
+  }
+  return arn;
+}
+
+function readPipelines(reader: ConfigReader): PipelineConfig[] {
+  const list = reader.structured("pipelines");
+  if (!Array.isArray(list) || list.length === 0) {
+    reader.problem(`${reader.key("pipelines")} must be a non-empty list of pipelines (see Pulumi.yaml for the shape).`);
+    return [];
+  }
+  const pipelines = list.map((item, index) => readPipeline(reader, item, index));
+  reportDuplicates(reader, "pipelines", pipelines.map((p) => p.name));
+  return pipelines;
+}
+
+function readPipeline(reader: ConfigReader, item: unknown, index: number): PipelineConfig {
+  const where = `${reader.key("pipelines")}[${index}]`;
+  if (!isPlainObject(item)) {
+    reader.problem(`${where} must be a map with name, label, source and shardCount or onDemand.`);
+    item = {};
+  }
+  const fields = new ObjectReader(reader, where, item as Record<string, unknown>);
+  const onDemand = fields.boolean("onDemand", false);
+  if (onDemand === fields.has("shardCount")) {
+    reader.problem(`${where} must set exactly one of shardCount (provisioned) or onDemand: true.`);
+  }
+  const source = fields.string("source", /^(s3|glue)$/, "it must be s3 or glue");
+  return {
+    name: fields.string("name", SHORT_NAME, SHORT_NAME_HELP),
+    label: fields.string("label"),
+    shardCount: onDemand ? undefined : fields.integer("shardCount", 1, 500, 1),
+    onDemand,
+    source: source as PipelineConfig["source"],
+    caseCreator: fields.boolean("caseCreator", false),
+    batchSize: fields.integer("batchSize", 1, 10_000, 200),
+    parallelizationFactor: fields.integer("parallelizationFactor", 1, 10, 2),
+    maximumRetryAttempts: fields.integer("maximumRetryAttempts", 0, 10_000, 5),
+    maximumRecordAgeSeconds: fields.integer("maximumRecordAgeSeconds", 60, 604_800, 3600),
+    retentionHours: fields.integer("retentionHours", 24, 8760, 24),
+  };
+}
+
+function readGlueJobs(reader: ConfigReader, pipelines: PipelineConfig[]): GlueJobConfig[] {
+  const list = reader.structured("glueJobs") ?? [];
+  if (!Array.isArray(list)) {
+    reader.problem(`${reader.key("glueJobs")} must be a list (use [] for none).`);
+    return [];
+  }
+  const jobs = list.map((item, index): GlueJobConfig => {
+    const where = `${reader.key("glueJobs")}[${index}]`;
+    const fields = new ObjectReader(reader, where, isPlainObject(item) ? item : {});
+    const job = {
+      name: fields.string("name", SHORT_NAME, SHORT_NAME_HELP),
+      pipeline: fields.string("pipeline"),
+      icebergTable: fields.string("icebergTable", /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, "write it as database.table"),
+      schedule: fields.string("schedule", /^(rate|cron)\(.+\)$/, "use a rate(...) or cron(...) expression"),
+    };
+    if (job.pipeline !== "" && !pipelines.some((p) => p.name === job.pipeline)) {
+      reader.problem(`${where}.pipeline is "${job.pipeline}", but no pipeline has that name (have: ${pipelines.map((p) => p.name).join(", ")}).`);
+    }
+    return job;
+  });
+  reportDuplicates(reader, "glueJobs", jobs.map((j) => j.name));
+  return jobs;
+}
+
+function readExternal(reader: ConfigReader): ExternalResources {
+  const value = reader.structured("external") ?? {};
+  if (!isPlainObject(value)) {
+    reader.problem(`${reader.key("external")} must be a map with lambdaFunctions, glueJobs, batchJobQueues and eventRules lists.`);
+    return { lambdaFunctions: [], glueJobs: [], batchJobQueues: [], eventRules: [] };
+  }
+  const fields = new ObjectReader(reader, reader.key("external"), value);
+  return {
+    lambdaFunctions: fields.stringList("lambdaFunctions"),
+    glueJobs: fields.stringList("glueJobs"),
+    batchJobQueues: fields.stringList("batchJobQueues"),
+    eventRules: fields.stringList("eventRules"),
+  };
+}
+
+function reportDuplicates(reader: ConfigReader, key: string, names: string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name !== "" && seen.has(name)) reader.problem(`${reader.key(key)} has "${name}" twice; names must be unique.`);
+    seen.add(name);
+  }
+}
+
+/** Fails early on names AWS would reject, by making the longest ones this config produces. */
+function checkNames(reader: ConfigReader, config: PlatformConfig): void {
+  try {
+    const naming = new Naming({ prefix: config.prefix, env: config.env, region: config.region });
+    for (const pipeline of config.pipelines) {
+      naming.physicalName("iam-role", `${pipeline.name}-event-producer`);
+      naming.physicalName("s3-bucket", `${pipeline.name}-input`);
+      naming.physicalName("iam-role", `${pipeline.name}-case-creator`);
+    }
+    for (const job of config.glueJobs) naming.physicalName("iam-role", `${job.name}-glue`);
+    naming.physicalName("dashboard", "technical");
+  } catch (error) {
+    if (error instanceof NamingError) reader.problem(error.message);
+    else throw error;
+  }
+}
