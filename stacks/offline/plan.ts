@@ -44,7 +44,8 @@ async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<
 }
 
 function resolve(value: unknown): Promise<unknown> {
-  return new Promise((done) => pulumi.output(value as pulumi.Input<unknown>).apply((v: unknown) => done(v)));
+  const output: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+  return new Promise((done) => output.apply((v) => done(v)));
 }
 
 /** The resources whose physical names are global to an account (IAM, S3, dashboards). */

@@ -1,0 +1,62 @@
+/**
+ * What each component tells the dashboards and alarms about itself. Physical names are plain
+ * strings (they are deterministic, made by `Naming`), so dashboard bodies and alarm definitions are
+ * pure functions of these facts and can be tested without Pulumi.
+ */
+import type { MetricComponent } from "../../handlers/lib/metric-catalog.js";
+
+export interface FunctionFacts {
+  /** Physical function name. */
+  functionName: string;
+  logGroupName: string;
+  /** Short human label, e.g. "CTA case creator". */
+  label: string;
+}
+
+/** Custom metrics one component instance emits: the catalog entry and the namespace it uses. */
+export interface EmittedMetrics {
+  component: MetricComponent;
+  namespace: string;
+}
+
+export interface TokenManagerFacts {
+  fn: FunctionFacts;
+  metrics: EmittedMetrics;
+  scheduleName: string;
+  scheduleGroupName: string;
+  /** The scheduler's dead-letter queue. */
+  scheduleDlqName: string;
+  secretName: string;
+  lifetimeMinutes: number;
+}
+
+export interface PipelineFacts {
+  pipelineName: string;
+  label: string;
+  streamName: string;
+  /** Absent for pipelines fed by a Glue job. */
+  bucketName?: string;
+  producer?: FunctionFacts;
+  producerMetrics?: EmittedMetrics;
+  /** Absent for streams read by an external consumer. */
+  caseCreator?: FunctionFacts;
+  caseCreatorMetrics?: EmittedMetrics;
+  /** On-failure destination of the case creator's event source mapping. */
+  onFailureQueueName?: string;
+}
+
+export interface AuditFacts {
+  queueName: string;
+  dlqName: string;
+  tableName: string;
+  processor: FunctionFacts;
+  metrics: EmittedMetrics;
+}
+
+export interface GlueJobFacts {
+  jobName: string;
+  pipelineName: string;
+  metrics: EmittedMetrics;
+  /** EventBridge rule that starts it. */
+  ruleName: string;
+}
