@@ -57,6 +57,14 @@ export interface GlueJobFacts {
   jobName: string;
   pipelineName: string;
   metrics: EmittedMetrics;
-  /** EventBridge rule that starts it. */
+  /**
+   * EventBridge rule matching its `Glue Job State Change` events with state FAILED/TIMEOUT/ERROR:
+   * failed runs = AWS/Events `MatchedEvents` by `RuleName`.
+   */
   ruleName: string;
+  /** EventBridge Scheduler schedule that starts it (AWS/Scheduler metrics), when it has one. */
+  scheduleName?: string;
+  scheduleGroupName?: string;
+  /** The schedule's dead-letter queue (starts that failed after retries). */
+  scheduleDlqName?: string;
 }

@@ -1,0 +1,417 @@
+/**
+ * One Glue publisher: a PySpark job that reads an Iceberg table and publishes its rows to a
+ * pipeline's Kinesis stream, with its assets bucket, security configuration, least-privilege role,
+ * schedule and a record of every failed run.
+ *
+ * @example
+ * const glue = new GlueJob("et-event-producer", {
+ *   naming, job: { name: "et-event-producer", pipeline: "tt", icebergTable: "kyc_db.et_events", schedule: "cron(0 2 * * ? *)" },
+ *   streamName: tt.streamName, streamArn: tt.streamArn, kmsKeyArn: key.arn, logRetentionDays: 90,
+ *   auditQueueUrl: audit.queueUrl, auditQueueArn: audit.queueArn,
+ * });
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { metricNamespace } from "../handlers/lib/metric-catalog.js";
+import type { GlueJobConfig } from "../stacks/config-types.js";
+import { PROJECT_DIR } from "../stacks/stack-files.js";
+import { assumeRolePolicy, kmsUseStatement, policyDocument, type PolicyStatement } from "./iam.js";
+import type { GlueJobFacts } from "./monitoring/facts.js";
+import { checkName, type Naming } from "./naming.js";
+
+export const GLUE_SCRIPT = "handlers/glue/event_producer_job.py";
+export const GLUE_HELPERS_DIR = "handlers/glue/helpers";
+const SCRIPT_KEY = "scripts/event_producer_job.py";
+const HELPERS_KEY = "libs/helpers.zip";
+/** Spark catalog name the job's table is read through. */
+const CATALOG = "glue_catalog";
+/** The account's default Scheduler group: one schedule per job needs no group of its own. */
+const SCHEDULE_GROUP = "default";
+/** Glue job-run states that mean the run did not finish its work. */
+export const FAILED_RUN_STATES = ["FAILED", "TIMEOUT", "ERROR"];
+
+export interface GlueJobArgs {
+  naming: Naming;
+  /** The job's configuration (name, pipeline, Iceberg table `database.table`, schedule expression). */
+  job: GlueJobConfig;
+  /** Physical name of the pipeline's Kinesis stream the job writes to. */
+  streamName: pulumi.Input<string>;
+  /** ARN of that stream: the only stream the job may `PutRecords` to. */
+  streamArn: pulumi.Input<string>;
+  /** Platform key: encrypts the assets bucket, Glue's S3 output, logs, bookmarks and the schedule. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Retention of the failed-runs log group, in days. */
+  logRetentionDays: number;
+  /** URL of the audit queue that receives FAILED audit events for rows that were not published. */
+  auditQueueUrl: pulumi.Input<string>;
+  /** ARN of the audit queue. */
+  auditQueueArn: pulumi.Input<string>;
+  /**
+   * Glue version; `--datalake-formats iceberg` needs 3.0 or later.
+   * @default `"4.0"`
+   */
+  glueVersion?: string;
+  /**
+   * Glue worker type.
+   * @default `"G.1X"`
+   */
+  workerType?: string;
+  /**
+   * Number of workers (the driver counts as one).
+   * @default `2`
+   */
+  numberOfWorkers?: number;
+  /**
+   * Minutes after which a run is stopped as TIMEOUT (Glue's own default is 48 hours).
+   * @default `60`
+   */
+  timeoutMinutes?: number;
+  /**
+   * Automatic retries of a failed run. Off by default: a retry republishes every row, so a failed
+   * run is alerted and re-run by a person instead.
+   * @default `0`
+   */
+  maxRetries?: number;
+  /**
+   * Time zone of the schedule expression (IANA name).
+   * @default `"UTC"`
+   */
+  scheduleTimezone?: string;
+  /**
+   * Prefix of every Kinesis partition key (`<prefix><transactionId>`), the same as the pipeline's S3 producer.
+   * @default `` `${naming.prefix}-${job.pipeline}-` ``
+   */
+  partitionKeyPrefix?: string;
+  /**
+   * Where the Iceberg table's files live, when the job reads them with its own S3 rights. Leave unset
+   * when the table is governed by Lake Formation (the job then gets `lakeformation:GetDataAccess`).
+   * @default `undefined`
+   * @example { location: "s3://bbkyc-datalake-prod/kyc_db/et_events", kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/…" }
+   */
+  icebergData?: { location: string; kmsKeyArn?: string };
+}
+
+interface JobParts {
+  bucket: aws.s3.Bucket;
+  role: aws.iam.Role;
+  securityConfiguration: aws.glue.SecurityConfiguration;
+  namespace: string;
+  dependsOn: pulumi.Resource[];
+}
+
+export class GlueJob extends pulumi.ComponentResource {
+  public readonly jobName: string;
+  /** The rule that records failed runs (`Glue Job State Change` FAILED/TIMEOUT/ERROR). */
+  public readonly ruleName: string;
+  public readonly scheduleName: string;
+  public readonly scheduleDlqName: string;
+  public readonly failedRunsLogGroupName: string;
+  public readonly assetsBucketName: string;
+  public readonly job: aws.glue.Job;
+  /** The job role's inline policy (for review and tests). */
+  public readonly rolePolicy: pulumi.Output<string>;
+  public readonly facts: GlueJobFacts;
+
+  private readonly account: pulumi.Output<string>;
+  private readonly partition: pulumi.Output<string>;
+
+  constructor(name: string, args: GlueJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kyc:platform:GlueJob", name, {}, opts);
+    validateArgs(args);
+    const { naming, job } = args;
+    this.jobName = naming.physicalName("glue-job", job.name);
+    this.ruleName = naming.physicalName("event-rule", `${job.name}-glue-failed`);
+    this.scheduleName = naming.physicalName("schedule", `${job.name}-glue`);
+    this.scheduleDlqName = naming.physicalName("sqs-queue", `${job.name}-glue-schedule-dlq`);
+    this.failedRunsLogGroupName = `/aws/events/${this.ruleName}`;
+    checkName("log-group", this.failedRunsLogGroupName, job.name);
+    this.assetsBucketName = naming.physicalName("s3-bucket", `${job.name}-glue-assets`);
+    this.account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    this.partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const namespace = metricNamespace(naming.prefix, `${job.name}-glue-publisher`, naming.env);
+
+    const bucket = this.createAssetsBucket(name, args);
+    const assets = this.uploadAssets(name, args, bucket);
+    const securityConfiguration = this.createSecurityConfiguration(name, args);
+    const { role, policy, attachment } = this.createJobRole(name, args, bucket, namespace);
+    this.rolePolicy = policy;
+    this.job = this.createJob(name, args, { bucket, role, securityConfiguration, namespace, dependsOn: [...assets, attachment] });
+    this.createSchedule(name, args);
+    this.createFailedRunsRule(name, args);
+
+    this.facts = {
+      jobName: this.jobName,
+      pipelineName: job.pipeline,
+      metrics: { component: "glue-publisher", namespace },
+      ruleName: this.ruleName,
+      scheduleName: this.scheduleName,
+      scheduleGroupName: SCHEDULE_GROUP,
+      scheduleDlqName: this.scheduleDlqName,
+    };
+    this.registerOutputs({ jobName: this.jobName, ruleName: this.ruleName, scheduleName: this.scheduleName, facts: this.facts });
+  }
+
+  private createAssetsBucket(name: string, args: GlueJobArgs): aws.s3.Bucket {
+    const bucket = new aws.s3.Bucket(`${name}-assets`, { bucket: this.assetsBucketName, forceDestroy: false }, { parent: this });
+    const all = { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true };
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-assets-public-access`, { bucket: bucket.id, ...all }, { parent: this });
+    new aws.s3.BucketOwnershipControls(`${name}-assets-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-assets-encryption`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }] },
+      { parent: this },
+    );
+    // Versioned so that the script of any past run can be recovered during an investigation.
+    new aws.s3.BucketVersioning(`${name}-assets-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, { parent: this });
+    const tlsOnly = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } };
+    new aws.s3.BucketPolicy(`${name}-assets-tls-only`, { bucket: bucket.id, policy: policyDocument([tlsOnly as PolicyStatement]) }, { parent: this, dependsOn: [publicAccess] });
+    return bucket;
+  }
+
+  /** The script on its own, and ONLY the helpers folder as the job's extra Python library. */
+  private uploadAssets(name: string, args: GlueJobArgs, bucket: aws.s3.Bucket): aws.s3.BucketObjectv2[] {
+    const encryption = { serverSideEncryption: "aws:kms", kmsKeyId: args.kmsKeyArn };
+    const script = new aws.s3.BucketObjectv2(
+      `${name}-script`,
+      { bucket: bucket.id, key: SCRIPT_KEY, source: new pulumi.asset.FileAsset(join(PROJECT_DIR, GLUE_SCRIPT)), contentType: "text/x-python", ...encryption },
+      { parent: this },
+    );
+    const helpers = new aws.s3.BucketObjectv2(
+      `${name}-helpers`,
+      { bucket: bucket.id, key: HELPERS_KEY, source: helpersArchive(), contentType: "application/zip", ...encryption },
+      { parent: this },
+    );
+    return [script, helpers];
+  }
+
+  private createSecurityConfiguration(name: string, args: GlueJobArgs): aws.glue.SecurityConfiguration {
+    const kmsKeyArn = args.kmsKeyArn;
+    const encryptionConfiguration = {
+      s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn },
+      cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn },
+      jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn },
+    };
+    // Security configurations follow the same name rules as jobs.
+    const configName = args.naming.physicalName("glue-job", `${args.job.name}-security`);
+    return new aws.glue.SecurityConfiguration(`${name}-security`, { name: configName, encryptionConfiguration }, { parent: this });
+  }
+
+  private createJobRole(name: string, args: GlueJobArgs, bucket: aws.s3.Bucket, namespace: string) {
+    const { naming, job } = args;
+    const roleName = naming.physicalName("iam-role", `${job.name}-glue`);
+    const role = new aws.iam.Role(`${name}-role`, { name: roleName, description: `Runs Glue job ${this.jobName} (least privilege)`, assumeRolePolicy: assumeRolePolicy("glue.amazonaws.com") }, { parent: this });
+    const [database, table] = job.icebergTable.split(".") as [string, string];
+    const arn = (service: string, resource: string) => pulumi.interpolate`arn:${this.partition}:${service}:${naming.region}:${this.account}:${resource}`;
+    const statements: pulumi.Input<PolicyStatement>[] = [
+      { Sid: "ReadOwnScriptAndHelpers", Effect: "Allow", Action: "s3:GetObject", Resource: [pulumi.interpolate`${bucket.arn}/${SCRIPT_KEY}`, pulumi.interpolate`${bucket.arn}/${HELPERS_KEY}`] },
+      {
+        Sid: "ReadIcebergTableMetadata",
+        Effect: "Allow",
+        Action: ["glue:GetDatabase", "glue:GetTable"],
+        Resource: [arn("glue", "catalog"), arn("glue", `database/${database}`), arn("glue", `table/${database}/${table}`)],
+      },
+      ...icebergDataStatements(args.icebergData, this.partition),
+      { Sid: "PublishToPipelineStream", Effect: "Allow", Action: "kinesis:PutRecords", Resource: args.streamArn },
+      { Sid: "SendFailedAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
+      // Unlike Lambda's EMF, Glue sends its own job metrics (`--enable-metrics`, namespace `Glue`) with
+      // PutMetricData under the job's role, so that namespace needs the right as well.
+      { Sid: "PublishOwnAndGlueMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": [namespace, "Glue"] } } },
+      {
+        // Glue creates its log groups under /aws-glue/ and, with a security configuration, ties them to the key.
+        Sid: "WriteGlueLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+        Resource: arn("logs", "log-group:/aws-glue/*"),
+      },
+      // Encrypt as well as decrypt: Glue encrypts bookmarks client-side (CSE-KMS) with the role's rights.
+      { ...kmsUseStatement(args.kmsKeyArn), Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"] },
+    ];
+    const policy = policyDocument(statements);
+    const attachment = new aws.iam.RolePolicy(`${name}-policy`, { name: naming.physicalName("iam-policy", `${job.name}-glue`), role: role.id, policy }, { parent: this });
+    return { role, policy, attachment };
+  }
+
+  private createJob(name: string, args: GlueJobArgs, parts: JobParts): aws.glue.Job {
+    const { naming, job } = args;
+    const assets = (key: string) => pulumi.interpolate`s3://${parts.bucket.bucket}/${key}`;
+    return new aws.glue.Job(
+      `${name}-job`,
+      {
+        name: this.jobName,
+        description: `Publishes ${job.icebergTable} to the ${job.pipeline} stream (${naming.env})`,
+        roleArn: parts.role.arn,
+        glueVersion: args.glueVersion ?? "4.0",
+        workerType: args.workerType ?? "G.1X",
+        numberOfWorkers: args.numberOfWorkers ?? 2,
+        timeout: args.timeoutMinutes ?? 60,
+        maxRetries: args.maxRetries ?? 0,
+        // One run at a time: two overlapping runs would publish every row twice.
+        executionProperty: { maxConcurrentRuns: 1 },
+        securityConfiguration: parts.securityConfiguration.name,
+        command: { name: "glueetl", scriptLocation: assets(SCRIPT_KEY), pythonVersion: "3" },
+        defaultArguments: {
+          "--job-language": "python",
+          "--extra-py-files": assets(HELPERS_KEY),
+          "--datalake-formats": "iceberg",
+          "--conf": icebergCatalogConf(assets("iceberg-warehouse/"), args.icebergData?.location),
+          "--enable-metrics": "true",
+          "--enable-continuous-cloudwatch-log": "true",
+          // Bookmarks do not track Spark SQL reads of Iceberg tables; the run reads the table as it is.
+          "--job-bookmark-option": "job-bookmark-disable",
+          "--STREAM_NAME": args.streamName,
+          "--ICEBERG_TABLE": `${CATALOG}.${job.icebergTable}`,
+          "--METRIC_NAMESPACE": parts.namespace,
+          "--ENVIRONMENT": naming.env,
+          "--AUDIT_QUEUE_URL": args.auditQueueUrl,
+          "--PARTITION_KEY_PREFIX": args.partitionKeyPrefix ?? `${naming.prefix}-${job.pipeline}-`,
+          "--AUDIT_COMPONENT": `${job.name}-glue`,
+        },
+      },
+      { parent: this, dependsOn: parts.dependsOn },
+    );
+  }
+
+  /**
+   * EventBridge Scheduler rather than a scheduled EventBridge rule: a rule cannot start a Glue job
+   * without a Lambda or a Glue workflow in between, while the Scheduler's universal target calls
+   * `glue:StartJobRun` itself, honours a time zone, retries, and keeps failed starts in a DLQ.
+   */
+  private createSchedule(name: string, args: GlueJobArgs): aws.scheduler.Schedule {
+    const dlq = new aws.sqs.Queue(`${name}-schedule-dlq`, { name: this.scheduleDlqName, kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 14 * 24 * 3600 }, { parent: this });
+    const role = new aws.iam.Role(
+      `${name}-schedule-role`,
+      {
+        name: args.naming.physicalName("iam-role", `${args.job.name}-glue-sched`),
+        description: `Lets EventBridge Scheduler start ${this.jobName} only`,
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": this.account } } }],
+        }),
+      },
+      { parent: this },
+    );
+    const policy = policyDocument([
+      { Sid: "StartThisJobOnly", Effect: "Allow", Action: "glue:StartJobRun", Resource: this.job.arn },
+      { Sid: "KeepFailedStarts", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlq.arn },
+      kmsUseStatement(args.kmsKeyArn),
+    ]);
+    const policyName = args.naming.physicalName("iam-policy", `${args.job.name}-glue-sched`);
+    new aws.iam.RolePolicy(`${name}-schedule-policy`, { name: policyName, role: role.id, policy }, { parent: this });
+    return new aws.scheduler.Schedule(
+      `${name}-schedule`,
+      {
+        name: this.scheduleName,
+        groupName: SCHEDULE_GROUP,
+        description: `Starts Glue job ${this.jobName}`,
+        scheduleExpression: args.job.schedule,
+        scheduleExpressionTimezone: args.scheduleTimezone ?? "UTC",
+        flexibleTimeWindow: { mode: "OFF" },
+        kmsKeyArn: args.kmsKeyArn,
+        target: {
+          arn: pulumi.interpolate`arn:${this.partition}:scheduler:::aws-sdk:glue:startJobRun`,
+          roleArn: role.arn,
+          input: JSON.stringify({ JobName: this.jobName }),
+          // A refused start (e.g. the previous run still going) is retried for an hour, then kept in the DLQ.
+          retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+          deadLetterConfig: { arn: dlq.arn },
+        },
+      },
+      { parent: this },
+    );
+  }
+
+  /** Failed runs become countable (AWS/Events MatchedEvents by RuleName) and are kept for investigation. */
+  private createFailedRunsRule(name: string, args: GlueJobArgs): void {
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-failed-runs-logs`, { name: this.failedRunsLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, { parent: this });
+    const rule = new aws.cloudwatch.EventRule(
+      `${name}-failed-runs-rule`,
+      {
+        name: this.ruleName,
+        description: `Runs of Glue job ${this.jobName} that ended ${FAILED_RUN_STATES.join("/")}`,
+        eventPattern: JSON.stringify({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [this.jobName], state: FAILED_RUN_STATES } }),
+      },
+      { parent: this },
+    );
+    // EventBridge writes to CloudWatch Logs through the log group's resource policy, not a role.
+    // Note: an account has at most 10 such policies per region; this one is scoped to one group and rule.
+    const access = new aws.cloudwatch.LogResourcePolicy(
+      `${name}-failed-runs-access`,
+      {
+        policyName: `${this.ruleName}-to-logs`,
+        policyDocument: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "EventBridgeWritesFailedRuns",
+              Effect: "Allow",
+              Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: pulumi.interpolate`${logGroup.arn}:*`,
+              Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(`${name}-failed-runs-target`, { rule: rule.name, targetId: "failed-runs-log", arn: logGroup.arn }, { parent: this, dependsOn: [access] });
+  }
+}
+
+function validateArgs(args: GlueJobArgs): void {
+  if (!/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(args.job.icebergTable)) {
+    throw new Error(`GlueJob "${args.job.name}": \`icebergTable\` must be database.table, got "${args.job.icebergTable}"`);
+  }
+  if (args.icebergData !== undefined && !/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?$/.test(args.icebergData.location)) {
+    throw new Error(`GlueJob "${args.job.name}": \`icebergData.location\` must be an s3://bucket/prefix URI, got "${args.icebergData.location}"`);
+  }
+  if (args.numberOfWorkers !== undefined && args.numberOfWorkers < 2) {
+    throw new Error(`GlueJob "${args.job.name}": \`numberOfWorkers\` must be at least 2 (a driver and an executor)`);
+  }
+}
+
+/**
+ * The helpers folder, and only its Python sources, as `helpers/…` in a zip. Listed file by file so
+ * `__pycache__` left by a local test run never changes the archive (and so the preview).
+ */
+export function helpersArchive(): pulumi.asset.AssetArchive {
+  const dir = join(PROJECT_DIR, GLUE_HELPERS_DIR);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".py")).sort();
+  return new pulumi.asset.AssetArchive({
+    helpers: new pulumi.asset.AssetArchive(Object.fromEntries(files.map((f) => [f, new pulumi.asset.FileAsset(join(dir, f))]))),
+  });
+}
+
+/**
+ * Spark settings for reading Iceberg tables through the Glue Data Catalog as `glue_catalog.db.table`.
+ * Glue 4.0 ships Iceberg 1.0, whose GlueCatalog insists on a warehouse even for reads; the job only
+ * reads, so any location it may name will do.
+ */
+export function icebergCatalogConf(defaultWarehouse: pulumi.Input<string>, dataLocation?: string): pulumi.Output<string> {
+  return pulumi.interpolate`spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions --conf spark.sql.catalog.${CATALOG}=org.apache.iceberg.spark.SparkCatalog --conf spark.sql.catalog.${CATALOG}.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog --conf spark.sql.catalog.${CATALOG}.io-impl=org.apache.iceberg.aws.s3.S3FileIO --conf spark.sql.catalog.${CATALOG}.warehouse=${dataLocation ?? defaultWarehouse}`;
+}
+
+/** Read rights on the table's files: its own S3 prefix, or Lake Formation's vended credentials. */
+function icebergDataStatements(data: GlueJobArgs["icebergData"], partition: pulumi.Output<string>): PolicyStatement[] {
+  if (data === undefined) {
+    // GetDataAccess has no resource-level permissions; Lake Formation grants decide what is readable.
+    return [{ Sid: "ReadTableThroughLakeFormation", Effect: "Allow", Action: "lakeformation:GetDataAccess", Resource: "*" }];
+  }
+  const [bucket, ...rest] = data.location.replace(/^s3:\/\//, "").split("/");
+  const prefix = rest.filter((p) => p !== "").join("/");
+  const objects = prefix === "" ? "*" : `${prefix}/*`;
+  const statements: PolicyStatement[] = [
+    { Sid: "ReadTableFiles", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`arn:${partition}:s3:::${bucket}/${objects}` },
+    {
+      Sid: "ListTableFiles",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: pulumi.interpolate`arn:${partition}:s3:::${bucket}`,
+      ...(prefix === "" ? {} : { Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}/*`] } } }),
+    },
+  ];
+  if (data.kmsKeyArn) statements.push({ Sid: "DecryptTableFiles", Effect: "Allow", Action: "kms:Decrypt", Resource: data.kmsKeyArn });
+  return statements;
+}
