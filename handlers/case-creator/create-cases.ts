@@ -1,0 +1,239 @@
+/**
+ * The case creator's core: one Kinesis batch in, Salesforce cases upserted by external id, one
+ * audit event per transaction, and a partial batch response naming only what must be redelivered.
+ *
+ * Outcomes per record:
+ * - undecodable or invalid → FAILED with the reason (never retried: it would fail the same way);
+ * - Salesforce accepted it → PROCESSED (salesforceId, created);
+ * - Salesforce rejected it (per-record error or a 4xx for the call) → FAILED with Salesforce's words;
+ * - Salesforce unavailable (401 after a re-read, 429/5xx/network after the retries) → a batch item
+ *   failure so Lambda redelivers from there, unless the record has waited longer than
+ *   `giveUpAfterSeconds`: then FAILED ("Salesforce unavailable: …") so nothing waits forever;
+ * - its audit event could not be queued → a batch item failure too (the upsert is idempotent).
+ */
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { AuditEvent } from "../lib/audit-event.js";
+import type { AuditSender } from "../lib/audit-sender.js";
+import type { Sleep } from "../lib/backoff.js";
+import type { Logger } from "../lib/logger.js";
+import type { Metrics } from "../lib/metrics.js";
+import type { TokenProvider } from "../lib/token-provider.js";
+import { toSObject, type CaseMapping } from "./case-mapping.js";
+import { decodeKinesisRecord, type KycRecord } from "./kinesis-record.js";
+import { MAX_COLLECTION_SIZE, type SalesforceCollections } from "./salesforce-client.js";
+import { upsertChunk, type RetryPolicy, type UpsertOutcome } from "./upsert-chunk.js";
+
+export interface CaseCreatorConfig {
+  /** Audit `component`, e.g. `cta-case-creator`. */
+  component: string;
+  mapping: CaseMapping;
+  /** A record this old (seconds since it reached Kinesis) is audited FAILED instead of redelivered. */
+  giveUpAfterSeconds: number;
+  /** @default `{ maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4000, attemptBudgetMs: 25000 }` */
+  retry?: Partial<RetryPolicy>;
+  /** Records per Salesforce call. @default `200` (the API's limit) */
+  chunkSize?: number;
+}
+
+export interface CreateCasesDeps {
+  salesforce: SalesforceCollections;
+  tokenProvider: TokenProvider;
+  audit: Pick<AuditSender, "send">;
+  metrics: Metrics<"case-creator">;
+  logger: Logger;
+  now: () => Date;
+  config: CaseCreatorConfig;
+  sleep?: Sleep;
+  random?: () => number;
+  /** Time left in this invocation (ms), e.g. `context.getRemainingTimeInMillis`. */
+  remainingTimeMs?: () => number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4_000, attemptBudgetMs: 25_000 };
+
+/** All Kinesis records that carry one transaction id (duplicates are upserted once). */
+interface Transaction {
+  transactionId: string;
+  /** The latest delivery wins: it is what the producer sent last. */
+  record: KycRecord;
+  sequenceNumbers: string[];
+  /** Oldest arrival among its records (ms since epoch). */
+  arrivedAtMs: number;
+}
+
+interface Settled {
+  event: AuditEvent;
+  sequenceNumbers: string[];
+  latencyMs?: number;
+}
+
+export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+  const { logger, config } = deps;
+  const occurredAt = deps.now().toISOString();
+  const settled: Settled[] = [];
+  const redeliver: string[] = [];
+
+  const transactions = new Map<string, Transaction>();
+  for (const kinesisRecord of event.Records) {
+    const decoded = decodeKinesisRecord(kinesisRecord);
+    if (!decoded.ok) {
+      const auditId = decoded.transactionId ?? fallbackId(kinesisRecord);
+      logger.warn("invalid record", { correlationId: auditId, sequenceNumber: kinesisRecord.kinesis.sequenceNumber, reason: decoded.reason });
+      settled.push({ event: failedEvent(auditId, `invalid record: ${decoded.reason}`), sequenceNumbers: [kinesisRecord.kinesis.sequenceNumber] });
+      continue;
+    }
+    addTransaction(transactions, decoded.record, kinesisRecord);
+  }
+
+  const { outcomes, calls, retrySuccesses } = await upsertAll(deps, [...transactions.values()]);
+  deps.metrics.add("RetrySuccess", retrySuccesses);
+
+  for (const tx of transactions.values()) {
+    const outcome = outcomes.get(tx.transactionId)!;
+    const log = logger.child({ correlationId: tx.transactionId });
+    if (outcome.kind === "processed") {
+      log.debug("case upserted", { salesforceId: outcome.salesforceId, created: outcome.created });
+      settled.push({
+        event: {
+          transactionId: tx.transactionId,
+          status: "PROCESSED",
+          component: config.component,
+          occurredAt,
+          attributes: { salesforceId: outcome.salesforceId, created: outcome.created, deliveries: tx.sequenceNumbers.length },
+        },
+        sequenceNumbers: tx.sequenceNumbers,
+        ...latency(tx.record, deps.now()),
+      });
+    } else if (outcome.kind === "failed") {
+      log.warn("case not created", { reason: outcome.reason });
+      settled.push({ event: failedEvent(tx.transactionId, outcome.reason), sequenceNumbers: tx.sequenceNumbers });
+    } else if (deps.now().getTime() - tx.arrivedAtMs > config.giveUpAfterSeconds * 1000) {
+      const waitedSeconds = Math.round((deps.now().getTime() - tx.arrivedAtMs) / 1000);
+      const reason = `Salesforce unavailable: ${outcome.reason} (gave up after ${waitedSeconds} s)`;
+      log.error("giving up on record", { reason });
+      settled.push({ event: failedEvent(tx.transactionId, reason), sequenceNumbers: tx.sequenceNumbers });
+    } else {
+      log.warn("record left for redelivery", { reason: outcome.reason });
+      redeliver.push(...tx.sequenceNumbers);
+    }
+  }
+
+  const undelivered = await sendAudit(deps, settled);
+  for (const s of settled) {
+    if (undelivered.has(s.event.transactionId)) {
+      redeliver.push(...s.sequenceNumbers);
+      continue;
+    }
+    // Counted once the outcome is on record, so a redelivered record is not counted twice.
+    if (s.event.status === "PROCESSED") {
+      deps.metrics.add("SFCaseCreationSuccess");
+      if (s.latencyMs !== undefined) deps.metrics.add("EndToEndLatency", s.latencyMs);
+    } else {
+      deps.metrics.add("SFCaseCreationFailure");
+    }
+  }
+
+  const batchItemFailures = sortSequenceNumbers(redeliver).map((itemIdentifier) => ({ itemIdentifier }));
+  logger.info("batch done", {
+    records: event.Records.length,
+    transactions: transactions.size,
+    salesforceCalls: calls,
+    processed: settled.filter((s) => s.event.status === "PROCESSED").length,
+    failed: settled.filter((s) => s.event.status === "FAILED").length,
+    auditUndelivered: undelivered.size,
+    batchItemFailures: batchItemFailures.length,
+    ...(batchItemFailures.length > 0 ? { redeliverFrom: batchItemFailures[0]!.itemIdentifier } : {}),
+  });
+  await flushMetrics(deps);
+  return { batchItemFailures };
+
+  function failedEvent(transactionId: string, reason: string): AuditEvent {
+    return { transactionId, status: "FAILED", reason, component: config.component, occurredAt };
+  }
+}
+
+/**
+ * Chunks of ≤200 in arrival order. Once a chunk finds Salesforce unavailable, later chunks are not
+ * tried in this invocation: they would spend the time budget on the same outage, and Lambda
+ * redelivers from the first failed record anyway.
+ */
+async function upsertAll(deps: CreateCasesDeps, transactions: Transaction[]) {
+  const retry = { ...DEFAULT_RETRY, ...deps.config.retry };
+  const size = Math.min(deps.config.chunkSize ?? MAX_COLLECTION_SIZE, MAX_COLLECTION_SIZE);
+  const outcomes = new Map<string, UpsertOutcome>();
+  let calls = 0;
+  let retrySuccesses = 0;
+  let unavailable: string | undefined;
+  for (let i = 0; i < transactions.length; i += size) {
+    const chunk = transactions.slice(i, i + size);
+    if (unavailable === undefined && deps.remainingTimeMs && deps.remainingTimeMs() < retry.attemptBudgetMs) {
+      unavailable = "not attempted: the invocation ran out of time";
+    }
+    if (unavailable !== undefined) {
+      for (const tx of chunk) outcomes.set(tx.transactionId, { kind: "transient", reason: unavailable });
+      continue;
+    }
+    const items = chunk.map((tx) => ({ transactionId: tx.transactionId, sobject: toSObject(tx.record, deps.config.mapping) }));
+    const result = await upsertChunk({ ...deps, retry }, items);
+    calls += result.calls;
+    retrySuccesses += result.retrySuccesses;
+    for (const [id, outcome] of result.outcomes) outcomes.set(id, outcome);
+    unavailable = result.unavailableReason;
+  }
+  return { outcomes, calls, retrySuccesses };
+}
+
+function addTransaction(transactions: Map<string, Transaction>, record: KycRecord, kinesisRecord: KinesisStreamRecord): void {
+  const arrivedAtMs = kinesisRecord.kinesis.approximateArrivalTimestamp * 1000;
+  const existing = transactions.get(record.transactionId);
+  if (!existing) {
+    transactions.set(record.transactionId, { transactionId: record.transactionId, record, sequenceNumbers: [kinesisRecord.kinesis.sequenceNumber], arrivedAtMs });
+    return;
+  }
+  existing.record = record;
+  existing.sequenceNumbers.push(kinesisRecord.kinesis.sequenceNumber);
+  existing.arrivedAtMs = Math.min(existing.arrivedAtMs, arrivedAtMs);
+}
+
+/** Audit events for the audit contract; returns the transaction ids whose event the queue did not take. */
+async function sendAudit(deps: CreateCasesDeps, settled: Settled[]): Promise<Set<string>> {
+  if (settled.length === 0) return new Set();
+  try {
+    const result = await deps.audit.send(settled.map((s) => s.event));
+    return new Set(result.failed.map((f) => f.event.transactionId));
+  } catch (error) {
+    deps.logger.error("audit queue unavailable", { error });
+    return new Set(settled.map((s) => s.event.transactionId));
+  }
+}
+
+/** Metrics must never turn a processed batch into a redelivered one. */
+async function flushMetrics(deps: CreateCasesDeps): Promise<void> {
+  try {
+    await deps.metrics.flush();
+  } catch (error) {
+    deps.logger.warn("metrics not published", { error });
+  }
+}
+
+function latency(record: KycRecord, now: Date): { latencyMs?: number } {
+  if (record.producedAt === undefined) return {};
+  return { latencyMs: Math.max(0, now.getTime() - Date.parse(record.producedAt)) };
+}
+
+/** A record with no usable transaction id is audited under `<stream>#<sequence number>`. */
+function fallbackId(record: KinesisStreamRecord): string {
+  const stream = record.eventSourceARN?.split("/").pop() || "kinesis";
+  return `${stream}#${record.kinesis.sequenceNumber}`;
+}
+
+/** Kinesis sequence numbers are decimal strings longer than a double's precision. */
+export function sortSequenceNumbers(sequenceNumbers: string[]): string[] {
+  const numeric = (s: string) => (/^\d+$/.test(s) ? BigInt(s) : undefined);
+  return [...new Set(sequenceNumbers)].sort((a, b) => {
+    const x = numeric(a);
+    const y = numeric(b);
+    if (x === undefined || y === undefined) return a < b ? -1 : a > b ? 1 : 0;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
