@@ -41,6 +41,11 @@ export interface BundledFunction {
   role?: aws.iam.Role;
   /** The inline policy attached to the created role (for review and tests). */
   policy?: pulumi.Output<string>;
+  /**
+   * The resource attaching that policy. Event source mappings should `dependsOn` it: AWS checks the
+   * role's rights when the mapping is created, and the function itself does not wait for the policy.
+   */
+  rolePolicy?: aws.iam.RolePolicy;
 }
 
 /** Declares the function's resources as children of `parent`; logical names start with `logicalPrefix`. */
@@ -56,6 +61,7 @@ export function createBundledFunction(logicalPrefix: string, args: BundledFuncti
 
   let role: aws.iam.Role | undefined;
   let policy: pulumi.Output<string> | undefined;
+  let rolePolicy: aws.iam.RolePolicy | undefined;
   if (args.existingRoleArn === undefined) {
     role = new aws.iam.Role(
       `${logicalPrefix}-role`,
@@ -67,7 +73,7 @@ export function createBundledFunction(logicalPrefix: string, args: BundledFuncti
       { parent },
     );
     policy = policyDocument([logWriteStatement(logGroup.arn), ...args.statements]);
-    new aws.iam.RolePolicy(
+    rolePolicy = new aws.iam.RolePolicy(
       `${logicalPrefix}-policy`,
       { name: args.naming.physicalName("iam-policy", args.component), role: role.id, policy },
       { parent },
@@ -94,5 +100,5 @@ export function createBundledFunction(logicalPrefix: string, args: BundledFuncti
     { parent, dependsOn: [logGroup] },
   );
 
-  return { function: fn, functionName, logGroup, logGroupName, role, policy };
+  return { function: fn, functionName, logGroup, logGroupName, role, policy, rolePolicy };
 }

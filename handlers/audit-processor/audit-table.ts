@@ -1,0 +1,185 @@
+/**
+ * Reads and writes the audit table. Each write is a read-modify-write guarded by the item's version
+ * (optimistic locking), so two processors recording events of one transaction at once never lose an
+ * event: the loser re-reads and merges again. Only GetItem and UpdateItem are used by the processor;
+ * `listByStatusAndDay` (Query on the status index) is for operators, tests and the local run.
+ */
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { AuditEvent, AuditStatus } from "../lib/audit-event.js";
+import {
+  LAST_UPDATED_ATTRIBUTE,
+  mergeEvent,
+  STATUS_DAY_ATTRIBUTE,
+  STATUS_INDEX_ATTRIBUTES,
+  STATUS_INDEX_NAME,
+  statusDayOf,
+  type AuditItem,
+  type MergeContext,
+} from "./audit-item.js";
+
+export interface AuditTableDeps {
+  dynamodb: DynamoDBClient;
+  tableName: string;
+}
+
+export type RecordOutcome =
+  /** The event was new; `becameCurrent` says whether it set the current status. */
+  | { kind: "written"; becameCurrent: boolean; status: AuditStatus }
+  /** The event was recorded before; nothing was written. */
+  | { kind: "duplicate" };
+
+/**
+ * The table's keys and status index as a CreateTable request, for the emulator (local run, tests).
+ * Built from the same constants as the AuditStore component, so both describe the same table; TTL,
+ * encryption and point-in-time recovery are the component's business.
+ */
+export function auditTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "transactionId", AttributeType: "S" },
+      { AttributeName: STATUS_DAY_ATTRIBUTE, AttributeType: "S" },
+      { AttributeName: LAST_UPDATED_ATTRIBUTE, AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "transactionId", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: STATUS_INDEX_NAME,
+        KeySchema: [
+          { AttributeName: STATUS_DAY_ATTRIBUTE, KeyType: "HASH" },
+          { AttributeName: LAST_UPDATED_ATTRIBUTE, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: [...STATUS_INDEX_ATTRIBUTES] },
+      },
+    ],
+  };
+}
+
+/** Version conflicts tolerated before the message is handed back to SQS for a later retry. */
+const MAX_CONFLICT_ATTEMPTS = 5;
+
+/** The item of one transaction, read consistently (the write that follows depends on it). */
+export async function readAuditItem(deps: AuditTableDeps, transactionId: string): Promise<AuditItem | undefined> {
+  const response = await deps.dynamodb.send(
+    new GetItemCommand({ TableName: deps.tableName, Key: { transactionId: { S: transactionId } }, ConsistentRead: true }),
+  );
+  return response.Item ? (unmarshall(response.Item) as AuditItem) : undefined;
+}
+
+/**
+ * Records one validated event: merges it into the transaction's item and writes the item if it changed.
+ * Throws on DynamoDB errors (throttling, validation) and after repeated version conflicts.
+ */
+export async function recordAuditEvent(deps: AuditTableDeps, event: AuditEvent, context: MergeContext): Promise<RecordOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const existing = await readAuditItem(deps, event.transactionId);
+    const merged = mergeEvent(existing, event, context);
+    if (merged.kind === "duplicate") return merged;
+    try {
+      await writeAuditItem(deps, merged.item, existing?.version);
+      return { kind: "written", becameCurrent: merged.becameCurrent, status: event.status };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
+      // Another writer changed the item since it was read: read again and merge on top of its write.
+    }
+  }
+}
+
+/**
+ * Writes the whole item with UpdateItem. `expectedVersion` undefined means the item must not exist yet.
+ */
+export async function writeAuditItem(deps: AuditTableDeps, item: AuditItem, expectedVersion: number | undefined): Promise<void> {
+  const { transactionId, ...attributes } = item;
+  const values = marshall(attributes, { removeUndefinedValues: true });
+  const names: Record<string, string> = {};
+  const expressionValues: Record<string, AttributeValue> = {};
+  const sets: string[] = [];
+  Object.entries(values).forEach(([name, value], i) => {
+    names[`#a${i}`] = name;
+    expressionValues[`:v${i}`] = value;
+    sets.push(`#a${i} = :v${i}`);
+  });
+  let update = `SET ${sets.join(", ")}`;
+  if (item.reason === undefined) {
+    names["#reason"] = "reason";
+    update += " REMOVE #reason";
+  }
+  // DynamoDB rejects names and values an expression does not use, so each condition adds only its own.
+  let condition: string;
+  if (expectedVersion === undefined) {
+    names["#txn"] = "transactionId";
+    condition = "attribute_not_exists(#txn)";
+  } else {
+    names["#expectedVersion"] = "version";
+    expressionValues[":expectedVersion"] = { N: String(expectedVersion) };
+    condition = "#expectedVersion = :expectedVersion";
+  }
+  await deps.dynamodb.send(
+    new UpdateItemCommand({
+      TableName: deps.tableName,
+      Key: { transactionId: { S: transactionId } },
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: expressionValues,
+    }),
+  );
+}
+
+/** One row of the status index. */
+export interface StatusListing {
+  transactionId: string;
+  status: AuditStatus;
+  reason?: string;
+  component: string;
+  firstSeenAt: string;
+  lastUpdatedAt: string;
+}
+
+/**
+ * Transactions whose current status is `status` and was reached on `day` (UTC, `YYYY-MM-DD`), oldest
+ * first. Reads every page of the index.
+ * @example await listByStatusAndDay(deps, "FAILED", "2026-11-26")
+ */
+export async function listByStatusAndDay(deps: AuditTableDeps, status: AuditStatus, day: string): Promise<StatusListing[]> {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+    throw new Error(`day must be a UTC date like 2026-11-26, got ${JSON.stringify(day)}`);
+  }
+  const listings: StatusListing[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await deps.dynamodb.send(
+      new QueryCommand({
+        TableName: deps.tableName,
+        IndexName: STATUS_INDEX_NAME,
+        KeyConditionExpression: "#statusDay = :statusDay",
+        ExpressionAttributeNames: { "#statusDay": "statusDay" },
+        ExpressionAttributeValues: { ":statusDay": { S: statusDayOf(status, `${day}T00:00:00Z`) } },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const raw of page.Items ?? []) {
+      const row = unmarshall(raw) as StatusListing;
+      listings.push({
+        transactionId: row.transactionId,
+        status: row.status,
+        ...(row.reason !== undefined ? { reason: row.reason } : {}),
+        component: row.component,
+        firstSeenAt: row.firstSeenAt,
+        lastUpdatedAt: row.lastUpdatedAt,
+      });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return listings;
+}

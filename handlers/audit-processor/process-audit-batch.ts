@@ -1,0 +1,158 @@
+/**
+ * The audit processor's core: one SQS batch of audit events in, a partial batch response out.
+ *
+ * - Every message is validated against the audit-event contract. A malformed one (bad JSON, or an
+ *   event that breaks the contract) is logged with its reason and reported as a batch item failure,
+ *   so SQS redelivers it until `maxReceiveCount` and then moves it to the DLQ. It never blocks the
+ *   others.
+ * - Valid events are recorded in the audit table (`recordAuditEvent`): idempotent, order-independent.
+ *   Events of one transaction are recorded one after another (they touch the same item); different
+ *   transactions in parallel, a few at a time.
+ * - A DynamoDB error (throttling, a service error, repeated version conflicts) fails only that message.
+ * - `AuditEventWritten` (dimension `Status`) counts events newly written; duplicates are not counted.
+ *   Metrics are flushed once, at the end of the invocation.
+ *
+ * Needs no environment variables: the Lambda shell and the local run both call it with their own deps.
+ */
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { validateAuditEvent, type AuditEvent } from "../lib/audit-event.js";
+import type { Logger } from "../lib/logger.js";
+import type { Metrics } from "../lib/metrics.js";
+import { recordAuditEvent, type AuditTableDeps } from "./audit-table.js";
+
+export interface AuditProcessorDeps extends AuditTableDeps {
+  /** Days an item is kept after its last write (TTL). */
+  retentionDays: number;
+  metrics: Metrics<"audit-processor">;
+  logger: Logger;
+  /** Clock, injectable for tests. @default `() => new Date()` */
+  now?: () => Date;
+  /** Transactions recorded in parallel. @default `8` */
+  concurrency?: number;
+}
+
+/** Summary of one batch, for logs and the local run's report. */
+export interface AuditBatchSummary {
+  received: number;
+  written: number;
+  duplicates: number;
+  malformed: number;
+  failed: number;
+}
+
+type ParsedMessage = { record: SQSRecord; event: AuditEvent };
+
+/** Processes one SQS batch; returns the messages SQS must deliver again. Never throws for a bad message. */
+export async function processAuditBatch(deps: AuditProcessorDeps, event: SQSEvent): Promise<SQSBatchResponse> {
+  return (await processAuditBatchWithSummary(deps, event)).response;
+}
+
+/** Same as `processAuditBatch`, also returning what happened (the local run reports it). */
+export async function processAuditBatchWithSummary(
+  deps: AuditProcessorDeps,
+  event: SQSEvent,
+): Promise<{ response: SQSBatchResponse; summary: AuditBatchSummary }> {
+  const failures: SQSBatchItemFailure[] = [];
+  const summary: AuditBatchSummary = { received: event.Records.length, written: 0, duplicates: 0, malformed: 0, failed: 0 };
+  try {
+    const byTransaction = new Map<string, ParsedMessage[]>();
+    for (const record of event.Records) {
+      const parsed = parseMessage(record);
+      if (!parsed.ok) {
+        summary.malformed++;
+        failures.push({ itemIdentifier: record.messageId });
+        deps.logger.error("malformed audit message", {
+          messageId: record.messageId,
+          reason: parsed.reason,
+          receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0),
+          bodyBytes: Buffer.byteLength(record.body ?? ""),
+        });
+        continue;
+      }
+      const group = byTransaction.get(parsed.event.transactionId) ?? [];
+      group.push({ record, event: parsed.event });
+      byTransaction.set(parsed.event.transactionId, group);
+    }
+
+    await forEachLimited([...byTransaction.values()], deps.concurrency ?? 8, async (messages) => {
+      for (const message of messages) {
+        const ok = await recordOne(deps, message, summary);
+        if (!ok) failures.push({ itemIdentifier: message.record.messageId });
+      }
+    });
+  } finally {
+    await flushMetrics(deps);
+  }
+  summary.failed = failures.length - summary.malformed;
+  deps.logger.info("audit batch processed", { ...summary });
+  return { response: { batchItemFailures: failures }, summary };
+}
+
+function parseMessage(record: SQSRecord): { ok: true; event: AuditEvent } | { ok: false; reason: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch (error) {
+    return { ok: false, reason: `body is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const checked = validateAuditEvent(body);
+  return checked.ok ? checked : { ok: false, reason: `audit event breaks the contract: ${checked.reason}` };
+}
+
+/** Records one event; false when SQS must deliver it again. */
+async function recordOne(deps: AuditProcessorDeps, message: ParsedMessage, summary: AuditBatchSummary): Promise<boolean> {
+  const { record, event } = message;
+  const log = deps.logger.child({ correlationId: event.transactionId });
+  try {
+    const outcome = await recordAuditEvent(deps, event, {
+      now: (deps.now ?? (() => new Date()))(),
+      retentionDays: deps.retentionDays,
+      messageId: record.messageId,
+    });
+    if (outcome.kind === "duplicate") {
+      summary.duplicates++;
+      log.info("audit event already recorded", { messageId: record.messageId, status: event.status });
+    } else {
+      summary.written++;
+      deps.metrics.add("AuditEventWritten", 1, { Status: event.status });
+      log.info("audit event recorded", { messageId: record.messageId, status: event.status, current: outcome.becameCurrent });
+    }
+    return true;
+  } catch (error) {
+    log.error("audit event not recorded; SQS will deliver it again", {
+      messageId: record.messageId,
+      status: event.status,
+      retryable: isRetryable(error),
+      error,
+    });
+    return false;
+  }
+}
+
+/** Throttling, service-side and network errors go away on their own; the rest need a person. */
+export function isRetryable(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number }; $fault?: string };
+  if (e.$retryable || e.$fault === "server") return true;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServerError|ServiceUnavailable|ConditionalCheckFailed|TimeoutError|ECONNRESET|ECONNREFUSED/.test(
+    e.name ?? "",
+  );
+}
+
+/** A metrics failure must not make SQS redeliver events that are already recorded. */
+async function flushMetrics(deps: AuditProcessorDeps): Promise<void> {
+  try {
+    await deps.metrics.flush();
+  } catch (error) {
+    deps.logger.warn("metrics not published", { error });
+  }
+}
+
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}
