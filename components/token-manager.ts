@@ -1,0 +1,371 @@
+/**
+ * TokenManager: the reusable "TIAA token manager". An EventBridge Scheduler schedule invokes a
+ * Lambda that fetches TIAA credentials (CSM or a secret) and a client certificate (ACM, a secret or
+ * a file), asks TIAA for a token over mutual TLS and stores it in a KMS-encrypted secret, which
+ * consumers read through `SecretTokenClient` (handlers/lib/token-client.ts).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { metricNamespace } from "../handlers/lib/metric-catalog.js";
+import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/config.js";
+import type { TokenManagerConfig } from "../stacks/config-types.js";
+import { kmsUseStatement, policyDocument, putMetricStatement, type PolicyStatement } from "./iam.js";
+import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
+import type { TokenManagerFacts } from "./monitoring/facts.js";
+import { checkName, type Naming } from "./naming.js";
+
+export interface TokenManagerArgs {
+  /** Makes every physical name (`<prefix>-token-manager-<env>`, …). */
+  naming: Naming;
+  /** The validated `tokenManager` part of the stack config (schedule, URL, sources, timeouts). */
+  config: TokenManagerConfig;
+  /** ARN of the platform KMS key: encrypts the token secret, the DLQ, the log group and the function's environment. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Days the function's log group keeps logs (a value CloudWatch Logs accepts, e.g. `90`). */
+  logRetentionDays: number;
+  /**
+   * Where the username and password sit in the CSM Lambda's JSON answer: dot paths, first match wins.
+   * The answer's shape is an assumption until the CSM owners confirm it (docs/csm-integration.md).
+   * @default `{ username: ["username", "UserName", "userName"], password: ["password", "Content", "Password"] }`
+   * @example `{ username: ["data.account.userName"], password: ["data.account.secret"] }`
+   */
+  csmResponseFields?: { username?: string[]; password?: string[] };
+  /**
+   * Times EventBridge Scheduler retries delivering one invocation (throttling, Lambda unavailable)
+   * before it goes to the DLQ. Failures inside the function are retried by Lambda, see `asyncRetries`.
+   * @default `5`
+   */
+  scheduleRetryAttempts?: number;
+  /**
+   * Seconds a scheduled invocation may wait for delivery (and for Lambda's own retries) before it is
+   * given up; kept well under the refresh interval so retries never pile onto the next refresh.
+   * @default `1800`
+   */
+  maximumEventAgeSeconds?: number;
+  /** Retries Lambda makes of a failed refresh (asynchronous invocation: 1 and 2 minutes later). @default `2` */
+  asyncRetries?: number;
+  /**
+   * Concurrent refreshes allowed. One keeps two refreshes from racing (TIAA may revoke the older token
+   * while the other write lands last); extra invocations wait in Lambda's async queue.
+   * @default `1`
+   */
+  reservedConcurrency?: number;
+  /** Function memory in MB. @default `256` */
+  memorySize?: number;
+  /**
+   * Path (inside the function, e.g. a layer under `/opt`) of extra CA certificates that TIAA's server
+   * certificate chains to, set as `NODE_EXTRA_CA_CERTS`. Verification itself is never switched off.
+   * @default unset (Node's public trust store only)
+   * @example `"/opt/certs/bank-root-ca.pem"`
+   */
+  extraCaCertsPath?: string;
+}
+
+const COMPONENT = "token-manager";
+/** The scheduler's default group (no custom group: nothing else is grouped with it). */
+const SCHEDULE_GROUP = "default";
+/** Seconds the function needs beyond the token request itself (CSM call, certificate export, secret write). */
+const FUNCTION_OVERHEAD_SECONDS = 15;
+
+/**
+ * @example
+ * const tokens = new TokenManager("token-manager", {
+ *   naming, config: platformConfig.tokenManager, kmsKeyArn: key.arn, logRetentionDays: 90,
+ * });
+ * // consumers: grant secretsmanager:GetSecretValue on tokens.secretArn, pass TOKEN_SECRET_ID = tokens.secretArn
+ */
+export class TokenManager extends pulumi.ComponentResource {
+  /** ARN of the secret holding `{access_token, token_type, expires_at, fetched_at}`. */
+  public readonly secretArn: pulumi.Output<string>;
+  public readonly secretName: string;
+  public readonly functionName: string;
+  /** Namespace of `TokenRefreshSuccess` / `TokenRefreshFailure`. */
+  public readonly metricNamespace: string;
+  public readonly scheduleName: string;
+  public readonly dlqName: string;
+  public readonly dlqArn: pulumi.Output<string>;
+  /**
+   * The function's least-privilege policy (log writing included). Attached to the created role, or,
+   * when `config.authRoleArn` is set, the policy to hand to the team that owns that role.
+   */
+  public readonly functionPolicy: pulumi.Output<string>;
+  public readonly facts: TokenManagerFacts;
+
+  constructor(name: string, args: TokenManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kyc:platform:TokenManager", name, {}, opts);
+    validateArgs(args);
+    const { naming, config } = args;
+    this.metricNamespace = metricNamespace(naming.prefix, COMPONENT, naming.env);
+    this.secretName = config.secretName;
+    this.scheduleName = naming.physicalName("schedule", "token-refresh");
+    this.dlqName = naming.physicalName("sqs-queue", "token-refresh-dlq");
+
+    if (config.certificate.source === "file") {
+      pulumi.log.warn(
+        `certificateSource is file (legacy): the function reads ${config.certificate.path} at run time; this component does not ship ` +
+          "that file, and a key kept in a file escapes the rotation and audit of ACM or Secrets Manager. Prefer acm or secret (docs/certificates.md).",
+        this,
+      );
+    }
+
+    const secret = this.createTokenSecret(name, args);
+    const statements = this.functionStatements(args, secret);
+    const fn = this.createFunction(name, args, secret, statements);
+    this.createAsyncInvokeConfig(name, args, fn);
+    const dlq = this.createScheduleDlq(name, args);
+    const schedulerRole = this.createSchedulerRole(name, args, fn, dlq);
+    this.createSchedule(name, args, fn, dlq, schedulerRole);
+
+    this.secretArn = secret.arn;
+    this.functionName = fn.functionName;
+    this.dlqArn = dlq.arn;
+    this.functionPolicy = fn.policy ?? policyDocument(statements);
+    this.facts = {
+      fn: { functionName: fn.functionName, logGroupName: fn.logGroupName, label: "TIAA token manager" },
+      metrics: { component: COMPONENT, namespace: this.metricNamespace },
+      scheduleName: this.scheduleName,
+      scheduleGroupName: SCHEDULE_GROUP,
+      scheduleDlqName: this.dlqName,
+      secretName: this.secretName,
+      lifetimeMinutes: config.lifetimeMinutes,
+    };
+    this.registerOutputs({
+      secretArn: this.secretArn,
+      secretName: this.secretName,
+      functionName: this.functionName,
+      metricNamespace: this.metricNamespace,
+      scheduleName: this.scheduleName,
+      dlqArn: this.dlqArn,
+    });
+  }
+
+  private createTokenSecret(name: string, args: TokenManagerArgs): aws.secretsmanager.Secret {
+    return new aws.secretsmanager.Secret(
+      `${name}-secret`,
+      {
+        name: args.config.secretName,
+        description: "TIAA bearer token {access_token, token_type, expires_at, fetched_at}; written only by the token manager",
+        kmsKeyId: args.kmsKeyArn,
+      },
+      { parent: this },
+    );
+  }
+
+  /** Exactly what the refresh needs; no `*` action, resource `*` only for PutMetricData (namespace-bound). */
+  private functionStatements(args: TokenManagerArgs, secret: aws.secretsmanager.Secret): PolicyStatement[] {
+    const { config, naming } = args;
+    const statements: PolicyStatement[] = [];
+    if (config.credentials.source === "csm-lambda") {
+      const identity = aws.getCallerIdentityOutput({}, { parent: this });
+      const partition = aws.getPartitionOutput({}, { parent: this });
+      const csmArn = pulumi.all([partition.partition, identity.accountId]).apply(([p, account]) =>
+        lambdaArn(config.credentials.source === "csm-lambda" ? config.credentials.lambdaName : "", p, naming.region, account),
+      );
+      statements.push({ Sid: "InvokeCsmLambda", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: csmArn });
+    } else {
+      statements.push({ Sid: "ReadCredentialSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: config.credentials.secretArn });
+    }
+    if (config.certificate.source === "acm") {
+      statements.push({ Sid: "ExportClientCertificate", Effect: "Allow", Action: "acm:ExportCertificate", Resource: config.certificate.certificateArn });
+    } else if (config.certificate.source === "secret") {
+      statements.push({ Sid: "ReadCertificateSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: config.certificate.secretArn });
+    }
+    statements.push(
+      // PutSecretValue alone writes a new AWSCURRENT version; no read of its own secret is needed.
+      { Sid: "WriteTokenSecret", Effect: "Allow", Action: "secretsmanager:PutSecretValue", Resource: secret.arn },
+      kmsUseStatement(args.kmsKeyArn),
+      putMetricStatement(this.metricNamespace),
+    );
+    return statements;
+  }
+
+  private createFunction(name: string, args: TokenManagerArgs, secret: aws.secretsmanager.Secret, statements: PolicyStatement[]): BundledFunction {
+    const { config } = args;
+    // Long enough for every attempt at its full timeout plus the longest backoffs, never cut mid-retry.
+    const attemptsMs = (config.retries + 1) * config.requestTimeoutMs + config.retries * DEFAULT_TOKEN_BACKOFF.maxMs;
+    return createBundledFunction(
+      name,
+      {
+        component: COMPONENT,
+        naming: args.naming,
+        entry: "handlers/token-manager/handler.ts",
+        description: "Fetches a TIAA token over mutual TLS and stores it in Secrets Manager",
+        memorySize: args.memorySize ?? 256,
+        timeoutSeconds: Math.max(30, Math.ceil(attemptsMs / 1000) + FUNCTION_OVERHEAD_SECONDS),
+        environment: functionEnvironment(args, this.metricNamespace, secret.arn),
+        statements,
+        logRetentionDays: args.logRetentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+        existingRoleArn: config.authRoleArn,
+        reservedConcurrency: args.reservedConcurrency ?? 1,
+      },
+      this,
+    );
+  }
+
+  private createAsyncInvokeConfig(name: string, args: TokenManagerArgs, fn: BundledFunction): void {
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-async-config`,
+      {
+        functionName: fn.function.name,
+        maximumRetryAttempts: args.asyncRetries ?? 2,
+        maximumEventAgeInSeconds: args.maximumEventAgeSeconds ?? 1800,
+      },
+      { parent: this },
+    );
+  }
+
+  private createScheduleDlq(name: string, args: TokenManagerArgs): aws.sqs.Queue {
+    return new aws.sqs.Queue(
+      `${name}-dlq`,
+      {
+        name: this.dlqName,
+        kmsMasterKeyId: args.kmsKeyArn,
+        kmsDataKeyReusePeriodSeconds: 300,
+        messageRetentionSeconds: 14 * 24 * 3600,
+      },
+      { parent: this },
+    );
+  }
+
+  private createSchedulerRole(name: string, args: TokenManagerArgs, fn: BundledFunction, dlq: aws.sqs.Queue): aws.iam.Role {
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const role = new aws.iam.Role(
+      `${name}-scheduler-role`,
+      {
+        name: args.naming.physicalName("iam-role", "token-scheduler"),
+        description: `Lets EventBridge Scheduler invoke ${fn.functionName} and dead-letter to ${this.dlqName}`,
+        // Only schedules of this account may use the role (confused-deputy protection).
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "scheduler.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": identity.accountId } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-scheduler-policy`,
+      {
+        name: args.naming.physicalName("iam-policy", "token-scheduler"),
+        role: role.id,
+        policy: policyDocument([
+          { Sid: "InvokeTokenManager", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fn.function.arn },
+          { Sid: "DeadLetterUndelivered", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlq.arn },
+          // The DLQ is encrypted with the platform key; sending to it needs the key.
+          kmsUseStatement(args.kmsKeyArn),
+        ]),
+      },
+      { parent: this },
+    );
+    return role;
+  }
+
+  private createSchedule(name: string, args: TokenManagerArgs, fn: BundledFunction, dlq: aws.sqs.Queue, role: aws.iam.Role): aws.scheduler.Schedule {
+    return new aws.scheduler.Schedule(
+      `${name}-schedule`,
+      {
+        name: this.scheduleName,
+        groupName: SCHEDULE_GROUP,
+        description: `Refreshes the TIAA token in ${args.config.secretName}`,
+        scheduleExpression: args.config.schedule,
+        // OFF: a refresh that drifts by up to the window could land after the token has expired.
+        flexibleTimeWindow: { mode: "OFF" },
+        state: "ENABLED",
+        target: {
+          arn: fn.function.arn,
+          roleArn: role.arn,
+          retryPolicy: {
+            maximumRetryAttempts: args.scheduleRetryAttempts ?? 5,
+            maximumEventAgeInSeconds: args.maximumEventAgeSeconds ?? 1800,
+          },
+          deadLetterConfig: { arn: dlq.arn },
+        },
+      },
+      { parent: this, dependsOn: [role] },
+    );
+  }
+}
+
+/** Fails before any resource is declared, with the config key to fix. */
+function validateArgs(args: TokenManagerArgs): void {
+  const { config } = args;
+  checkName("secret", config.secretName, "tokenSecretName");
+  if (config.credentials.source === "csm-lambda") {
+    if (config.credentials.lambdaName === "") throw new Error("Config key `csmLambdaName` must be set when `credentialSource` is csm-lambda");
+    try {
+      JSON.parse(csmPayload(config));
+    } catch {
+      throw new Error("Config key `csmPayloadTemplate` is not valid JSON once {safe} and {object} are filled in");
+    }
+  } else if (config.credentials.secretArn === "") {
+    throw new Error("Config key `credentialSecretArn` must be set when `credentialSource` is secret");
+  }
+  const certificate = config.certificate;
+  const missing =
+    (certificate.source === "acm" && certificate.certificateArn === "" && "certificateArn") ||
+    (certificate.source === "secret" && certificate.secretArn === "" && "certificateSecretArn") ||
+    (certificate.source === "file" && certificate.path === "" && "certificatePath");
+  if (missing) throw new Error(`Config key \`${missing}\` must be set when \`certificateSource\` is ${certificate.source}`);
+  for (const [field, value] of [["scheduleRetryAttempts", args.scheduleRetryAttempts], ["asyncRetries", args.asyncRetries]] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > (field === "asyncRetries" ? 2 : 185))) {
+      throw new Error(`\`${field}\` is ${value}; AWS allows 0–${field === "asyncRetries" ? 2 : 185}`);
+    }
+  }
+  const age = args.maximumEventAgeSeconds;
+  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21_600)) {
+    throw new Error(`\`maximumEventAgeSeconds\` is ${age}; use 60–21600 (both Scheduler and Lambda accept that range)`);
+  }
+}
+
+/** The CSM payload with safe and object filled in, JSON-escaped so a quote in a name cannot break it. */
+export function csmPayload(config: TokenManagerConfig): string {
+  if (config.credentials.source !== "csm-lambda") return "";
+  const escape = (value: string) => JSON.stringify(value).slice(1, -1);
+  return config.credentials.payloadTemplate
+    .replaceAll("{safe}", escape(config.credentials.safe))
+    .replaceAll("{object}", escape(config.credentials.object));
+}
+
+/** A function ARN from a name (`csm-reader`, `csm-reader:live`) or the ARN itself (possibly in another account). */
+export function lambdaArn(nameOrArn: string, partition: string, region: string, accountId: string): string {
+  if (nameOrArn.startsWith("arn:")) return nameOrArn;
+  return `arn:${partition}:lambda:${region}:${accountId}:function:${nameOrArn}`;
+}
+
+function functionEnvironment(args: TokenManagerArgs, namespace: string, secretArn: pulumi.Output<string>): Record<string, pulumi.Input<string>> {
+  const { config, naming } = args;
+  const env: Record<string, pulumi.Input<string>> = {
+    ENVIRONMENT: naming.env,
+    METRIC_NAMESPACE: namespace,
+    TOKEN_URL: config.tokenUrl,
+    TOKEN_SECRET_ID: secretArn,
+    GRANT_TYPE: config.grantType,
+    CONNECT_TIMEOUT_MS: String(config.connectTimeoutMs),
+    REQUEST_TIMEOUT_MS: String(config.requestTimeoutMs),
+    RETRIES: String(config.retries),
+    TOKEN_LIFETIME_MINUTES: String(config.lifetimeMinutes),
+    CREDENTIAL_SOURCE: config.credentials.source,
+    CERTIFICATE_SOURCE: config.certificate.source,
+  };
+  if (config.credentials.source === "csm-lambda") {
+    env.CSM_LAMBDA_NAME = config.credentials.lambdaName;
+    env.CSM_PAYLOAD = csmPayload(config);
+    if (args.csmResponseFields?.username?.length) env.CSM_USERNAME_FIELD = args.csmResponseFields.username.join(",");
+    if (args.csmResponseFields?.password?.length) env.CSM_PASSWORD_FIELD = args.csmResponseFields.password.join(",");
+  } else {
+    env.CREDENTIAL_SECRET_ID = config.credentials.secretArn;
+  }
+  if (config.certificate.source === "acm") env.CERTIFICATE_ARN = config.certificate.certificateArn;
+  else if (config.certificate.source === "secret") env.CERTIFICATE_SECRET_ID = config.certificate.secretArn;
+  else env.CERTIFICATE_PATH = config.certificate.path;
+  if (config.secretsManagerEndpoint) env.SECRETS_MANAGER_ENDPOINT = config.secretsManagerEndpoint;
+  if (args.extraCaCertsPath) env.NODE_EXTRA_CA_CERTS = args.extraCaCertsPath;
+  return env;
+}

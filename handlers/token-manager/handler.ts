@@ -1,0 +1,45 @@
+/**
+ * Lambda shell of the token manager: clients are built once per container from the environment
+ * (AWS_ENDPOINT_URL and SECRETS_MANAGER_ENDPOINT honoured), then every scheduled invocation runs
+ * `refreshToken`. A thrown error fails the invocation on purpose (retries and alarms see it).
+ */
+import { ACMClient } from "@aws-sdk/client-acm";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { Context } from "aws-lambda";
+import { awsClientConfig, requireEnv } from "../lib/aws-config.js";
+import { Logger } from "../lib/logger.js";
+import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
+import { readRefreshConfig, type RefreshConfig } from "./config.js";
+import { TokenRefreshError } from "./errors.js";
+import { refreshToken, type RefreshResult } from "./refresh-token.js";
+
+const logger = new Logger({ service: "token-manager" });
+const secretsManager = new SecretsManagerClient(awsClientConfig("SECRETS_MANAGER_ENDPOINT"));
+const lambda = new LambdaClient(awsClientConfig());
+const acm = new ACMClient(awsClientConfig());
+const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
+const metrics = new Metrics({
+  component: "token-manager",
+  namespace: requireEnv("METRIC_NAMESPACE"),
+  environment: requireEnv("ENVIRONMENT"),
+  sink,
+});
+
+/** Read on the first invocation, so a broken environment is reported as a refresh failure with a metric. */
+let config: RefreshConfig | undefined;
+
+export async function handler(_event: unknown, context?: Pick<Context, "awsRequestId">): Promise<RefreshResult> {
+  const log = logger.child({ correlationId: context?.awsRequestId ?? "local" });
+  try {
+    config ??= readRefreshConfig();
+  } catch (error) {
+    const reason = error instanceof TokenRefreshError ? error.reason : "configuration";
+    metrics.add("TokenRefreshFailure", 1, { Reason: reason });
+    log.error("token refresh failed; the previous token stays current", { reason, error: (error as Error).message });
+    await metrics.flush().catch(() => undefined);
+    throw error;
+  }
+  return refreshToken({ secretsManager, lambda, acm, metrics, logger: log }, config);
+}
