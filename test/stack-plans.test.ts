@@ -47,8 +47,13 @@ describe("offline plans of every stack file", () => {
     expect(collisions).toEqual([]);
   });
 
-  it("keeps regional names equal across regions (only global ones carry the region code)", () => {
-    expect(namesOf(london, false)).toEqual(namesOf(sit, false));
+  it("moving one stack's config to another region changes only the global names (they carry the region code)", async () => {
+    const moved = await planStack("sit", { "aws:region": "eu-west-2" });
+    expect(namesOf(moved, false)).toEqual(namesOf(sit, false));
+    const globalNames = namesOf(moved, true);
+    expect(globalNames.length).toBeGreaterThan(5);
+    expect(globalNames.every((name) => name.includes("euw2"))).toBe(true);
+    expect(globalNames.filter((name) => namesOf(sit, true).includes(name))).toEqual([]);
   });
 
   it("is deterministic: planning again gives the same names and inputs", async () => {

@@ -7,8 +7,12 @@
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 const LEVEL_ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
-/** Keys whose values are never written. Matched case-insensitively anywhere in the key. */
-const SECRET_KEY = /token|password|passwd|secret|private|passphrase|authorization|credential|cookie|^key$|apikey|pem/i;
+/**
+ * Keys whose values are never written: any key that ends in a secret-bearing word (`token`,
+ * `access_token`, `password`, `clientSecret`, `privateKey`, `authorization`, ...). Matching the end
+ * keeps harmless names such as `tokenUrl` or `secretName` readable in the logs.
+ */
+const SECRET_KEY = /(token|password|passwd|secret|passphrase|authorization|credentials?|cookie|privatekey|apikey|pem|^key)$/i;
 export const REDACTED = "[REDACTED]";
 
 export type LogWriter = (line: string) => void;
@@ -72,7 +76,7 @@ function redactValue(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? REDACTED : redactValue(v, depth + 1);
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k.replace(/[_-]/g, "")) ? REDACTED : redactValue(v, depth + 1);
     return out;
   }
   return value;

@@ -24,7 +24,6 @@ const NAME_INPUT: Record<string, string> = {
   "aws:cloudwatch/dashboard:Dashboard": "dashboardName",
   "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": "alarmName",
-  "aws:lambda/eventSourceMapping:EventSourceMapping": "functionName",
 };
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
