@@ -1,0 +1,387 @@
+/**
+ * EventPipeline: one KYC domain's event flow (SPEC §3). Files uploaded to the input bucket trigger
+ * the event producer, which publishes validated records to the pipeline's Kinesis stream; the case
+ * creator reads the stream and upserts Salesforce cases. Pipelines fed by a Glue job have no bucket
+ * and no producer; pipelines read by an external consumer (e.g. `tt` → TMS) have no case creator.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { metricNamespace } from "../handlers/lib/metric-catalog.js";
+import type { PipelineConfig, SalesforceConfig } from "../stacks/config-types.js";
+import { kmsUseStatement, putMetricStatement } from "./iam.js";
+import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
+import type { PipelineFacts } from "./monitoring/facts.js";
+import type { Naming } from "./naming.js";
+
+export interface EventPipelineArgs {
+  /** Makes every physical name (`<prefix>-<pipeline>-event-stream-<env>`, …). */
+  naming: Naming;
+  /** The validated pipeline entry of the stack config (name, source, shards, case-creator settings). */
+  pipeline: PipelineConfig;
+  /** ARN of the platform KMS key: encrypts the bucket, the stream, the on-failure queue, log groups and function environments. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Days the functions' log groups keep logs (a value CloudWatch Logs accepts, e.g. `90`). */
+  logRetentionDays: number;
+  /** ARN of the audit queue (AuditStore): both functions may send to it, nothing else. */
+  auditQueueArn: pulumi.Input<string>;
+  /** URL of the audit queue, passed to both functions as `AUDIT_QUEUE_URL`. */
+  auditQueueUrl: pulumi.Input<string>;
+  /** Salesforce instance, API version, sObject and external id field, for the case creator. */
+  salesforce: SalesforceConfig;
+  /** ARN of the TIAA token secret (TokenManager); the case creator may read only this secret. */
+  tokenSecretArn: pulumi.Input<string>;
+  /** Name of the TIAA token secret, shown in the case creator's description. */
+  tokenSecretName: string;
+  /**
+   * Secrets Manager endpoint override (e.g. a VPC interface endpoint), passed as `SECRETS_MANAGER_ENDPOINT`.
+   * @default unset (the regional endpoint)
+   */
+  secretsManagerEndpoint?: string;
+  /**
+   * Handler entry of the case creator, relative to the project.
+   * @default `"handlers/case-creator/handler.ts"`
+   */
+  caseCreatorEntry?: string;
+  /**
+   * Days an uploaded file is kept after upload; processing takes minutes, the rest is for re-runs.
+   * @default `30`
+   */
+  inputRetentionDays?: number;
+  /** Days an overwritten or deleted file's previous version is kept. @default `7` */
+  noncurrentVersionRetentionDays?: number;
+  /**
+   * Producer timeout in seconds. A 50,000-record file takes well under a minute; the rest is room for
+   * Kinesis throttling backoff, since a timeout re-runs the whole file.
+   * @default `900`
+   */
+  producerTimeoutSeconds?: number;
+  /** Producer memory in MB (the file is streamed; memory also buys CPU). @default `512` */
+  producerMemorySize?: number;
+  /** Case creator timeout in seconds: one batch including Salesforce retries with backoff. @default `120` */
+  caseCreatorTimeoutSeconds?: number;
+  /** Case creator memory in MB. @default `512` */
+  caseCreatorMemorySize?: number;
+}
+
+/** Seconds kept between "give up and audit FAILED" and Lambda's own maximum record age. */
+const GIVE_UP_MARGIN_SECONDS = 300;
+const MIN_GIVE_UP_SECONDS = 60;
+/** SQS's longest retention: the on-failure queue keeps what it is given as long as it can. */
+const ON_FAILURE_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * @example
+ * const cta = new EventPipeline("cta", {
+ *   naming, pipeline: config.pipelines[0], kmsKeyArn: key.arn, logRetentionDays: 90,
+ *   auditQueueArn: audit.queueArn, auditQueueUrl: audit.queueUrl, salesforce: config.salesforce,
+ *   tokenSecretArn: tokens.secretArn, tokenSecretName: tokens.secretName,
+ * });
+ */
+export class EventPipeline extends pulumi.ComponentResource {
+  public readonly streamName: string;
+  public readonly streamArn: pulumi.Output<string>;
+  /** Input bucket; undefined for pipelines fed by a Glue job. */
+  public readonly bucketName?: string;
+  /** Undefined for pipelines fed by a Glue job (nothing to produce from). */
+  public readonly producerFunctionName?: string;
+  /** Undefined for streams read by an external consumer. */
+  public readonly caseCreatorFunctionName?: string;
+  public readonly onFailureQueueName?: string;
+  /** What the dashboards and alarms need to know about this pipeline. */
+  public readonly facts: PipelineFacts;
+
+  private readonly stream: aws.kinesis.Stream;
+
+  constructor(name: string, args: EventPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kyc:platform:EventPipeline", name, {}, opts);
+    validateArgs(args);
+    const p = args.pipeline.name;
+    const naming = args.naming;
+
+    this.streamName = naming.physicalName("kinesis-stream", `${p}-event-stream`);
+    this.stream = this.createStream(name, args);
+    this.streamArn = this.stream.arn;
+    this.facts = { pipelineName: p, label: args.pipeline.label, streamName: this.streamName };
+
+    if (args.pipeline.source === "s3") {
+      const bucket = this.createInputBucket(name, args);
+      const producer = this.createProducer(name, args, bucket);
+      this.connectBucketToProducer(name, bucket, producer);
+      this.bucketName = naming.physicalName("s3-bucket", `${p}-input`);
+      this.producerFunctionName = producer.functionName;
+      this.facts.bucketName = this.bucketName;
+      this.facts.producer = { functionName: producer.functionName, logGroupName: producer.logGroupName, label: `${args.pipeline.label} producer` };
+      this.facts.producerMetrics = { component: "event-producer", namespace: this.namespace(args, "event-producer") };
+    }
+
+    if (args.pipeline.caseCreator) {
+      const onFailureQueue = this.createOnFailureQueue(name, args);
+      const caseCreator = this.createCaseCreator(name, args, onFailureQueue);
+      this.connectStreamToCaseCreator(name, args, caseCreator, onFailureQueue);
+      this.caseCreatorFunctionName = caseCreator.functionName;
+      this.onFailureQueueName = naming.physicalName("sqs-queue", `${p}-case-creator-failures`);
+      this.facts.caseCreator = { functionName: caseCreator.functionName, logGroupName: caseCreator.logGroupName, label: `${args.pipeline.label} case creator` };
+      this.facts.caseCreatorMetrics = { component: "case-creator", namespace: this.namespace(args, "case-creator") };
+      this.facts.onFailureQueueName = this.onFailureQueueName;
+    }
+
+    this.registerOutputs({
+      streamName: this.streamName,
+      streamArn: this.streamArn,
+      bucketName: this.bucketName,
+      producerFunctionName: this.producerFunctionName,
+      caseCreatorFunctionName: this.caseCreatorFunctionName,
+      onFailureQueueName: this.onFailureQueueName,
+    });
+  }
+
+  private namespace(args: EventPipelineArgs, kind: "event-producer" | "case-creator"): string {
+    return metricNamespace(args.naming.prefix, `${args.pipeline.name}-${kind}`, args.naming.env);
+  }
+
+  private createStream(name: string, args: EventPipelineArgs): aws.kinesis.Stream {
+    const { pipeline } = args;
+    return new aws.kinesis.Stream(
+      `${name}-stream`,
+      {
+        name: this.streamName,
+        streamModeDetails: { streamMode: pipeline.onDemand ? "ON_DEMAND" : "PROVISIONED" },
+        shardCount: pipeline.onDemand ? undefined : pipeline.shardCount,
+        retentionPeriod: pipeline.retentionHours,
+        encryptionType: "KMS",
+        kmsKeyId: args.kmsKeyArn,
+      },
+      { parent: this },
+    );
+  }
+
+  private createInputBucket(name: string, args: EventPipelineArgs): aws.s3.Bucket {
+    const bucket = new aws.s3.Bucket(`${name}-input`, { bucket: args.naming.physicalName("s3-bucket", `${args.pipeline.name}-input`) }, { parent: this });
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-input-public-access`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-input-policy`,
+      {
+        bucket: bucket.id,
+        // A resource policy (it names a principal), so not built with the identity-policy helper.
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      // AWS rejects a bucket policy while the public access block is still being applied.
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-input-encryption`,
+      {
+        bucket: bucket.id,
+        // The bucket key cuts KMS calls (and their cost and throttling) to one per bucket and period.
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
+      },
+      { parent: this },
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-input-versioning`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-input-lifecycle`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-processed-input",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: args.inputRetentionDays ?? 30 },
+            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionRetentionDays ?? 7 },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+          { id: "remove-expired-delete-markers", status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } },
+        ],
+      },
+      { parent: this, dependsOn: [versioning] },
+    );
+    return bucket;
+  }
+
+  private createProducer(name: string, args: EventPipelineArgs, bucket: aws.s3.Bucket): BundledFunction {
+    const p = args.pipeline.name;
+    const namespace = this.namespace(args, "event-producer");
+    return createBundledFunction(
+      `${name}-producer`,
+      {
+        component: `${p}-event-producer`,
+        naming: args.naming,
+        entry: "handlers/event-producer/handler.ts",
+        description: `Publishes records of files uploaded to the ${p} input bucket to the ${p} event stream`,
+        memorySize: args.producerMemorySize ?? 512,
+        timeoutSeconds: args.producerTimeoutSeconds ?? 900,
+        logRetentionDays: args.logRetentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+        environment: {
+          ENVIRONMENT: args.naming.env,
+          METRIC_NAMESPACE: namespace,
+          STREAM_NAME: this.stream.name,
+          PARTITION_KEY_PREFIX: `${args.naming.prefix}-${p}-`,
+          AUDIT_QUEUE_URL: args.auditQueueUrl,
+          PIPELINE_NAME: p,
+          // Without a case creator the records end at an external consumer: the producer's
+          // PUBLISHED is the last status anyone on this platform can record for them.
+          AUDIT_PUBLISHED: args.pipeline.caseCreator ? "false" : "true",
+        },
+        statements: [
+          { Sid: "ReadInputFiles", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${bucket.arn}/*` },
+          { Sid: "PublishToStream", Effect: "Allow", Action: "kinesis:PutRecords", Resource: this.stream.arn },
+          { Sid: "SendAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
+          kmsUseStatement(args.kmsKeyArn),
+          putMetricStatement(namespace),
+        ],
+      },
+      this,
+    );
+  }
+
+  private connectBucketToProducer(name: string, bucket: aws.s3.Bucket, producer: BundledFunction): void {
+    const account = aws.getCallerIdentityOutput({}, { parent: this });
+    const permission = new aws.lambda.Permission(
+      `${name}-producer-s3-invoke`,
+      {
+        function: producer.function.name,
+        action: "lambda:InvokeFunction",
+        principal: "s3.amazonaws.com",
+        sourceArn: bucket.arn,
+        // Bucket names are global: the account pins the permission to this account's bucket.
+        sourceAccount: account.accountId,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketNotification(
+      `${name}-input-notification`,
+      { bucket: bucket.id, lambdaFunctions: [{ lambdaFunctionArn: producer.function.arn, events: ["s3:ObjectCreated:*"] }] },
+      // S3 checks that it may invoke the function when the notification is saved.
+      { parent: this, dependsOn: [permission] },
+    );
+  }
+
+  private createOnFailureQueue(name: string, args: EventPipelineArgs): aws.sqs.Queue {
+    return new aws.sqs.Queue(
+      `${name}-case-creator-failures`,
+      {
+        name: args.naming.physicalName("sqs-queue", `${args.pipeline.name}-case-creator-failures`),
+        kmsMasterKeyId: args.kmsKeyArn,
+        kmsDataKeyReusePeriodSeconds: 300,
+        messageRetentionSeconds: ON_FAILURE_RETENTION_SECONDS,
+      },
+      { parent: this },
+    );
+  }
+
+  private createCaseCreator(name: string, args: EventPipelineArgs, onFailureQueue: aws.sqs.Queue): BundledFunction {
+    const p = args.pipeline.name;
+    const namespace = this.namespace(args, "case-creator");
+    const giveUpAfter = Math.max(MIN_GIVE_UP_SECONDS, args.pipeline.maximumRecordAgeSeconds - GIVE_UP_MARGIN_SECONDS);
+    return createBundledFunction(
+      `${name}-case-creator`,
+      {
+        component: `${p}-case-creator`,
+        naming: args.naming,
+        entry: args.caseCreatorEntry ?? "handlers/case-creator/handler.ts",
+        description: `Upserts Salesforce cases from the ${p} event stream (token from ${args.tokenSecretName})`,
+        memorySize: args.caseCreatorMemorySize ?? 512,
+        timeoutSeconds: args.caseCreatorTimeoutSeconds ?? 120,
+        logRetentionDays: args.logRetentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+        environment: {
+          ENVIRONMENT: args.naming.env,
+          METRIC_NAMESPACE: namespace,
+          PIPELINE_NAME: p,
+          AUDIT_QUEUE_URL: args.auditQueueUrl,
+          TOKEN_SECRET_ID: args.tokenSecretArn,
+          ...(args.secretsManagerEndpoint ? { SECRETS_MANAGER_ENDPOINT: args.secretsManagerEndpoint } : {}),
+          SALESFORCE_INSTANCE_URL: args.salesforce.instanceUrl,
+          SALESFORCE_API_VERSION: args.salesforce.apiVersion,
+          SALESFORCE_OBJECT: args.salesforce.objectName,
+          SALESFORCE_EXTERNAL_ID_FIELD: args.salesforce.externalIdField,
+          // Records older than this are audited FAILED instead of retried again, so they end with a
+          // reason in the audit table before Lambda's maximum record age sends them to the queue.
+          GIVE_UP_AFTER_SECONDS: String(giveUpAfter),
+        },
+        statements: [
+          {
+            Sid: "ReadStream",
+            Effect: "Allow",
+            // What Lambda's event source mapping needs for a standard (non-fan-out) consumer.
+            Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+            Resource: this.stream.arn,
+          },
+          { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: onFailureQueue.arn },
+          { Sid: "SendAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
+          { Sid: "ReadToken", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: args.tokenSecretArn },
+          kmsUseStatement(args.kmsKeyArn),
+          putMetricStatement(namespace),
+        ],
+      },
+      this,
+    );
+  }
+
+  private connectStreamToCaseCreator(name: string, args: EventPipelineArgs, caseCreator: BundledFunction, onFailureQueue: aws.sqs.Queue): void {
+    const { pipeline } = args;
+    new aws.lambda.EventSourceMapping(
+      `${name}-case-creator-events`,
+      {
+        eventSourceArn: this.stream.arn,
+        functionName: caseCreator.function.arn,
+        startingPosition: "TRIM_HORIZON",
+        batchSize: pipeline.batchSize,
+        parallelizationFactor: pipeline.parallelizationFactor,
+        maximumRetryAttempts: pipeline.maximumRetryAttempts,
+        maximumRecordAgeInSeconds: pipeline.maximumRecordAgeSeconds,
+        bisectBatchOnFunctionError: true,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        destinationConfig: { onFailure: { destinationArn: onFailureQueue.arn } },
+      },
+      // AWS checks the role's stream and queue rights when the mapping is created.
+      { parent: this, dependsOn: caseCreator.rolePolicy ? [caseCreator.rolePolicy] : [] },
+    );
+  }
+}
+
+/** Limits AWS enforces, checked before anything is declared so the message names the config key. */
+function validateArgs(args: EventPipelineArgs): void {
+  const p = args.pipeline;
+  const where = `pipeline "${p.name}"`;
+  if (p.onDemand === (p.shardCount !== undefined)) {
+    throw new Error(`${where}: exactly one of \`shardCount\` or \`onDemand\` can be set`);
+  }
+  if (p.shardCount !== undefined && (!Number.isInteger(p.shardCount) || p.shardCount < 1)) {
+    throw new Error(`${where}: \`shardCount\` must be a positive integer, got ${p.shardCount}`);
+  }
+  if (p.retentionHours < 24 || p.retentionHours > 8760) throw new Error(`${where}: \`retentionHours\` must be 24–8760, got ${p.retentionHours}`);
+  if (!p.caseCreator) return;
+  const ranges: Array<[keyof PipelineConfig, number, number]> = [
+    ["batchSize", 1, 10_000],
+    ["parallelizationFactor", 1, 10],
+    ["maximumRetryAttempts", 0, 10_000],
+    ["maximumRecordAgeSeconds", 60, 604_800],
+  ];
+  for (const [key, min, max] of ranges) {
+    const value = p[key] as number;
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${where}: \`${key}\` must be an integer ${min}–${max}, got ${value}`);
+  }
+}

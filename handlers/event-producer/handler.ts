@@ -1,0 +1,60 @@
+/**
+ * Lambda shell of the event producer: S3 ObjectCreated notification → `produceEvents` per object.
+ * Clients are built once per container from the environment the EventPipeline component sets;
+ * metrics are flushed once per invocation.
+ */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { Context, S3Event } from "aws-lambda";
+import { AuditSender } from "../lib/audit-sender.js";
+import { awsClientConfig, requireEnv } from "../lib/aws-config.js";
+import { Logger, type LogLevel } from "../lib/logger.js";
+import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
+import { produceEvents, type ProduceSummary, type ProducerConfig } from "./produce-events.js";
+
+const environment = requireEnv("ENVIRONMENT");
+const namespace = requireEnv("METRIC_NAMESPACE");
+const auditQueueUrl = requireEnv("AUDIT_QUEUE_URL");
+const config: ProducerConfig = {
+  streamName: requireEnv("STREAM_NAME"),
+  partitionKeyPrefix: requireEnv("PARTITION_KEY_PREFIX"),
+  pipelineName: requireEnv("PIPELINE_NAME"),
+  auditPublished: process.env.AUDIT_PUBLISHED === "true",
+  // Unset in AWS (the default, 4, applies). The local run sets 1: the emulator's Kinesis loses
+  // records when PutRecords calls overlap.
+  maxInFlight: process.env.PUT_RECORDS_IN_FLIGHT ? Number(process.env.PUT_RECORDS_IN_FLIGHT) : undefined,
+};
+
+const logger = new Logger({ service: `${config.pipelineName}-event-producer`, level: process.env.LOG_LEVEL as LogLevel | undefined });
+const s3 = new S3Client(awsClientConfig());
+// The Kinesis client defaults to HTTP/2 (needed only for SubscribeToShard); PutRecords works over
+// HTTP/1.1, which also works against plain-http endpoints such as the local emulator.
+const kinesis = new KinesisClient({ ...awsClientConfig(), requestHandler: new NodeHttpHandler() });
+const sqs = new SQSClient(awsClientConfig());
+const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
+
+/** S3 URL-encodes keys in notifications, with '+' for spaces. */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, " "));
+}
+
+export async function handler(event: S3Event, context?: Pick<Context, "awsRequestId">): Promise<ProduceSummary[]> {
+  const log = logger.child({ requestId: context?.awsRequestId });
+  const metrics = new Metrics({ component: "event-producer", namespace, environment, sink });
+  const audit = new AuditSender({ sqs, queueUrl: auditQueueUrl, logger: log });
+  const summaries: ProduceSummary[] = [];
+  try {
+    // Objects one after another: each already keeps several PutRecords calls in flight.
+    for (const record of event.Records ?? []) {
+      const object = { bucket: record.s3.bucket.name, key: decodeS3Key(record.s3.object.key) };
+      summaries.push(await produceEvents({ s3, kinesis, audit, metrics, logger: log, config }, object));
+    }
+    return summaries;
+  } finally {
+    // A metrics outage must not fail (and so re-run) an invocation whose records are already out.
+    await metrics.flush().catch((error: unknown) => log.error("metrics not published", { error }));
+  }
+}

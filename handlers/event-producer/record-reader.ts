@@ -1,0 +1,372 @@
+/**
+ * Streaming reader for input files: yields one record's text at a time, so a 50,000-record file
+ * never sits in memory whole (only the unconsumed tail of the current chunk and the record being
+ * read are held).
+ *
+ * Format (SPEC §3b): UTF-8, a BOM tolerated; a JSON array of records or NDJSON (one record per
+ * line, blank lines ignored), told apart by the first non-space character (`[` or `{`).
+ *
+ * The reader only finds record boundaries; it does not judge records. Whether a record's text is
+ * valid JSON with the right fields is `record-validation.ts`'s job, so one bad record is rejected on
+ * its own instead of costing the rest of the file. A break in the file's *structure* (a JSON array
+ * whose brackets do not match, content after the closing `]`, a file that ends inside the array,
+ * bytes that are not UTF-8) stops reading: the reader yields an `unreadable` item with a reason and
+ * the number of records read before it, and the records already yielded stand.
+ */
+import { TextDecoder } from "node:util";
+
+export type InputFormat = "json-array" | "ndjson";
+
+/** One record's text, as it appears in the file. */
+export interface RecordText {
+  kind: "record";
+  /** 1-based ordinal of the record in the file (blank NDJSON lines are not counted). */
+  position: number;
+  /** Line the record starts on (1-based). */
+  line: number;
+  text: string;
+}
+
+/** A record longer than `maxRecordChars`: its text is not kept, only its size is reported. */
+export interface OversizedRecord {
+  kind: "oversized";
+  position: number;
+  line: number;
+  /** Length of the record's text in characters (a lower bound of its size in bytes). */
+  chars: number;
+}
+
+/** The file cannot be read (further). Always the last item. */
+export interface UnreadableFile {
+  kind: "unreadable";
+  reason: string;
+  /** Records yielded before the problem. */
+  recordsRead: number;
+}
+
+export type ReaderItem = RecordText | OversizedRecord | UnreadableFile;
+
+export interface ReaderStats {
+  format?: InputFormat;
+  recordsRead: number;
+  bytesRead: number;
+  /** Most characters held at once: evidence that the file is streamed, not loaded. */
+  maxBufferedChars: number;
+}
+
+export interface RecordReaderOptions {
+  /**
+   * Records with more characters than this are reported as oversized without keeping their text.
+   * Twice the Kinesis record limit by default, so a record a little over the limit is still parsed
+   * and rejected under its own transaction id, while a runaway record cannot exhaust memory.
+   * @default `2097152`
+   */
+  maxRecordChars?: number;
+}
+
+const DEFAULT_MAX_RECORD_CHARS = 2 * 1024 * 1024;
+
+const enum Ch {
+  Tab = 9,
+  LineFeed = 10,
+  CarriageReturn = 13,
+  Space = 32,
+  Quote = 34,
+  Comma = 44,
+  Backslash = 92,
+  OpenBracket = 91,
+  CloseBracket = 93,
+  OpenBrace = 123,
+  CloseBrace = 125,
+  Bom = 0xfeff,
+}
+
+const enum ArrayState {
+  BeforeFirstValue,
+  BeforeValue,
+  InValue,
+  AfterValue,
+  Done,
+}
+
+function isSpace(c: number): boolean {
+  return c === Ch.Space || c === Ch.LineFeed || c === Ch.CarriageReturn || c === Ch.Tab;
+}
+
+/** A syntax problem that stops reading. */
+class StructureError extends Error {}
+
+/** Reads records from a byte stream (an S3 object body) or from strings. */
+export class RecordReader {
+  readonly stats: ReaderStats = { recordsRead: 0, bytesRead: 0, maxBufferedChars: 0 };
+  private readonly maxRecordChars: number;
+
+  // Text decoded but not consumed yet, and the scan position in it.
+  private buf = "";
+  private pos = 0;
+  private line = 1;
+  private sawContent = false;
+  // The record being read: where it starts in `buf` (-1: none), its line, characters already dropped.
+  private recStart = -1;
+  private recLine = 1;
+  private recDropped = 0;
+  // JSON array scanning state.
+  private arrayState = ArrayState.BeforeFirstValue;
+  private closers: number[] = [];
+  private inString = false;
+  private escaped = false;
+  private scalar = false;
+
+  constructor(options: RecordReaderOptions = {}) {
+    this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  }
+
+  async *read(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<ReaderItem> {
+    // fatal: bytes that are not UTF-8 are a file problem to report, not U+FFFD to publish.
+    // The decoder also drops a leading BOM (ignoreBOM defaults to false).
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    try {
+      for await (const chunk of source) {
+        let text: string;
+        if (typeof chunk === "string") {
+          text = chunk;
+          this.stats.bytesRead += Buffer.byteLength(chunk);
+        } else {
+          text = this.decode(decoder, chunk, true);
+          this.stats.bytesRead += chunk.byteLength;
+        }
+        yield* this.feed(text);
+      }
+      yield* this.feed(this.decode(decoder, undefined, false));
+      yield* this.end();
+    } catch (error) {
+      yield this.unreadable(error instanceof StructureError ? error.message : `reading the file failed: ${errorText(error)}`);
+    }
+  }
+
+  private decode(decoder: TextDecoder, chunk: Uint8Array | undefined, stream: boolean): string {
+    try {
+      return decoder.decode(chunk, { stream });
+    } catch {
+      throw new StructureError(`the file is not valid UTF-8 (near byte ${this.stats.bytesRead})`);
+    }
+  }
+
+  private unreadable(reason: string): UnreadableFile {
+    return { kind: "unreadable", reason, recordsRead: this.stats.recordsRead };
+  }
+
+  private *feed(text: string): Generator<ReaderItem> {
+    if (text === "") return;
+    if (!this.sawContent && this.buf === "" && text.charCodeAt(0) === Ch.Bom) text = text.slice(1);
+    this.buf += text;
+    if (this.buf.length > this.stats.maxBufferedChars) this.stats.maxBufferedChars = this.buf.length;
+
+    if (this.stats.format === undefined && !this.detectFormat()) return;
+    if (this.stats.format === "ndjson") yield* this.scanLines(false);
+    else yield* this.scanArray();
+    this.compact();
+  }
+
+  private *end(): Generator<ReaderItem> {
+    if (!this.sawContent) {
+      yield this.unreadable(this.stats.bytesRead === 0 ? "the file is empty" : "the file holds only white space");
+      return;
+    }
+    if (this.stats.format === "ndjson") {
+      yield* this.scanLines(true);
+      return;
+    }
+    if (this.arrayState === ArrayState.InValue && this.scalar) {
+      yield* this.emit(this.buf.length);
+      this.arrayState = ArrayState.AfterValue;
+    }
+    if (this.arrayState === ArrayState.InValue) {
+      throw new StructureError(`the file ends inside record ${this.stats.recordsRead + 1} (started on line ${this.recLine}); the JSON array is not closed`);
+    }
+    if (this.arrayState !== ArrayState.Done) throw new StructureError("the file ends before the closing ']' of the JSON array");
+  }
+
+  /** Looks at the first non-space character; false while only white space has been seen. */
+  private detectFormat(): boolean {
+    for (; this.pos < this.buf.length; this.pos++) {
+      const c = this.buf.charCodeAt(this.pos);
+      if (isSpace(c)) continue;
+      this.sawContent = true;
+      if (c === Ch.OpenBracket) {
+        this.stats.format = "json-array";
+        this.pos++;
+      } else if (c === Ch.OpenBrace) {
+        this.stats.format = "ndjson";
+        // Lines are counted from the start of the file.
+        this.pos = this.buf.lastIndexOf("\n", this.pos) + 1;
+      } else {
+        throw new StructureError(
+          `the file is neither a JSON array nor NDJSON: it starts with ${JSON.stringify(this.buf[this.pos])} where '[' or '{' was expected`,
+        );
+      }
+      this.line += countLineFeeds(this.buf, 0, this.pos);
+      return true;
+    }
+    this.line += countLineFeeds(this.buf, 0, this.pos);
+    this.buf = "";
+    this.pos = 0;
+    return false;
+  }
+
+  /** NDJSON: every non-blank line is one record. */
+  private *scanLines(atEnd: boolean): Generator<ReaderItem> {
+    for (;;) {
+      const lineFeed = this.buf.indexOf("\n", this.pos);
+      if (lineFeed === -1 && !atEnd) {
+        // A partial line: keep it unless it is already too long to ever be published.
+        if (this.recDropped + this.buf.length - this.pos > this.maxRecordChars) {
+          if (this.recDropped === 0) this.recLine = this.line;
+          this.recDropped += this.buf.length - this.pos;
+          this.pos = this.buf.length;
+        }
+        return;
+      }
+      const end = lineFeed === -1 ? this.buf.length : lineFeed;
+      const lineText = this.buf.slice(this.pos, end);
+      const line = this.recDropped > 0 ? this.recLine : this.line;
+      if (this.recDropped > 0) {
+        this.stats.recordsRead++;
+        yield { kind: "oversized", position: this.stats.recordsRead, line, chars: this.recDropped + lineText.trimEnd().length };
+      } else if (lineText.trim() !== "") {
+        this.stats.recordsRead++;
+        if (lineText.length > this.maxRecordChars) {
+          yield { kind: "oversized", position: this.stats.recordsRead, line, chars: lineText.trimEnd().length };
+        } else {
+          yield { kind: "record", position: this.stats.recordsRead, line, text: lineText };
+        }
+      }
+      this.recDropped = 0;
+      if (lineFeed === -1) {
+        this.pos = this.buf.length;
+        return;
+      }
+      this.line++;
+      this.pos = lineFeed + 1;
+    }
+  }
+
+  /** JSON array: tracks strings and bracket nesting to find where each element ends. */
+  private *scanArray(): Generator<ReaderItem> {
+    const buf = this.buf;
+    for (; this.pos < buf.length; this.pos++) {
+      const c = buf.charCodeAt(this.pos);
+      switch (this.arrayState) {
+        case ArrayState.BeforeFirstValue:
+        case ArrayState.BeforeValue:
+          if (isSpace(c)) {
+            if (c === Ch.LineFeed) this.line++;
+          } else if (c === Ch.CloseBracket && this.arrayState === ArrayState.BeforeFirstValue) {
+            this.arrayState = ArrayState.Done;
+          } else if (c === Ch.CloseBracket || c === Ch.Comma) {
+            throw new StructureError(`a record is missing before ${JSON.stringify(buf[this.pos])} on line ${this.line} (after record ${this.stats.recordsRead})`);
+          } else {
+            this.startValue(c);
+          }
+          break;
+        case ArrayState.InValue:
+          if (this.scanValueChar(c)) yield* this.emit(this.pos + 1);
+          else if (this.scalar && (isSpace(c) || c === Ch.Comma || c === Ch.CloseBracket)) {
+            yield* this.emit(this.pos);
+            this.pos--; // the delimiter belongs to the array, read it again
+          } else if (this.recStart >= 0 && this.pos - this.recStart + this.recDropped > this.maxRecordChars) {
+            // Too long to ever publish: stop keeping its text, keep only its length.
+            this.recDropped += this.pos - this.recStart;
+            this.recStart = this.pos;
+          }
+          break;
+        case ArrayState.AfterValue:
+          if (isSpace(c)) {
+            if (c === Ch.LineFeed) this.line++;
+          } else if (c === Ch.Comma) this.arrayState = ArrayState.BeforeValue;
+          else if (c === Ch.CloseBracket) this.arrayState = ArrayState.Done;
+          else {
+            throw new StructureError(
+              `expected ',' or ']' after record ${this.stats.recordsRead} on line ${this.line}, found ${JSON.stringify(buf[this.pos])}`,
+            );
+          }
+          break;
+        case ArrayState.Done:
+          if (c === Ch.LineFeed) this.line++;
+          else if (!isSpace(c)) throw new StructureError(`unexpected content after the closing ']' of the JSON array on line ${this.line}`);
+          break;
+      }
+    }
+  }
+
+  private startValue(c: number): void {
+    this.arrayState = ArrayState.InValue;
+    this.recStart = this.pos;
+    this.recLine = this.line;
+    this.recDropped = 0;
+    this.closers = [];
+    this.inString = c === Ch.Quote;
+    this.escaped = false;
+    this.scalar = false;
+    if (c === Ch.OpenBrace) this.closers.push(Ch.CloseBrace);
+    else if (c === Ch.OpenBracket) this.closers.push(Ch.CloseBracket);
+    else if (c !== Ch.Quote) this.scalar = true; // numbers, true, false, null: rejected later as "not an object"
+  }
+
+  /** Advances the element scanner by one character; true when it closes the element. */
+  private scanValueChar(c: number): boolean {
+    if (this.inString) {
+      if (this.escaped) this.escaped = false;
+      else if (c === Ch.Backslash) this.escaped = true;
+      else if (c === Ch.Quote) {
+        this.inString = false;
+        return this.closers.length === 0 && !this.scalar;
+      }
+      return false;
+    }
+    if (this.scalar) return false;
+    if (c === Ch.Quote) this.inString = true;
+    else if (c === Ch.OpenBrace) this.closers.push(Ch.CloseBrace);
+    else if (c === Ch.OpenBracket) this.closers.push(Ch.CloseBracket);
+    else if (c === Ch.CloseBrace || c === Ch.CloseBracket) {
+      const expected = this.closers.pop();
+      if (expected !== c) {
+        throw new StructureError(
+          `record ${this.stats.recordsRead + 1} (line ${this.recLine}) has ${JSON.stringify(String.fromCharCode(c))} on line ${this.line} ` +
+            `where ${expected === undefined ? "nothing" : JSON.stringify(String.fromCharCode(expected))} was expected`,
+        );
+      }
+      return this.closers.length === 0;
+    } else if (c === Ch.LineFeed) this.line++;
+    return false;
+  }
+
+  private *emit(end: number): Generator<ReaderItem> {
+    this.stats.recordsRead++;
+    const position = this.stats.recordsRead;
+    if (this.recDropped > 0) yield { kind: "oversized", position, line: this.recLine, chars: this.recDropped + end - this.recStart };
+    else yield { kind: "record", position, line: this.recLine, text: this.buf.slice(this.recStart, end) };
+    this.recStart = -1;
+    this.recDropped = 0;
+    this.arrayState = ArrayState.AfterValue;
+  }
+
+  /** Drops consumed text so the buffer holds only the unread tail and the record in progress. */
+  private compact(): void {
+    const keepFrom = this.recStart >= 0 ? this.recStart : this.pos;
+    if (keepFrom === 0) return;
+    this.buf = this.buf.slice(keepFrom);
+    this.pos -= keepFrom;
+    if (this.recStart >= 0) this.recStart = 0;
+  }
+}
+
+function countLineFeeds(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf("\n", from); i !== -1 && i < to; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
