@@ -16,6 +16,8 @@ export type CredentialSource =
       object: string;
       /** JSON template of the invoke payload; `{safe}` and `{object}` are replaced. */
       payloadTemplate: string;
+      /** Dot paths of the username / password in the answer (first match wins); unset: the handler's defaults. */
+      responseFields?: { username?: string[]; password?: string[] };
     }
   | { source: "secret"; /** ARN of a secret holding `{"username","password"}`. */ secretArn: string };
 

@@ -46,7 +46,17 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
     opts,
   );
 
-  const tokenManager = new TokenManager("token-manager", { ...common, kmsKeyArn: key.arn, config: config.tokenManager }, opts);
+  const credentials = config.tokenManager.credentials;
+  const tokenManager = new TokenManager(
+    "token-manager",
+    {
+      ...common,
+      kmsKeyArn: key.arn,
+      config: config.tokenManager,
+      csmResponseFields: credentials.source === "csm-lambda" ? credentials.responseFields : undefined,
+    },
+    opts,
+  );
 
   const pipelines = config.pipelines.map(
     (pipeline) =>

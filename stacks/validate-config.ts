@@ -169,7 +169,19 @@ function readCredentials(reader: ConfigReader): CredentialSource {
     safe: reader.requiredString("csmSafe", `It is required when ${need}: the safe that holds the TIAA credential.`),
     object: reader.requiredString("csmObject", `It is required when ${need}: the object (account) in the safe.`),
     payloadTemplate,
+    responseFields: { username: readPathList(reader, "csmUsernameField"), password: readPathList(reader, "csmPasswordField") },
   };
+}
+
+/** Comma-separated dot paths, e.g. `data.userName,UserName`; undefined when empty. */
+function readPathList(reader: ConfigReader, key: string): string[] | undefined {
+  const value = reader.optionalString(key);
+  if (value === undefined) return undefined;
+  const paths = value.split(",").map((p) => p.trim());
+  if (paths.some((p) => !/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(p))) {
+    reader.problem(`${reader.key(key)} is "${value}"; write dot paths separated by commas, e.g. data.account.userName,UserName.`);
+  }
+  return paths;
 }
 
 function readCertificate(reader: ConfigReader): CertificateSource {

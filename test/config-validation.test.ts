@@ -78,6 +78,7 @@ describe("every invalid or missing value fails with the key and the fix", () => 
     ["CSM without a safe", { csmSafe: "" }, /csmSafe is missing/],
     ["CSM without an object", { csmObject: "" }, /csmObject is missing/],
     ["CSM payload not JSON", { csmPayloadTemplate: "{safe}" }, /csmPayloadTemplate is not valid JSON/],
+    ["CSM field path", { csmUsernameField: "data..user" }, /csmUsernameField is "data..user"; write dot paths separated by commas/],
     ["secret credentials without ARN", { credentialSource: "secret" }, /credentialSecretArn is missing. It is required when credentialSource is secret/],
     ["secret credentials with a bad ARN", { credentialSource: "secret", credentialSecretArn: "my-secret" }, /credentialSecretArn is "my-secret", which is not a Secrets Manager secret ARN/],
     ["unknown certificate source", { certificateSource: "disk" }, /certificateSource is "disk"; it must be one of: acm, secret, file/],
