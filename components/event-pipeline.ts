@@ -3,11 +3,14 @@
  * the event producer, which publishes validated records to the pipeline's Kinesis stream; the case
  * creator reads the stream and upserts Salesforce cases. Pipelines fed by a Glue job have no bucket
  * and no producer; pipelines read by an external consumer (e.g. `tt` → TMS) have no case creator.
+ * Whatever either function finally gives up on lands in a KMS-encrypted failure queue of its own
+ * (the producer's holds the S3 event of a file it could not process), watched by a not-empty alarm.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import type { PipelineConfig, SalesforceConfig } from "../stacks/config-types.js";
+import { createInputBucket } from "./event-pipeline-input-bucket.js";
 import { kmsUseStatement, putMetricStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
 import type { PipelineFacts } from "./monitoring/facts.js";
@@ -18,7 +21,7 @@ export interface EventPipelineArgs {
   naming: Naming;
   /** The validated pipeline entry of the stack config (name, source, shards, case-creator settings). */
   pipeline: PipelineConfig;
-  /** ARN of the platform KMS key: encrypts the bucket, the stream, the on-failure queue, log groups and function environments. */
+  /** ARN of the platform KMS key: encrypts the bucket, the stream, the failure queues, log groups and function environments. */
   kmsKeyArn: pulumi.Input<string>;
   /** Days the functions' log groups keep logs (a value CloudWatch Logs accepts, e.g. `90`). */
   logRetentionDays: number;
@@ -66,8 +69,12 @@ export interface EventPipelineArgs {
 /** Seconds kept between "give up and audit FAILED" and Lambda's own maximum record age. */
 const GIVE_UP_MARGIN_SECONDS = 300;
 const MIN_GIVE_UP_SECONDS = 60;
-/** SQS's longest retention: the on-failure queue keeps what it is given as long as it can. */
+/** SQS's longest retention: a failure queue keeps what it is given as long as it can. */
 const ON_FAILURE_RETENTION_SECONDS = 14 * 24 * 3600;
+/** Lambda's own retries of a failed asynchronous (S3-triggered) invocation; 2 is Lambda's maximum. */
+const PRODUCER_ASYNC_RETRIES = 2;
+/** How long Lambda keeps retrying a throttled S3 event before it goes to the failure queue (its maximum). */
+const PRODUCER_MAX_EVENT_AGE_SECONDS = 6 * 3600;
 
 /**
  * @example
@@ -84,6 +91,8 @@ export class EventPipeline extends pulumi.ComponentResource {
   public readonly bucketName?: string;
   /** Undefined for pipelines fed by a Glue job (nothing to produce from). */
   public readonly producerFunctionName?: string;
+  /** Where S3 events the producer failed on after all retries are kept; undefined without a producer. */
+  public readonly producerFailureQueueName?: string;
   /** Undefined for streams read by an external consumer. */
   public readonly caseCreatorFunctionName?: string;
   public readonly onFailureQueueName?: string;
@@ -104,18 +113,23 @@ export class EventPipeline extends pulumi.ComponentResource {
     this.facts = { pipelineName: p, label: args.pipeline.label, streamName: this.streamName };
 
     if (args.pipeline.source === "s3") {
-      const bucket = this.createInputBucket(name, args);
-      const producer = this.createProducer(name, args, bucket);
-      this.connectBucketToProducer(name, bucket, producer);
       this.bucketName = naming.physicalName("s3-bucket", `${p}-input`);
+      const retention = { retentionDays: args.inputRetentionDays, noncurrentRetentionDays: args.noncurrentVersionRetentionDays };
+      const bucket = createInputBucket(name, { bucketName: this.bucketName, kmsKeyArn: args.kmsKeyArn, ...retention }, this);
+      const producerFailures = this.createFailureQueue(name, args, "producer-failures");
+      const producer = this.createProducer(name, args, bucket, producerFailures);
+      this.keepFailedProducerEvents(name, producer, producerFailures);
+      this.connectBucketToProducer(name, bucket, producer);
       this.producerFunctionName = producer.functionName;
+      this.producerFailureQueueName = naming.physicalName("sqs-queue", `${p}-producer-failures`);
       this.facts.bucketName = this.bucketName;
+      this.facts.producerFailureQueueName = this.producerFailureQueueName;
       this.facts.producer = { functionName: producer.functionName, logGroupName: producer.logGroupName, label: `${args.pipeline.label} producer` };
       this.facts.producerMetrics = { component: "event-producer", namespace: this.namespace(args, "event-producer") };
     }
 
     if (args.pipeline.caseCreator) {
-      const onFailureQueue = this.createOnFailureQueue(name, args);
+      const onFailureQueue = this.createFailureQueue(name, args, "case-creator-failures");
       const caseCreator = this.createCaseCreator(name, args, onFailureQueue);
       this.connectStreamToCaseCreator(name, args, caseCreator, onFailureQueue);
       this.caseCreatorFunctionName = caseCreator.functionName;
@@ -130,6 +144,7 @@ export class EventPipeline extends pulumi.ComponentResource {
       streamArn: this.streamArn,
       bucketName: this.bucketName,
       producerFunctionName: this.producerFunctionName,
+      producerFailureQueueName: this.producerFailureQueueName,
       caseCreatorFunctionName: this.caseCreatorFunctionName,
       onFailureQueueName: this.onFailureQueueName,
     });
@@ -155,71 +170,7 @@ export class EventPipeline extends pulumi.ComponentResource {
     );
   }
 
-  private createInputBucket(name: string, args: EventPipelineArgs): aws.s3.Bucket {
-    const bucket = new aws.s3.Bucket(`${name}-input`, { bucket: args.naming.physicalName("s3-bucket", `${args.pipeline.name}-input`) }, { parent: this });
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-input-public-access`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      { parent: this },
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-input-policy`,
-      {
-        bucket: bucket.id,
-        // A resource policy (it names a principal), so not built with the identity-policy helper.
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
-        }),
-      },
-      // AWS rejects a bucket policy while the public access block is still being applied.
-      { parent: this, dependsOn: [publicAccess] },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-input-encryption`,
-      {
-        bucket: bucket.id,
-        // The bucket key cuts KMS calls (and their cost and throttling) to one per bucket and period.
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
-      },
-      { parent: this },
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-input-versioning`,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      { parent: this },
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-input-lifecycle`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            id: "expire-processed-input",
-            status: "Enabled",
-            filter: {},
-            expiration: { days: args.inputRetentionDays ?? 30 },
-            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionRetentionDays ?? 7 },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-          },
-          { id: "remove-expired-delete-markers", status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } },
-        ],
-      },
-      { parent: this, dependsOn: [versioning] },
-    );
-    return bucket;
-  }
-
-  private createProducer(name: string, args: EventPipelineArgs, bucket: aws.s3.Bucket): BundledFunction {
+  private createProducer(name: string, args: EventPipelineArgs, bucket: aws.s3.Bucket, failureQueue: aws.sqs.Queue): BundledFunction {
     const p = args.pipeline.name;
     const namespace = this.namespace(args, "event-producer");
     return createBundledFunction(
@@ -248,11 +199,33 @@ export class EventPipeline extends pulumi.ComponentResource {
           { Sid: "ReadInputFiles", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${bucket.arn}/*` },
           { Sid: "PublishToStream", Effect: "Allow", Action: "kinesis:PutRecords", Resource: this.stream.arn },
           { Sid: "SendAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
+          // Lambda delivers the failed-invocation record to the on-failure destination with this role.
+          { Sid: "SendToFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: failureQueue.arn },
           kmsUseStatement(args.kmsKeyArn),
           putMetricStatement(namespace),
         ],
       },
       this,
+    );
+  }
+
+  /**
+   * An S3 notification is an asynchronous invocation: when the producer fails on it (crash, timeout,
+   * throttling) past Lambda's retries, the whole file's records would be lost without a trace. The
+   * on-failure destination keeps the invocation record, S3 event included, so the file can be
+   * re-uploaded or the producer re-invoked with it.
+   */
+  private keepFailedProducerEvents(name: string, producer: BundledFunction, failureQueue: aws.sqs.Queue): void {
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-producer-async-config`,
+      {
+        functionName: producer.function.name,
+        maximumRetryAttempts: PRODUCER_ASYNC_RETRIES,
+        maximumEventAgeInSeconds: PRODUCER_MAX_EVENT_AGE_SECONDS,
+        destinationConfig: { onFailure: { destination: failureQueue.arn } },
+      },
+      // Lambda checks that the role may send to the destination when the configuration is saved.
+      { parent: this, dependsOn: producer.rolePolicy ? [producer.rolePolicy] : [] },
     );
   }
 
@@ -278,11 +251,12 @@ export class EventPipeline extends pulumi.ComponentResource {
     );
   }
 
-  private createOnFailureQueue(name: string, args: EventPipelineArgs): aws.sqs.Queue {
+  /** A KMS-encrypted queue that keeps what a function gave up on, for a person to look at and replay. */
+  private createFailureQueue(name: string, args: EventPipelineArgs, kind: "producer-failures" | "case-creator-failures"): aws.sqs.Queue {
     return new aws.sqs.Queue(
-      `${name}-case-creator-failures`,
+      `${name}-${kind}`,
       {
-        name: args.naming.physicalName("sqs-queue", `${args.pipeline.name}-case-creator-failures`),
+        name: args.naming.physicalName("sqs-queue", `${args.pipeline.name}-${kind}`),
         kmsMasterKeyId: args.kmsKeyArn,
         kmsDataKeyReusePeriodSeconds: 300,
         messageRetentionSeconds: ON_FAILURE_RETENTION_SECONDS,

@@ -1,7 +1,8 @@
 /**
  * One Glue publisher: a PySpark job that reads an Iceberg table and publishes its rows to a
  * pipeline's Kinesis stream, with its assets bucket, security configuration, least-privilege role,
- * schedule and a record of every failed run.
+ * schedule and a record of every failed run. The assets (bucket, script, helpers zip) are built in
+ * `glue-job-assets.ts`, the job role's policy in `glue-job-iam.ts`.
  *
  * @example
  * const glue = new GlueJob("et-event-producer", {
@@ -12,19 +13,15 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import type { GlueJobConfig } from "../stacks/config-types.js";
-import { PROJECT_DIR } from "../stacks/stack-files.js";
-import { assumeRolePolicy, kmsUseStatement, policyDocument, type PolicyStatement } from "./iam.js";
+import { HELPERS_KEY, SCRIPT_KEY, createAssetsBucket, uploadAssets } from "./glue-job-assets.js";
+import { jobRoleStatements } from "./glue-job-iam.js";
+import { assumeRolePolicy, kmsUseStatement, policyDocument } from "./iam.js";
 import type { GlueJobFacts } from "./monitoring/facts.js";
 import { checkName, type Naming } from "./naming.js";
 
-export const GLUE_SCRIPT = "handlers/glue/event_producer_job.py";
-export const GLUE_HELPERS_DIR = "handlers/glue/helpers";
-const SCRIPT_KEY = "scripts/event_producer_job.py";
-const HELPERS_KEY = "libs/helpers.zip";
+export { GLUE_HELPERS_DIR, GLUE_SCRIPT, helpersArchive } from "./glue-job-assets.js";
 /** Spark catalog name the job's table is read through. */
 const CATALOG = "glue_catalog";
 /** The account's default Scheduler group: one schedule per job needs no group of its own. */
@@ -132,8 +129,8 @@ export class GlueJob extends pulumi.ComponentResource {
     this.partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const namespace = metricNamespace(naming.prefix, `${job.name}-glue-publisher`, naming.env);
 
-    const bucket = this.createAssetsBucket(name, args);
-    const assets = this.uploadAssets(name, args, bucket);
+    const bucket = createAssetsBucket(name, this.assetsBucketName, args.kmsKeyArn, this);
+    const assets = uploadAssets(name, bucket, args.kmsKeyArn, this);
     const securityConfiguration = this.createSecurityConfiguration(name, args);
     const { role, policy, attachment } = this.createJobRole(name, args, bucket, namespace);
     this.rolePolicy = policy;
@@ -153,39 +150,6 @@ export class GlueJob extends pulumi.ComponentResource {
     this.registerOutputs({ jobName: this.jobName, ruleName: this.ruleName, scheduleName: this.scheduleName, facts: this.facts });
   }
 
-  private createAssetsBucket(name: string, args: GlueJobArgs): aws.s3.Bucket {
-    const bucket = new aws.s3.Bucket(`${name}-assets`, { bucket: this.assetsBucketName, forceDestroy: false }, { parent: this });
-    const all = { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true };
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-assets-public-access`, { bucket: bucket.id, ...all }, { parent: this });
-    new aws.s3.BucketOwnershipControls(`${name}-assets-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-assets-encryption`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }] },
-      { parent: this },
-    );
-    // Versioned so that the script of any past run can be recovered during an investigation.
-    new aws.s3.BucketVersioning(`${name}-assets-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, { parent: this });
-    const tlsOnly = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } };
-    new aws.s3.BucketPolicy(`${name}-assets-tls-only`, { bucket: bucket.id, policy: policyDocument([tlsOnly as PolicyStatement]) }, { parent: this, dependsOn: [publicAccess] });
-    return bucket;
-  }
-
-  /** The script on its own, and ONLY the helpers folder as the job's extra Python library. */
-  private uploadAssets(name: string, args: GlueJobArgs, bucket: aws.s3.Bucket): aws.s3.BucketObjectv2[] {
-    const encryption = { serverSideEncryption: "aws:kms", kmsKeyId: args.kmsKeyArn };
-    const script = new aws.s3.BucketObjectv2(
-      `${name}-script`,
-      { bucket: bucket.id, key: SCRIPT_KEY, source: new pulumi.asset.FileAsset(join(PROJECT_DIR, GLUE_SCRIPT)), contentType: "text/x-python", ...encryption },
-      { parent: this },
-    );
-    const helpers = new aws.s3.BucketObjectv2(
-      `${name}-helpers`,
-      { bucket: bucket.id, key: HELPERS_KEY, source: helpersArchive(), contentType: "application/zip", ...encryption },
-      { parent: this },
-    );
-    return [script, helpers];
-  }
-
   private createSecurityConfiguration(name: string, args: GlueJobArgs): aws.glue.SecurityConfiguration {
     const kmsKeyArn = args.kmsKeyArn;
     const encryptionConfiguration = {
@@ -202,32 +166,7 @@ export class GlueJob extends pulumi.ComponentResource {
     const { naming, job } = args;
     const roleName = naming.physicalName("iam-role", `${job.name}-glue`);
     const role = new aws.iam.Role(`${name}-role`, { name: roleName, description: `Runs Glue job ${this.jobName} (least privilege)`, assumeRolePolicy: assumeRolePolicy("glue.amazonaws.com") }, { parent: this });
-    const [database, table] = job.icebergTable.split(".") as [string, string];
-    const arn = (service: string, resource: string) => pulumi.interpolate`arn:${this.partition}:${service}:${naming.region}:${this.account}:${resource}`;
-    const statements: pulumi.Input<PolicyStatement>[] = [
-      { Sid: "ReadOwnScriptAndHelpers", Effect: "Allow", Action: "s3:GetObject", Resource: [pulumi.interpolate`${bucket.arn}/${SCRIPT_KEY}`, pulumi.interpolate`${bucket.arn}/${HELPERS_KEY}`] },
-      {
-        Sid: "ReadIcebergTableMetadata",
-        Effect: "Allow",
-        Action: ["glue:GetDatabase", "glue:GetTable"],
-        Resource: [arn("glue", "catalog"), arn("glue", `database/${database}`), arn("glue", `table/${database}/${table}`)],
-      },
-      ...icebergDataStatements(args.icebergData, this.partition),
-      { Sid: "PublishToPipelineStream", Effect: "Allow", Action: "kinesis:PutRecords", Resource: args.streamArn },
-      { Sid: "SendFailedAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
-      // Unlike Lambda's EMF, Glue sends its own job metrics (`--enable-metrics`, namespace `Glue`) with
-      // PutMetricData under the job's role, so that namespace needs the right as well.
-      { Sid: "PublishOwnAndGlueMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": [namespace, "Glue"] } } },
-      {
-        // Glue creates its log groups under /aws-glue/ and, with a security configuration, ties them to the key.
-        Sid: "WriteGlueLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
-        Resource: arn("logs", "log-group:/aws-glue/*"),
-      },
-      // Encrypt as well as decrypt: Glue encrypts bookmarks client-side (CSE-KMS) with the role's rights.
-      { ...kmsUseStatement(args.kmsKeyArn), Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"] },
-    ];
+    const statements = jobRoleStatements(args, { account: this.account, partition: this.partition, assetsBucketArn: bucket.arn, namespace });
     const policy = policyDocument(statements);
     const attachment = new aws.iam.RolePolicy(`${name}-policy`, { name: naming.physicalName("iam-policy", `${job.name}-glue`), role: role.id, policy }, { parent: this });
     return { role, policy, attachment };
@@ -373,45 +312,10 @@ function validateArgs(args: GlueJobArgs): void {
 }
 
 /**
- * The helpers folder, and only its Python sources, as `helpers/…` in a zip. Listed file by file so
- * `__pycache__` left by a local test run never changes the archive (and so the preview).
- */
-export function helpersArchive(): pulumi.asset.AssetArchive {
-  const dir = join(PROJECT_DIR, GLUE_HELPERS_DIR);
-  const files = readdirSync(dir).filter((f) => f.endsWith(".py")).sort();
-  return new pulumi.asset.AssetArchive({
-    helpers: new pulumi.asset.AssetArchive(Object.fromEntries(files.map((f) => [f, new pulumi.asset.FileAsset(join(dir, f))]))),
-  });
-}
-
-/**
  * Spark settings for reading Iceberg tables through the Glue Data Catalog as `glue_catalog.db.table`.
  * Glue 4.0 ships Iceberg 1.0, whose GlueCatalog insists on a warehouse even for reads; the job only
  * reads, so any location it may name will do.
  */
 export function icebergCatalogConf(defaultWarehouse: pulumi.Input<string>, dataLocation?: string): pulumi.Output<string> {
   return pulumi.interpolate`spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions --conf spark.sql.catalog.${CATALOG}=org.apache.iceberg.spark.SparkCatalog --conf spark.sql.catalog.${CATALOG}.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog --conf spark.sql.catalog.${CATALOG}.io-impl=org.apache.iceberg.aws.s3.S3FileIO --conf spark.sql.catalog.${CATALOG}.warehouse=${dataLocation ?? defaultWarehouse}`;
-}
-
-/** Read rights on the table's files: its own S3 prefix, or Lake Formation's vended credentials. */
-function icebergDataStatements(data: GlueJobArgs["icebergData"], partition: pulumi.Output<string>): PolicyStatement[] {
-  if (data === undefined) {
-    // GetDataAccess has no resource-level permissions; Lake Formation grants decide what is readable.
-    return [{ Sid: "ReadTableThroughLakeFormation", Effect: "Allow", Action: "lakeformation:GetDataAccess", Resource: "*" }];
-  }
-  const [bucket, ...rest] = data.location.replace(/^s3:\/\//, "").split("/");
-  const prefix = rest.filter((p) => p !== "").join("/");
-  const objects = prefix === "" ? "*" : `${prefix}/*`;
-  const statements: PolicyStatement[] = [
-    { Sid: "ReadTableFiles", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`arn:${partition}:s3:::${bucket}/${objects}` },
-    {
-      Sid: "ListTableFiles",
-      Effect: "Allow",
-      Action: "s3:ListBucket",
-      Resource: pulumi.interpolate`arn:${partition}:s3:::${bucket}`,
-      ...(prefix === "" ? {} : { Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}/*`] } } }),
-    },
-  ];
-  if (data.kmsKeyArn) statements.push({ Sid: "DecryptTableFiles", Effect: "Allow", Action: "kms:Decrypt", Resource: data.kmsKeyArn });
-  return statements;
 }

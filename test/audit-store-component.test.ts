@@ -2,14 +2,15 @@
  * AuditStore under Pulumi mocks: what it declares (queues, redrive, encryption, table settings, event
  * source, IAM) for a sit and a prod instance, read from the recorded resource inputs.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AuditStore, validateArgs, type AuditStoreArgs } from "../components/audit-store.js";
 import { Naming } from "../components/naming.js";
-import { MOCK_ACCOUNT_ID, RecordingMocks, type RecordedResource } from "../stacks/offline/recording-mocks.js";
+import { MOCK_ACCOUNT_ID, type RecordedResource, type RecordingMocks } from "../stacks/offline/recording-mocks.js";
+import { actionsOn as actionsOnResource, allActions, statementsOf } from "./support/iam.js";
+import { ofComponent, outputOf as output, useRecordingMocks, waitForRegistrations } from "./support/pulumi-harness.js";
 
 const KEY_ARN = `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/platform-key`;
-const mocks = new RecordingMocks("eu-west-1");
+let mocks: RecordingMocks;
 let sit: AuditStore;
 let prod: AuditStore;
 let resolved: { queueUrl: string; queueArn: string; tableArn: string; prodQueueArn: string };
@@ -22,10 +23,8 @@ const baseArgs = (env: "sit" | "prod"): AuditStoreArgs => ({
   maxReceives: 5,
 });
 
-const output = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
-
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(mocks, "kyc-platform", "sit", false);
+  mocks = await useRecordingMocks("eu-west-1");
   sit = new AuditStore("audit-sit", baseArgs("sit"));
   prod = new AuditStore("audit-prod", { ...baseArgs("prod"), batchSize: 10, maximumBatchingWindowInSeconds: 0, timeoutSeconds: 60, maximumConcurrency: 5 });
   resolved = {
@@ -35,14 +34,12 @@ beforeAll(async () => {
     prodQueueArn: await output(prod.queueArn),
   };
   await output(prod.tableArn);
-  await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+  await waitForRegistrations();
 });
 
-/** The one resource of this type whose logical name starts with the component's name. */
+/** The one resource of this type among the component's children (with logical name `<component>-<suffix>`, when given). */
 function only(component: string, type: string, suffix?: string): RecordedResource {
-  const found = mocks.resources.filter((r) => r.type === type && r.name.startsWith(`${component}-`) && (suffix === undefined || r.name === `${component}-${suffix}`));
-  expect(found, `${type} ${suffix ?? ""} of ${component}`).toHaveLength(1);
-  return found[0]!;
+  return ofComponent(mocks, component).one(type, suffix === undefined ? undefined : `${component}-${suffix}`);
 }
 
 describe("queues", () => {
@@ -68,7 +65,7 @@ describe("queues", () => {
     expect(JSON.parse(allow.inputs.redriveAllowPolicy)).toEqual({ redrivePermission: "byQueue", sourceQueueArns: [resolved.queueArn] });
     expect(allow.inputs.queueUrl).toMatch(/bbkyc-audit-dlq-sit$/);
 
-    const policies = mocks.resources.filter((r) => r.type === "aws:sqs/queuePolicy:QueuePolicy" && r.name.startsWith("audit-sit-"));
+    const policies = ofComponent(mocks, "audit-sit").byType("aws:sqs/queuePolicy:QueuePolicy");
     expect(policies.map((p) => p.inputs.queueUrl.split("/").pop()).sort()).toEqual(["bbkyc-audit-dlq-sit", "bbkyc-audit-queue-sit"]);
     for (const p of policies) {
       const [statement] = JSON.parse(p.inputs.policy).Statement;
@@ -146,17 +143,15 @@ describe("audit processor", () => {
   });
 
   it("has a role scoped to this queue and this table only, with no wildcard action", () => {
-    const policy = JSON.parse(only("audit-sit", "aws:iam/rolePolicy:RolePolicy").inputs.policy);
-    const statements: Array<{ Action: string | string[]; Resource: string | string[]; Condition?: unknown }> = policy.Statement;
-    const actionsOn = (resource: string) =>
-      statements.filter((s) => [s.Resource].flat().includes(resource)).flatMap((s) => [s.Action].flat()).sort();
+    const statements = statementsOf(only("audit-sit", "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+    const actionsOn = (resource: string) => actionsOnResource(statements, resource);
 
     expect(actionsOn(resolved.queueArn)).toEqual(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]);
     expect(actionsOn(resolved.tableArn)).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     expect(actionsOn(KEY_ARN)).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
-    const allActions = statements.flatMap((s) => [s.Action].flat());
-    expect(allActions.filter((a) => a.includes("*"))).toEqual([]);
-    expect(allActions.filter((a) => a.startsWith("sqs:") || a.startsWith("dynamodb:"))).toHaveLength(6);
+    const actions = allActions(statements);
+    expect(actions.filter((a) => a.includes("*"))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith("sqs:") || a.startsWith("dynamodb:"))).toHaveLength(6);
     // Only PutMetricData has resource "*" (AWS allows nothing narrower), held to the own namespace.
     const wildcard = statements.filter((s) => [s.Resource].flat().includes("*"));
     expect(wildcard).toEqual([

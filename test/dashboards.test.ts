@@ -1,90 +1,16 @@
 /**
- * Dashboards and alarms: the bodies satisfy CloudWatch's dashboard body structure, read only metrics
- * that components really emit, show every alarm, and follow the readability rules; the component
- * wires the topic, subscription, alarms and dashboards correctly under Pulumi mocks.
+ * Dashboard bodies: they satisfy CloudWatch's dashboard body structure, read only metrics that
+ * components really emit, show every queue, function and alarm, and follow the readability rules.
+ * Alarm definitions and the Dashboards component under mocks are in dashboards-component.test.ts.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
-import { Dashboards, type DashboardsArgs } from "../components/dashboards.js";
-import { alarmArn, checkAlarmDefinitions, evaluatedPeriod, type AlarmDefinition } from "../components/monitoring/alarms.js";
+import { describe, expect, it } from "vitest";
+import type { AlarmDefinition } from "../components/monitoring/alarms.js";
 import type { EmittedMetrics } from "../components/monitoring/facts.js";
-import { dashboardBody } from "../components/monitoring/layout.js";
 import { pipelineSegment } from "../components/monitoring/segments/pipeline.js";
-import { alarmSection, managedFunctions, platformMonitoring, type PlatformFacts } from "../components/monitoring/segments/platform.js";
-import { Naming } from "../components/naming.js";
-import { METRIC_CATALOG, metricNamespace, type MetricComponent } from "../handlers/lib/metric-catalog.js";
-import type { PlatformConfig } from "../stacks/config-types.js";
-import { MOCK_ACCOUNT_ID, RecordingMocks } from "../stacks/offline/recording-mocks.js";
-import { configFromMap } from "../stacks/read-stack-config.js";
-import { pulumiConfigForStack } from "../stacks/stack-files.js";
+import { managedFunctions, type PlatformFacts } from "../components/monitoring/segments/platform.js";
+import { METRIC_CATALOG } from "../handlers/lib/metric-catalog.js";
 import { insightsReference, metricReferences, searchReferences, validateDashboardBody, type MetricReference } from "./support/dashboard-body.js";
-
-type Json = Record<string, any>;
-
-/** Facts as the components would expose them, with the real naming rules of one stack. */
-function factsFor(config: PlatformConfig): { naming: Naming; facts: PlatformFacts } {
-  const naming = new Naming({ prefix: config.prefix, env: config.env, region: config.region });
-  const emitted = (component: MetricComponent, instance: string): EmittedMetrics => ({ component, namespace: metricNamespace(config.prefix, instance, config.env) });
-  const fn = (component: string, label: string) => {
-    const functionName = naming.physicalName("lambda", component);
-    return { functionName, logGroupName: naming.logGroupForFunction(functionName), label };
-  };
-  const facts: PlatformFacts = {
-    tokenManager: {
-      fn: fn("token-manager", "TIAA token manager"),
-      metrics: emitted("token-manager", "token-manager"),
-      scheduleName: naming.physicalName("schedule", "token-refresh"),
-      scheduleGroupName: "default",
-      scheduleDlqName: naming.physicalName("sqs-queue", "token-refresh-dlq"),
-      secretName: naming.physicalName("secret", "tiaa-token"),
-      lifetimeMinutes: config.tokenManager.lifetimeMinutes,
-    },
-    pipelines: config.pipelines.map((p) => ({
-      pipelineName: p.name,
-      label: p.label,
-      streamName: naming.physicalName("kinesis-stream", `${p.name}-event-stream`),
-      ...(p.source === "s3"
-        ? { bucketName: naming.physicalName("s3-bucket", `${p.name}-input`), producer: fn(`${p.name}-event-producer`, `${p.label} producer`), producerMetrics: emitted("event-producer", `${p.name}-event-producer`) }
-        : {}),
-      ...(p.caseCreator
-        ? {
-            caseCreator: fn(`${p.name}-case-creator`, `${p.label} case creator`),
-            caseCreatorMetrics: emitted("case-creator", `${p.name}-case-creator`),
-            onFailureQueueName: naming.physicalName("sqs-queue", `${p.name}-case-creator-failures`),
-          }
-        : {}),
-    })),
-    audit: {
-      queueName: naming.physicalName("sqs-queue", "audit-queue"),
-      dlqName: naming.physicalName("sqs-queue", "audit-dlq"),
-      tableName: naming.physicalName("dynamodb-table", "audit-data"),
-      processor: fn("audit-processor", "Audit processor"),
-      metrics: emitted("audit-processor", "audit-processor"),
-    },
-    glueJobs: config.glueJobs.map((g) => ({
-      jobName: naming.physicalName("glue-job", g.name),
-      pipelineName: g.pipeline,
-      metrics: emitted("glue-publisher", `${g.name}-glue-publisher`),
-      ruleName: naming.physicalName("event-rule", `${g.name}-failed`),
-    })),
-    external: config.external,
-  };
-  return { naming, facts };
-}
-
-function stack(name: string) {
-  const config = configFromMap(name, pulumiConfigForStack(name));
-  const { naming, facts } = factsFor(config);
-  const monitoring = platformMonitoring(facts, { naming, slaSeconds: config.slaSeconds, domain: config.domain });
-  const arns = monitoring.alarms.map((a) => alarmArn(naming.physicalName("alarm", a.nameSuffix), naming.region, MOCK_ACCOUNT_ID));
-  const functional = JSON.stringify(dashboardBody(monitoring.functional));
-  const technical = JSON.stringify(dashboardBody([alarmSection(arns, config.domain), ...monitoring.technical]));
-  return { config, naming, facts, monitoring, arns, functional, technical };
-}
-
-const widgetsOf = (body: string): Json[] => JSON.parse(body).widgets;
-const metricWidgets = (body: string) => widgetsOf(body).filter((w) => w.type === "metric");
-const findWidget = (body: string, title: RegExp) => widgetsOf(body).find((w) => title.test(String(w.properties.title ?? w.properties.markdown)));
+import { findWidget, metricWidgets, stack, widgetsOf, type Json } from "./support/platform-monitoring.js";
 
 /** The custom metrics components declare, as `namespace|name|dimension names` (from METRIC_CATALOG). */
 function emittedKeys(facts: PlatformFacts): Set<string> {
@@ -116,6 +42,17 @@ function alarmReferences(alarms: AlarmDefinition[]): MetricReference[] {
 }
 
 const isCustom = (r: MetricReference) => !r.namespace.startsWith("AWS/") && r.namespace !== "Glue";
+
+/**
+ * Every queue named anywhere in the facts (any `…QueueName` / `…DlqName` field, however deep), so a
+ * queue a component adds to its facts is checked without this test having to learn about it.
+ */
+function queuesInFacts(value: unknown, key = ""): string[] {
+  if (typeof value === "string") return /(QueueName|DlqName|^queueName|^dlqName)$/.test(key) ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => queuesInFacts(v));
+  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => queuesInFacts(v, k));
+  return [];
+}
 
 describe("dashboard bodies (sit, eu-west-1)", () => {
   const sit = stack("sit");
@@ -197,8 +134,13 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
       expect(has("Glue", "glue.driver.aggregate.elapsedTime", { JobName: job, JobRunId: "ALL", Type: "count" })).toBe(true);
     }
     for (const g of sit.facts.glueJobs) expect(has("AWS/Events", "MatchedEvents", { RuleName: g.ruleName })).toBe(true);
-    const queues = [sit.facts.audit.queueName, sit.facts.audit.dlqName, sit.facts.tokenManager.scheduleDlqName, ...sit.facts.pipelines.flatMap((p) => p.onFailureQueueName ?? [])];
-    expect(queues.length).toBe(4);
+    const queues = [
+      sit.facts.audit.queueName, sit.facts.audit.dlqName, sit.facts.tokenManager.scheduleDlqName,
+      ...sit.facts.pipelines.flatMap((p) => [p.onFailureQueueName ?? [], p.producerFailureQueueName ?? []].flat()),
+      ...sit.facts.glueJobs.flatMap((g) => g.scheduleDlqName ?? []),
+    ];
+    expect(queues.length).toBe(6);
+    expect([...queues].sort()).toEqual(queuesInFacts(sit.facts).sort());
     for (const q of queues) {
       expect(has("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: q }), q).toBe(true);
       expect(has("AWS/SQS", "ApproximateAgeOfOldestMessage", { QueueName: q }), q).toBe(true);
@@ -207,6 +149,27 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     for (const rule of [...sit.facts.glueJobs.map((g) => g.ruleName), "bbkyc-et-bdp-scheduler"]) expect(has("AWS/Events", "FailedInvocations", { RuleName: rule }), rule).toBe(true);
     for (const m of ["TargetErrorCount", "InvocationAttemptCount"]) expect(has("AWS/Scheduler", m, { ScheduleGroup: "default" }), m).toBe(true);
     for (const m of ["JobsMovedToFailed", "JobAttemptExecutionDuration"]) expect(has("AWS/Batch", m, { JobQueueName: "bbkyc-batch-processor" }), m).toBe(true);
+  });
+
+  it("show every dead-letter and failure queue in the queue widgets, each with a not-empty alarm on it", () => {
+    const deadLetter = queuesInFacts(sit.facts).filter((q) => q !== sit.facts.audit.queueName);
+    expect([...deadLetter].sort()).toEqual([
+      "bbkyc-audit-dlq-sit",
+      "bbkyc-cta-case-creator-failures-sit",
+      "bbkyc-cta-producer-failures-sit",
+      "bbkyc-et-event-producer-glue-schedule-dlq-sit",
+      "bbkyc-token-refresh-dlq-sit",
+    ]);
+    const queueWidgets = metricWidgets(sit.technical).filter((w) => /per queue/.test(w.properties.title));
+    expect(queueWidgets).toHaveLength(2);
+    for (const q of deadLetter) {
+      for (const w of queueWidgets) expect(metricReferences({ widgets: [w] }).some((r) => r.namespace === "AWS/SQS" && r.dimensions.QueueName === q), `${q} in "${w.properties.title}"`).toBe(true);
+      const alarms = sit.monitoring.alarms.filter((a) => a.metric?.namespace === "AWS/SQS" && a.metric.dimensions.QueueName === q);
+      expect(alarms, `not-empty alarm on ${q}`).toHaveLength(1);
+      expect(alarms[0]).toMatchObject({ nameSuffix: expect.stringMatching(/-not-empty$/), threshold: 0, comparison: "GreaterThanThreshold", treatMissingData: "notBreaching" });
+      expect(alarms[0]!.metric).toMatchObject({ metricName: "ApproximateNumberOfMessagesVisible" });
+      expect(alarms[0]!.description).toContain(q);
+    }
   });
 
   it("query the token manager's log group for ERROR lines and their reason", () => {
@@ -247,50 +210,6 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
   });
 });
 
-describe("alarm definitions", () => {
-  const sit = stack("sit");
-  const bySuffix = new Map(sit.monitoring.alarms.map((a) => [a.nameSuffix, a]));
-
-  it("cover everything the platform must alarm on", () => {
-    const expected = [
-      "cta-case-creation-failures", "token-refresh-failures", "token-refresh-missing", "cta-iterator-age", "tt-iterator-age",
-      "audit-queue-age", "audit-dlq-not-empty", "token-schedule-dlq-not-empty", "cta-on-failure-queue-not-empty",
-      "audit-table-throttles", "et-event-producer-run-failures", "token-schedule-target-errors",
-      ...[...managedFunctions(sit.facts).map((f) => f.functionName), "bbkyc-cnc-bdp-creator"].map((n) => `${n.replace(/^bbkyc-/, "").replace(/-sit$/, "")}-lambda-errors`),
-    ];
-    expect([...bySuffix.keys()].sort()).toEqual(expected.sort());
-    expect(() => checkAlarmDefinitions(sit.monitoring.alarms)).not.toThrow();
-  });
-
-  it("say what broke and where to look, naming the resource", () => {
-    const resourceNames = JSON.stringify(sit.facts).match(/bbkyc-[a-z0-9-]+/g)!;
-    const descriptions = new Set<string>();
-    for (const a of sit.monitoring.alarms) {
-      expect(a.description.length, a.nameSuffix).toBeGreaterThan(100);
-      expect(a.description.length).toBeLessThanOrEqual(1024);
-      expect(resourceNames.some((n) => a.description.includes(n)), `${a.nameSuffix} names no resource`).toBe(true);
-      descriptions.add(a.description);
-    }
-    expect(descriptions.size).toBe(sit.monitoring.alarms.length);
-  });
-
-  it("treat a silent token refresh as breaching for as long as the token lives", () => {
-    const silent = bySuffix.get("token-refresh-missing")!;
-    expect(silent.treatMissingData).toBe("breaching");
-    expect(silent.comparison).toBe("LessThanThreshold");
-    expect(silent.metric?.metricName).toBe("TokenRefreshSuccess");
-    expect(evaluatedPeriod(silent) * silent.evaluationPeriods).toBe(sit.facts.tokenManager.lifetimeMinutes * 60);
-    expect(bySuffix.get("cta-case-creation-failures")).toMatchObject({ threshold: 0, comparison: "GreaterThanThreshold", treatMissingData: "notBreaching" });
-  });
-
-  it("reject definitions CloudWatch would refuse", () => {
-    const base = sit.monitoring.alarms[0]!;
-    expect(() => checkAlarmDefinitions([base, base])).toThrow(/defined twice/);
-    expect(() => checkAlarmDefinitions([{ ...base, evaluationPeriods: 300 }])).toThrow(/one-day/);
-    expect(() => checkAlarmDefinitions([{ ...base, description: "x".repeat(1025) }])).toThrow(/description/);
-  });
-});
-
 describe("the validator itself", () => {
   const metric = (x: number, y: number, extra: Json = {}) => ({ type: "metric", x, y, width: 12, height: 6, properties: { title: "t", region: "eu-west-1", metrics: [["AWS/SQS", "NumberOfMessagesSent", "QueueName", "q"]], ...extra } });
 
@@ -324,77 +243,5 @@ describe("names across regions", () => {
     }
     expect(validateDashboardBody(london.technical)).toEqual([]);
     expect(JSON.parse(london.functional).widgets.every((w: Json) => w.type === "text" || w.properties.region === "eu-west-2")).toBe(true);
-  });
-});
-
-describe("Dashboards component under mocks", () => {
-  const sit = stack("sit");
-  const mocks = new RecordingMocks("eu-west-1");
-  const kmsKeyArn = `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/platform`;
-  let withEmail: Dashboards;
-  let technicalBody: string;
-  let functionalBody: string;
-
-  beforeAll(async () => {
-    await pulumi.runtime.setMocks(mocks, "kyc-platform", "sit", false);
-    const args: DashboardsArgs = { naming: sit.naming, kmsKeyArn, slaSeconds: sit.config.slaSeconds, domain: sit.config.domain, ...sit.facts };
-    withEmail = new Dashboards("with-email", { ...args, alarmEmail: "kyc-platform-sit@kyc-bank.example" });
-    new Dashboards("no-email", args);
-    technicalBody = await new Promise<string>((r) => withEmail.technicalBody.apply(r));
-    functionalBody = await new Promise<string>((r) => withEmail.functionalBody.apply(r));
-    await (pulumi.runtime as any).waitForRPCs();
-  });
-
-  const ofComponent = (type: string, prefix: string) => mocks.resources.filter((r) => r.type === type && r.name.startsWith(`${prefix}-`));
-
-  it("encrypts the alarm topic with the platform key and lets only this account's alarms publish", () => {
-    const [topic] = ofComponent("aws:sns/topic:Topic", "with-email");
-    expect(topic!.inputs).toMatchObject({ name: "bbkyc-alarms-sit", kmsMasterKeyId: kmsKeyArn });
-    const [policy] = ofComponent("aws:sns/topicPolicy:TopicPolicy", "with-email");
-    const statements = JSON.parse(policy!.inputs.policy).Statement;
-    expect(statements.find((s: Json) => s.Sid === "CloudWatchAlarmsPublish").Condition.StringEquals["aws:SourceAccount"]).toBe(MOCK_ACCOUNT_ID);
-    expect(statements.find((s: Json) => s.Sid === "DenyInsecureTransport").Effect).toBe("Deny");
-  });
-
-  it("subscribes the e-mail address only when one is configured", () => {
-    const subscriptions = mocks.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription");
-    expect(subscriptions.map((s) => s.name)).toEqual(["with-email-email"]);
-    expect(subscriptions[0]!.inputs).toMatchObject({ protocol: "email", endpoint: "kyc-platform-sit@kyc-bank.example" });
-  });
-
-  it("sends every alarm and its recovery to the topic", () => {
-    const topicArn = `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT_ID}:bbkyc-alarms-sit`;
-    const alarms = ofComponent("aws:cloudwatch/metricAlarm:MetricAlarm", "with-email");
-    expect(alarms.length).toBe(sit.monitoring.alarms.length);
-    expect(withEmail.alarmNames.length).toBe(alarms.length);
-    for (const a of alarms) {
-      expect(a.inputs.alarmActions, a.name).toEqual([topicArn]);
-      expect(a.inputs.okActions, a.name).toEqual([topicArn]);
-      expect(a.physicalName).toMatch(/^bbkyc-.+-sit$/);
-    }
-    const silent = alarms.find((a) => a.physicalName === "bbkyc-token-refresh-missing-sit")!;
-    expect(silent.inputs).toMatchObject({ treatMissingData: "breaching", metricName: "TokenRefreshSuccess", statistic: "Sum" });
-    const tokenFailures = alarms.find((a) => a.physicalName === "bbkyc-token-refresh-failures-sit")!;
-    expect(tokenFailures.inputs.metricQueries[0].expression).toMatch(/^SELECT SUM\(TokenRefreshFailure\) FROM SCHEMA\("bbkyc\/token-manager\/sit", Environment, Reason\)/);
-  });
-
-  it("creates both dashboards with region-coded names and valid bodies listing the real alarm ARNs", () => {
-    const dashboards = ofComponent("aws:cloudwatch/dashboard:Dashboard", "with-email");
-    expect(dashboards.map((d) => d.physicalName).sort()).toEqual(["bbkyc-functional-sit-euw1", "bbkyc-technical-sit-euw1"]);
-    expect(withEmail.functionalDashboardName).toBe("bbkyc-functional-sit-euw1");
-    const technical = dashboards.find((d) => d.physicalName === "bbkyc-technical-sit-euw1")!;
-    expect(technical.inputs.dashboardBody).toBe(technicalBody);
-    expect(dashboards.find((d) => d.physicalName === "bbkyc-functional-sit-euw1")!.inputs.dashboardBody).toBe(functionalBody);
-    expect(validateDashboardBody(technicalBody)).toEqual([]);
-    expect(validateDashboardBody(functionalBody)).toEqual([]);
-    const listed = widgetsOf(technicalBody).filter((w) => w.type === "alarm").flatMap((w) => w.properties.alarms);
-    const created = ofComponent("aws:cloudwatch/metricAlarm:MetricAlarm", "with-email").map((a) => `arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT_ID}:alarm:${a.physicalName}`);
-    expect(listed.sort()).toEqual(created.sort());
-  });
-
-  it("rejects arguments that would make a wrong alarm", () => {
-    const args: DashboardsArgs = { naming: sit.naming, kmsKeyArn, slaSeconds: 300, domain: "KYC", ...sit.facts };
-    expect(() => new Dashboards("bad-sla", { ...args, slaSeconds: 0 })).toThrow(/slaSeconds/);
-    expect(() => new Dashboards("bad-email", { ...args, alarmEmail: "not-an-address" })).toThrow(/alarmEmail/);
   });
 });

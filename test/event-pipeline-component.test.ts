@@ -1,13 +1,14 @@
 /**
  * EventPipeline under Pulumi mocks: what one pipeline would create — bucket hardening, stream,
- * functions, event source mapping — and exactly which IAM rights each function gets.
+ * functions, event source mapping, failure queues — and exactly which IAM rights each function gets.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { EventPipeline, type EventPipelineArgs } from "../components/event-pipeline.js";
 import { Naming } from "../components/naming.js";
-import { MOCK_ACCOUNT_ID, RecordingMocks, type RecordedResource } from "../stacks/offline/recording-mocks.js";
+import { MOCK_ACCOUNT_ID } from "../stacks/offline/recording-mocks.js";
 import type { PipelineConfig } from "../stacks/config-types.js";
+import { rights, statementsOf } from "./support/iam.js";
+import { renderComponent } from "./support/pulumi-harness.js";
 
 const ACCT = MOCK_ACCOUNT_ID;
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCT}:key/11111111-2222-3333-4444-555555555555`;
@@ -23,45 +24,15 @@ const CTA: PipelineConfig = {
 };
 const TT: PipelineConfig = { ...CTA, name: "tt", label: "TT events", shardCount: undefined, onDemand: true, source: "glue", caseCreator: false, retentionHours: 48 };
 
-async function render(pipeline: PipelineConfig, extra: Partial<EventPipelineArgs> = {}) {
-  const mocks = new RecordingMocks("eu-west-1");
-  await pulumi.runtime.setMocks(mocks, "kyc-platform", "sit", false);
+function render(pipeline: PipelineConfig, extra: Partial<EventPipelineArgs> = {}) {
   const naming = new Naming({ prefix: "bbkyc", env: "sit", region: "eu-west-1" });
-  const component = new EventPipeline(pipeline.name, {
-    naming, pipeline, kmsKeyArn: KEY_ARN, logRetentionDays: 90, auditQueueArn: AUDIT_QUEUE_ARN, auditQueueUrl: AUDIT_QUEUE_URL,
-    salesforce: { instanceUrl: "https://kyc-bank--sit.sandbox.my.salesforce.com", apiVersion: "v60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c" },
-    tokenSecretArn: TOKEN_SECRET_ARN, tokenSecretName: "bbkyc-tiaa-token-sit", caseCreatorEntry: TEST_CASE_CREATOR_ENTRY, ...extra,
-  });
-  await new Promise((resolve) => component.streamArn.apply(resolve));
-  await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-  const resources = mocks.resources.filter((r) => r.name.startsWith(pipeline.name));
-  const byType = (type: string) => resources.filter((r) => r.type === type);
-  const one = (type: string, logical?: string): RecordedResource => {
-    const found = byType(type).filter((r) => logical === undefined || r.name === logical);
-    expect(found, `${type} ${logical ?? ""}`).toHaveLength(1);
-    return found[0]!;
-  };
-  return { component, resources, byType, one };
-}
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: unknown;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-const statementsOf = (policy: string): Statement[] => (JSON.parse(policy) as { Statement: Statement[] }).Statement;
-
-/** `{ action: [resources] }` over every statement, to compare a policy exactly. */
-function rights(policy: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const s of statementsOf(policy)) {
-    expect(s.Effect).toBe("Allow");
-    for (const action of [s.Action].flat()) out[action] = [...(out[action] ?? []), ...[s.Resource].flat()].sort();
-  }
-  return out;
+  const declare = () =>
+    new EventPipeline(pipeline.name, {
+      naming, pipeline, kmsKeyArn: KEY_ARN, logRetentionDays: 90, auditQueueArn: AUDIT_QUEUE_ARN, auditQueueUrl: AUDIT_QUEUE_URL,
+      salesforce: { instanceUrl: "https://kyc-bank--sit.sandbox.my.salesforce.com", apiVersion: "v60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c" },
+      tokenSecretArn: TOKEN_SECRET_ARN, tokenSecretName: "bbkyc-tiaa-token-sit", caseCreatorEntry: TEST_CASE_CREATOR_ENTRY, ...extra,
+    });
+  return renderComponent(pipeline.name, declare, { outputs: (c) => [c.streamArn] });
 }
 
 const logRights = (fn: string) => ({
@@ -72,6 +43,7 @@ const kmsRights = { "kms:Decrypt": [KEY_ARN], "kms:GenerateDataKey": [KEY_ARN] }
 const STREAM_ARN = `arn:aws:kinesis:eu-west-1:${ACCT}:stream/bbkyc-cta-event-stream-sit`;
 const BUCKET_ARN = "arn:aws:s3:::bbkyc-cta-input-sit-euw1";
 const FAILURE_QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCT}:bbkyc-cta-case-creator-failures-sit`;
+const PRODUCER_FAILURE_QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCT}:bbkyc-cta-producer-failures-sit`;
 const PRODUCER_ARN = `arn:aws:lambda:eu-west-1:${ACCT}:function:bbkyc-cta-event-producer-sit`;
 const CASE_CREATOR_ARN = `arn:aws:lambda:eu-west-1:${ACCT}:function:bbkyc-cta-case-creator-sit`;
 
@@ -122,7 +94,23 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
       maximumRetryAttempts: 5, maximumRecordAgeInSeconds: 3600, bisectBatchOnFunctionError: true, functionResponseTypes: ["ReportBatchItemFailures"],
       destinationConfig: { onFailure: { destinationArn: FAILURE_QUEUE_ARN } },
     });
-    expect(one("aws:sqs/queue:Queue").inputs).toMatchObject({ name: "bbkyc-cta-case-creator-failures-sit", kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600 });
+    expect(one("aws:sqs/queue:Queue", "cta-case-creator-failures").inputs).toMatchObject({ name: "bbkyc-cta-case-creator-failures-sit", kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600 });
+  });
+
+  it("keeps the S3 event of a file the producer failed on for good in a KMS-encrypted failure queue", async () => {
+    const { one, byType, component } = await render(CTA);
+    expect(one("aws:sqs/queue:Queue", "cta-producer-failures").inputs).toMatchObject({
+      name: "bbkyc-cta-producer-failures-sit", kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600,
+    });
+    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name).sort()).toEqual(["bbkyc-cta-case-creator-failures-sit", "bbkyc-cta-producer-failures-sit"]);
+    // S3 invokes the producer asynchronously: bounded retries, then the invocation record goes to the queue.
+    expect(one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs).toEqual({
+      functionName: "bbkyc-cta-event-producer-sit",
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 6 * 3600,
+      destinationConfig: { onFailure: { destination: PRODUCER_FAILURE_QUEUE_ARN } },
+    });
+    expect(component.producerFailureQueueName).toBe("bbkyc-cta-producer-failures-sit");
   });
 
   it("configures both functions with the environment their handlers read", async () => {
@@ -152,7 +140,7 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
       ...logRights("bbkyc-cta-event-producer-sit"),
       "s3:GetObject": [`${BUCKET_ARN}/*`],
       "kinesis:PutRecords": [STREAM_ARN],
-      "sqs:SendMessage": [AUDIT_QUEUE_ARN],
+      "sqs:SendMessage": [AUDIT_QUEUE_ARN, PRODUCER_FAILURE_QUEUE_ARN].sort(),
       ...kmsRights,
       "cloudwatch:PutMetricData": ["*"],
     });
@@ -189,6 +177,7 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
       pipelineName: "cta", label: "CTA case events", streamName: "bbkyc-cta-event-stream-sit", bucketName: "bbkyc-cta-input-sit-euw1",
       producer: { functionName: "bbkyc-cta-event-producer-sit", logGroupName: "/aws/lambda/bbkyc-cta-event-producer-sit", label: "CTA case events producer" },
       producerMetrics: { component: "event-producer", namespace: "bbkyc/cta-event-producer/sit" },
+      producerFailureQueueName: "bbkyc-cta-producer-failures-sit",
       caseCreator: { functionName: "bbkyc-cta-case-creator-sit", logGroupName: "/aws/lambda/bbkyc-cta-case-creator-sit", label: "CTA case events case creator" },
       caseCreatorMetrics: { component: "case-creator", namespace: "bbkyc/cta-case-creator/sit" },
       onFailureQueueName: "bbkyc-cta-case-creator-failures-sit",
@@ -202,7 +191,9 @@ describe("EventPipeline: other shapes", () => {
     expect(one("aws:kinesis/stream:Stream").inputs).toMatchObject({ name: "bbkyc-tt-event-stream-sit", streamModeDetails: { streamMode: "ON_DEMAND" }, retentionPeriod: 48, encryptionType: "KMS", kmsKeyId: KEY_ARN });
     expect(one("aws:kinesis/stream:Stream").inputs.shardCount).toBeUndefined();
     expect(resources.map((r) => r.type).sort()).toEqual(["aws:kinesis/stream:Stream", "kyc:platform:EventPipeline"]);
-    expect([component.bucketName, component.producerFunctionName, component.caseCreatorFunctionName, component.onFailureQueueName]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([component.bucketName, component.producerFunctionName, component.producerFailureQueueName, component.caseCreatorFunctionName, component.onFailureQueueName]).toEqual([
+      undefined, undefined, undefined, undefined, undefined,
+    ]);
     expect(component.facts).toEqual({ pipelineName: "tt", label: "TT events", streamName: "bbkyc-tt-event-stream-sit" });
   });
 
@@ -212,7 +203,8 @@ describe("EventPipeline: other shapes", () => {
     expect(fns.map((f) => f.inputs.name)).toEqual(["bbkyc-cta-event-producer-sit"]);
     expect(fns[0]!.inputs.environment.variables.AUDIT_PUBLISHED).toBe("true");
     expect(byType("aws:lambda/eventSourceMapping:EventSourceMapping")).toHaveLength(0);
-    expect(byType("aws:sqs/queue:Queue")).toHaveLength(0);
+    // No case creator, so no case-creator on-failure queue: only the producer's failure queue.
+    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name)).toEqual(["bbkyc-cta-producer-failures-sit"]);
   });
 
   it("a Glue-fed pipeline with a case creator gets the case creator but no bucket or producer", async () => {
@@ -220,6 +212,8 @@ describe("EventPipeline: other shapes", () => {
     expect(byType("aws:s3/bucket:Bucket")).toHaveLength(0);
     expect(byType("aws:lambda/function:Function").map((f) => f.inputs.name)).toEqual(["bbkyc-cta-case-creator-sit"]);
     expect(byType("aws:lambda/eventSourceMapping:EventSourceMapping")).toHaveLength(1);
+    expect(byType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")).toHaveLength(0);
+    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name)).toEqual(["bbkyc-cta-case-creator-failures-sit"]);
   });
 
   it("never gives up earlier than 60 s, and otherwise 300 s before Lambda's maximum record age", async () => {

@@ -11,8 +11,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GlueJob, type GlueJobArgs } from "../components/glue-job.js";
 import { Naming } from "../components/naming.js";
 import { METRIC_CATALOG } from "../handlers/lib/metric-catalog.js";
-import { MOCK_ACCOUNT_ID, RecordingMocks, type RecordedResource } from "../stacks/offline/recording-mocks.js";
+import { MOCK_ACCOUNT_ID, type RecordingMocks } from "../stacks/offline/recording-mocks.js";
 import { PROJECT_DIR } from "../stacks/stack-files.js";
+import { listOf as list, statementsBySid, statementsOf } from "./support/iam.js";
+import { ofComponent, outputOf, queryOf, useRecordingMocks, waitForRegistrations } from "./support/pulumi-harness.js";
 
 const REGION = "eu-west-1";
 const KEY_ARN = `arn:aws:kms:${REGION}:${MOCK_ACCOUNT_ID}:key/platform`;
@@ -36,38 +38,23 @@ function args(region = REGION, overrides: Partial<GlueJobArgs> = {}): GlueJobArg
   };
 }
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-  Principal?: unknown;
-}
-const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-const statementsOf = (policy: string): Statement[] => JSON.parse(policy).Statement as Statement[];
-
-const mocks = new RecordingMocks(REGION);
+let mocks: RecordingMocks;
 let glue: GlueJob;
 let london: GlueJob;
 let lake: GlueJob;
 
 /** The resources one component instance declared (their logical names start with its name). */
-const ofInstance = (prefix: string) => mocks.resources.filter((r) => r.name.startsWith(`${prefix}-`));
-const one = (type: string, logicalName: string): RecordedResource => {
-  const found = mocks.resources.filter((r) => r.type === type && r.name === logicalName);
-  expect(found, `${type} ${logicalName}`).toHaveLength(1);
-  return found[0]!;
-};
-const policiesOf = (prefix: string) => ofInstance(prefix).filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+const ofInstance = (prefix: string) => ofComponent(mocks, prefix).resources;
+const one = (type: string, logicalName: string) => queryOf(mocks.resources).one(type, logicalName);
+const policiesOf = (prefix: string) => ofComponent(mocks, prefix).byType("aws:iam/rolePolicy:RolePolicy");
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(mocks, "kyc-platform", "sit", false);
+  mocks = await useRecordingMocks(REGION);
   glue = new GlueJob("glue-et", args());
   london = new GlueJob("glue-london", args("eu-west-2"));
   lake = new GlueJob("glue-lake", args(REGION, { icebergData: { location: "s3://bbkyc-datalake-sit/kyc_db/et_events", kmsKeyArn: "arn:aws:kms:eu-west-1:999999999999:key/lake" } }));
-  await Promise.all([glue, london, lake].map((c) => new Promise((resolve) => pulumi.all([c.urn, c.job.urn, c.rolePolicy]).apply(resolve))));
-  await (pulumi.runtime as any).waitForRPCs();
+  await Promise.all([glue, london, lake].map((c) => outputOf(pulumi.all([c.urn, c.job.urn, c.rolePolicy]))));
+  await waitForRegistrations();
 });
 
 describe("GlueJob assets", () => {
@@ -167,7 +154,7 @@ describe("GlueJob IAM", () => {
     const role = one("aws:iam/role:Role", "glue-et-role").inputs;
     expect(role.name).toBe("bbkyc-et-event-producer-glue-sit-euw1");
     expect(JSON.parse(role.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "glue.amazonaws.com" });
-    const bySid = Object.fromEntries(statementsOf(one("aws:iam/rolePolicy:RolePolicy", "glue-et-policy").inputs.policy).map((s) => [s.Sid, s]));
+    const bySid = statementsBySid(one("aws:iam/rolePolicy:RolePolicy", "glue-et-policy").inputs.policy);
     const bucket = "arn:aws:s3:::bbkyc-et-event-producer-glue-assets-sit-euw1";
     expect(bySid.ReadOwnScriptAndHelpers!.Resource).toEqual([`${bucket}/scripts/event_producer_job.py`, `${bucket}/libs/helpers.zip`]);
     expect(bySid.ReadIcebergTableMetadata).toMatchObject({
@@ -183,7 +170,7 @@ describe("GlueJob IAM", () => {
   });
 
   it("reads the table's own S3 prefix instead of Lake Formation when its location is given", () => {
-    const bySid = Object.fromEntries(statementsOf(one("aws:iam/rolePolicy:RolePolicy", "glue-lake-policy").inputs.policy).map((s) => [s.Sid, s]));
+    const bySid = statementsBySid(one("aws:iam/rolePolicy:RolePolicy", "glue-lake-policy").inputs.policy);
     expect(bySid.ReadTableThroughLakeFormation).toBeUndefined();
     expect(bySid.ReadTableFiles).toMatchObject({ Action: "s3:GetObject", Resource: "arn:aws:s3:::bbkyc-datalake-sit/kyc_db/et_events/*" });
     expect(bySid.ListTableFiles).toMatchObject({ Resource: "arn:aws:s3:::bbkyc-datalake-sit", Condition: { StringLike: { "s3:prefix": ["kyc_db/et_events", "kyc_db/et_events/*"] } } });

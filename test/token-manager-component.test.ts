@@ -2,12 +2,13 @@
  * TokenManager under Pulumi mocks: what it would create, with which names, encryption, schedule
  * and — above all — exactly which IAM rights.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { TokenManager, type TokenManagerArgs } from "../components/token-manager.js";
 import { Naming, NamingError } from "../components/naming.js";
-import { MOCK_ACCOUNT_ID, RecordingMocks, type RecordedResource } from "../stacks/offline/recording-mocks.js";
+import { MOCK_ACCOUNT_ID } from "../stacks/offline/recording-mocks.js";
 import type { TokenManagerConfig } from "../stacks/config-types.js";
+import { rights, statementsOf } from "./support/iam.js";
+import { outputOf, renderComponent, useRecordingMocks, type Rendered } from "./support/pulumi-harness.js";
 
 const KEY_ARN = `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555`;
 const CERT_ARN = `arn:aws:acm:eu-west-1:${MOCK_ACCOUNT_ID}:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee`;
@@ -30,51 +31,10 @@ function baseConfig(overrides: Partial<TokenManagerConfig> = {}): TokenManagerCo
   };
 }
 
-interface Rendered {
-  component: TokenManager;
-  resources: RecordedResource[];
-  byType(type: string): RecordedResource[];
-  one(type: string, name?: string): RecordedResource;
-}
-
-async function render(name: string, config: TokenManagerConfig, extra: Partial<TokenManagerArgs> = {}, region = "eu-west-1"): Promise<Rendered> {
-  const mocks = new RecordingMocks(region);
-  await pulumi.runtime.setMocks(mocks, "kyc-platform", "sit", false);
+function render(name: string, config: TokenManagerConfig, extra: Partial<TokenManagerArgs> = {}, region = "eu-west-1"): Promise<Rendered<TokenManager>> {
   const naming = new Naming({ prefix: "bbkyc", env: "sit", region });
-  const component = new TokenManager(name, { naming, config, kmsKeyArn: KEY_ARN, logRetentionDays: 90, ...extra });
-  await new Promise((resolve) => component.secretArn.apply(resolve));
-  await new Promise((resolve) => component.functionPolicy.apply(resolve));
-  await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-  const resources = mocks.resources.filter((r) => r.name.startsWith(name));
-  const byType = (type: string) => resources.filter((r) => r.type === type);
-  const one = (type: string, logical?: string) => {
-    const found = byType(type).filter((r) => logical === undefined || r.name === logical);
-    expect(found, `${type} ${logical ?? ""}`).toHaveLength(1);
-    return found[0]!;
-  };
-  return { component, resources, byType, one };
-}
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-function statementsOf(policy: string): Statement[] {
-  return (JSON.parse(policy) as { Statement: Statement[] }).Statement;
-}
-
-/** `{ action: [resources] }` over every statement, to compare a policy exactly. */
-function rights(policy: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const s of statementsOf(policy)) {
-    expect(s.Effect).toBe("Allow");
-    for (const action of [s.Action].flat()) out[action] = [...(out[action] ?? []), ...[s.Resource].flat()].sort();
-  }
-  return out;
+  const declare = () => new TokenManager(name, { naming, config, kmsKeyArn: KEY_ARN, logRetentionDays: 90, ...extra });
+  return renderComponent(name, declare, { region, outputs: (c) => [c.secretArn, c.functionPolicy] });
 }
 
 describe("TokenManager component", () => {
@@ -138,7 +98,7 @@ describe("TokenManager component", () => {
     expect(metricStatement.Condition).toEqual({ StringEquals: { "cloudwatch:namespace": "bbkyc/token-manager/sit" } });
     for (const s of statementsOf(policy.inputs.policy)) for (const a of [s.Action].flat()) expect(a).not.toContain("*");
     // The public output is the attached document.
-    expect(await new Promise((resolve) => r.component.functionPolicy.apply(resolve))).toBe(policy.inputs.policy);
+    expect(await outputOf(r.component.functionPolicy)).toBe(policy.inputs.policy);
   });
 
   it("reads only the configured secrets when credentials and certificate come from Secrets Manager", async () => {
@@ -230,7 +190,7 @@ describe("TokenManager component", () => {
     expect(r.byType("aws:iam/role:Role").map((x) => x.name)).toEqual(["tm-auth-scheduler-role"]);
     expect(r.byType("aws:iam/rolePolicy:RolePolicy").map((x) => x.name)).toEqual(["tm-auth-scheduler-policy"]);
     expect(r.one("aws:lambda/function:Function").inputs.role).toBe(authRoleArn);
-    const needed = rights(await new Promise<string>((resolve) => r.component.functionPolicy.apply(resolve)));
+    const needed = rights(await outputOf(r.component.functionPolicy));
     expect(needed["secretsmanager:PutSecretValue"]).toEqual([`arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT_ID}:secret:bbkyc-tiaa-token-sit-AbCdEf`]);
   });
 
@@ -252,7 +212,7 @@ describe("TokenManager component", () => {
   });
 
   it("refuses bad arguments before declaring anything, naming the config key to fix", async () => {
-    await pulumi.runtime.setMocks(new RecordingMocks("eu-west-1"), "kyc-platform", "sit", false);
+    await useRecordingMocks("eu-west-1");
     const naming = new Naming({ prefix: "bbkyc", env: "sit", region: "eu-west-1" });
     const make = (config: TokenManagerConfig, extra: Partial<TokenManagerArgs> = {}) => () =>
       new TokenManager("tm-bad", { naming, config, kmsKeyArn: KEY_ARN, logRetentionDays: 90, ...extra });

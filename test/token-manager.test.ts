@@ -1,149 +1,26 @@
 /**
  * The token manager's core against real parts: Secrets Manager (and ACM) on the moto server, and
  * the local TIAA stand-in demanding a client certificate from a CA generated for this run. Only the
- * CSM invoke is a fake Lambda client (moto cannot run Lambda code).
+ * CSM invoke is a fake Lambda client (moto cannot run Lambda code). Successful refreshes, ACM
+ * certificates and what gets stored and logged are here; failures are in token-manager-failures.test.ts.
  */
 import { ACMClient, ExportCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from "@aws-sdk/client-acm";
-import type { InvokeCommand, InvokeCommandOutput } from "@aws-sdk/client-lambda";
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { createPrivateKey } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadClientCertificate } from "../handlers/token-manager/certificate.js";
-import { type CertificateSettings, type CredentialSettings, type RefreshConfig } from "../handlers/token-manager/config.js";
+import type { CertificateSettings, CredentialSettings } from "../handlers/token-manager/config.js";
 import { TokenRefreshError } from "../handlers/token-manager/errors.js";
-import { refreshToken, type RefreshDeps, type StoredToken } from "../handlers/token-manager/refresh-token.js";
 import { parseTokenResponse } from "../handlers/token-manager/token-response.js";
 import { SecretTokenClient } from "../handlers/lib/token-client.js";
-import { Logger } from "../handlers/lib/logger.js";
-import { MemorySink, Metrics } from "../handlers/lib/metrics.js";
-import { createCertificateAuthority, type CertificateAuthority, type PemPair } from "../local/pki.js";
-import { startTiaaStandIn, type TiaaStandIn } from "../local/tiaa-stand-in.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
+import {
+  PASSWORD, USERNAME, ca, client, config, currentToken, expectFailure, expectNoSecretsLogged, fakeCsm, run, secrets, tiaa, tokenSecret, useTokenRefreshFixture, workDir,
+} from "./support/token-refresh-fixture.js";
 
-const USERNAME = "svc-kyc-tiaa";
-const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Zq9`;
-
-let ca: CertificateAuthority;
-let client: PemPair;
-let strangerClient: PemPair;
-let tiaa: TiaaStandIn;
-let secrets: SecretsManagerClient;
-let tokenSecret: string;
-let credentialSecret: string;
-let certificateSecret: string;
-let workDir: string;
-/** Every log line any refresh in this file wrote. */
-const allLogLines: string[] = [];
-
-beforeAll(async () => {
-  ca = createCertificateAuthority("TIAA test CA");
-  client = ca.issue({ commonName: "kyc-token-manager", usage: "client" });
-  strangerClient = createCertificateAuthority("Some other CA").issue({ commonName: "intruder", usage: "client" });
-  tiaa = await startTiaaStandIn({
-    ca,
-    server: ca.issue({ commonName: "tiaa.local", usage: "server" }),
-    expectedUsername: USERNAME,
-    expectedPassword: PASSWORD,
-    tokenLifetimeSeconds: 3600,
-  });
-  secrets = new SecretsManagerClient(testClientConfig());
-  tokenSecret = uniqueName("bbkyc-tiaa-token-sit");
-  credentialSecret = uniqueName("tiaa-credentials");
-  certificateSecret = uniqueName("tiaa-client-cert");
-  await secrets.send(new CreateSecretCommand({ Name: tokenSecret, Description: "no value until the first refresh" }));
-  await secrets.send(new CreateSecretCommand({ Name: credentialSecret, SecretString: JSON.stringify({ username: USERNAME, password: PASSWORD }) }));
-  await secrets.send(
-    new CreateSecretCommand({ Name: certificateSecret, SecretString: JSON.stringify({ certificate: client.certificate, privateKey: client.privateKey, chain: ca.certificate }) }),
-  );
-  workDir = mkdtempSync(join(tmpdir(), "token-manager-test-"));
-});
-
-afterAll(async () => {
-  await tiaa?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
-
-function config(overrides: Partial<RefreshConfig> = {}): RefreshConfig {
-  return {
-    environment: "sit",
-    tokenUrl: tiaa.url,
-    tokenSecretId: tokenSecret,
-    grantType: "password",
-    credentials: { source: "secret", secretId: credentialSecret },
-    certificate: { source: "secret", secretId: certificateSecret },
-    connectTimeoutMs: 2000,
-    requestTimeoutMs: 4000,
-    retries: 2,
-    tokenLifetimeMinutes: 60,
-    backoff: { baseMs: 200, maxMs: 1000 },
-    ...overrides,
-  };
-}
-
-interface Run {
-  sink: MemorySink;
-  lines: string[];
-  sleeps: number[];
-  result?: Awaited<ReturnType<typeof refreshToken>>;
-  error?: TokenRefreshError;
-}
-
-/** One refresh with captured logs, metrics and (instant) backoff sleeps. */
-async function run(cfg: RefreshConfig, extra: Partial<RefreshDeps> = {}): Promise<Run> {
-  const sink = new MemorySink();
-  const lines: string[] = [];
-  const sleeps: number[] = [];
-  const deps: RefreshDeps = {
-    secretsManager: secrets,
-    metrics: new Metrics({ component: "token-manager", namespace: "bbkyc/token-manager/sit", environment: "sit", sink }),
-    logger: new Logger({ service: "token-manager", level: "DEBUG", write: (line) => (lines.push(line), allLogLines.push(line)) }),
-    sleep: async (ms) => void sleeps.push(ms),
-    random: () => 0.5,
-    ca: ca.certificate,
-    ...extra,
-  };
-  const outcome: Run = { sink, lines, sleeps };
-  try {
-    outcome.result = await refreshToken(deps, cfg);
-  } catch (error) {
-    expect(error).toBeInstanceOf(TokenRefreshError);
-    outcome.error = error as TokenRefreshError;
-  }
-  return outcome;
-}
-
-async function currentToken(): Promise<{ value: StoredToken; versionId: string | undefined }> {
-  const response = await secrets.send(new GetSecretValueCommand({ SecretId: tokenSecret }));
-  return { value: JSON.parse(response.SecretString!) as StoredToken, versionId: response.VersionId };
-}
-
-/** A fake CSM Lambda client: records what it was sent and answers `answer`. */
-function fakeCsm(answer: unknown, functionError?: string) {
-  const calls: Array<{ functionName?: string; payload: unknown }> = [];
-  return {
-    calls,
-    lambda: {
-      async send(command: InvokeCommand): Promise<InvokeCommandOutput> {
-        calls.push({ functionName: command.input.FunctionName, payload: JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)) });
-        return { StatusCode: 200, FunctionError: functionError, Payload: new TextEncoder().encode(JSON.stringify(answer)) as InvokeCommandOutput["Payload"], $metadata: {} };
-      },
-    },
-  };
-}
-
-function expectFailure(outcome: Run, reason: string, message: RegExp): void {
-  expect(outcome.result).toBeUndefined();
-  expect(outcome.error?.reason).toBe(reason);
-  expect(outcome.error?.message).toMatch(message);
-  expect(outcome.sink.total("TokenRefreshFailure", { Reason: reason })).toBe(1);
-  expect(outcome.sink.total("TokenRefreshSuccess")).toBe(0);
-  expect(outcome.sink.published).toHaveLength(1); // flushed once
-  const errorLine = outcome.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === "ERROR");
-  expect(errorLine).toMatchObject({ message: "token refresh failed; the previous token stays current", reason });
-}
+useTokenRefreshFixture();
 
 describe("refreshToken — happy path", () => {
   it("stores a validated token that the token client can read", async () => {
@@ -237,138 +114,6 @@ describe("refreshToken — happy path", () => {
   });
 });
 
-describe("refreshToken — failures keep the previous token", () => {
-  let good: { value: StoredToken; versionId: string | undefined };
-
-  beforeAll(async () => {
-    tiaa.setFault("none");
-    const seeded = await run(config());
-    expect(seeded.error).toBeUndefined();
-    good = await currentToken();
-  });
-
-  async function expectOldTokenCurrent(): Promise<void> {
-    const now = await currentToken();
-    expect(now.versionId).toBe(good.versionId);
-    expect(now.value).toEqual(good.value);
-  }
-
-  it("endpoint down: retried, then endpoint-unreachable", async () => {
-    tiaa.setFault("down");
-    const before = tiaa.connections;
-    const outcome = await run(config());
-    tiaa.setFault("none");
-
-    expectFailure(outcome, "endpoint-unreachable", /Could not reach TIAA .*attempt 3 of 3/);
-    expect(tiaa.connections - before).toBe(3);
-    expect(outcome.sleeps).toHaveLength(2);
-    await expectOldTokenCurrent();
-  });
-
-  it("timeout: endpoint-timeout after the configured attempts", async () => {
-    tiaa.setFault("timeout");
-    const started = Date.now();
-    const outcome = await run(config({ requestTimeoutMs: 400, retries: 1 }));
-    tiaa.setFault("none");
-
-    expectFailure(outcome, "endpoint-timeout", /did not answer in time.*attempt 2 of 2/);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
-    await expectOldTokenCurrent();
-  });
-
-  it("malformed JSON: malformed-response, not retried", async () => {
-    tiaa.setFault("malformed-json", 1);
-    const before = tiaa.requests;
-    const outcome = await run(config());
-
-    expectFailure(outcome, "malformed-response", /not JSON/);
-    expect(tiaa.requests - before).toBe(1);
-    await expectOldTokenCurrent();
-  });
-
-  it("missing token: malformed-response", async () => {
-    tiaa.setFault("missing-token", 1);
-    const outcome = await run(config());
-    expectFailure(outcome, "malformed-response", /no access_token/);
-    await expectOldTokenCurrent();
-  });
-
-  it("client certificate from another CA: tls-rejected, and TIAA never saw an HTTP request", async () => {
-    const strangerSecret = uniqueName("stranger-cert");
-    await secrets.send(new CreateSecretCommand({ Name: strangerSecret, SecretString: JSON.stringify({ certificate: strangerClient.certificate, privateKey: strangerClient.privateKey }) }));
-    const before = tiaa.requests;
-    const outcome = await run(config({ certificate: { source: "secret", secretId: strangerSecret } }));
-
-    expectFailure(outcome, "tls-rejected", /client certificate/);
-    expect(tiaa.requests).toBe(before);
-    await expectOldTokenCurrent();
-  });
-
-  it("4xx (wrong password): http-4xx at once, no retry", async () => {
-    const wrong = uniqueName("tiaa-wrong-credentials");
-    await secrets.send(new CreateSecretCommand({ Name: wrong, SecretString: JSON.stringify({ username: USERNAME, password: "not-it" }) }));
-    const before = tiaa.requests;
-    const outcome = await run(config({ credentials: { source: "secret", secretId: wrong } }));
-
-    expectFailure(outcome, "http-4xx", /HTTP 401 \(error invalid_grant\).*credentials were refused.*attempt 1 of 3/);
-    expect(tiaa.requests - before).toBe(1);
-    expect(outcome.sleeps).toEqual([]);
-    await expectOldTokenCurrent();
-  });
-
-  it("5xx on every attempt: http-5xx after retries", async () => {
-    tiaa.setFault("http500");
-    const before = tiaa.requests;
-    const outcome = await run(config());
-    tiaa.setFault("none");
-
-    expectFailure(outcome, "http-5xx", /HTTP 500.*attempt 3 of 3/);
-    expect(tiaa.requests - before).toBe(3);
-    await expectOldTokenCurrent();
-  });
-
-  it("CSM failure: credentials, without echoing the CSM error message", async () => {
-    const csm = fakeCsm({ errorType: "VaultLocked", errorMessage: `safe locked for ${PASSWORD}` }, "Unhandled");
-    const credentials: CredentialSettings = { source: "csm-lambda", lambdaName: "csm", payload: "{}", usernameFields: ["username"], passwordFields: ["password"] };
-    const outcome = await run(config({ credentials }), { lambda: csm.lambda });
-
-    expectFailure(outcome, "credentials", /CSM Lambda csm failed \(Unhandled, errorType VaultLocked\)/);
-    expect(outcome.error?.message).not.toContain("safe locked");
-    await expectOldTokenCurrent();
-  });
-
-  it("CSM answer without the expected fields: credentials, naming the paths it looked for", async () => {
-    const csm = fakeCsm({ user: USERNAME, pass: PASSWORD });
-    const credentials: CredentialSettings = { source: "csm-lambda", lambdaName: "csm", payload: "{}", usernameFields: ["username", "UserName"], passwordFields: ["password", "Content"] };
-    const outcome = await run(config({ credentials }), { lambda: csm.lambda });
-    expectFailure(outcome, "credentials", /looked for username, UserName.*looked for password, Content.*\[user, pass\]/);
-    await expectOldTokenCurrent();
-  });
-
-  it("key that does not belong to the certificate: certificate, before any request", async () => {
-    const mismatched = uniqueName("mismatched-cert");
-    await secrets.send(new CreateSecretCommand({ Name: mismatched, SecretString: JSON.stringify({ certificate: client.certificate, privateKey: strangerClient.privateKey }) }));
-    const before = tiaa.connections;
-    const outcome = await run(config({ certificate: { source: "secret", secretId: mismatched } }));
-    expectFailure(outcome, "certificate", /does not belong to its certificate/);
-    expect(tiaa.connections).toBe(before);
-    await expectOldTokenCurrent();
-  });
-
-  it("expired client certificate: certificate, saying to rotate it", async () => {
-    const inThreeDays = new Date(Date.now() + 3 * 86_400_000);
-    const outcome = await run(config(), { now: () => inThreeDays });
-    expectFailure(outcome, "certificate", /not now; rotate it/);
-    await expectOldTokenCurrent();
-  });
-
-  it("token secret cannot be written: secret-write", async () => {
-    const outcome = await run(config({ tokenSecretId: uniqueName("no-such-secret") }));
-    expectFailure(outcome, "secret-write", /Could not store the token/);
-    await expectOldTokenCurrent();
-  });
-});
-
 describe("client certificate from ACM", () => {
   it("exports a private certificate from ACM (moto) with a fresh passphrase and decrypts its PKCS#8 key", async () => {
     const acm = new ACMClient(testClientConfig());
@@ -433,14 +178,7 @@ describe("what the token manager writes and logs", () => {
     }
   });
 
-  it("no log line of any run contains a token, the password or the private key", () => {
-    expect(allLogLines.length).toBeGreaterThan(50);
-    expect(tiaa.issuedTokens.length).toBeGreaterThan(5);
-    const keyLines = [client.privateKey, strangerClient.privateKey].flatMap((pem) => pem.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----")));
-    const forbidden = [...tiaa.issuedTokens, PASSWORD, ...keyLines];
-    for (const line of allLogLines) {
-      for (const secret of forbidden) expect(line).not.toContain(secret);
-      expect(line).not.toContain("PRIVATE KEY");
-    }
+  it("no log line of any run in this file contains a token, the password or the private key", () => {
+    expectNoSecretsLogged(25, 5);
   });
 });

@@ -38,6 +38,8 @@ export interface PipelineFacts {
   bucketName?: string;
   producer?: FunctionFacts;
   producerMetrics?: EmittedMetrics;
+  /** On-failure destination of the producer's S3-triggered invocations (the S3 event of a file it failed on). */
+  producerFailureQueueName?: string;
   /** Absent for streams read by an external consumer. */
   caseCreator?: FunctionFacts;
   caseCreatorMetrics?: EmittedMetrics;

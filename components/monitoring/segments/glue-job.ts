@@ -1,7 +1,7 @@
 /**
  * A Glue publisher's part of the dashboards: the Glue audit section (rows read / processed /
  * succeeded / failed, job runs) for the business; Glue's own failure and runtime metrics for
- * engineers; and the run-failure alarm.
+ * engineers; and the alarms on failed runs and on scheduled starts that never happened.
  *
  * Glue publishes its job metrics in the namespace `Glue` (not `AWS/Glue`), with the dimensions
  * JobName, JobRunId (`ALL` aggregates every run) and Type. Failed runs are counted from the job's
@@ -12,7 +12,7 @@ import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { GlueJobFacts } from "../facts.js";
 import type { Section } from "../layout.js";
 import { COLORS, PERIOD, bar, pie, singleValue, timeSeries, type MetricStat } from "../widgets.js";
-import { componentOf, customMetric, eventRuleMetric, type Segment, type SegmentContext } from "./common.js";
+import { componentOf, customMetric, eventRuleMetric, queueNotEmptyAlarm, type Segment, type SegmentContext } from "./common.js";
 
 type GlueDriverMetric = "glue.driver.aggregate.numFailedTasks" | "glue.driver.aggregate.elapsedTime";
 
@@ -118,5 +118,15 @@ export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
       treatMissingData: "notBreaching",
     },
   ];
+  if (g.scheduleDlqName) {
+    alarms.push(
+      queueNotEmptyAlarm(
+        `${componentOf(ctx.naming, g.jobName)}-schedule-dlq-not-empty`,
+        g.scheduleDlqName,
+        `scheduled starts of Glue job ${g.jobName} that EventBridge Scheduler${g.scheduleName ? ` (schedule ${g.scheduleName})` : ""} gave up on after all retries: the run did not happen, so the ${g.pipelineName} stream did not get those rows`,
+        "Read a message for the error (often a run still going, or the scheduler role's glue:StartJobRun right), fix it, then start the job once by hand in the Glue console.",
+      ),
+    );
+  }
   return { functional, technical, alarms };
 }

@@ -1,7 +1,7 @@
 /**
  * One event pipeline's part of the dashboards: Salesforce case creation, retries and the SLA for the
  * business; the Kinesis stream, the producer and the technical latency for engineers; and the alarms
- * on case failures, consumer lag and the case creator's on-failure queue.
+ * on case failures, consumer lag, the producer's failure queue and the case creator's on-failure queue.
  */
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { PipelineFacts } from "../facts.js";
@@ -218,6 +218,18 @@ function pipelineAlarms(p: PipelineFacts, ctx: SegmentContext): AlarmDefinition[
       evaluationPeriods: 1,
       treatMissingData: "notBreaching",
     });
+  }
+  if (p.producerFailureQueueName) {
+    const producer = p.producer?.functionName ?? "the event producer";
+    alarms.push(
+      queueNotEmptyAlarm(
+        `${p.pipelineName}-producer-failures-not-empty`,
+        p.producerFailureQueueName,
+        `uploads to ${p.bucketName ?? "the input bucket"} that ${producer} failed on after all retries: a whole uploaded file was not processed (or stopped part-way), so its records may be missing from ${p.streamName} and the audit table`,
+        `Each message holds the S3 event (bucket and object key) in requestPayload and the error in responsePayload; the details are in ${p.producer?.logGroupName ?? "the producer's log group"}. ` +
+          `Once the cause is fixed, re-upload the file or re-invoke ${producer} with that requestPayload (safe to repeat: cases are upserted by transaction id).`,
+      ),
+    );
   }
   if (p.onFailureQueueName) {
     alarms.push(

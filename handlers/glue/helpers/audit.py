@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from .backoff import backoff_delay
+from .backoff import RetryPolicy, retry_failed_entries
 
 AUDIT_STATUSES = ("RECEIVED", "PUBLISHED", "PROCESSED", "FAILED")
 MAX_TRANSACTION_ID_LENGTH = 1100
@@ -112,11 +112,7 @@ class AuditSender:
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
-        self._max_attempts = max_attempts
-        self._base_delay_s = base_delay_s
-        self._max_delay_s = max_delay_s
-        self._sleep = sleep
-        self._random = random
+        self._retry = RetryPolicy(max_attempts, base_delay_s, max_delay_s, sleep, random)
 
     def send(self, events: Sequence[AuditEvent]) -> AuditSendResult:
         result = AuditSendResult()
@@ -132,25 +128,19 @@ class AuditSender:
         return result
 
     def _send_batch(self, batch: list[AuditEvent], result: AuditSendResult) -> None:
-        pending = [(str(i), event, "") for i, event in enumerate(batch)]
-        for attempt in range(1, self._max_attempts + 1):
-            if not pending:
-                return
-            if attempt > 1:
-                self._sleep(backoff_delay(attempt - 1, self._base_delay_s, self._max_delay_s, self._random))
+        def call(pending: list[tuple[str, AuditEvent]], _attempt: int) -> list[tuple[tuple[str, AuditEvent], str]]:
             result.calls += 1
-            try:
-                response = self._sqs.send_message_batch(
-                    QueueUrl=self._queue_url,
-                    Entries=[{"Id": entry_id, "MessageBody": json.dumps(event)} for entry_id, event, _ in pending],
-                )
-            except Exception as error:
-                pending = [(entry_id, event, f"{type(error).__name__}: {error}") for entry_id, event, _ in pending]
-                continue
+            response = self._sqs.send_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[{"Id": entry_id, "MessageBody": json.dumps(event)} for entry_id, event in pending],
+            )
             failed = {f["Id"]: f"{f.get('Code', 'error')}: {f.get('Message', 'no message')}" for f in response.get("Failed", [])}
             result.sent += len(pending) - len(failed)
-            pending = [(entry_id, event, failed[entry_id]) for entry_id, event, _ in pending if entry_id in failed]
-        result.failed.extend((event, f"audit queue did not accept the event: {reason}") for _, event, reason in pending)
+            return [((entry_id, event), failed[entry_id]) for entry_id, event in pending if entry_id in failed]
+
+        # Batch entry ids are the event's position in the batch, unique per call as SQS requires.
+        undelivered = retry_failed_entries([(str(i), event) for i, event in enumerate(batch)], call, self._retry)
+        result.failed.extend((event, f"audit queue did not accept the event: {reason}") for (_, event), reason in undelivered)
 
 
 def _batches(events: Sequence[AuditEvent]) -> Iterator[list[AuditEvent]]:

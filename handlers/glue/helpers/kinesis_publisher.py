@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from .backoff import backoff_delay
+from .backoff import RetryPolicy, retry_failed_entries
 
 MAX_RECORDS_PER_CALL = 500
 MAX_BYTES_PER_CALL = 5 * 1024 * 1024
@@ -53,11 +53,7 @@ class KinesisPublisher:
             raise ValueError("max_attempts must be at least 1")
         self._kinesis = kinesis
         self._stream_name = stream_name
-        self._max_attempts = max_attempts
-        self._base_delay_s = base_delay_s
-        self._max_delay_s = max_delay_s
-        self._sleep = sleep
-        self._random = random
+        self._retry = RetryPolicy(max_attempts, base_delay_s, max_delay_s, sleep, random)
 
     def publish(self, records: Sequence[OutgoingRecord]) -> PublishResult:
         result = PublishResult()
@@ -66,24 +62,14 @@ class KinesisPublisher:
         return result
 
     def _put_batch(self, batch: list[OutgoingRecord], result: PublishResult) -> None:
-        pending = [(record, "") for record in batch]
-        for attempt in range(1, self._max_attempts + 1):
-            if not pending:
-                return
-            if attempt > 1:
-                self._sleep(backoff_delay(attempt - 1, self._base_delay_s, self._max_delay_s, self._random))
+        def call(pending: list[OutgoingRecord], attempt: int) -> list[tuple[OutgoingRecord, str]]:
             result.calls += 1
-            try:
-                response = self._kinesis.put_records(
-                    StreamName=self._stream_name,
-                    Records=[{"Data": record.data, "PartitionKey": record.partition_key} for record, _ in pending],
-                )
-            except Exception as error:  # a whole-call failure (throttling, network): every entry is retried
-                reason = f"{type(error).__name__}: {error}"
-                pending = [(record, reason) for record, _ in pending]
-                continue
+            response = self._kinesis.put_records(
+                StreamName=self._stream_name,
+                Records=[{"Data": record.data, "PartitionKey": record.partition_key} for record in pending],
+            )
             still_failing = []
-            for (record, _), entry in zip(pending, response.get("Records", [])):
+            for record, entry in zip(pending, response.get("Records", [])):
                 code = entry.get("ErrorCode")
                 if code:
                     still_failing.append((record, f"{code}: {entry.get('ErrorMessage', 'no message')}"))
@@ -93,9 +79,10 @@ class KinesisPublisher:
                         result.retried_ok += 1
             # Kinesis answers one entry per record; a short answer leaves the rest unconfirmed.
             answered = len(response.get("Records", []))
-            still_failing.extend((record, "no result returned for the record") for record, _ in pending[answered:])
-            pending = still_failing
-        result.failed.extend(pending)
+            still_failing.extend((record, "no result returned for the record") for record in pending[answered:])
+            return still_failing
+
+        result.failed.extend(retry_failed_entries(batch, call, self._retry))
 
 
 def batches(records: Sequence[OutgoingRecord]) -> Iterator[list[OutgoingRecord]]:

@@ -1,0 +1,83 @@
+/**
+ * Rendering components under Pulumi mocks for unit tests: fresh `RecordingMocks`, the outputs a test
+ * asserts on awaited, every registration flushed (`waitForRPCs`), then plain recorded resources to
+ * query. Assertions run on those awaited values only, never inside an `apply` nobody awaits.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "vitest";
+import { RecordingMocks, type RecordedResource } from "../../stacks/offline/recording-mocks.js";
+
+/** The project name every stack of this program has. */
+export const PROJECT = "kyc-platform";
+
+/** Installs fresh recording mocks for `stack` in `region`; declare resources only after this resolves. */
+export async function useRecordingMocks(region = "eu-west-1", stack = "sit"): Promise<RecordingMocks> {
+  const mocks = new RecordingMocks(region);
+  await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  return mocks;
+}
+
+/** The value of an output, once the mocks have resolved it. */
+export function outputOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise<T>((resolve) => output.apply(resolve));
+}
+
+/** Waits until every resource registration started so far has reached the mocks. */
+export async function waitForRegistrations(): Promise<void> {
+  await (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+}
+
+export interface ResourceQuery {
+  resources: RecordedResource[];
+  /** Every recorded resource of a Pulumi type, e.g. `aws:sqs/queue:Queue`. */
+  byType(type: string): RecordedResource[];
+  /** The single resource of `type` (with that logical name, when given); fails the test otherwise. */
+  one(type: string, logicalName?: string): RecordedResource;
+}
+
+export function queryOf(resources: RecordedResource[]): ResourceQuery {
+  const byType = (type: string) => resources.filter((r) => r.type === type);
+  const one = (type: string, logicalName?: string): RecordedResource => {
+    const found = byType(type).filter((r) => logicalName === undefined || r.name === logicalName);
+    expect(found, `${type} ${logicalName ?? ""}`).toHaveLength(1);
+    return found[0]!;
+  };
+  return { resources, byType, one };
+}
+
+/** One component instance and its children: the logical name itself or `<name>-…`, as STYLE asks. */
+export function ofComponent(mocks: RecordingMocks, name: string): ResourceQuery {
+  return queryOf(mocks.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`)));
+}
+
+export interface Rendered<C> extends ResourceQuery {
+  component: C;
+  mocks: RecordingMocks;
+}
+
+export interface RenderOptions<C> {
+  /** @default `"eu-west-1"` */
+  region?: string;
+  /** Outputs to resolve before reading the recorded resources (e.g. ones built from child ARNs). */
+  outputs?: (component: C) => pulumi.Output<unknown>[];
+}
+
+/**
+ * Declares one component (named `name`) under fresh mocks and returns what it recorded. A component
+ * that throws while being declared makes the returned promise reject with that error.
+ */
+export async function renderComponent<C>(name: string, declare: () => C, options: RenderOptions<C> = {}): Promise<Rendered<C>> {
+  const mocks = await useRecordingMocks(options.region);
+  let component: C;
+  try {
+    component = declare();
+  } catch (error) {
+    // The component registered itself before it threw; let that finish under these mocks, or it
+    // reaches the next test's mocks as an unknown resource.
+    await waitForRegistrations();
+    throw error;
+  }
+  await Promise.all((options.outputs?.(component) ?? []).map(outputOf));
+  await waitForRegistrations();
+  return { component, mocks, ...ofComponent(mocks, name) };
+}
