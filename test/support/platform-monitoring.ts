@@ -64,7 +64,7 @@ export function factsFor(config: PlatformConfig): { naming: Naming; facts: Platf
       jobName: naming.physicalName("glue-job", g.name),
       pipelineName: g.pipeline,
       metrics: emitted("glue-publisher", `${g.name}-glue-publisher`),
-      ruleName: naming.physicalName("event-rule", `${g.name}-failed`),
+      ruleName: naming.physicalName("event-rule", `${g.name}-glue-failed`),
       scheduleName: naming.physicalName("schedule", `${g.name}-glue`),
       scheduleGroupName: "default",
       scheduleDlqName: naming.physicalName("sqs-queue", `${g.name}-glue-schedule-dlq`),

@@ -104,7 +104,7 @@ export function eventRuleMetric(ruleName: string, metricName: "FailedInvocations
 export function queueNotEmptyAlarm(nameSuffix: string, queueName: string, holds: string, action: string): AlarmDefinition {
   return {
     nameSuffix,
-    description: `Queue ${queueName} is not empty: it holds ${holds}. ${action} Purge or redrive the queue afterwards so the alarm can clear.`,
+    description: `Queue ${queueName} is not empty: it holds ${holds}. ${action} Once handled, delete the messages (or move them back with start-message-move-task where replaying is the fix) so the alarm can clear.`,
     metric: alarmMetric(sqsMetric(queueName, "ApproximateNumberOfMessagesVisible"), "Maximum", 300),
     threshold: 0,
     comparison: "GreaterThanThreshold",
