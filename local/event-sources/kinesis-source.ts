@@ -1,0 +1,288 @@
+/**
+ * A Kinesis event source with Lambda's semantics, for functions that cannot run in the emulator:
+ *
+ * - every shard is polled (GetShardIterator / GetRecords); its records are split over
+ *   `parallelizationFactor` lanes by partition key, so records of one key stay in order while
+ *   up to that many batches of one shard run at once (each lane is one warm "container");
+ * - batches of up to `batchSize` records; with `ReportBatchItemFailures` the checkpoint moves to the
+ *   lowest failed sequence number and the batch is retried from there; a thrown error retries the
+ *   whole batch, split in two first when `bisectBatchOnFunctionError` is on;
+ * - after `maximumRetryAttempts` retries, or once a record is older than `maximumRecordAgeInSeconds`,
+ *   Lambda's invocation record (shard, sequence range) goes to the on-failure queue and the batch is
+ *   skipped. Lambda itself would stop there; the local run also audits those records FAILED (the
+ *   `onDiscard` callback) so every record ends in the audit table, and reports that it did.
+ */
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type GetRecordsCommandOutput, type KinesisClient, type _Record } from "@aws-sdk/client-kinesis";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { KinesisSourceSettings } from "../provision.js";
+import { compareSequenceNumbers, hashKey, sleep, type SourceStats } from "./source-stats.js";
+
+export type KinesisInvoke = ((event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>) & {
+  /** Why the container's last invocation left records unprocessed, when it can tell (for the audit reason). */
+  lastFailure?: () => string | undefined;
+};
+
+/** Records Lambda gave up on, with why; the caller audits them. */
+export interface DiscardedBatch {
+  records: KinesisStreamRecord[];
+  reason: string;
+  shardId: string;
+}
+
+export interface KinesisSourceOptions {
+  settings: KinesisSourceSettings;
+  kinesis: Pick<KinesisClient, "send">;
+  sqs: Pick<SQSClient, "send">;
+  region: string;
+  /** A new warm container of the function: called once per lane. */
+  newContainer: () => KinesisInvoke;
+  onDiscard: (batch: DiscardedBatch) => Promise<void>;
+  stats: SourceStats;
+  /** Pause between empty polls of a shard (Lambda polls about once a second). @default `500` */
+  pollIntervalMs?: number;
+  /**
+   * Awaited before every invocation; the function it resolves to is called when the invocation
+   * ends. The local run uses it to pace the case creator to the audit processor (see
+   * `audit-backlog.ts`): Lambda promises no particular timing, so pacing changes no semantics.
+   */
+  admit?: () => Promise<() => void>;
+  /** Pause before a retry (times the attempt number, capped at 2 s). @default `100` */
+  retryDelayMs?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Lane {
+  queue: KinesisStreamRecord[];
+  invoke: KinesisInvoke;
+  running: boolean;
+}
+
+export class KinesisEventSource {
+  private stopped = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly lanes: Lane[] = [];
+  /** Shards whose latest GetRecords returned nothing new. */
+  private readonly caughtUp = new Map<string, boolean>();
+
+  constructor(private readonly options: KinesisSourceOptions) {}
+
+  async start(): Promise<void> {
+    const { kinesis, settings } = this.options;
+    const shards = await kinesis.send(new ListShardsCommand({ StreamName: settings.streamName }));
+    for (const shard of shards.Shards ?? []) {
+      const lanes = Array.from({ length: Math.max(1, settings.parallelizationFactor) }, (): Lane => ({ queue: [], invoke: this.options.newContainer(), running: false }));
+      this.lanes.push(...lanes);
+      const iterator = await kinesis.send(
+        new GetShardIteratorCommand({ StreamName: settings.streamName, ShardId: shard.ShardId!, ShardIteratorType: settings.startingPosition }),
+      );
+      this.caughtUp.set(shard.ShardId!, false);
+      this.loops.push(this.pollShard(shard.ShardId!, iterator.ShardIterator!, lanes));
+    }
+  }
+
+  /** True when every shard is read to its end and no batch is waiting or running. */
+  idle(): boolean {
+    return [...this.caughtUp.values()].every(Boolean) && this.lanes.every((l) => !l.running && l.queue.length === 0);
+  }
+
+  /** Stops polling; an invocation in flight gets a few seconds to finish (Lambda would cut it off too). */
+  async stop(graceMs = 3000): Promise<void> {
+    this.stopped = true;
+    await Promise.race([Promise.allSettled(this.loops), sleep(graceMs)]);
+  }
+
+  private async pollShard(shardId: string, firstIterator: string, lanes: Lane[]): Promise<void> {
+    const { kinesis, settings, stats } = this.options;
+    let iterator: string | undefined = firstIterator;
+    const workers: Promise<void>[] = [];
+    // Keep reading ahead bounded, as Lambda does: a few batches per lane at most.
+    const maxBuffered = settings.batchSize * lanes.length * 4;
+    while (!this.stopped && iterator) {
+      const buffered = lanes.reduce((n, l) => n + l.queue.length, 0);
+      if (buffered >= maxBuffered) {
+        await sleep(50);
+        continue;
+      }
+      let records: _Record[] = [];
+      try {
+        const page: GetRecordsCommandOutput = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, maxBuffered - buffered) }));
+        records = page.Records ?? [];
+        iterator = page.NextShardIterator;
+        this.caughtUp.set(shardId, records.length === 0 && (page.MillisBehindLatest ?? 0) === 0);
+      } catch (error) {
+        // Throttled reads (ProvisionedThroughputExceeded) are retried, as Lambda's poller does.
+        stats.throttledReads += 1;
+        this.caughtUp.set(shardId, false);
+        this.options.log?.("GetRecords failed; retrying", { shardId, error: (error as Error).name });
+        await sleep(200);
+        continue;
+      }
+      stats.recordsRead += records.length;
+      stats.perShard[shardId] = (stats.perShard[shardId] ?? 0) + records.length;
+      for (const record of records) lanes[hashKey(record.PartitionKey ?? "") % lanes.length]!.queue.push(this.toLambdaRecord(shardId, record));
+      // Only after the whole page is queued, so a batch takes as many records as are there.
+      for (const lane of lanes) {
+        if (lane.running || lane.queue.length === 0) continue;
+        // Handled at once: an error here (the emulator gone at shutdown) must not crash the run.
+        workers.push(this.drainLane(shardId, lane).catch((error: unknown) => this.options.log?.("batch processing stopped", { shardId, error: (error as Error).message })));
+      }
+      if (records.length === 0) await sleep(this.options.pollIntervalMs ?? 500);
+    }
+    await Promise.allSettled(workers);
+  }
+
+  private async drainLane(shardId: string, lane: Lane): Promise<void> {
+    lane.running = true;
+    try {
+      while (!this.stopped && lane.queue.length > 0) {
+        const batch = lane.queue.slice(0, this.options.settings.batchSize);
+        const done = await this.processBatch(shardId, lane, batch);
+        lane.queue.splice(0, done);
+      }
+    } finally {
+      lane.running = false;
+    }
+  }
+
+  /** Runs one batch to its end (success, or given up); returns how many records it consumed. */
+  private async processBatch(shardId: string, lane: Lane, first: KinesisStreamRecord[]): Promise<number> {
+    const { settings, stats } = this.options;
+    let batch = first;
+    let consumed = 0;
+    let retries = 0;
+    while (batch.length > 0 && !this.stopped) {
+      const expired = this.expired(batch);
+      if (expired.length > 0) {
+        await this.discard(shardId, expired, `record older than maximumRecordAgeInSeconds (${settings.maximumRecordAgeInSeconds} s)`);
+        consumed += expired.length;
+        batch = batch.slice(expired.length);
+        continue;
+      }
+      const release = (await this.options.admit?.()) ?? (() => undefined);
+      if (this.stopped) {
+        release();
+        return consumed;
+      }
+      stats.invocations += 1;
+      let failed: string[] | "all";
+      let why = "";
+      try {
+        const response = await lane.invoke(this.event(batch));
+        failed = settings.reportBatchItemFailures ? failedIdentifiers(response, batch) : [];
+        if (failed !== "all" && failed.length > 0) why = `${failed.length} record(s) reported as failed${describe(lane.invoke.lastFailure?.())}`;
+        if (failed === "all") why = "the function reported an invalid batch item failure";
+      } catch (error) {
+        failed = "all";
+        why = `the function failed: ${(error as Error).message}`;
+      } finally {
+        release();
+      }
+      if (failed !== "all" && failed.length === 0) return consumed + batch.length;
+      stats.failedInvocations += 1;
+
+      if (failed === "all" && settings.bisectBatchOnFunctionError && batch.length > 1) {
+        // Bisecting does not use up a retry: each half runs as its own batch.
+        const half = Math.ceil(batch.length / 2);
+        const left = await this.processBatch(shardId, lane, batch.slice(0, half));
+        const right = await this.processBatch(shardId, lane, batch.slice(half));
+        return consumed + left + right;
+      }
+      let from = 0;
+      if (failed !== "all") {
+        const lowest = failed.reduce((a, b) => (compareSequenceNumbers(a, b) <= 0 ? a : b));
+        from = batch.findIndex((r) => r.kinesis.sequenceNumber === lowest);
+      }
+      consumed += from;
+      const remaining = batch.slice(from);
+      retries += 1;
+      const limit = settings.maximumRetryAttempts;
+      if (limit >= 0 && retries > limit) {
+        const failedSet = failed === "all" ? undefined : new Set(failed);
+        // Records after the lowest failure that the last attempt processed are on record already.
+        const lost = failedSet ? remaining.filter((r) => failedSet.has(r.kinesis.sequenceNumber)) : remaining;
+        await this.discard(shardId, lost, `retries exhausted after ${limit} retries; last attempt: ${why}`, remaining);
+        return consumed + remaining.length;
+      }
+      stats.retries += 1;
+      await sleep(Math.min(2000, (this.options.retryDelayMs ?? 100) * retries));
+      // Lambda retries from the checkpoint (the lowest failed record) onwards.
+      batch = remaining;
+    }
+    return consumed;
+  }
+
+  private expired(batch: KinesisStreamRecord[]): KinesisStreamRecord[] {
+    const maxAge = this.options.settings.maximumRecordAgeInSeconds;
+    if (maxAge < 0) return [];
+    const cutoff = Date.now() / 1000 - maxAge;
+    const firstFresh = batch.findIndex((r) => r.kinesis.approximateArrivalTimestamp >= cutoff);
+    return firstFresh === -1 ? batch : batch.slice(0, firstFresh);
+  }
+
+  /** Lambda's on-failure invocation record, then the caller's audit of the lost records. */
+  private async discard(shardId: string, lost: KinesisStreamRecord[], reason: string, range: KinesisStreamRecord[] = lost): Promise<void> {
+    const { settings, stats } = this.options;
+    if (range.length === 0) return;
+    stats.discardedBatches += 1;
+    stats.discardedRecords += lost.length;
+    if (settings.onFailure) {
+      const body = {
+        requestContext: { requestId: crypto.randomUUID(), functionArn: `arn:aws:lambda:${this.options.region}:123456789012:function:${settings.functionName}`, condition: reason.startsWith("retries") ? "RetryAttemptsExhausted" : "RecordAgeExceeded", approximateInvokeCount: stats.invocations },
+        responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: reason },
+        version: "1.0",
+        timestamp: new Date().toISOString(),
+        KinesisBatchInfo: {
+          shardId,
+          startSequenceNumber: range[0]!.kinesis.sequenceNumber,
+          endSequenceNumber: range[range.length - 1]!.kinesis.sequenceNumber,
+          approximateArrivalOfFirstRecord: new Date(range[0]!.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+          approximateArrivalOfLastRecord: new Date(range[range.length - 1]!.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+          batchSize: range.length,
+          streamArn: settings.streamArn,
+        },
+      };
+      await this.options.sqs.send(new SendMessageCommand({ QueueUrl: settings.onFailure.queueUrl, MessageBody: JSON.stringify(body) }));
+    }
+    if (lost.length > 0) await this.options.onDiscard({ records: lost, reason, shardId });
+  }
+
+  private event(batch: KinesisStreamRecord[]): KinesisStreamEvent {
+    return { Records: batch };
+  }
+
+  private toLambdaRecord(shardId: string, record: _Record): KinesisStreamRecord {
+    const { settings, region } = this.options;
+    return {
+      eventSource: "aws:kinesis",
+      eventVersion: "1.0",
+      eventID: `${shardId}:${record.SequenceNumber}`,
+      eventName: "aws:kinesis:record",
+      invokeIdentityArn: `arn:aws:iam::123456789012:role/${settings.functionName}`,
+      awsRegion: region,
+      eventSourceARN: settings.streamArn,
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: record.PartitionKey ?? "",
+        sequenceNumber: record.SequenceNumber!,
+        data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
+        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp ?? new Date()).getTime() / 1000,
+      },
+    };
+  }
+}
+
+const describe = (cause: string | undefined) => (cause ? `: ${cause}` : "");
+
+/** Lambda's rules: an empty list is success; an identifier that is missing or not in the batch fails the whole batch. */
+function failedIdentifiers(response: KinesisStreamBatchResponse | void, batch: KinesisStreamRecord[]): string[] | "all" {
+  const failures = response?.batchItemFailures ?? [];
+  const known = new Set(batch.map((r) => r.kinesis.sequenceNumber));
+  const ids: string[] = [];
+  for (const f of failures) {
+    if (typeof f.itemIdentifier !== "string" || !known.has(f.itemIdentifier)) return "all";
+    ids.push(f.itemIdentifier);
+  }
+  return ids;
+}
+

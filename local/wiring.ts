@@ -1,0 +1,233 @@
+/**
+ * Builds each handler core's dependencies from the environment the program gives its Lambda
+ * function (as recorded by the plan), the way that function's `handler.ts` shell does in AWS, but
+ * with clients pointed at the emulator, the stand-ins' throwaway CA trusted in addition to the
+ * system roots, metrics going to the emulator's CloudWatch (and to memory, for the summary), and
+ * logs going to a file rather than stdout.
+ *
+ * The shells read `process.env` at import time, so they cannot be imported here; the mapping
+ * from variables to settings is repeated below, one small function per handler, and a variable a
+ * component did not set fails loudly with the function's name.
+ */
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { ACMClient } from "@aws-sdk/client-acm";
+import type { S3Event } from "aws-lambda";
+import { processAuditBatchWithSummary, type AuditBatchSummary } from "../handlers/audit-processor/process-audit-batch.js";
+import { createCases, type CaseCreatorConfig } from "../handlers/case-creator/create-cases.js";
+import { SalesforceClient, type SalesforceCollections } from "../handlers/case-creator/salesforce-client.js";
+import { produceEvents, type ProduceSummary, type ProducerConfig } from "../handlers/event-producer/produce-events.js";
+import { AuditSender } from "../handlers/lib/audit-sender.js";
+import { Logger, type LogLevel, type LogWriter } from "../handlers/lib/logger.js";
+import { Metrics, type MetricsSink } from "../handlers/lib/metrics.js";
+import type { MetricComponent } from "../handlers/lib/metric-catalog.js";
+import { SecretTokenClient } from "../handlers/lib/token-client.js";
+import type { TokenProvider } from "../handlers/lib/token-provider.js";
+import { readRefreshConfig } from "../handlers/token-manager/config.js";
+import type { LambdaInvoker } from "../handlers/token-manager/credentials.js";
+import { refreshToken, type RefreshResult } from "../handlers/token-manager/refresh-token.js";
+import type { KinesisInvoke } from "./event-sources/kinesis-source.js";
+import type { ScheduledInvoke } from "./event-sources/schedule-source.js";
+import type { SqsInvoke } from "./event-sources/sqs-source.js";
+import type { FunctionSettings } from "./provision.js";
+
+export interface WiringContext {
+  clients: {
+    s3: S3Client;
+    kinesis: KinesisClient;
+    sqs: SQSClient;
+    dynamodb: DynamoDBClient;
+    secretsManager: SecretsManagerClient;
+    cloudwatch: CloudWatchClient;
+    acm: ACMClient;
+  };
+  /** The Kinesis client the producer writes with (may inject throttling). */
+  producerKinesis: Pick<KinesisClient, "send">;
+  /** Stands in for the CSM tool's Lambda (moto cannot run function code). */
+  csm: LambdaInvoker | Pick<LambdaClient, "send">;
+  metricsSink: MetricsSink;
+  /** The stand-ins' CA certificate (PEM), trusted in addition to the system roots. */
+  extraCa: string;
+  writeLog: LogWriter;
+  logLevel?: LogLevel;
+}
+
+/** Invocation counters and token-client reads the summary reports. */
+export interface WiringStats {
+  producerSummaries: ProduceSummary[];
+  auditBatches: AuditBatchSummary[];
+  tokenRefreshes: Array<{ ok: boolean; result?: RefreshResult; error?: string }>;
+  tokenClients: SecretTokenClient[];
+}
+
+export function newWiringStats(): WiringStats {
+  return { producerSummaries: [], auditBatches: [], tokenRefreshes: [], tokenClients: [] };
+}
+
+function env(fn: FunctionSettings, name: string): string {
+  const value = fn.environment[name];
+  if (value === undefined || value === "") throw new Error(`Function ${fn.name} has no ${name} in its environment; the component that declares it must set it.`);
+  return value;
+}
+
+function metricsFor<C extends MetricComponent>(fn: FunctionSettings, component: C, ctx: WiringContext): Metrics<C> {
+  return new Metrics({ component, namespace: env(fn, "METRIC_NAMESPACE"), environment: env(fn, "ENVIRONMENT"), sink: ctx.metricsSink });
+}
+
+function loggerFor(fn: FunctionSettings, ctx: WiringContext): Logger {
+  return new Logger({ service: fn.name, level: ctx.logLevel ?? "INFO", write: ctx.writeLog, context: { environment: fn.environment.ENVIRONMENT } });
+}
+
+/** Lambda's clock for one invocation: `remainingTimeMs` counts down from the function's timeout. */
+function invocationClock(fn: FunctionSettings): () => number {
+  const deadline = Date.now() + fn.timeoutSeconds * 1000;
+  return () => Math.max(0, deadline - Date.now());
+}
+
+/**
+ * Lambda ends an invocation at the function's timeout and reports it failed. The local run cannot
+ * stop the work itself (it shares this process), but the event source sees the failure on time,
+ * as it would in AWS, and retries or redelivers; the handlers are idempotent for exactly this.
+ */
+export function withFunctionTimeout<T>(fn: FunctionSettings, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`)), fn.timeoutSeconds * 1000);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** S3 notification keys are URL-encoded, spaces as '+'. */
+function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, " "));
+}
+
+export function eventProducer(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): (event: S3Event) => Promise<ProduceSummary[]> {
+  const logger = loggerFor(fn, ctx);
+  const config: ProducerConfig = {
+    streamName: env(fn, "STREAM_NAME"),
+    partitionKeyPrefix: env(fn, "PARTITION_KEY_PREFIX"),
+    pipelineName: env(fn, "PIPELINE_NAME"),
+    auditPublished: fn.environment.AUDIT_PUBLISHED === "true",
+    // One PutRecords call at a time: the emulator's Kinesis can lose records when calls overlap.
+    maxInFlight: 1,
+  };
+  const audit = new AuditSender({ sqs: ctx.clients.sqs, queueUrl: env(fn, "AUDIT_QUEUE_URL"), logger });
+  return async (event) => {
+    const metrics = metricsFor(fn, "event-producer", ctx);
+    const summaries: ProduceSummary[] = [];
+    try {
+      for (const record of event.Records) {
+        const object = { bucket: record.s3.bucket.name, key: decodeS3Key(record.s3.object.key) };
+        const work = produceEvents({ s3: ctx.clients.s3, kinesis: ctx.producerKinesis, audit, metrics, logger, config }, object);
+        const summary = await withFunctionTimeout(fn, work);
+        stats.producerSummaries.push(summary);
+        summaries.push(summary);
+      }
+      return summaries;
+    } finally {
+      await metrics.flush().catch((error: unknown) => logger.error("metrics not published", { error }));
+    }
+  };
+}
+
+/** A new warm container of the case creator: its own token cache, shared HTTP clients. */
+export function caseCreator(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): () => KinesisInvoke {
+  const logger = loggerFor(fn, ctx);
+  const objectName = env(fn, "SALESFORCE_OBJECT");
+  const externalIdField = env(fn, "SALESFORCE_EXTERNAL_ID_FIELD");
+  const config: CaseCreatorConfig = {
+    component: `${env(fn, "PIPELINE_NAME")}-case-creator`,
+    mapping: { objectName, externalIdField },
+    giveUpAfterSeconds: Number(env(fn, "GIVE_UP_AFTER_SECONDS")),
+  };
+  const salesforce = new SalesforceClient({
+    instanceUrl: env(fn, "SALESFORCE_INSTANCE_URL"),
+    apiVersion: env(fn, "SALESFORCE_API_VERSION"),
+    objectName,
+    externalIdField,
+    extraCertificateAuthorities: [ctx.extraCa],
+  });
+  const audit = new AuditSender({ sqs: ctx.clients.sqs, queueUrl: env(fn, "AUDIT_QUEUE_URL"), logger });
+  const secretId = env(fn, "TOKEN_SECRET_ID");
+  return () => {
+    const tokenClient = new SecretTokenClient({ secretsManager: ctx.clients.secretsManager, secretId });
+    stats.tokenClients.push(tokenClient);
+    // The core reports which records failed, not why; the last error its clients raised says why.
+    let lastFailure: string | undefined;
+    const remember = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        lastFailure = (error as Error).message;
+        throw error;
+      }
+    };
+    const tokenProvider: TokenProvider = {
+      getToken: () => remember(() => tokenClient.getToken()),
+      refreshAfterUnauthorized: () => remember(() => tokenClient.refreshAfterUnauthorized()),
+    };
+    const watchedSalesforce: SalesforceCollections = { upsert: (token, records) => remember(() => salesforce.upsert(token, records)) };
+    const invoke: KinesisInvoke = (event) => {
+      lastFailure = undefined;
+      return withFunctionTimeout(fn, createCases(
+        {
+          salesforce: watchedSalesforce,
+          tokenProvider,
+          audit,
+          metrics: metricsFor(fn, "case-creator", ctx),
+          logger,
+          now: () => new Date(),
+          config,
+          remainingTimeMs: invocationClock(fn),
+        },
+        event,
+      ));
+    };
+    invoke.lastFailure = () => lastFailure;
+    return invoke;
+  };
+}
+
+export function auditProcessor(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): () => SqsInvoke {
+  const logger = loggerFor(fn, ctx);
+  const tableName = env(fn, "AUDIT_TABLE_NAME");
+  const retentionDays = Number(env(fn, "AUDIT_RETENTION_DAYS"));
+  return () => async (event) => {
+    const { response, summary } = await withFunctionTimeout(
+      fn,
+      processAuditBatchWithSummary({ dynamodb: ctx.clients.dynamodb, tableName, retentionDays, metrics: metricsFor(fn, "audit-processor", ctx), logger }, event),
+    );
+    stats.auditBatches.push(summary);
+    return response;
+  };
+}
+
+export function tokenManager(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): ScheduledInvoke {
+  const logger = loggerFor(fn, ctx);
+  // The same reader the Lambda shell uses, on the recorded environment.
+  const config = readRefreshConfig(fn.environment);
+  return async () => {
+    const metrics = metricsFor(fn, "token-manager", ctx);
+    try {
+      const result = await withFunctionTimeout(
+        fn,
+        refreshToken(
+          { secretsManager: ctx.clients.secretsManager, lambda: ctx.csm as LambdaInvoker, acm: ctx.clients.acm, metrics, logger, ca: ctx.extraCa },
+          // Local retries back off in tens of milliseconds, not seconds.
+          { ...config, backoff: { baseMs: 50, maxMs: 400 } },
+        ),
+      );
+      stats.tokenRefreshes.push({ ok: true, result });
+      return result;
+    } catch (error) {
+      stats.tokenRefreshes.push({ ok: false, error: (error as Error).message });
+      throw error;
+    }
+  };
+}
