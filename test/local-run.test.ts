@@ -12,6 +12,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_DIR } from "../stacks/stack-files.js";
+import { AuditBacklogGate } from "../local/audit-backlog.js";
 import { KinesisEventSource, type DiscardedBatch } from "../local/event-sources/kinesis-source.js";
 import { newSourceStats } from "../local/event-sources/source-stats.js";
 import { SqsEventSource } from "../local/event-sources/sqs-source.js";
@@ -253,6 +254,34 @@ describe("local event sources (Lambda semantics, against the test emulator)", ()
     expect(seen.filter((b) => b === "bad")).toHaveLength(2);
     expect(await depth(queue.QueueUrl!)).toBe(0);
   }, 30_000);
+});
+
+describe("audit backlog gate (pacing the case creator to the audit processor)", () => {
+  it("admits while queued plus in-flight records fit, and a lone batch once the queue is low", async () => {
+    let depth = 0;
+    const gate = new AuditBacklogGate(async () => depth, 250, 25, 0);
+
+    const first = await gate.admit(200);
+    // 200 in flight + 240 more would pass 250: the second waits until the first ends.
+    let secondAdmitted = false;
+    const second = gate.admit(240).then((release) => {
+      secondAdmitted = true;
+      return release;
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(secondAdmitted).toBe(false);
+
+    depth = 200; // the first invocation's audit events are now queued
+    first();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(secondAdmitted).toBe(false);
+
+    depth = 20; // 20 + 240 is still past 250, but the queue is below the low-water mark and nothing is in flight
+    await new Promise((r) => setTimeout(r, 150));
+    expect(secondAdmitted).toBe(true);
+    (await second)();
+    gate.stop();
+  });
 });
 
 describe("local run inputs", () => {
