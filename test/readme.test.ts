@@ -9,7 +9,7 @@ describe("README stays true", () => {
   it("the config reference lists every key Pulumi.yaml declares, with its default", () => {
     for (const [key, declaration] of Object.entries(projectConfigDeclarations())) {
       const row = readme.split("\n").find((line) => line.startsWith(`| \`${key}\` |`));
-      expect(row, `README has no config row for ${key}`).toBeDefined();
+      expect(row ?? "", `README has no config row for ${key}`).toMatch(/^\| `[^`]+` \| (string|integer|list|map) \|/);
       if (declaration.type !== undefined && declaration.default !== undefined && declaration.default !== "") {
         expect(row, key).toContain(String(declaration.default));
       }

