@@ -20,22 +20,14 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PROJECT_DIR } from "../stacks/stack-files.js";
 import { Cleanup } from "./cleanup.js";
-import { parseFaults, type Faults } from "./faults.js";
-import { runLocalPlatform, type Progress } from "./platform-run.js";
+import { parseFaults } from "./faults.js";
+import { runLocalPlatform, type LocalRunOptions, type Progress } from "./platform-run.js";
 import { formatSummary } from "./run-report.js";
 import { keepHint } from "./keep-hint.js";
 
-export interface CliOptions {
-  records: number;
-  input?: string;
-  shards?: number;
-  faults: Faults;
-  badShare: number;
-  seed: number;
-  timeoutMs?: number;
-  json: boolean;
-  keep: boolean;
-}
+/** The run's own options (see `LocalRunOptions`), plus how to report and whether to keep it up. */
+export type CliOptions = Pick<LocalRunOptions, "records" | "input" | "shards" | "faults" | "badShare" | "seed"> &
+  Partial<Pick<LocalRunOptions, "timeoutMs">> & { json: boolean; keep: boolean };
 
 export class UsageError extends Error {}
 

@@ -9,19 +9,13 @@
  * from variables to settings is repeated below, one small function per handler, and a variable a
  * component did not set fails loudly with the function's name.
  */
-import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
-import type { S3Client } from "@aws-sdk/client-s3";
-import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import type { SQSClient } from "@aws-sdk/client-sqs";
-import type { ACMClient } from "@aws-sdk/client-acm";
 import type { S3Event } from "aws-lambda";
 import { processAuditBatchWithSummary, type AuditBatchSummary } from "../handlers/audit-processor/process-audit-batch.js";
-import { createCases, type CaseCreatorConfig } from "../handlers/case-creator/create-cases.js";
+import { createCases } from "../handlers/case-creator/create-cases.js";
 import { SalesforceClient, type SalesforceCollections } from "../handlers/case-creator/salesforce-client.js";
-import { produceEvents, type ProduceSummary, type ProducerConfig } from "../handlers/event-producer/produce-events.js";
+import { produceEvents, type ProduceSummary } from "../handlers/event-producer/produce-events.js";
 import { AuditSender } from "../handlers/lib/audit-sender.js";
 import { Logger, type LogLevel, type LogWriter } from "../handlers/lib/logger.js";
 import { Metrics, type MetricsSink } from "../handlers/lib/metrics.js";
@@ -34,18 +28,14 @@ import { refreshToken, type RefreshResult } from "../handlers/token-manager/refr
 import type { KinesisInvoke } from "./event-sources/kinesis-source.js";
 import type { ScheduledInvoke } from "./event-sources/schedule-source.js";
 import type { SqsInvoke } from "./event-sources/sqs-source.js";
+import type { LocalClients } from "./local-environment.js";
 import type { FunctionSettings } from "./provision.js";
+import { readAuditProcessorSettings } from "../handlers/audit-processor/settings.js";
+import { readCaseCreatorSettings } from "../handlers/case-creator/settings.js";
+import { decodeS3Key, readProducerSettings } from "../handlers/event-producer/settings.js";
 
 export interface WiringContext {
-  clients: {
-    s3: S3Client;
-    kinesis: KinesisClient;
-    sqs: SQSClient;
-    dynamodb: DynamoDBClient;
-    secretsManager: SecretsManagerClient;
-    cloudwatch: CloudWatchClient;
-    acm: ACMClient;
-  };
+  clients: LocalClients;
   /** The Kinesis client the producer writes with (may inject throttling). */
   producerKinesis: Pick<KinesisClient, "send">;
   /** Stands in for the CSM tool's Lambda (moto cannot run function code). */
@@ -102,22 +92,13 @@ export function withFunctionTimeout<T>(fn: FunctionSettings, work: Promise<T>): 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** S3 notification keys are URL-encoded, spaces as '+'. */
-function decodeS3Key(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, " "));
-}
-
 export function eventProducer(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): (event: S3Event) => Promise<ProduceSummary[]> {
   const logger = loggerFor(fn, ctx);
-  const config: ProducerConfig = {
-    streamName: env(fn, "STREAM_NAME"),
-    partitionKeyPrefix: env(fn, "PARTITION_KEY_PREFIX"),
-    pipelineName: env(fn, "PIPELINE_NAME"),
-    auditPublished: fn.environment.AUDIT_PUBLISHED === "true",
-    // One PutRecords call at a time: the emulator's Kinesis can lose records when calls overlap.
-    maxInFlight: 1,
-  };
-  const audit = new AuditSender({ sqs: ctx.clients.sqs, queueUrl: env(fn, "AUDIT_QUEUE_URL"), logger });
+  // The Lambda shell's own reader; one PutRecords call at a time, as the emulator's Kinesis can lose
+  // records when calls overlap.
+  const settings = readProducerSettings({ ...fn.environment, PUT_RECORDS_IN_FLIGHT: "1" });
+  const config = settings.config;
+  const audit = new AuditSender({ sqs: ctx.clients.sqs, queueUrl: settings.auditQueueUrl, logger });
   return async (event) => {
     const metrics = metricsFor(fn, "event-producer", ctx);
     const summaries: ProduceSummary[] = [];
@@ -139,22 +120,12 @@ export function eventProducer(fn: FunctionSettings, ctx: WiringContext, stats: W
 /** A new warm container of the case creator: its own token cache, shared HTTP clients. */
 export function caseCreator(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): () => KinesisInvoke {
   const logger = loggerFor(fn, ctx);
-  const objectName = env(fn, "SALESFORCE_OBJECT");
-  const externalIdField = env(fn, "SALESFORCE_EXTERNAL_ID_FIELD");
-  const config: CaseCreatorConfig = {
-    component: `${env(fn, "PIPELINE_NAME")}-case-creator`,
-    mapping: { objectName, externalIdField },
-    giveUpAfterSeconds: Number(env(fn, "GIVE_UP_AFTER_SECONDS")),
-  };
-  const salesforce = new SalesforceClient({
-    instanceUrl: env(fn, "SALESFORCE_INSTANCE_URL"),
-    apiVersion: env(fn, "SALESFORCE_API_VERSION"),
-    objectName,
-    externalIdField,
-    extraCertificateAuthorities: [ctx.extraCa],
-  });
-  const audit = new AuditSender({ sqs: ctx.clients.sqs, queueUrl: env(fn, "AUDIT_QUEUE_URL"), logger });
-  const secretId = env(fn, "TOKEN_SECRET_ID");
+  // The Lambda shell's own reader, on the recorded environment.
+  const settings = readCaseCreatorSettings(fn.environment);
+  const config = settings.config;
+  const salesforce = new SalesforceClient({ ...settings.salesforce, extraCertificateAuthorities: [ctx.extraCa] });
+  const audit = new AuditSender({ sqs: ctx.clients.sqs, queueUrl: settings.auditQueueUrl, logger });
+  const secretId = settings.tokenSecretId;
   return () => {
     const tokenClient = new SecretTokenClient({ secretsManager: ctx.clients.secretsManager, secretId });
     stats.tokenClients.push(tokenClient);
@@ -196,8 +167,7 @@ export function caseCreator(fn: FunctionSettings, ctx: WiringContext, stats: Wir
 
 export function auditProcessor(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): () => SqsInvoke {
   const logger = loggerFor(fn, ctx);
-  const tableName = env(fn, "AUDIT_TABLE_NAME");
-  const retentionDays = Number(env(fn, "AUDIT_RETENTION_DAYS"));
+  const { tableName, retentionDays } = readAuditProcessorSettings(fn.environment);
   return () => async (event) => {
     const { response, summary } = await withFunctionTimeout(
       fn,

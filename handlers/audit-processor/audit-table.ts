@@ -137,14 +137,7 @@ export async function writeAuditItem(deps: AuditTableDeps, item: AuditItem, expe
 }
 
 /** One row of the status index. */
-export interface StatusListing {
-  transactionId: string;
-  status: AuditStatus;
-  reason?: string;
-  component: string;
-  firstSeenAt: string;
-  lastUpdatedAt: string;
-}
+export type StatusListing = Pick<AuditItem, "transactionId" | "status" | "reason" | "component" | "firstSeenAt" | "lastUpdatedAt">;
 
 /**
  * Transactions whose current status is `status` and was reached on `day` (UTC, `YYYY-MM-DD`), oldest

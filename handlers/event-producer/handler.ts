@@ -10,23 +10,15 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Context, S3Event } from "aws-lambda";
 import { AuditSender } from "../lib/audit-sender.js";
-import { awsClientConfig, requireEnv } from "../lib/aws-config.js";
+import { awsClientConfig } from "../lib/aws-config.js";
 import { Logger, type LogLevel } from "../lib/logger.js";
 import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
-import { produceEvents, type ProduceSummary, type ProducerConfig } from "./produce-events.js";
+import { produceEvents, type ProduceSummary } from "./produce-events.js";
+import { decodeS3Key, readProducerSettings } from "./settings.js";
 
-const environment = requireEnv("ENVIRONMENT");
-const namespace = requireEnv("METRIC_NAMESPACE");
-const auditQueueUrl = requireEnv("AUDIT_QUEUE_URL");
-const config: ProducerConfig = {
-  streamName: requireEnv("STREAM_NAME"),
-  partitionKeyPrefix: requireEnv("PARTITION_KEY_PREFIX"),
-  pipelineName: requireEnv("PIPELINE_NAME"),
-  auditPublished: process.env.AUDIT_PUBLISHED === "true",
-  // Unset in AWS (the default, 4, applies). The local run sets 1: the emulator's Kinesis loses
-  // records when PutRecords calls overlap.
-  maxInFlight: process.env.PUT_RECORDS_IN_FLIGHT ? Number(process.env.PUT_RECORDS_IN_FLIGHT) : undefined,
-};
+export { decodeS3Key };
+
+const { environment, namespace, auditQueueUrl, config } = readProducerSettings(process.env);
 
 const logger = new Logger({ service: `${config.pipelineName}-event-producer`, level: process.env.LOG_LEVEL as LogLevel | undefined });
 const s3 = new S3Client(awsClientConfig());
@@ -35,11 +27,6 @@ const s3 = new S3Client(awsClientConfig());
 const kinesis = new KinesisClient({ ...awsClientConfig(), requestHandler: new NodeHttpHandler() });
 const sqs = new SQSClient(awsClientConfig());
 const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
-
-/** S3 URL-encodes keys in notifications, with '+' for spaces. */
-export function decodeS3Key(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, " "));
-}
 
 export async function handler(event: S3Event, context?: Pick<Context, "awsRequestId">): Promise<ProduceSummary[]> {
   const log = logger.child({ requestId: context?.awsRequestId });
