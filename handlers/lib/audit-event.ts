@@ -24,8 +24,8 @@ export interface AuditEvent {
   attributes?: Record<string, AuditAttributeValue>;
 }
 
-/** S3 keys may be 1024 characters; `#<position>` adds a few. */
-export const MAX_TRANSACTION_ID_LENGTH = 1100;
+/** S3 keys may be 1024 characters; the reserved prefixes of `audit-keys.ts` and a bucket name add up to ~100. */
+export const MAX_TRANSACTION_ID_LENGTH = 1200;
 export const MAX_REASON_LENGTH = 1000;
 
 export type AuditValidation = { ok: true; event: AuditEvent } | { ok: false; reason: string };

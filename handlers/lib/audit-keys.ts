@@ -1,0 +1,47 @@
+/**
+ * The audit table's keys that are not a record's own transaction id, in one place.
+ *
+ * A record without a usable id, a file that cannot be read, a Kinesis record nobody could decode
+ * and the producer's per-file ledger all need an audit key too. They live in a namespace no real
+ * transaction id can take: every such key starts with `#`, and a record whose own transactionId
+ * starts with `#` is rejected (see `RESERVED_ID_PREFIX`'s users in record validation). Before this,
+ * a record whose id was literally `<object key>#1` shared the item of an id-less first record.
+ *
+ * Shapes (all readable by an operator who has the object key or the stream sequence number):
+ * - `#record:s3://<bucket>/<key>#<position>`  a record of that file without a usable id
+ * - `#file:s3://<bucket>/<key>`               the file itself could not be read (or not to the end)
+ * - `#kinesis:<stream>#<sequence number>`     a stream record that could not be decoded
+ * - `#ledger:s3://<bucket>/<key>@<version>`   the producer's ledger of one object version
+ */
+
+/** Real transaction ids never start with this; every synthetic audit key does. */
+export const RESERVED_ID_PREFIX = "#";
+
+export function isReservedAuditKey(id: string): boolean {
+  return id.startsWith(RESERVED_ID_PREFIX);
+}
+
+/** `s3://<bucket>/<key>`: how records and reasons name an uploaded object. */
+export function s3Uri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+/** A record of a file that has no usable transaction id. `position` is 1-based. */
+export function recordPositionKey(sourceObject: string, position: number): string {
+  return `${RESERVED_ID_PREFIX}record:${sourceObject}#${position}`;
+}
+
+/** The file as a whole (unreadable, or unreadable from some point on). */
+export function fileKey(sourceObject: string): string {
+  return `${RESERVED_ID_PREFIX}file:${sourceObject}`;
+}
+
+/** A Kinesis record that could not be decoded into a record with a usable id. */
+export function streamRecordKey(streamName: string, sequenceNumber: string): string {
+  return `${RESERVED_ID_PREFIX}kinesis:${streamName}#${sequenceNumber}`;
+}
+
+/** The producer's ledger item of one object version (S3 `versionId`, or the ETag when unversioned). */
+export function fileLedgerKey(sourceObject: string, version: string): string {
+  return `${RESERVED_ID_PREFIX}ledger:${sourceObject}@${version}`;
+}
