@@ -33,6 +33,14 @@ export interface AuditStoreArgs {
   /** Receives of one message (a failed processing each) before it moves to the DLQ. Between 1 and 1000. */
   maxReceives: number;
   /**
+   * Audit `component` → the namespace its case outcomes are counted in. The processor counts
+   * `SFCaseCreationSuccess` / `SFCaseCreationFailure` / `EndToEndLatency` there, once per transaction,
+   * at the write that records the outcome first (see `handlers/audit-processor/outcome-metrics.ts`).
+   * @example `{ "cta-case-creator": "bbkyc/cta-case-creator/sit", "cta-discard-auditor": "bbkyc/cta-case-creator/sit" }`
+   * @default `{}` (no case-creating pipeline)
+   */
+  caseOutcomeNamespaces?: Record<string, string>;
+  /**
    * Messages per processor invocation (1–10000). Above 10, `maximumBatchingWindowInSeconds` must be at least 1.
    * @default `25`
    */
@@ -233,7 +241,7 @@ export class AuditStore extends pulumi.ComponentResource {
       // Read-modify-write with a version condition: GetItem and UpdateItem are all the processor calls.
       { Sid: "WriteAuditTrail", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: table.arn },
       kmsUseStatement(this.args.kmsKeyArn),
-      putMetricStatement(namespace),
+      putMetricStatement([namespace, ...new Set(Object.values(this.caseOutcomeNamespaces()))]),
     ];
     return createBundledFunction(
       `${this.name}-processor`,
@@ -249,6 +257,7 @@ export class AuditStore extends pulumi.ComponentResource {
           METRIC_NAMESPACE: namespace,
           AUDIT_TABLE_NAME: table.name,
           AUDIT_RETENTION_DAYS: String(this.args.retentionDays),
+          CASE_OUTCOME_NAMESPACES: JSON.stringify(this.caseOutcomeNamespaces()),
         },
         statements,
         logRetentionDays: this.args.logRetentionDays,
@@ -256,6 +265,10 @@ export class AuditStore extends pulumi.ComponentResource {
       },
       this,
     );
+  }
+
+  private caseOutcomeNamespaces(): Record<string, string> {
+    return this.args.caseOutcomeNamespaces ?? {};
   }
 
   private subscribeProcessor(processor: BundledFunction, queue: aws.sqs.Queue, settings: Settings): void {

@@ -66,6 +66,11 @@ export interface EventPipelineArgs {
   caseCreatorMemorySize?: number;
 }
 
+/** Namespace of one pipeline function's metrics: `<prefix>/<pipeline>-<kind>/<env>`. */
+export function pipelineMetricNamespace(naming: Naming, pipelineName: string, kind: "event-producer" | "case-creator"): string {
+  return metricNamespace(naming.prefix, `${pipelineName}-${kind}`, naming.env);
+}
+
 /** Seconds kept between "give up and audit FAILED" and Lambda's own maximum record age. */
 const GIVE_UP_MARGIN_SECONDS = 300;
 const MIN_GIVE_UP_SECONDS = 60;
@@ -151,7 +156,7 @@ export class EventPipeline extends pulumi.ComponentResource {
   }
 
   private namespace(args: EventPipelineArgs, kind: "event-producer" | "case-creator"): string {
-    return metricNamespace(args.naming.prefix, `${args.pipeline.name}-${kind}`, args.naming.env);
+    return pipelineMetricNamespace(args.naming, args.pipeline.name, kind);
   }
 
   private createStream(name: string, args: EventPipelineArgs): aws.kinesis.Stream {

@@ -39,14 +39,15 @@ export function kmsUseStatement(keyArn: pulumi.Input<string>): PolicyStatement {
 
 /**
  * PutMetricData cannot be scoped to a resource; the condition limits it to the component's own
- * namespace. (In Lambda the EMF sink needs no API call; this serves the PutMetricData sink.)
+ * namespace(s). (In Lambda the EMF sink needs no API call; this serves the PutMetricData sink.)
  */
-export function putMetricStatement(namespace: string): PolicyStatement {
+export function putMetricStatement(namespace: string | string[]): PolicyStatement {
+  const namespaces = Array.isArray(namespace) ? namespace : [namespace];
   return {
     Sid: "PublishOwnMetrics",
     Effect: "Allow",
     Action: "cloudwatch:PutMetricData",
     Resource: "*",
-    Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+    Condition: { StringEquals: { "cloudwatch:namespace": namespaces.length === 1 ? namespaces[0]! : namespaces } },
   };
 }

@@ -12,6 +12,7 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { S3Event } from "aws-lambda";
+import { OutcomeMetrics } from "../handlers/audit-processor/outcome-metrics.js";
 import { processAuditBatchWithSummary, type AuditBatchSummary } from "../handlers/audit-processor/process-audit-batch.js";
 import { createCases } from "../handlers/case-creator/create-cases.js";
 import { SalesforceClient, type SalesforceCollections } from "../handlers/case-creator/salesforce-client.js";
@@ -167,11 +168,17 @@ export function caseCreator(fn: FunctionSettings, ctx: WiringContext, stats: Wir
 
 export function auditProcessor(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): () => SqsInvoke {
   const logger = loggerFor(fn, ctx);
-  const { tableName, retentionDays } = readAuditProcessorSettings(fn.environment);
+  const { tableName, retentionDays, caseOutcomeNamespaces, environment } = readAuditProcessorSettings(fn.environment);
   return () => async (event) => {
+    const outcomes = new OutcomeMetrics({
+      audit: metricsFor(fn, "audit-processor", ctx),
+      caseOutcomeNamespaces,
+      caseMetrics: (namespace) => new Metrics({ component: "case-creator", namespace, environment, sink: ctx.metricsSink }),
+      logger,
+    });
     const { response, summary } = await withFunctionTimeout(
       fn,
-      processAuditBatchWithSummary({ dynamodb: ctx.clients.dynamodb, tableName, retentionDays, metrics: metricsFor(fn, "audit-processor", ctx), logger }, event),
+      processAuditBatchWithSummary({ dynamodb: ctx.clients.dynamodb, tableName, retentionDays, outcomes, logger }, event),
     );
     stats.auditBatches.push(summary);
     return response;

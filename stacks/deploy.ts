@@ -9,7 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AuditStore } from "../components/audit-store.js";
 import { Dashboards } from "../components/dashboards.js";
-import { EventPipeline } from "../components/event-pipeline.js";
+import { EventPipeline, pipelineMetricNamespace } from "../components/event-pipeline.js";
+import { caseOutcomeComponents } from "../handlers/audit-processor/outcome-metrics.js";
 import { GlueJob } from "../components/glue-job.js";
 import { Naming } from "../components/naming.js";
 import { PlatformKey } from "../components/platform-key.js";
@@ -32,6 +33,15 @@ export interface PlatformOutputs {
   alarmTopicArn: pulumi.Output<string>;
 }
 
+/** Where the audit processor counts each case-creating pipeline's outcomes: its case creator's namespace. */
+function caseOutcomeNamespaces(config: PlatformConfig, naming: Naming): Record<string, string> {
+  return Object.fromEntries(
+    config.pipelines
+      .filter((p) => p.caseCreator)
+      .flatMap((p) => caseOutcomeComponents(p.name).map((component) => [component, pipelineMetricNamespace(naming, p.name, "case-creator")])),
+  );
+}
+
 export function deployPlatform(config: PlatformConfig): PlatformOutputs {
   const provider = regionalProvider(config);
   const opts: pulumi.ComponentResourceOptions = { providers: [provider] };
@@ -42,7 +52,13 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
 
   const audit = new AuditStore(
     "audit",
-    { ...common, kmsKeyArn: key.arn, retentionDays: config.audit.retentionDays, maxReceives: config.audit.maxReceives },
+    {
+      ...common,
+      kmsKeyArn: key.arn,
+      retentionDays: config.audit.retentionDays,
+      maxReceives: config.audit.maxReceives,
+      caseOutcomeNamespaces: caseOutcomeNamespaces(config, naming),
+    },
     opts,
   );
 

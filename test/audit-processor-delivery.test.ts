@@ -10,10 +10,9 @@ import { describe, expect, it } from "vitest";
 import { processAuditBatch, type AuditProcessorDeps } from "../handlers/audit-processor/process-audit-batch.js";
 import { AuditSender } from "../handlers/lib/audit-sender.js";
 import { Logger } from "../handlers/lib/logger.js";
-import { Metrics } from "../handlers/lib/metrics.js";
 import { auditEvent, eventRecord, sqsEvent, sqsRecord as record } from "./support/audit-fixtures.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
-import { createTable, dynamodb, harness, itemOf, scanTable, sqs } from "./support/audit-processor-bench.js";
+import { createTable, dynamodb, harness, itemOf, outcomeMetrics, scanTable, sqs } from "./support/audit-processor-bench.js";
 
 describe("faults", () => {
   it("reports a throttled write as a batch item failure without blocking the rest, and a retry then records it", async () => {
@@ -55,7 +54,7 @@ describe("faults", () => {
     const tableName = await createTable();
     const failingSink = { publish: async () => { throw new Error("CloudWatch unavailable"); } };
     const { deps, logs } = harness(tableName);
-    deps.metrics = new Metrics({ component: "audit-processor", namespace: "n", environment: "sit", sink: failingSink });
+    deps.outcomes = outcomeMetrics(failingSink, deps.logger);
     const response = await processAuditBatch(deps, sqsEvent(eventRecord(auditEvent("TXN-M", "PROCESSED", "2026-11-26T08:00:00Z"))));
     expect(response.batchItemFailures).toEqual([]);
     expect(await itemOf(tableName, "TXN-M")).toMatchObject({ status: "PROCESSED" });

@@ -6,6 +6,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DESCRIPTION_MAX_LENGTH, toSObject } from "../handlers/case-creator/case-mapping.js";
+import { latencyMs } from "../handlers/audit-processor/outcome-metrics.js";
 import { createCases, sortSequenceNumbers, type CreateCasesDeps } from "../handlers/case-creator/create-cases.js";
 import { validateKycRecord } from "../handlers/case-creator/kinesis-record.js";
 import { SalesforceClient } from "../handlers/case-creator/salesforce-client.js";
@@ -78,10 +79,20 @@ async function setup(options: { tokens?: FakeTokenProvider; queueUrl?: string; g
   const sink = new MemorySink();
   const sleeps: number[] = [];
   const tokens = options.tokens ?? new FakeTokenProvider(FRESH_TOKEN);
+  const sender = new AuditSender({ sqs, queueUrl, logger, maxAttempts: 2, sleep: async () => undefined });
+  const delivered: AuditEvent[] = [];
   const deps: CreateCasesDeps = {
     salesforce: new SalesforceClient({ instanceUrl: sf.url, apiVersion: "v60.0", ...MAPPING, extraCertificateAuthorities: [ca.certificate] }),
     tokenProvider: tokens,
-    audit: new AuditSender({ sqs, queueUrl, logger, maxAttempts: 2, sleep: async () => undefined }),
+    // The outcomes the audit processor will count (once each) are the events the queue accepted.
+    audit: {
+      send: async (events) => {
+        const result = await sender.send(events);
+        const failed = new Set(result.failed.map((f) => f.event.transactionId));
+        delivered.push(...events.filter((e) => !failed.has(e.transactionId)));
+        return result;
+      },
+    },
     metrics: new Metrics({ component: "case-creator", namespace: "bbkyc/cta-case-creator/sit", environment: "sit", sink }),
     logger,
     now: () => new Date(NOW),
@@ -104,7 +115,9 @@ async function setup(options: { tokens?: FakeTokenProvider; queueUrl?: string; g
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
     return Number(Attributes?.ApproximateNumberOfMessages);
   };
-  return { deps, sink, sleeps, tokens, audit, auditCount };
+  /** Audit events of `status` the queue accepted. */
+  const sent = (status: AuditEvent["status"]) => delivered.filter((e) => e.status === status).length;
+  return { deps, sink, sleeps, tokens, audit, auditCount, sent, delivered };
 }
 
 const seq = (i: number) => String(FIRST_SEQUENCE + BigInt(i) * 1000n);
@@ -132,7 +145,7 @@ afterEach(() => {
 
 describe("happy path", () => {
   it("upserts 200 records in exactly one call and audits each PROCESSED with its Salesforce id", async () => {
-    const { deps, sink, audit, auditCount } = await setup();
+    const { deps, audit, auditCount, sent, delivered } = await setup();
     const response = await createCases(deps, kinesisEvent(range(200).map((i) => kycRecord(i))));
 
     expect(response.batchItemFailures).toEqual([]);
@@ -145,22 +158,20 @@ describe("happy path", () => {
     for (const event of sample) {
       expect(event).toMatchObject({ status: "PROCESSED", component: "cta-case-creator", attributes: { salesforceId: sf.cases.get(event.transactionId)!.id, created: true } });
     }
-    expect(sink.total("SFCaseCreationSuccess")).toBe(200);
-    expect(sink.total("SFCaseCreationFailure")).toBe(0);
-    expect(sink.published).toHaveLength(1); // one flush per invocation
-    const latency = sink.published[0]!.series.find((s) => s.name === "EndToEndLatency")!;
-    expect(latency.values).toHaveLength(200);
-    expect(new Set(latency.values)).toEqual(new Set([5_000]));
+    expect(sent("PROCESSED")).toBe(200);
+    expect(sent("FAILED")).toBe(0);
+    // Every PROCESSED carries producedAt, from which the audit processor counts the latency once.
+    expect(new Set(delivered.map((e) => latencyMs(e)))).toEqual(new Set([5_000]));
   });
 
   it("splits 450 records into 3 calls of at most 200", async () => {
-    const { deps, auditCount, sink } = await setup();
+    const { deps, auditCount, sent } = await setup();
     const response = await createCases(deps, kinesisEvent(range(450).map((i) => kycRecord(i))));
     expect(response.batchItemFailures).toEqual([]);
     expect(sf.calls.map((c) => c.externalIds.length)).toEqual([200, 200, 50]);
     expect(sf.cases.size).toBe(450);
     expect(await auditCount()).toBe(450);
-    expect(sink.total("SFCaseCreationSuccess")).toBe(450);
+    expect(sent("PROCESSED")).toBe(450);
   });
 
   it("creates no duplicate case when a batch is delivered twice, or a transaction id repeats in one batch", async () => {
@@ -188,14 +199,14 @@ describe("token and transient failures", () => {
   it("re-reads the token once after a 401 and succeeds", async () => {
     validTokens = new Set([FRESH_TOKEN]);
     const tokens = new FakeTokenProvider(STALE_TOKEN, FRESH_TOKEN);
-    const { deps, sink } = await setup({ tokens });
+    const { deps, sink, sent } = await setup({ tokens });
     const response = await createCases(deps, kinesisEvent(range(3).map((i) => kycRecord(i))));
 
     expect(response.batchItemFailures).toEqual([]);
     expect([tokens.reads, tokens.refreshes]).toEqual([1, 1]);
     expect(sf.calls.map((c) => [c.status, c.authorization])).toEqual([[401, "invalid"], [200, "valid"]]);
     expect(sink.total("RetrySuccess")).toBe(1);
-    expect(sink.total("SFCaseCreationSuccess")).toBe(3);
+    expect(sent("PROCESSED")).toBe(3);
   });
 
   it("does not loop on a token Salesforce keeps rejecting: one re-read, then redelivery", async () => {
@@ -215,7 +226,7 @@ describe("token and transient failures", () => {
     ["502 (HTML)", { serverErrorNext: 2, serverErrorStatus: 502 as const }],
   ])("retries a %s burst with backoff and counts RetrySuccess", async (_name, faults) => {
     sf.setFaults({ ...faults, retryAfterSeconds: 0 });
-    const { deps, sink, sleeps } = await setup();
+    const { deps, sink, sleeps, sent } = await setup();
     const response = await createCases(deps, kinesisEvent(range(5).map((i) => kycRecord(i))));
     const burst = Object.values(faults).find((v) => typeof v === "number" && v < 10) as number;
 
@@ -223,7 +234,7 @@ describe("token and transient failures", () => {
     expect(sf.calls.map((c) => c.status)).toEqual([...Array(burst).fill(sf.calls[0]!.status), 200]);
     expect(sleeps).toEqual([125, 250].slice(0, burst)); // full jitter at random 0.5: base 250 ms, doubling
     expect(sink.total("RetrySuccess")).toBe(1);
-    expect(sink.total("SFCaseCreationSuccess")).toBe(5);
+    expect(sent("PROCESSED")).toBe(5);
   });
 
   it("waits at least a 429's Retry-After (capped by the largest backoff)", async () => {
@@ -235,7 +246,7 @@ describe("token and transient failures", () => {
 
   it("on persistent 5xx returns batch item failures from the lowest failed sequence number and audits nothing for them", async () => {
     sf.setFaults({ serverErrorNext: 1_000 });
-    const { deps, audit, sink, sleeps } = await setup();
+    const { deps, audit, sink, sleeps, sent } = await setup();
     const response = await createCases(deps, kinesisEvent([{ raw: "bm90IGpzb24=" }, kycRecord(1), kycRecord(2), kycRecord(1)]));
 
     expect(sf.calls).toHaveLength(4); // the default bounded attempts
@@ -243,7 +254,7 @@ describe("token and transient failures", () => {
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([seq(1), seq(2), seq(3)]);
     const events = await audit();
     expect(events.map((e) => e.status)).toEqual(["FAILED"]); // only the undecodable record
-    expect(sink.total("SFCaseCreationSuccess") + sink.total("RetrySuccess")).toBe(0);
+    expect(sent("PROCESSED") + sink.total("RetrySuccess")).toBe(0);
   });
 
   it("stops calling Salesforce for later chunks once it is unavailable", async () => {
@@ -266,7 +277,7 @@ describe("token and transient failures", () => {
 
   it("audits FAILED instead of redelivering records older than the give-up age", async () => {
     sf.setFaults({ serverErrorNext: 1_000 });
-    const { deps, audit, sink } = await setup({ giveUpAfterSeconds: 900 });
+    const { deps, audit, sent } = await setup({ giveUpAfterSeconds: 900 });
     const old = kinesisEvent([kycRecord(1), kycRecord(2)], 7_200);
     const fresh = kinesisEvent([kycRecord(3)], 60);
     fresh.Records[0]!.kinesis.sequenceNumber = seq(2);
@@ -276,7 +287,7 @@ describe("token and transient failures", () => {
     const events = await audit();
     expect(events.map((e) => [e.transactionId, e.status])).toEqual([["TXN-1", "FAILED"], ["TXN-2", "FAILED"]]);
     expect(events[0]!.reason).toMatch(/^Salesforce unavailable: Salesforce answered 503 SERVER_UNAVAILABLE: .*\(gave up after 7200 s\)$/);
-    expect(sink.total("SFCaseCreationFailure")).toBe(2);
+    expect(sent("FAILED")).toBe(2);
   });
 });
 
@@ -288,7 +299,7 @@ describe("per-record and request errors", () => {
         "TXN-4": { statusCode: "REQUIRED_FIELD_MISSING", message: "Required fields are missing: [AccountId]", fields: ["AccountId"] },
       },
     });
-    const { deps, audit, sink } = await setup();
+    const { deps, audit, sent } = await setup();
     const response = await createCases(deps, kinesisEvent(range(6).map((i) => kycRecord(i))));
 
     expect(response.batchItemFailures).toEqual([]);
@@ -297,7 +308,7 @@ describe("per-record and request errors", () => {
       ["TXN-2", "FIELD_CUSTOM_VALIDATION_EXCEPTION: Customer C2 is not onboarded"],
       ["TXN-4", "REQUIRED_FIELD_MISSING: Required fields are missing: [AccountId] (fields: AccountId)"],
     ]);
-    expect([sink.total("SFCaseCreationSuccess"), sink.total("SFCaseCreationFailure")]).toEqual([4, 2]);
+    expect([sent("PROCESSED"), sent("FAILED")]).toEqual([4, 2]);
     expect(sf.calls).toHaveLength(1);
   });
 
@@ -320,7 +331,7 @@ describe("per-record and request errors", () => {
   });
 
   it("audits undecodable and invalid records FAILED with the reason and never retries them", async () => {
-    const { deps, audit, sink } = await setup();
+    const { deps, audit, sent } = await setup();
     const response = await createCases(
       deps,
       kinesisEvent([
@@ -341,15 +352,15 @@ describe("per-record and request errors", () => {
       ["TXN-9", "FAILED", "invalid record: customerId must be a string, got a number"],
       ["TXN-10", "PROCESSED", undefined],
     ]);
-    expect(sink.total("SFCaseCreationFailure")).toBe(4);
+    expect(sent("FAILED")).toBe(4);
   });
 
   it("returns records whose audit event the queue would not take as batch item failures", async () => {
-    const { deps, sink } = await setup({ queueUrl: `${testClientConfig().endpoint}/123456789012/${uniqueName("missing-queue")}` });
+    const { deps, sent } = await setup({ queueUrl: `${testClientConfig().endpoint}/123456789012/${uniqueName("missing-queue")}` });
     const response = await createCases(deps, kinesisEvent([{ raw: "e30=" }, kycRecord(1)]));
     expect(sf.cases.has("TXN-1")).toBe(true);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([seq(0), seq(1)]);
-    expect(sink.total("SFCaseCreationSuccess") + sink.total("SFCaseCreationFailure")).toBe(0);
+    expect(sent("PROCESSED") + sent("FAILED")).toBe(0);
   });
 });
 

@@ -44,12 +44,15 @@ describe("every handler's settings come from the environment its component sets"
       namespace: "bbkyc/audit-processor/sit",
       tableName: "bbkyc-audit-trail-sit",
       retentionDays: 2555,
+      // The cta pipeline's case outcomes are counted where its dashboards read them; tt has no case creator.
+      caseOutcomeNamespaces: { "cta-case-creator": "bbkyc/cta-case-creator/sit", "cta-discard-auditor": "bbkyc/cta-case-creator/sit" },
     });
   });
 
   it("a missing or invalid variable fails with its name", () => {
     expect(() => readAuditProcessorSettings({ ENVIRONMENT: "sit", METRIC_NAMESPACE: "n", AUDIT_TABLE_NAME: "t" })).toThrow(/AUDIT_RETENTION_DAYS is not set/);
     expect(() => readAuditProcessorSettings({ ENVIRONMENT: "sit", METRIC_NAMESPACE: "n", AUDIT_TABLE_NAME: "t", AUDIT_RETENTION_DAYS: "0" })).toThrow(/at least 1/);
+    expect(() => readAuditProcessorSettings({ ENVIRONMENT: "sit", METRIC_NAMESPACE: "n", AUDIT_TABLE_NAME: "t", AUDIT_RETENTION_DAYS: "1", CASE_OUTCOME_NAMESPACES: "[1]" })).toThrow(/CASE_OUTCOME_NAMESPACES/);
     const caseCreator = environmentOf(plan, "bbkyc-cta-case-creator-sit");
     expect(() => readCaseCreatorSettings({ ...caseCreator, GIVE_UP_AFTER_SECONDS: "soon" })).toThrow(/GIVE_UP_AFTER_SECONDS must be a positive number/);
   });

@@ -6,11 +6,21 @@
  * Rules:
  * - An event is identified by a key over its whole content. A key already on the item means the event
  *   was recorded before (a redelivered SQS message, or the same event sent twice): nothing changes.
+ * - A repeat is not a second outcome. An event with the current status from the current component
+ *   (and, for FAILED, the same reason) — what Lambda's at-least-once delivery produces when a batch is
+ *   redelivered from its lowest failed record and records after it are processed again — only counts
+ *   up `repeats` (and `lastRepeatAt`); history, current status and `lastUpdatedAt` stay as they were.
+ * - An event marked `onlyIfUnsettled` (the discard auditor's FAILED) is ignored once the transaction
+ *   is PROCESSED or FAILED: the range Lambda gave up on can hold records its last attempt processed.
  * - The current status is the one of the newest event: later `occurredAt` wins; equal times go to the
  *   higher `STATUS_RANK`; a FAILED and a PROCESSED at the same instant keep FAILED (an auditor must see
  *   the failure); anything still equal is settled by the event key, so every delivery order gives the
  *   same item.
- * - Every new event, older or not, is appended to the history (kept sorted by the same order).
+ * - Every other new event, older or not, is appended to the history (kept sorted by the same order).
+ * - `statusesSeen` lists every status the transaction has had. A write that adds one reports it as
+ *   `firstOfStatus`: the conditional write that decides it happens once per transaction and status,
+ *   which is where the business metrics count an outcome (see `outcome-metrics.ts`), so no metric
+ *   counts a record twice however often its events are delivered.
  */
 import { createHash } from "node:crypto";
 import { STATUS_RANK, truncateReason, type AuditAttributeValue, type AuditEvent, type AuditStatus } from "../lib/audit-event.js";
@@ -70,6 +80,14 @@ export interface AuditItem {
   eventKeys: string[];
   /** History entries dropped to respect the caps. */
   historyDropped: number;
+  /** Every status this transaction has had (absent on items written before it existed: see `statusesOf`). */
+  statusesSeen?: AuditStatus[];
+  /** Deliveries of the current outcome after the first (see the rules above). */
+  repeats?: number;
+  /** `occurredAt` of the latest repeat. */
+  lastRepeatAt?: string;
+  /** The current status came from an `onlyIfUnsettled` event: any later PROCESSED/FAILED replaces it. */
+  provisional?: boolean;
   /** Epoch seconds after which DynamoDB's TTL removes the item. */
   expiresAt: number;
   /** Optimistic-lock counter: every write expects the version it read. */
@@ -84,8 +102,22 @@ export interface MergeContext {
 }
 
 export type MergeResult =
+  /** The event was recorded before: nothing to write. */
   | { kind: "duplicate" }
-  | { kind: "written"; item: AuditItem; becameCurrent: boolean };
+  /** An `onlyIfUnsettled` event for a settled transaction: nothing to write. */
+  | { kind: "superseded"; settledStatus: AuditStatus }
+  /**
+   * Write `item`. `becameCurrent`: the event set the current status. `repeat`: it repeated the
+   * current outcome. `firstOfStatus`: the status this write adds to the transaction for the first time.
+   */
+  | { kind: "written"; item: AuditItem; becameCurrent: boolean; repeat: boolean; firstOfStatus?: AuditStatus };
+
+const SETTLED: ReadonlySet<AuditStatus> = new Set(["PROCESSED", "FAILED"]);
+
+/** Statuses an item has had; items written before `statusesSeen` existed derive them from history. */
+export function statusesOf(item: AuditItem): AuditStatus[] {
+  return item.statusesSeen ?? [...new Set([item.status, ...item.history.map((h) => h.status)])];
+}
 
 /** A stable key over the event's content: same event → same key, whichever message carried it. */
 export function eventKey(event: AuditEvent): string {
@@ -109,6 +141,21 @@ export function statusDayOf(status: AuditStatus, occurredAt: string): string {
 export function mergeEvent(existing: AuditItem | undefined, event: AuditEvent, context: MergeContext): MergeResult {
   const key = eventKey(event);
   if (existing?.eventKeys.includes(key)) return { kind: "duplicate" };
+  if (existing && event.onlyIfUnsettled && SETTLED.has(existing.status)) return { kind: "superseded", settledStatus: existing.status };
+  const expiresAt = Math.floor(context.now.getTime() / 1000) + context.retentionDays * 86_400;
+  if (existing && isRepeat(existing, event)) {
+    const occurredAt = new Date(event.occurredAt).toISOString();
+    const item: AuditItem = {
+      ...existing,
+      repeats: (existing.repeats ?? 0) + 1,
+      lastRepeatAt: existing.lastRepeatAt && existing.lastRepeatAt > occurredAt ? existing.lastRepeatAt : occurredAt,
+      eventKeys: [...existing.eventKeys, key].slice(-MAX_EVENT_KEYS),
+      statusesSeen: statusesOf(existing),
+      expiresAt,
+      version: existing.version + 1,
+    };
+    return { kind: "written", becameCurrent: false, repeat: true, item };
+  }
 
   const entry: HistoryEntry = {
     status: event.status,
@@ -120,26 +167,56 @@ export function mergeEvent(existing: AuditItem | undefined, event: AuditEvent, c
     recordedAt: context.now.toISOString(),
     ...(context.messageId ? { messageId: context.messageId } : {}),
   };
-  const expiresAt = Math.floor(context.now.getTime() / 1000) + context.retentionDays * 86_400;
 
   if (!existing) {
-    return { kind: "written", becameCurrent: true, item: { ...currentFields(entry), transactionId: event.transactionId, firstSeenAt: entry.occurredAt, history: [entry], eventKeys: [key], historyDropped: 0, expiresAt, version: 1 } };
+    const item: AuditItem = {
+      ...currentFields(entry),
+      transactionId: event.transactionId,
+      firstSeenAt: entry.occurredAt,
+      history: [entry],
+      eventKeys: [key],
+      historyDropped: 0,
+      statusesSeen: [event.status],
+      ...(event.onlyIfUnsettled ? { provisional: true } : {}),
+      expiresAt,
+      version: 1,
+    };
+    return { kind: "written", becameCurrent: true, repeat: false, firstOfStatus: event.status, item };
   }
 
-  const becameCurrent = compareEntries(entry, currentEntryOf(existing)) > 0;
+  // A provisional FAILED (the discard auditor's) yields to the record's own outcome whenever it
+  // arrives: the PROCESSED of the last attempt may reach the queue after the auditor's event.
+  const overridesProvisional = existing.provisional === true && !event.onlyIfUnsettled && SETTLED.has(event.status);
+  const becameCurrent = overridesProvisional || compareEntries(entry, currentEntryOf(existing)) > 0;
   const history = [...existing.history, entry].sort(compareEntries);
   const eventKeys = [...existing.eventKeys, key].slice(-MAX_EVENT_KEYS);
+  const seen = statusesOf(existing);
+  const firstOfStatus = seen.includes(event.status) ? undefined : event.status;
   const item: AuditItem = {
     ...existing,
     ...(becameCurrent ? currentFields(entry) : {}),
     firstSeenAt: entry.occurredAt < existing.firstSeenAt ? entry.occurredAt : existing.firstSeenAt,
     history,
     eventKeys,
+    statusesSeen: firstOfStatus ? [...seen, firstOfStatus] : seen,
     expiresAt,
     version: existing.version + 1,
   };
   if (becameCurrent && entry.reason === undefined) delete item.reason;
-  return { kind: "written", becameCurrent, item: trimHistory(item) };
+  // A new outcome starts its own count of repeats.
+  if (becameCurrent) {
+    delete item.repeats;
+    delete item.lastRepeatAt;
+    if (event.onlyIfUnsettled) item.provisional = true;
+    else delete item.provisional;
+  }
+  return { kind: "written", becameCurrent, repeat: false, ...(firstOfStatus ? { firstOfStatus } : {}), item: trimHistory(item) };
+}
+
+/** Same status from the same component as the current one (and the same reason, for FAILED). */
+function isRepeat(existing: AuditItem, event: AuditEvent): boolean {
+  if (event.status !== existing.status || event.component !== existing.component) return false;
+  return event.status !== "FAILED" || truncateReason(event.reason ?? "") === (existing.reason ?? "");
 }
 
 /** The fields that follow the current status. */

@@ -32,10 +32,15 @@ export interface AuditTableDeps {
 }
 
 export type RecordOutcome =
-  /** The event was new; `becameCurrent` says whether it set the current status. */
-  | { kind: "written"; becameCurrent: boolean; status: AuditStatus }
+  /**
+   * The event was new. `becameCurrent`: it set the current status; `repeat`: it repeated the current
+   * outcome; `firstOfStatus`: the status it gave the transaction for the first time (count it).
+   */
+  | { kind: "written"; becameCurrent: boolean; repeat: boolean; status: AuditStatus; firstOfStatus?: AuditStatus }
   /** The event was recorded before; nothing was written. */
-  | { kind: "duplicate" };
+  | { kind: "duplicate" }
+  /** An `onlyIfUnsettled` event for a transaction that is already settled; nothing was written. */
+  | { kind: "superseded"; settledStatus: AuditStatus };
 
 /**
  * The table's keys and status index as a CreateTable request, for the emulator (local run, tests).
@@ -65,6 +70,9 @@ export function auditTableDefinition(tableName: string): CreateTableCommandInput
   };
 }
 
+/** Attributes an item may lose when an event is merged (see `mergeEvent`). */
+const OPTIONAL_ATTRIBUTES = ["reason", "repeats", "lastRepeatAt", "provisional"] as const satisfies ReadonlyArray<keyof AuditItem>;
+
 /** Version conflicts tolerated before the message is handed back to SQS for a later retry. */
 const MAX_CONFLICT_ATTEMPTS = 5;
 
@@ -84,10 +92,11 @@ export async function recordAuditEvent(deps: AuditTableDeps, event: AuditEvent, 
   for (let attempt = 1; ; attempt++) {
     const existing = await readAuditItem(deps, event.transactionId);
     const merged = mergeEvent(existing, event, context);
-    if (merged.kind === "duplicate") return merged;
+    if (merged.kind !== "written") return merged;
     try {
       await writeAuditItem(deps, merged.item, existing?.version);
-      return { kind: "written", becameCurrent: merged.becameCurrent, status: event.status };
+      const { becameCurrent, repeat, firstOfStatus } = merged;
+      return { kind: "written", becameCurrent, repeat, status: event.status, ...(firstOfStatus ? { firstOfStatus } : {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
       // Another writer changed the item since it was read: read again and merge on top of its write.
@@ -110,9 +119,11 @@ export async function writeAuditItem(deps: AuditTableDeps, item: AuditItem, expe
     sets.push(`#a${i} = :v${i}`);
   });
   let update = `SET ${sets.join(", ")}`;
-  if (item.reason === undefined) {
-    names["#reason"] = "reason";
-    update += " REMOVE #reason";
+  // SET writes only what the item has: optional attributes it no longer has must be removed.
+  const removed = OPTIONAL_ATTRIBUTES.filter((name) => item[name] === undefined);
+  if (removed.length > 0) {
+    removed.forEach((name, i) => (names[`#r${i}`] = name));
+    update += ` REMOVE ${removed.map((_, i) => `#r${i}`).join(", ")}`;
   }
   // DynamoDB rejects names and values an expression does not use, so each condition adds only its own.
   let condition: string;

@@ -8,19 +8,23 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { awsClientConfig } from "../lib/aws-config.js";
 import { Logger } from "../lib/logger.js";
 import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
+import { OutcomeMetrics } from "./outcome-metrics.js";
 import { processAuditBatch } from "./process-audit-batch.js";
 import { readAuditProcessorSettings } from "./settings.js";
 
-const { environment, namespace, tableName, retentionDays } = readAuditProcessorSettings(process.env);
+const { environment, namespace, tableName, retentionDays, caseOutcomeNamespaces } = readAuditProcessorSettings(process.env);
 
 const dynamodb = new DynamoDBClient(awsClientConfig());
 const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
 const logger = new Logger({ service: "audit-processor", context: { environment } });
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const metrics = new Metrics({ component: "audit-processor", namespace, environment, sink });
-  return processAuditBatch(
-    { dynamodb, tableName, retentionDays, metrics, logger: logger.child({ requestId: context.awsRequestId }) },
-    event,
-  );
+  const log = logger.child({ requestId: context.awsRequestId });
+  const outcomes = new OutcomeMetrics({
+    audit: new Metrics({ component: "audit-processor", namespace, environment, sink }),
+    caseOutcomeNamespaces,
+    caseMetrics: (caseNamespace) => new Metrics({ component: "case-creator", namespace: caseNamespace, environment, sink }),
+    logger: log,
+  });
+  return processAuditBatch({ dynamodb, tableName, retentionDays, outcomes, logger: log }, event);
 }

@@ -9,21 +9,23 @@
  *   Events of one transaction are recorded one after another (they touch the same item); different
  *   transactions in parallel, a few at a time.
  * - A DynamoDB error (throttling, a service error, repeated version conflicts) fails only that message.
- * - `AuditEventWritten` (dimension `Status`) counts events newly written; duplicates are not counted.
- *   Metrics are flushed once, at the end of the invocation.
+ * - Outcomes are counted once per transaction and status, at the write that records them first
+ *   (`outcome-metrics.ts`): repeats, duplicates and superseded events count nothing. Metrics are
+ *   flushed once, at the end of the invocation.
  *
  * Needs no environment variables: the Lambda shell and the local run both call it with their own deps.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { validateAuditEvent, type AuditEvent } from "../lib/audit-event.js";
 import type { Logger } from "../lib/logger.js";
-import type { Metrics } from "../lib/metrics.js";
 import { recordAuditEvent, type AuditTableDeps } from "./audit-table.js";
+import type { OutcomeMetrics } from "./outcome-metrics.js";
 
 export interface AuditProcessorDeps extends AuditTableDeps {
   /** Days an item is kept after its last write (TTL). */
   retentionDays: number;
-  metrics: Metrics<"audit-processor">;
+  /** Counts first outcomes; flushed once at the end of the batch. */
+  outcomes: OutcomeMetrics;
   logger: Logger;
   /** Clock, injectable for tests. @default `() => new Date()` */
   now?: () => Date;
@@ -35,7 +37,11 @@ export interface AuditProcessorDeps extends AuditTableDeps {
 export interface AuditBatchSummary {
   received: number;
   written: number;
+  /** Written as repeats of the current outcome (no new history entry, nothing counted). */
+  repeats: number;
   duplicates: number;
+  /** `onlyIfUnsettled` events for transactions already settled: not written. */
+  superseded: number;
   malformed: number;
   failed: number;
 }
@@ -53,7 +59,7 @@ export async function processAuditBatchWithSummary(
   event: SQSEvent,
 ): Promise<{ response: SQSBatchResponse; summary: AuditBatchSummary }> {
   const failures: SQSBatchItemFailure[] = [];
-  const summary: AuditBatchSummary = { received: event.Records.length, written: 0, duplicates: 0, malformed: 0, failed: 0 };
+  const summary: AuditBatchSummary = { received: event.Records.length, written: 0, repeats: 0, duplicates: 0, superseded: 0, malformed: 0, failed: 0 };
   try {
     const byTransaction = new Map<string, ParsedMessage[]>();
     for (const record of event.Records) {
@@ -112,10 +118,14 @@ async function recordOne(deps: AuditProcessorDeps, message: ParsedMessage, summa
     if (outcome.kind === "duplicate") {
       summary.duplicates++;
       log.info("audit event already recorded", { messageId: record.messageId, status: event.status });
+    } else if (outcome.kind === "superseded") {
+      summary.superseded++;
+      log.info("audit event not recorded: the transaction is already settled", { messageId: record.messageId, status: event.status, settledStatus: outcome.settledStatus });
     } else {
       summary.written++;
-      deps.metrics.add("AuditEventWritten", 1, { Status: event.status });
-      log.info("audit event recorded", { messageId: record.messageId, status: event.status, current: outcome.becameCurrent });
+      if (outcome.repeat) summary.repeats++;
+      if (outcome.firstOfStatus) deps.outcomes.count(event, outcome.firstOfStatus);
+      log.info("audit event recorded", { messageId: record.messageId, status: event.status, current: outcome.becameCurrent, repeat: outcome.repeat });
     }
     return true;
   } catch (error) {
@@ -140,13 +150,9 @@ export function isRetryable(error: unknown): boolean {
   );
 }
 
-/** A metrics failure must not make SQS redeliver events that are already recorded. */
+/** A metrics failure must not make SQS redeliver events that are already recorded (`flush` never throws). */
 async function flushMetrics(deps: AuditProcessorDeps): Promise<void> {
-  try {
-    await deps.metrics.flush();
-  } catch (error) {
-    deps.logger.warn("metrics not published", { error });
-  }
+  await deps.outcomes.flush();
 }
 
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -9,6 +9,8 @@ export interface AuditProcessorSettings {
   namespace: string;
   tableName: string;
   retentionDays: number;
+  /** Audit component → case-creator namespace its outcomes are counted in (see `outcome-metrics.ts`). */
+  caseOutcomeNamespaces: Record<string, string>;
 }
 
 export function readAuditProcessorSettings(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AuditProcessorSettings {
@@ -21,5 +23,21 @@ export function readAuditProcessorSettings(env: NodeJS.ProcessEnv | Record<strin
     namespace: requireEnv("METRIC_NAMESPACE", env),
     tableName: requireEnv("AUDIT_TABLE_NAME", env),
     retentionDays,
+    caseOutcomeNamespaces: parseNamespaces(env.CASE_OUTCOME_NAMESPACES),
   };
+}
+
+/** `{"cta-case-creator":"bbkyc/cta-case-creator/sit", …}`; unset: no case-creating pipeline. */
+function parseNamespaces(text: string | undefined): Record<string, string> {
+  if (text === undefined || text === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`CASE_OUTCOME_NAMESPACES must be a JSON object of component → namespace, got ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== "string")) {
+    throw new Error("CASE_OUTCOME_NAMESPACES must be a JSON object whose values are namespaces (strings)");
+  }
+  return parsed as Record<string, string>;
 }

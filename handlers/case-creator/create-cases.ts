@@ -64,7 +64,6 @@ interface Transaction {
 interface Settled {
   event: AuditEvent;
   sequenceNumbers: string[];
-  latencyMs?: number;
 }
 
 export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
@@ -99,10 +98,15 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
           status: "PROCESSED",
           component: config.component,
           occurredAt,
-          attributes: { salesforceId: outcome.salesforceId, created: outcome.created, deliveries: tx.sequenceNumbers.length },
+          attributes: {
+            salesforceId: outcome.salesforceId,
+            created: outcome.created,
+            deliveries: tx.sequenceNumbers.length,
+            // The audit processor counts the end-to-end latency from it, once per transaction.
+            ...(tx.record.producedAt !== undefined ? { producedAt: tx.record.producedAt } : {}),
+          },
         },
         sequenceNumbers: tx.sequenceNumbers,
-        ...latency(tx.record, deps.now()),
       });
     } else if (outcome.kind === "failed") {
       log.warn("case not created", { reason: outcome.reason });
@@ -118,20 +122,11 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
     }
   }
 
+  // SFCaseCreationSuccess / Failure and EndToEndLatency are not counted here: Lambda redelivers a
+  // batch from its lowest failed record, so records after it come again and would be counted again.
+  // The audit processor counts them once per transaction (handlers/audit-processor/outcome-metrics.ts).
   const undelivered = await sendAudit(deps, settled);
-  for (const s of settled) {
-    if (undelivered.has(s.event.transactionId)) {
-      redeliver.push(...s.sequenceNumbers);
-      continue;
-    }
-    // Counted once the outcome is on record, so a redelivered record is not counted twice.
-    if (s.event.status === "PROCESSED") {
-      deps.metrics.add("SFCaseCreationSuccess");
-      if (s.latencyMs !== undefined) deps.metrics.add("EndToEndLatency", s.latencyMs);
-    } else {
-      deps.metrics.add("SFCaseCreationFailure");
-    }
-  }
+  for (const s of settled) if (undelivered.has(s.event.transactionId)) redeliver.push(...s.sequenceNumbers);
 
   const batchItemFailures = sortSequenceNumbers(redeliver).map((itemIdentifier) => ({ itemIdentifier }));
   logger.info("batch done", {
@@ -214,11 +209,6 @@ async function flushMetrics(deps: CreateCasesDeps): Promise<void> {
   } catch (error) {
     deps.logger.warn("metrics not published", { error });
   }
-}
-
-function latency(record: KycRecord, now: Date): { latencyMs?: number } {
-  if (record.producedAt === undefined) return {};
-  return { latencyMs: Math.max(0, now.getTime() - Date.parse(record.producedAt)) };
 }
 
 /** A record with no usable transaction id is audited under `<stream>#<sequence number>`. */

@@ -22,6 +22,12 @@ export interface AuditEvent {
   /** ISO-8601 time the status was reached. */
   occurredAt: string;
   attributes?: Record<string, AuditAttributeValue>;
+  /**
+   * Record this event only while the transaction has no PROCESSED or FAILED status yet. Set by the
+   * discard auditor: the range of records Lambda gave up on can include records its last attempt
+   * did process, and those must keep their PROCESSED.
+   */
+  onlyIfUnsettled?: boolean;
 }
 
 /** S3 keys may be 1024 characters; the reserved prefixes of `audit-keys.ts` and a bucket name add up to ~100. */
@@ -48,6 +54,7 @@ export function validateAuditEvent(input: unknown): AuditValidation {
       if (!["string", "number", "boolean"].includes(typeof v)) return { ok: false, reason: `attribute ${k} must be a string, number or boolean` };
     }
   }
+  if (e.onlyIfUnsettled !== undefined && typeof e.onlyIfUnsettled !== "boolean") return { ok: false, reason: "onlyIfUnsettled must be a boolean" };
   const event: AuditEvent = {
     transactionId: e.transactionId,
     status: e.status as AuditStatus,
@@ -55,6 +62,7 @@ export function validateAuditEvent(input: unknown): AuditValidation {
     occurredAt: new Date(e.occurredAt).toISOString(),
     ...(typeof e.reason === "string" ? { reason: e.reason } : {}),
     ...(e.attributes ? { attributes: e.attributes as Record<string, AuditAttributeValue> } : {}),
+    ...(e.onlyIfUnsettled === true ? { onlyIfUnsettled: true } : {}),
   };
   return { ok: true, event };
 }

@@ -1,5 +1,7 @@
 /**
- * Every custom metric the platform emits, per emitting component. Handlers can only emit names from
+ * Every custom metric the platform emits, per namespace owner (the component whose namespace it is in).
+ * Outcome counts that must not double under redelivery are counted by the audit processor into the
+ * owner's namespace (see `handlers/audit-processor/outcome-metrics.ts`); their descriptions say so. Handlers can only emit names from
  * here (the `Metrics` class is typed by it) and components declare what they emit from here, so the
  * dashboards and alarms are checked against the code rather than against a hand-kept list.
  */
@@ -25,13 +27,13 @@ export const METRIC_CATALOG = {
     TotalEvents: { unit: "Count", extraDimensions: [], description: "Records that entered the pipeline (read from files)." },
   },
   "case-creator": {
-    SFCaseCreationSuccess: { unit: "Count", extraDimensions: [], description: "Cases created or updated in Salesforce." },
-    SFCaseCreationFailure: { unit: "Count", extraDimensions: [], description: "Records that ended FAILED in the case creator." },
-    EndToEndLatency: { unit: "Milliseconds", extraDimensions: [], description: "Time from a record's producedAt to its Salesforce case." },
+    SFCaseCreationSuccess: { unit: "Count", extraDimensions: [], description: "Transactions whose case was created or updated in Salesforce (first PROCESSED; counted by the audit processor)." },
+    SFCaseCreationFailure: { unit: "Count", extraDimensions: [], description: "Transactions the case creator or its discard auditor reported FAILED (first FAILED; counted by the audit processor)." },
+    EndToEndLatency: { unit: "Milliseconds", extraDimensions: [], description: "Time from a record's producedAt to its Salesforce case, once per transaction (counted by the audit processor)." },
     RetrySuccess: { unit: "Count", extraDimensions: [], description: "Salesforce calls that succeeded after a 429/5xx/401 retry." },
   },
   "audit-processor": {
-    AuditEventWritten: { unit: "Count", extraDimensions: ["Status"], description: "Audit events written to the audit table, by status." },
+    AuditEventWritten: { unit: "Count", extraDimensions: ["Status"], description: "Transactions that reached a status for the first time, by status (repeats and redeliveries are not counted)." },
   },
   "glue-publisher": {
     RecordsRead: { unit: "Count", extraDimensions: [], description: "Rows read from the Iceberg table." },
