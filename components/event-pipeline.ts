@@ -10,6 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import type { PipelineConfig, SalesforceConfig } from "../stacks/config-types.js";
+import { createDiscardAuditor, createDiscardAuditorDlq, ON_FAILURE_VISIBILITY_SECONDS, onFailureRedrivePolicy } from "./event-pipeline-discard-auditor.js";
 import { createInputBucket } from "./event-pipeline-input-bucket.js";
 import { kmsUseStatement, putMetricStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
@@ -101,6 +102,8 @@ export class EventPipeline extends pulumi.ComponentResource {
   /** Undefined for streams read by an external consumer. */
   public readonly caseCreatorFunctionName?: string;
   public readonly onFailureQueueName?: string;
+  /** Audits the records of batches Lambda gave up on; undefined without a case creator. */
+  public readonly discardAuditorFunctionName?: string;
   /** What the dashboards and alarms need to know about this pipeline. */
   public readonly facts: PipelineFacts;
 
@@ -134,14 +137,28 @@ export class EventPipeline extends pulumi.ComponentResource {
     }
 
     if (args.pipeline.caseCreator) {
-      const onFailureQueue = this.createFailureQueue(name, args, "case-creator-failures");
+      // Batches Lambda gives up on go to the on-failure queue; the discard auditor audits their records.
+      const auditorDlq = createDiscardAuditorDlq(name, { naming, pipelineName: p, kmsKeyArn: args.kmsKeyArn }, this);
+      const onFailureQueue = this.createFailureQueue(name, args, "case-creator-failures", {
+        redrivePolicy: onFailureRedrivePolicy(auditorDlq),
+        visibilityTimeoutSeconds: ON_FAILURE_VISIBILITY_SECONDS,
+      });
       const caseCreator = this.createCaseCreator(name, args, onFailureQueue);
       this.connectStreamToCaseCreator(name, args, caseCreator, onFailureQueue);
+      const auditor = createDiscardAuditor(
+        name,
+        { ...args, pipelineName: p, streamArn: this.stream.arn, caseCreatorFunctionName: caseCreator.functionName },
+        onFailureQueue,
+        this,
+      );
       this.caseCreatorFunctionName = caseCreator.functionName;
       this.onFailureQueueName = naming.physicalName("sqs-queue", `${p}-case-creator-failures`);
+      this.discardAuditorFunctionName = auditor.functionName;
       this.facts.caseCreator = { functionName: caseCreator.functionName, logGroupName: caseCreator.logGroupName, label: `${args.pipeline.label} case creator` };
       this.facts.caseCreatorMetrics = { component: "case-creator", namespace: this.namespace(args, "case-creator") };
       this.facts.onFailureQueueName = this.onFailureQueueName;
+      this.facts.discardAuditor = { functionName: auditor.functionName, logGroupName: auditor.logGroupName, label: `${args.pipeline.label} discard auditor` };
+      this.facts.discardAuditorDlqName = naming.physicalName("sqs-queue", `${p}-discard-auditor-dlq`);
     }
 
     this.registerOutputs({
@@ -152,6 +169,7 @@ export class EventPipeline extends pulumi.ComponentResource {
       producerFailureQueueName: this.producerFailureQueueName,
       caseCreatorFunctionName: this.caseCreatorFunctionName,
       onFailureQueueName: this.onFailureQueueName,
+      discardAuditorFunctionName: this.discardAuditorFunctionName,
     });
   }
 
@@ -257,7 +275,12 @@ export class EventPipeline extends pulumi.ComponentResource {
   }
 
   /** A KMS-encrypted queue that keeps what a function gave up on, for a person to look at and replay. */
-  private createFailureQueue(name: string, args: EventPipelineArgs, kind: "producer-failures" | "case-creator-failures"): aws.sqs.Queue {
+  private createFailureQueue(
+    name: string,
+    args: EventPipelineArgs,
+    kind: "producer-failures" | "case-creator-failures",
+    consumed?: { redrivePolicy: pulumi.Input<string>; visibilityTimeoutSeconds: number },
+  ): aws.sqs.Queue {
     return new aws.sqs.Queue(
       `${name}-${kind}`,
       {
@@ -265,6 +288,7 @@ export class EventPipeline extends pulumi.ComponentResource {
         kmsMasterKeyId: args.kmsKeyArn,
         kmsDataKeyReusePeriodSeconds: 300,
         messageRetentionSeconds: ON_FAILURE_RETENTION_SECONDS,
+        ...(consumed ?? {}),
       },
       { parent: this },
     );

@@ -20,7 +20,7 @@ describe("alarm definitions", () => {
   it("cover everything the platform must alarm on", () => {
     const expected = [
       "cta-case-creation-failures", "token-refresh-failures", "token-refresh-missing", "cta-iterator-age", "tt-iterator-age",
-      "audit-queue-age", "audit-dlq-not-empty", "token-schedule-dlq-not-empty", "cta-on-failure-queue-not-empty",
+      "audit-queue-age", "audit-dlq-not-empty", "token-schedule-dlq-not-empty", "cta-on-failure-queue-stuck", "cta-discard-auditor-dlq-not-empty",
       "cta-producer-failures-not-empty", "et-event-producer-schedule-dlq-not-empty",
       "audit-table-throttles", "et-event-producer-run-failures", "token-schedule-target-errors",
       ...[...managedFunctions(sit.facts).map((f) => f.functionName), "bbkyc-cnc-bdp-creator"].map((n) => `${n.replace(/^bbkyc-/, "").replace(/-sit$/, "")}-lambda-errors`),
@@ -51,6 +51,15 @@ describe("alarm definitions", () => {
     const glue = bySuffix.get("et-event-producer-schedule-dlq-not-empty")!;
     expect(glue.description).toContain("bbkyc-et-event-producer-sit");
     expect(glue.description).toMatch(/start the job once by hand/);
+  });
+
+  it("watch the on-failure queue for being stuck (the discard auditor drains it) and its DLQ for being non-empty", () => {
+    const stuck = bySuffix.get("cta-on-failure-queue-stuck")!;
+    expect(stuck.metric).toMatchObject({ metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: "bbkyc-cta-case-creator-failures-sit" } });
+    expect(stuck.description).toContain("bbkyc-cta-discard-auditor-sit");
+    const dlq = bySuffix.get("cta-discard-auditor-dlq-not-empty")!;
+    expect(dlq.description).toContain("bbkyc-cta-discard-auditor-dlq-sit");
+    expect(dlq.description).toMatch(/start-message-move-task/);
   });
 
   it("treat a silent token refresh as breaching for as long as the token lives", () => {

@@ -136,10 +136,10 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     for (const g of sit.facts.glueJobs) expect(has("AWS/Events", "MatchedEvents", { RuleName: g.ruleName })).toBe(true);
     const queues = [
       sit.facts.audit.queueName, sit.facts.audit.dlqName, sit.facts.tokenManager.scheduleDlqName,
-      ...sit.facts.pipelines.flatMap((p) => [p.onFailureQueueName ?? [], p.producerFailureQueueName ?? []].flat()),
+      ...sit.facts.pipelines.flatMap((p) => [p.onFailureQueueName ?? [], p.producerFailureQueueName ?? [], p.discardAuditorDlqName ?? []].flat()),
       ...sit.facts.glueJobs.flatMap((g) => g.scheduleDlqName ?? []),
     ];
-    expect(queues.length).toBe(6);
+    expect(queues.length).toBe(7);
     expect([...queues].sort()).toEqual(queuesInFacts(sit.facts).sort());
     for (const q of queues) {
       expect(has("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: q }), q).toBe(true);
@@ -152,10 +152,13 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
   });
 
   it("show every dead-letter and failure queue in the queue widgets, each with a not-empty alarm on it", () => {
-    const deadLetter = queuesInFacts(sit.facts).filter((q) => q !== sit.facts.audit.queueName);
+    // The case creator's on-failure queue is drained by the discard auditor: its alarm is on age (tested with the alarms).
+    const consumed = sit.facts.pipelines.flatMap((p) => (p.discardAuditor && p.onFailureQueueName ? [p.onFailureQueueName] : []));
+    expect(consumed).toEqual(["bbkyc-cta-case-creator-failures-sit"]);
+    const deadLetter = queuesInFacts(sit.facts).filter((q) => q !== sit.facts.audit.queueName && !consumed.includes(q));
     expect([...deadLetter].sort()).toEqual([
       "bbkyc-audit-dlq-sit",
-      "bbkyc-cta-case-creator-failures-sit",
+      "bbkyc-cta-discard-auditor-dlq-sit",
       "bbkyc-cta-producer-failures-sit",
       "bbkyc-et-event-producer-glue-schedule-dlq-sit",
       "bbkyc-token-refresh-dlq-sit",

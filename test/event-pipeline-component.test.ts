@@ -89,7 +89,7 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
 
   it("maps the stream to the case creator with bounded retries, bisect, partial batch response and a KMS-encrypted on-failure queue", async () => {
     const { one } = await render(CTA);
-    expect(one("aws:lambda/eventSourceMapping:EventSourceMapping").inputs).toMatchObject({
+    expect(one("aws:lambda/eventSourceMapping:EventSourceMapping", "cta-case-creator-events").inputs).toMatchObject({
       eventSourceArn: STREAM_ARN, functionName: CASE_CREATOR_ARN, startingPosition: "TRIM_HORIZON", batchSize: 200, parallelizationFactor: 2,
       maximumRetryAttempts: 5, maximumRecordAgeInSeconds: 3600, bisectBatchOnFunctionError: true, functionResponseTypes: ["ReportBatchItemFailures"],
       destinationConfig: { onFailure: { destinationArn: FAILURE_QUEUE_ARN } },
@@ -102,7 +102,9 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
     expect(one("aws:sqs/queue:Queue", "cta-producer-failures").inputs).toMatchObject({
       name: "bbkyc-cta-producer-failures-sit", kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600,
     });
-    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name).sort()).toEqual(["bbkyc-cta-case-creator-failures-sit", "bbkyc-cta-producer-failures-sit"]);
+    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name).sort()).toEqual([
+      "bbkyc-cta-case-creator-failures-sit", "bbkyc-cta-discard-auditor-dlq-sit", "bbkyc-cta-producer-failures-sit",
+    ]);
     // S3 invokes the producer asynchronously: bounded retries, then the invocation record goes to the queue.
     expect(one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs).toEqual({
       functionName: "bbkyc-cta-event-producer-sit",
@@ -116,7 +118,7 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
   it("configures both functions with the environment their handlers read", async () => {
     const { byType } = await render(CTA, { secretsManagerEndpoint: "https://vpce-123.secretsmanager.eu-west-1.vpce.amazonaws.com" });
     const fns = new Map(byType("aws:lambda/function:Function").map((f) => [f.inputs.name, f.inputs]));
-    expect([...fns.keys()].sort()).toEqual(["bbkyc-cta-case-creator-sit", "bbkyc-cta-event-producer-sit"]);
+    expect([...fns.keys()].sort()).toEqual(["bbkyc-cta-case-creator-sit", "bbkyc-cta-discard-auditor-sit", "bbkyc-cta-event-producer-sit"]);
     const producer = fns.get("bbkyc-cta-event-producer-sit")!;
     expect(producer).toMatchObject({ memorySize: 512, timeout: 900, kmsKeyArn: KEY_ARN });
     expect(producer.environment.variables).toMatchObject({
@@ -134,7 +136,7 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
   it("gives each function exactly its own rights: no '*' action, resource '*' only for namespaced metrics", async () => {
     const { byType } = await render(CTA);
     const policies = new Map(byType("aws:iam/rolePolicy:RolePolicy").map((p) => [p.inputs.name, p.inputs.policy as string]));
-    expect([...policies.keys()].sort()).toEqual(["bbkyc-cta-case-creator-sit-euw1", "bbkyc-cta-event-producer-sit-euw1"]);
+    expect([...policies.keys()].sort()).toEqual(["bbkyc-cta-case-creator-sit-euw1", "bbkyc-cta-discard-auditor-sit-euw1", "bbkyc-cta-event-producer-sit-euw1"]);
 
     expect(rights(policies.get("bbkyc-cta-event-producer-sit-euw1")!)).toEqual({
       ...logRights("bbkyc-cta-event-producer-sit"),
@@ -167,6 +169,33 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
     }
   });
 
+  it("audits the batches Lambda gives up on: the discard auditor consumes the on-failure queue, reads the range back, and what it cannot audit goes to its DLQ", async () => {
+    const { one, byType } = await render(CTA);
+    const dlqArn = `arn:aws:sqs:eu-west-1:${ACCT}:bbkyc-cta-discard-auditor-dlq-sit`;
+    const onFailure = one("aws:sqs/queue:Queue", "cta-case-creator-failures").inputs;
+    expect(JSON.parse(onFailure.redrivePolicy)).toEqual({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 });
+    // Lambda refuses an SQS event source whose queue's visibility timeout is shorter than the function's timeout.
+    const auditor = byType("aws:lambda/function:Function").find((f) => f.inputs.name === "bbkyc-cta-discard-auditor-sit")!.inputs;
+    expect(onFailure.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(auditor.timeout);
+    expect(auditor.environment.variables).toMatchObject({ ENVIRONMENT: "sit", PIPELINE_NAME: "cta", AUDIT_QUEUE_URL, CASE_CREATOR_FUNCTION: "bbkyc-cta-case-creator-sit" });
+    expect(one("aws:sqs/queue:Queue", "cta-discard-auditor-dlq").inputs).toMatchObject({ kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600 });
+    expect(one("aws:lambda/eventSourceMapping:EventSourceMapping", "cta-discard-auditor-events").inputs).toMatchObject({
+      eventSourceArn: FAILURE_QUEUE_ARN, functionName: `arn:aws:lambda:eu-west-1:${ACCT}:function:bbkyc-cta-discard-auditor-sit`, functionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    const policy = byType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.name === "bbkyc-cta-discard-auditor-sit-euw1")!.inputs.policy as string;
+    expect(rights(policy)).toEqual({
+      ...logRights("bbkyc-cta-discard-auditor-sit"),
+      "sqs:ReceiveMessage": [FAILURE_QUEUE_ARN],
+      "sqs:DeleteMessage": [FAILURE_QUEUE_ARN],
+      "sqs:GetQueueAttributes": [FAILURE_QUEUE_ARN],
+      "sqs:ChangeMessageVisibility": [FAILURE_QUEUE_ARN],
+      "kinesis:GetShardIterator": [STREAM_ARN],
+      "kinesis:GetRecords": [STREAM_ARN],
+      "sqs:SendMessage": [AUDIT_QUEUE_ARN],
+      ...kmsRights,
+    });
+  });
+
   it("exposes names and monitoring facts", async () => {
     const { component } = await render(CTA);
     expect(component.bucketName).toBe("bbkyc-cta-input-sit-euw1");
@@ -181,6 +210,8 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
       caseCreator: { functionName: "bbkyc-cta-case-creator-sit", logGroupName: "/aws/lambda/bbkyc-cta-case-creator-sit", label: "CTA case events case creator" },
       caseCreatorMetrics: { component: "case-creator", namespace: "bbkyc/cta-case-creator/sit" },
       onFailureQueueName: "bbkyc-cta-case-creator-failures-sit",
+      discardAuditor: { functionName: "bbkyc-cta-discard-auditor-sit", logGroupName: "/aws/lambda/bbkyc-cta-discard-auditor-sit", label: "CTA case events discard auditor" },
+      discardAuditorDlqName: "bbkyc-cta-discard-auditor-dlq-sit",
     });
   });
 });
@@ -210,10 +241,10 @@ describe("EventPipeline: other shapes", () => {
   it("a Glue-fed pipeline with a case creator gets the case creator but no bucket or producer", async () => {
     const { byType } = await render({ ...CTA, source: "glue" });
     expect(byType("aws:s3/bucket:Bucket")).toHaveLength(0);
-    expect(byType("aws:lambda/function:Function").map((f) => f.inputs.name)).toEqual(["bbkyc-cta-case-creator-sit"]);
-    expect(byType("aws:lambda/eventSourceMapping:EventSourceMapping")).toHaveLength(1);
+    expect(byType("aws:lambda/function:Function").map((f) => f.inputs.name).sort()).toEqual(["bbkyc-cta-case-creator-sit", "bbkyc-cta-discard-auditor-sit"]);
+    expect(byType("aws:lambda/eventSourceMapping:EventSourceMapping")).toHaveLength(2);
     expect(byType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")).toHaveLength(0);
-    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name)).toEqual(["bbkyc-cta-case-creator-failures-sit"]);
+    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name).sort()).toEqual(["bbkyc-cta-case-creator-failures-sit", "bbkyc-cta-discard-auditor-dlq-sit"]);
   });
 
   it("never gives up earlier than 60 s, and otherwise 300 s before Lambda's maximum record age", async () => {

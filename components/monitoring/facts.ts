@@ -43,8 +43,12 @@ export interface PipelineFacts {
   /** Absent for streams read by an external consumer. */
   caseCreator?: FunctionFacts;
   caseCreatorMetrics?: EmittedMetrics;
-  /** On-failure destination of the case creator's event source mapping. */
+  /** On-failure destination of the case creator's event source mapping (consumed by the discard auditor). */
   onFailureQueueName?: string;
+  /** Audits the records of the batches in the on-failure queue. */
+  discardAuditor?: FunctionFacts;
+  /** Invocation records the discard auditor could not audit after several receives. */
+  discardAuditorDlqName?: string;
 }
 
 export interface AuditFacts {

@@ -11,6 +11,7 @@
  * - `#record:s3://<bucket>/<key>#<position>`  a record of that file without a usable id
  * - `#file:s3://<bucket>/<key>`               the file itself could not be read (or not to the end)
  * - `#kinesis:<stream>#<sequence number>`     a stream record that could not be decoded
+ * - `#kinesis:<stream>#<shard>/<start>..<end>` a discarded range no longer on the stream
  * - `#ledger:s3://<bucket>/<key>@<version>`   the producer's ledger of one object version
  */
 
@@ -39,6 +40,11 @@ export function fileKey(sourceObject: string): string {
 /** A Kinesis record that could not be decoded into a record with a usable id. */
 export function streamRecordKey(streamName: string, sequenceNumber: string): string {
   return `${RESERVED_ID_PREFIX}kinesis:${streamName}#${sequenceNumber}`;
+}
+
+/** A range Lambda discarded whose records are no longer on the stream (the discard auditor's). */
+export function streamRangeKey(streamName: string, shardId: string, startSequenceNumber: string, endSequenceNumber: string): string {
+  return `${RESERVED_ID_PREFIX}kinesis:${streamName}#${shardId}/${startSequenceNumber}..${endSequenceNumber}`;
 }
 
 /** The producer's ledger item of one object version (S3 `versionId`, or the ETag when unversioned). */

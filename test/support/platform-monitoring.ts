@@ -50,6 +50,8 @@ export function factsFor(config: PlatformConfig): { naming: Naming; facts: Platf
             caseCreator: fn(`${p.name}-case-creator`, `${p.label} case creator`),
             caseCreatorMetrics: emitted("case-creator", `${p.name}-case-creator`),
             onFailureQueueName: naming.physicalName("sqs-queue", `${p.name}-case-creator-failures`),
+            discardAuditor: fn(`${p.name}-discard-auditor`, `${p.label} discard auditor`),
+            discardAuditorDlqName: naming.physicalName("sqs-queue", `${p.name}-discard-auditor-dlq`),
           }
         : {}),
     })),

@@ -113,6 +113,22 @@ export function queueNotEmptyAlarm(nameSuffix: string, queueName: string, holds:
   };
 }
 
+/**
+ * "A queue a function consumes is not being drained": its oldest message is older than `maxAgeSeconds`.
+ * For queues whose messages are handled automatically, where "not empty" would fire on every message.
+ */
+export function queueStuckAlarm(nameSuffix: string, queueName: string, maxAgeSeconds: number, consumer: string, action: string): AlarmDefinition {
+  return {
+    nameSuffix,
+    description: `The oldest message of ${queueName} is older than ${maxAgeSeconds} s: ${consumer} is not draining it. ${action}`,
+    metric: alarmMetric(sqsMetric(queueName, "ApproximateAgeOfOldestMessage"), "Maximum", 300),
+    threshold: maxAgeSeconds,
+    comparison: "GreaterThanThreshold",
+    evaluationPeriods: 1,
+    treatMissingData: "notBreaching",
+  };
+}
+
 /** Sum of several series where a missing point counts as 0 (so one quiet source does not hide the others). */
 export function sumOf(ids: string[]): string {
   if (ids.length === 0) throw new Error("sumOf needs at least one id");

@@ -7,7 +7,7 @@ import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { PipelineFacts } from "../facts.js";
 import type { Section } from "../layout.js";
 import { COLORS, PERIOD, pie, singleValue, timeSeries, type GraphMetric, type HorizontalAnnotation } from "../widgets.js";
-import { customMetric, kinesisMetric, queueNotEmptyAlarm, type Segment, type SegmentContext } from "./common.js";
+import { customMetric, kinesisMetric, queueNotEmptyAlarm, queueStuckAlarm, type Segment, type SegmentContext } from "./common.js";
 
 export function pipelineSegment(p: PipelineFacts, ctx: SegmentContext): Segment {
   return {
@@ -188,6 +188,9 @@ function technicalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
   ];
 }
 
+/** An on-failure record waits seconds for the discard auditor; fifteen minutes means it is not working. */
+const ON_FAILURE_MAX_AGE_SECONDS = 900;
+
 function pipelineAlarms(p: PipelineFacts, ctx: SegmentContext): AlarmDefinition[] {
   const { env } = ctx.naming;
   const alarms: AlarmDefinition[] = [
@@ -231,13 +234,26 @@ function pipelineAlarms(p: PipelineFacts, ctx: SegmentContext): AlarmDefinition[
       ),
     );
   }
-  if (p.onFailureQueueName) {
+  if (p.onFailureQueueName && p.discardAuditor) {
+    // The discard auditor consumes the on-failure queue, so "not empty" would fire on every batch
+    // Lambda gives up on; those records are audited FAILED (and SFCaseCreationFailure alarms on them).
+    alarms.push(
+      queueStuckAlarm(
+        `${p.pipelineName}-on-failure-queue-stuck`,
+        p.onFailureQueueName,
+        ON_FAILURE_MAX_AGE_SECONDS,
+        `the discard auditor ${p.discardAuditor.functionName}`,
+        `Records of the batches Lambda gave up on for ${p.caseCreator?.functionName ?? "the case creator"} are not being audited: check the auditor's errors and its log group ${p.discardAuditor.logGroupName}.`,
+      ),
+    );
+  }
+  if (p.discardAuditorDlqName) {
     alarms.push(
       queueNotEmptyAlarm(
-        `${p.pipelineName}-on-failure-queue-not-empty`,
-        p.onFailureQueueName,
-        `Kinesis batches that ${p.caseCreator?.functionName ?? "the case creator"} gave up on after all retries or the maximum record age`,
-        `Each message points at a shard and sequence range of ${p.streamName}; replay those records once the cause (see ${p.caseCreator?.logGroupName ?? "the function logs"}) is fixed.`,
+        `${p.pipelineName}-discard-auditor-dlq-not-empty`,
+        p.discardAuditorDlqName,
+        `invocation records of Kinesis batches (shard and sequence range of ${p.streamName}) that Lambda gave up on and the discard auditor could not audit after several attempts: their records may be missing from the audit table`,
+        `The reason is in ${p.discardAuditor?.logGroupName ?? "the discard auditor's log group"}. Once fixed, move the messages back to ${p.onFailureQueueName ?? "the on-failure queue"} with start-message-move-task; the auditor audits them FAILED (records already settled keep their outcome).`,
       ),
     );
   }

@@ -83,7 +83,7 @@ export function alarmSection(alarmArns: string[], domain: string): Section {
 export function managedFunctions(facts: PlatformFacts): FunctionFacts[] {
   return [
     facts.tokenManager.fn,
-    ...facts.pipelines.flatMap((p) => [p.producer, p.caseCreator].filter((f): f is FunctionFacts => f !== undefined)),
+    ...facts.pipelines.flatMap((p) => [p.producer, p.caseCreator, p.discardAuditor].filter((f): f is FunctionFacts => f !== undefined)),
     facts.audit.processor,
   ];
 }
@@ -257,6 +257,7 @@ function queues(facts: PlatformFacts): Array<{ name: string; label: string }> {
     { name: facts.tokenManager.scheduleDlqName, label: "Token schedule DLQ" },
     ...facts.pipelines.filter((p) => p.producerFailureQueueName).map((p) => ({ name: p.producerFailureQueueName!, label: `${p.pipelineName} producer failure queue` })),
     ...facts.pipelines.filter((p) => p.onFailureQueueName).map((p) => ({ name: p.onFailureQueueName!, label: `${p.pipelineName} case creator on-failure queue` })),
+    ...facts.pipelines.filter((p) => p.discardAuditorDlqName).map((p) => ({ name: p.discardAuditorDlqName!, label: `${p.pipelineName} discard auditor DLQ` })),
     ...facts.glueJobs.filter((g) => g.scheduleDlqName).map((g) => ({ name: g.scheduleDlqName!, label: `${g.jobName} schedule DLQ` })),
   ];
 }
