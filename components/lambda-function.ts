@@ -48,9 +48,22 @@ export interface BundledFunction {
   rolePolicy?: aws.iam.RolePolicy;
 }
 
+/**
+ * Handler entry of every function declared in this process, by physical name. The local run plans
+ * the stack in-process and runs each function from the same entry (bundled the same way), so it
+ * never keeps a second list of which code a function runs.
+ */
+const entries = new Map<string, string>();
+
+/** The handler entry the program bundles for `functionName` (after the stack was planned in this process). */
+export function bundledEntryOf(functionName: string): string | undefined {
+  return entries.get(functionName);
+}
+
 /** Declares the function's resources as children of `parent`; logical names start with `logicalPrefix`. */
 export function createBundledFunction(logicalPrefix: string, args: BundledFunctionArgs, parent: pulumi.Resource): BundledFunction {
   const functionName = args.naming.physicalName("lambda", args.component);
+  entries.set(functionName, args.entry);
   const logGroupName = args.naming.logGroupForFunction(functionName);
 
   const logGroup = new aws.cloudwatch.LogGroup(

@@ -4,24 +4,28 @@
  * - `salesforce=RATE[:STATUS]`: that share of Salesforce calls answer 503 (or 429/500/502); `down`: all.
  * - `salesforce-records=RATE`: that share of records get a per-record validation error (FAILED for good).
  * - `token=down`: the TIAA endpoint resets every connection for the whole run (no token is ever
- *   stored, so cases cannot be created and records end FAILED); `token=RATE`: that share of scheduled
+ *   stored, so cases cannot be created and records end FAILED); `token=expire`: the first refresh
+ *   succeeds and every later one fails, so the token runs past its expiry (Salesforce then refuses
+ *   it; pair with `--time-scale` and `--upload-delay`); `token=RATE`: that share of scheduled
  *   refreshes meet a TIAA that answers 500 (the previous token stays current).
+ * - `salesforce-hang=N`: the next N Salesforce calls are applied but answered only after 30 s (the
+ *   case creator's own 20 s request timeout gives up first: Salesforce looks unavailable).
+ * - `audit-hang=N`: the next N SendMessageBatch calls to SQS are carried out but answered only after
+ *   60 s (the SDK has no request timeout: the caller waits until Lambda's timeout kills it).
  * - `kinesis=RATE`: that share of PutRecords entries are throttled (ProvisionedThroughputExceeded,
- *   the producer retries them) and that share of GetRecords calls are throttled (the poller retries).
+ *   the producer retries them) and that share of GetRecords calls are throttled (the poller retries);
+ *   injected at the local AWS gateway, where the functions cannot tell them from AWS's.
+ * - `duplicates=RATE`: at-least-once delivery: that share of S3 notifications, Kinesis batches and
+ *   SQS messages are delivered a second time, as AWS may do.
  */
-import {
-  GetRecordsCommand,
-  ProvisionedThroughputExceededException,
-  PutRecordsCommand,
-  type PutRecordsCommandOutput,
-  type PutRecordsResultEntry,
-} from "@aws-sdk/client-kinesis";
-
 export interface Faults {
   salesforce?: { rate: number; status: 429 | 500 | 502 | 503 };
   salesforceRecords?: number;
-  token?: "down" | number;
+  salesforceHang?: number;
+  auditHang?: number;
+  token?: "down" | "expire" | number;
   kinesis?: number;
+  duplicates?: number;
 }
 
 export class FaultSpecError extends Error {
@@ -48,16 +52,31 @@ export function parseFaults(spec: string | undefined): Faults {
         faults.salesforceRecords = share(name, value);
         break;
       case "token":
-        faults.token = value === "down" ? "down" : share(name, value);
+        faults.token = value === "down" || value === "expire" ? value : share(name, value);
+        break;
+      case "salesforce-hang":
+        faults.salesforceHang = calls(name, value);
+        break;
+      case "audit-hang":
+        faults.auditHang = calls(name, value);
         break;
       case "kinesis":
         faults.kinesis = share(name, value);
         break;
+      case "duplicates":
+        faults.duplicates = share(name, value);
+        break;
       default:
-        throw new FaultSpecError(`unknown fault "${name}"; use salesforce, salesforce-records, token or kinesis (e.g. salesforce=0.1,token=down,kinesis=0.05)`);
+        throw new FaultSpecError(`unknown fault "${name}"; use salesforce, salesforce-records, salesforce-hang, audit-hang, token, kinesis or duplicates (e.g. salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05)`);
     }
   }
   return faults;
+}
+
+function calls(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new FaultSpecError(`fault ${name} needs a number of calls (at least 1), got "${value}"`);
+  return n;
 }
 
 function share(name: string, value: string): number {
@@ -71,45 +90,14 @@ export function describeFaults(faults: Faults): string[] {
   const lines: string[] = [];
   if (faults.salesforce) lines.push(`Salesforce answers ${faults.salesforce.status} to ${pct(faults.salesforce.rate)} of calls`);
   if (faults.salesforceRecords) lines.push(`Salesforce rejects ${pct(faults.salesforceRecords)} of records`);
+  if (faults.salesforceHang) lines.push(`Salesforce answers the next ${faults.salesforceHang} call(s) only after 30 s (after applying them)`);
+  if (faults.auditHang) lines.push(`the next ${faults.auditHang} SendMessageBatch call(s) to SQS answered only after 60 s (after being carried out)`);
   if (faults.token === "down") lines.push("TIAA token endpoint down for the whole run");
+  else if (faults.token === "expire") lines.push("TIAA down after the first refresh: the token runs past its expiry");
   else if (faults.token) lines.push(`TIAA answers 500 to ${pct(faults.token)} of scheduled refreshes`);
   if (faults.kinesis) lines.push(`Kinesis throttles ${pct(faults.kinesis)} of writes and reads`);
+  if (faults.duplicates) lines.push(`${pct(faults.duplicates)} of S3 notifications, Kinesis batches and SQS messages delivered twice`);
   return lines;
 }
 
 const pct = (n: number) => `${Math.round(n * 1000) / 10}%`;
-
-type Sender = { send(command: any): Promise<any> };
-
-/**
- * Wraps a Kinesis client: throttled PutRecords entries are never sent (so a retry cannot duplicate
- * them) and come back with Kinesis's own error code at their position; throttled GetRecords calls
- * throw Kinesis's own exception.
- */
-export function throttlingKinesis<T extends Sender>(inner: T, rate: number, random: () => number): T {
-  if (rate <= 0) return inner;
-  const send = async (command: any): Promise<any> => {
-    if (command instanceof GetRecordsCommand && random() < rate) {
-      throw new ProvisionedThroughputExceededException({ message: "Rate exceeded for shard (injected by the local run)", $metadata: { httpStatusCode: 400 } });
-    }
-    if (!(command instanceof PutRecordsCommand)) return inner.send(command);
-    const entries = command.input.Records ?? [];
-    const throttled = entries.map(() => random() < rate);
-    const passed = entries.filter((_, i) => !throttled[i]);
-    let sent: PutRecordsResultEntry[] = [];
-    let failedCount = 0;
-    if (passed.length > 0) {
-      const output = (await inner.send(new PutRecordsCommand({ ...command.input, Records: passed }))) as PutRecordsCommandOutput;
-      sent = output.Records ?? [];
-      failedCount = output.FailedRecordCount ?? 0;
-    }
-    let next = 0;
-    const records = entries.map((_, i): PutRecordsResultEntry =>
-      throttled[i]
-        ? { ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded for shard (injected by the local run)" }
-        : sent[next++]!,
-    );
-    return { $metadata: {}, FailedRecordCount: failedCount + throttled.filter(Boolean).length, Records: records } satisfies PutRecordsCommandOutput;
-  };
-  return new Proxy(inner, { get: (target, prop, receiver) => (prop === "send" ? send : Reflect.get(target, prop, receiver)) });
-}

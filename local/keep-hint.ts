@@ -2,12 +2,11 @@
 import type { LocalEnvironment } from "./local-environment.js";
 
 export function keepHint(environment: LocalEnvironment): string {
-  const { emulators, stack, tiaa, salesforce } = environment;
-  const endpoint = emulators.main.endpoint;
-  const cli = (url: string) => `AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region ${stack.config.region} --endpoint-url ${url}`;
-  const aws = cli(endpoint);
-  const dynamo = cli(emulators.dynamodb.endpoint);
-  const sqs = cli(emulators.sqs.endpoint);
+  const { gateway, stack, tiaa, salesforce } = environment;
+  const endpoint = gateway.url;
+  const aws = `AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region ${stack.config.region} --endpoint-url ${endpoint}`;
+  const dynamo = aws;
+  const sqs = aws;
   const auditTable = stack.functions.find((f) => f.environment.AUDIT_TABLE_NAME)?.environment.AUDIT_TABLE_NAME ?? stack.tables[0];
   const auditQueue = stack.sqsSources[0]?.queueUrl;
   const stream = stack.kinesisSources[0]?.streamName ?? stack.streams[0]?.name;
@@ -16,9 +15,7 @@ export function keepHint(environment: LocalEnvironment): string {
   const lines = [
     "",
     "--keep: everything stays up until Ctrl-C.",
-    `  AWS emulator        ${endpoint}   (credentials: any, e.g. testing/testing; region ${stack.config.region})`,
-    `  SQS                 ${emulators.sqs.endpoint}   (an emulator process of its own, for speed)`,
-    `  DynamoDB            ${emulators.dynamodb.endpoint}   (an emulator process of its own, for speed)`,
+    `  AWS emulator        ${endpoint}   (every service, through the local gateway; credentials: any, e.g. testing/testing; region ${stack.config.region})`,
     `  TIAA stand-in       ${tiaa.url}   (mutual TLS: only the run's client certificate gets in)`,
     `  Salesforce stand-in ${salesforce.url}`,
     "",
@@ -30,8 +27,8 @@ export function keepHint(environment: LocalEnvironment): string {
     ...(bucket ? [`  ${aws} s3 ls s3://${bucket}/ --recursive`] : []),
     ...(namespace ? [`  ${aws} cloudwatch list-metrics --namespace ${namespace}`] : []),
     "",
-    "or with the SDK (any AWS SDK v3 client; SQS and DynamoDB at their own endpoints):",
-    `  new DynamoDBClient({ endpoint: "${emulators.dynamodb.endpoint}", region: "${stack.config.region}", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } })`,
+    "or with the SDK (any AWS SDK v3 client):",
+    `  new DynamoDBClient({ endpoint: "${endpoint}", region: "${stack.config.region}", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } })`,
     "",
   ];
   return lines.join("\n");

@@ -8,16 +8,15 @@ import { ACMClient } from "@aws-sdk/client-acm";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { InvokeCommand, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { randomBytes } from "node:crypto";
 import { Naming } from "../components/naming.js";
-import type { LambdaInvoker } from "../handlers/token-manager/credentials.js";
 import { configFromMap } from "../stacks/read-stack-config.js";
 import { pulumiConfigForStack } from "../stacks/stack-files.js";
+import { AwsGateway } from "./aws-gateway.js";
 import type { Cleanup } from "./cleanup.js";
 import { EMULATOR_REGION, emulatorClientConfig, startEmulator, type Emulator } from "./emulator.js";
 import { createCertificateAuthority } from "./pki.js";
@@ -40,45 +39,46 @@ export const DEDICATED_SERVICES = ["dynamodb", "sqs"] as const;
 export type EmulatorRole = "main" | (typeof DEDICATED_SERVICES)[number];
 
 export interface LocalEnvironment {
-  /** Emulator endpoints: `main` serves every service without a process of its own. */
+  /** Emulator processes: `main` serves every service without a process of its own. */
   emulators: Record<EmulatorRole, Emulator>;
+  /** The one AWS endpoint every client uses (see `aws-gateway.ts`). */
+  gateway: AwsGateway;
   clients: LocalClients;
   tiaa: TiaaStandIn;
   salesforce: SalesforceStandIn;
   /** CA certificate (PEM) of the stand-ins' server certificates. */
   caCertificate: string;
-  /** What the CSM tool's Lambda answers in the local run. */
-  csm: LambdaInvoker;
   stack: ProvisionedStack;
   /** Config the local run set on top of the stack's files, as `pulumi config set` would. */
   overrides: Record<string, string>;
+  /** How much faster than real time waiting times run (1: not at all). */
+  timeScale: number;
 }
 
 export interface EnvironmentOptions {
   stack: string;
   /** Provisioned shards of every pipeline that creates cases (overrides the stack config). */
   shards?: number;
+  /** Waiting times (token lifetime and the rest, see `time-scale.ts`) run this much faster. @default `1` */
+  timeScale?: number;
   cleanup: Cleanup;
   log: (line: string) => void;
 }
 
-export function emulatorClients(endpoints: Record<EmulatorRole, string>): LocalClients {
+/** SDK clients of the local run itself, all through the gateway (which keeps moto safe under concurrency). */
+export function gatewayClients(gatewayUrl: string): LocalClients {
   // A request the emulator never answers must fail (and be retried by the SDK), not hang the run.
-  const requestHandler = () => new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 });
-  const config = { ...emulatorClientConfig(endpoints.main), requestHandler: requestHandler() };
+  const requestHandler = () => new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 60_000 });
+  const config = () => ({ ...emulatorClientConfig(gatewayUrl), requestHandler: requestHandler() });
   return {
-    s3: new S3Client(config),
+    s3: new S3Client(config()),
     // Kinesis defaults to HTTP/2 (for SubscribeToShard only); the emulator speaks HTTP/1.1.
-    kinesis: new KinesisClient({ ...config, requestHandler: requestHandler() }),
-    // moto's SQS and DynamoDB are not safe under concurrent requests: a message sent while another
-    // is deleted can vanish, two receives can hand out the same message, and two conditional
-    // writes to one item can both pass (all seen in 50,000-record runs). AWS does none of this, so
-    // the local run sends SQS one request at a time, and DynamoDB one request per item at a time.
-    sqs: serialised(new SQSClient({ ...emulatorClientConfig(endpoints.sqs), requestHandler: requestHandler() }), () => "queue"),
-    dynamodb: serialised(new DynamoDBClient({ ...emulatorClientConfig(endpoints.dynamodb), requestHandler: requestHandler() }), itemOf),
-    secretsManager: new SecretsManagerClient(config),
-    cloudwatch: new CloudWatchClient(config),
-    acm: new ACMClient(config),
+    kinesis: new KinesisClient(config()),
+    sqs: new SQSClient(config()),
+    dynamodb: new DynamoDBClient(config()),
+    secretsManager: new SecretsManagerClient(config()),
+    cloudwatch: new CloudWatchClient(config()),
+    acm: new ACMClient(config()),
   };
 }
 
@@ -99,26 +99,35 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     cleanup.add(`AWS emulator (${role})`, () => emulator.stop());
     emulators[role] = emulator;
   }
-  log(`AWS emulator listening on ${emulators.main.endpoint} (SQS on ${emulators.sqs.endpoint}, DynamoDB on ${emulators.dynamodb.endpoint})`);
-  const clients = emulatorClients({ main: emulators.main.endpoint, sqs: emulators.sqs.endpoint, dynamodb: emulators.dynamodb.endpoint });
+  const timeScale = options.timeScale ?? 1;
+  const credentials = { username: `${base.prefix}-${base.env}-tiaa-client`, password: randomBytes(24).toString("base64url") };
+  const csmName = base.tokenManager.credentials.source === "csm-lambda" ? base.tokenManager.credentials.lambdaName : undefined;
+  const gateway = new AwsGateway({
+    upstreams: { main: emulators.main.endpoint, sqs: emulators.sqs.endpoint, dynamodb: emulators.dynamodb.endpoint },
+    invokeStandIn: async (functionName, payload) => csmStandIn(credentials, csmName, functionName, payload),
+  });
+  await gateway.start();
+  cleanup.add("local AWS gateway", () => gateway.stop());
+  log(`AWS emulator listening on ${gateway.url} (the local gateway; moto listening on ${emulators.main.endpoint}, SQS on ${emulators.sqs.endpoint}, DynamoDB on ${emulators.dynamodb.endpoint})`);
+  const clients = gatewayClients(gateway.url);
   cleanup.add("AWS SDK clients", async () => Object.values(clients).forEach((c) => c.destroy()));
 
   const ca = createCertificateAuthority("KYC platform local-run CA");
-  const credentials = { username: `${base.prefix}-${base.env}-tiaa-client`, password: randomBytes(24).toString("base64url") };
   const tiaa = await startTiaaStandIn({
     ca,
     server: ca.issue({ commonName: "localhost", usage: "server" }),
     expectedUsername: credentials.username,
     expectedPassword: credentials.password,
     expectedGrantType: base.tokenManager.grantType,
-    tokenLifetimeSeconds: base.tokenManager.lifetimeMinutes * 60,
+    tokenLifetimeSeconds: (base.tokenManager.lifetimeMinutes * 60) / timeScale,
   });
   cleanup.add("TIAA stand-in", () => tiaa.stop());
   log(`TIAA stand-in (mutual TLS) listening on ${tiaa.url}`);
   const salesforce = await startSalesforceStandIn({
     tls: ca.issue({ commonName: "localhost", usage: "server" }),
-    // Exactly the tokens TIAA issued: a token that never came through the secret is refused.
-    acceptToken: (token) => tiaa.issuedTokens.includes(token),
+    // Exactly the tokens TIAA issued and still valid: a token that never came through the secret, or
+    // one whose lifetime is over (refreshes failing past the expiry), is refused with 401.
+    acceptToken: (token) => tiaa.isCurrent(token),
     objectName: base.salesforce.objectName,
     externalIdField: base.salesforce.externalIdField,
   });
@@ -148,35 +157,7 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
   }
   const stack = await provisionStack({ stack: options.stack, overrides, clients, emulator: { endpoint: emulators.main.endpoint, region: EMULATOR_REGION }, log });
 
-  return { emulators, clients, tiaa, salesforce, caCertificate: ca.certificate, csm: csmStandIn(credentials), stack, overrides };
-}
-
-/**
- * The same client, with `send` calls of one lock key queued so that only one is in flight at a time;
- * calls whose key is undefined run freely.
- */
-function serialised<T extends { send(...args: any[]): Promise<any> }>(client: T, lockKey: (command: any) => string | undefined): T {
-  const tails = new Map<string, Promise<unknown>>();
-  const original = client.send.bind(client);
-  const send = (command: any, ...rest: any[]) => {
-    const key = lockKey(command);
-    if (key === undefined) return original(command, ...rest);
-    const result = (tails.get(key) ?? Promise.resolve()).then(() => original(command, ...rest));
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    tails.set(key, tail);
-    void tail.then(() => tails.get(key) === tail && tails.delete(key));
-    return result;
-  };
-  return new Proxy(client, { get: (target, prop, receiver) => (prop === "send" ? send : Reflect.get(target, prop, receiver)) });
-}
-
-/** DynamoDB calls that name one item lock that item; scans, queries and table calls run freely. */
-function itemOf(command: { input?: { TableName?: string; Key?: unknown } }): string | undefined {
-  const input = command.input;
-  return input?.Key ? `${input.TableName}/${JSON.stringify(input.Key)}` : undefined;
+  return { emulators, gateway, clients, tiaa, salesforce, caCertificate: ca.certificate, stack, overrides, timeScale };
 }
 
 /** A pipeline back in the shape `Pulumi.yaml` declares (the typed config fills defaults in). */
@@ -186,26 +167,22 @@ function rawPipeline(p: ProvisionedStack["config"]["pipelines"][number]): Record
 }
 
 /**
- * The CSM tool's Lambda cannot run in the emulator: this answers its invoke with the local TIAA
- * credentials, in the `{username, password}` shape, whatever payload template the config uses.
+ * The CSM tool's Lambda cannot run in the emulator: the gateway answers its Invoke with this — the
+ * local TIAA credentials, in the `{username, password}` shape, whatever payload template the config
+ * uses. Any other function is not there, as in an account without it.
  */
-function csmStandIn(credentials: { username: string; password: string }): LambdaInvoker {
-  return {
-    async send(command: InvokeCommand): Promise<InvokeCommandOutput> {
-      let known = false;
-      try {
-        const request: unknown = JSON.parse(payloadText(command.input.Payload));
-        known = typeof request === "object" && request !== null;
-      } catch {
-        // a payload that is not JSON gets the CSM tool's error answer below
-      }
-      const body = known ? credentials : { errorType: "InvalidRequest", errorMessage: "payload is not a JSON object" };
-      return { $metadata: {}, StatusCode: 200, ...(known ? {} : { FunctionError: "Unhandled" }), Payload: new TextEncoder().encode(JSON.stringify(body)) } as InvokeCommandOutput;
-    },
-  };
-}
-
-function payloadText(payload: InvokeCommand["input"]["Payload"]): string {
-  if (payload === undefined) return "";
-  return typeof payload === "string" ? payload : new TextDecoder().decode(payload as Uint8Array);
+function csmStandIn(credentials: { username: string; password: string }, csmName: string | undefined, functionName: string, payload: Buffer) {
+  const name = functionName.split(":function:").pop()!.split(":")[0];
+  if (csmName === undefined || name !== csmName.split(":function:").pop()) {
+    return { statusCode: 404, body: Buffer.from(JSON.stringify({ __type: "ResourceNotFoundException", Message: `Function not found: ${functionName}` })) };
+  }
+  let known = false;
+  try {
+    const request: unknown = JSON.parse(payload.toString("utf8"));
+    known = typeof request === "object" && request !== null;
+  } catch {
+    // a payload that is not JSON gets the CSM tool's error answer below
+  }
+  const body = known ? credentials : { errorType: "InvalidRequest", errorMessage: "payload is not a JSON object" };
+  return { statusCode: 200, ...(known ? {} : { functionError: "Unhandled" }), body: Buffer.from(JSON.stringify(body)) };
 }

@@ -1,34 +1,37 @@
 /**
- * The local run: brings up the local environment, wires every function's core to its event source
- * with Lambda's semantics, refreshes the token, uploads a file of records, and waits until every
+ * The local run: brings up the local environment, runs every function of the stack from its
+ * deployed bundle in execution environments of its own (`lambda/`), drives them with Lambda's
+ * event-source semantics, refreshes the token, uploads a file of records, and waits until every
  * record is settled — each has a PROCESSED or FAILED audit item, every queue is empty and every
  * stream is read to its end — or the time limit passes. Then it reports what happened.
+ *
+ * It does what AWS does and no more: delivery is at least once (`--faults duplicates=RATE`), a
+ * timed-out invocation is killed, the case creator runs with the stack's concurrency, waiting
+ * times are compressed only all together (`--time-scale`), and whatever the platform must do about
+ * a fault (audit discarded batches, count each outcome once) is done by the deployed functions.
+ * Where the local run must differ from AWS, `differences` in the summary says so.
  */
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { PutRecordsCommand, type PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
-import type { KinesisStreamRecord } from "aws-lambda";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeKinesisRecord } from "../handlers/case-creator/kinesis-record.js";
-import { AuditSender } from "../handlers/lib/audit-sender.js";
-import { Logger } from "../handlers/lib/logger.js";
-import { MemorySink, PutMetricDataSink, type MetricSeries, type MetricsSink } from "../handlers/lib/metrics.js";
+import type { ProduceSummary } from "../handlers/event-producer/produce-events.js";
 import type { Cleanup } from "./cleanup.js";
-import { KinesisEventSource, type DiscardedBatch } from "./event-sources/kinesis-source.js";
 import { AsyncInvoker } from "./event-sources/async-invoke.js";
+import { KinesisEventSource } from "./event-sources/kinesis-source.js";
 import { S3EventSource, type InvocationOutcome } from "./event-sources/s3-source.js";
 import { ScheduleSource } from "./event-sources/schedule-source.js";
 import { newSourceStats, sleep } from "./event-sources/source-stats.js";
 import { SqsEventSource } from "./event-sources/sqs-source.js";
-import { throttlingKinesis, type Faults } from "./faults.js";
+import type { Faults } from "./faults.js";
 import { seededRandom } from "./generate-records.js";
 import { expectedAuditIds, prepareInput } from "./input-file.js";
+import { EmfMetrics } from "./lambda/emf-metrics.js";
+import { FunctionHost } from "./lambda/function-host.js";
 import { startLocalEnvironment, type LocalEnvironment } from "./local-environment.js";
-import type { FunctionSettings } from "./provision.js";
 import { AuditBacklogGate } from "./audit-backlog.js";
-import { buildSummary } from "./run-report.js";
+import { buildSummary, type RunStats } from "./run-report.js";
 import type { RunSummary } from "./summary.js";
-import { auditProcessor, caseCreator, eventProducer, newWiringStats, tokenManager, type WiringContext } from "./wiring.js";
+import { TimeScale } from "./time-scale.js";
 
 export interface LocalRunOptions {
   /** @default `"sit"` */
@@ -41,7 +44,16 @@ export interface LocalRunOptions {
   seed: number;
   /** Give up waiting for records to settle after this long. */
   timeoutMs: number;
-  /** Where handler logs go (`handlers.log`). */
+  /** Waiting times run this much faster, all together (see `time-scale.ts`). @default `1` */
+  timeScale?: number;
+  /** Platform minutes (time-scaled) to wait before uploading the file, e.g. past a token's expiry. @default `0` */
+  uploadDelayMinutes?: number;
+  /**
+   * Function timeouts (seconds) other than the plan's, by function name — for tests of what a
+   * timeout leaves behind; reported in the summary's `differences`.
+   */
+  timeoutOverrides?: Record<string, number>;
+  /** Where handler logs (`handlers.log`) and function bundles go. */
   runDir: string;
   log: (line: string) => void;
   onProgress?: (progress: Progress) => void;
@@ -52,7 +64,7 @@ export interface LocalRunOptions {
 export interface Progress {
   phase: "starting" | "running" | "settling" | "summarising";
   records: number;
-  /** Estimated from the bytes the producer has read. */
+  /** Records the producer has read (all of them once it is done; until then, those on the stream). */
   read: number;
   published: number;
   cases: number;
@@ -68,127 +80,172 @@ export interface LocalRunResult {
   timedOut: boolean;
 }
 
+/** Lambda starts five pollers for an SQS event source and scales from there. */
+const SQS_POLLERS = 5;
+
 export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanup): Promise<LocalRunResult> {
   const startedAt = new Date();
   const { log, faults } = options;
-  const environment = await startLocalEnvironment({ stack: options.stack ?? "sit", shards: options.shards, cleanup, log });
-  const { clients, stack, tiaa, salesforce } = environment;
+  const time = new TimeScale(options.timeScale ?? 1);
+  const environment = await startLocalEnvironment({ stack: options.stack ?? "sit", shards: options.shards, timeScale: time.factor, cleanup, log });
+  const { clients, stack, tiaa, salesforce, gateway } = environment;
   const random = seededRandom(options.seed + 7919);
+  const duplicateRate = faults.duplicates ?? 0;
 
-  if (faults.salesforce || faults.salesforceRecords) {
+  if (faults.salesforce || faults.salesforceRecords || faults.salesforceHang) {
     salesforce.setFaults({
       ...(faults.salesforce ? { failureRate: faults.salesforce.rate, failureStatus: faults.salesforce.status } : {}),
       ...(faults.salesforceRecords ? { recordErrorRate: faults.salesforceRecords } : {}),
+      ...(faults.salesforceHang ? { hangAfterUpsertNext: faults.salesforceHang, hangMs: 30_000 } : {}),
     });
   }
   if (faults.token === "down") tiaa.setFault("down");
+  gateway.setFaults({
+    ...(faults.kinesis ? { kinesis: faults.kinesis } : {}),
+    ...(faults.auditHang ? { hang: { operation: "sqs.SendMessageBatch", calls: faults.auditHang, ms: 60_000 } } : {}),
+  });
 
   mkdirSync(options.runDir, { recursive: true });
   const logFile = createWriteStream(join(options.runDir, "handlers.log"));
   cleanup.add("handler log file", () => new Promise((resolve) => logFile.end(resolve)));
-  const memory = new MemorySink();
-  const metricsSink = teeSink(new PutMetricDataSink(clients.cloudwatch), memory);
-  const counters = { published: 0, bytesRead: 0 };
-  const producerKinesis = throttlingKinesis(countPublished(clients.kinesis, counters), faults.kinesis ?? 0, random);
-  const ctx: WiringContext = {
-    clients: { ...clients, s3: countingReads(clients.s3, counters) },
-    producerKinesis,
-    csm: environment.csm,
-    metricsSink,
-    extraCa: environment.caCertificate,
-    writeLog: (line) => logFile.write(`${line}\n`),
-  };
-  const stats = newWiringStats();
-  const fn = (name: string): FunctionSettings => stack.functions.find((f) => f.name === name)!;
-  const sourceLog = new Logger({ service: "local-event-sources", write: ctx.writeLog });
+  const caFile = join(options.runDir, "local-ca.pem");
+  writeFileSync(caFile, environment.caCertificate);
+  const emf = new EmfMetrics(clients.cloudwatch);
+  const functions = stack.functions.map((f) => (options.timeoutOverrides?.[f.name] !== undefined ? { ...f, timeoutSeconds: options.timeoutOverrides[f.name]! } : f));
+  const host = new FunctionHost({
+    functions,
+    runDir: options.runDir,
+    gatewayUrl: gateway.url,
+    region: stack.config.region,
+    caCertificatePath: caFile,
+    overrides: Object.fromEntries(stack.functions.map((f) => [f.name, time.functionOverrides(f)]).filter(([, o]) => Object.keys(o as object).length > 0)),
+    onLog: (fn, line) => {
+      emf.accept(line);
+      logFile.write(`${fn} ${line}\n`);
+    },
+  });
+  cleanup.add("function execution environments", () => host.stopAll());
+  const sourceLog = (m: string, f?: Record<string, unknown>) => logFile.write(`local-event-sources ${JSON.stringify({ message: m, ...f })}\n`);
+  const stats: RunStats = { producerSummaries: [], tokenRefreshes: [], audit: newSourceStats(), kinesis: newSourceStats() };
 
   const invoker = new AsyncInvoker({
     sqs: clients.sqs,
     region: stack.config.region,
     settingsFor: (name) => stack.asyncInvokeConfigs.get(name) ?? { maximumRetryAttempts: 2 },
-    log: (m, f) => sourceLog.warn(m, f),
+    retryDelayMs: (n) => time.asyncRetryDelayMs(n),
+    log: sourceLog,
   });
 
-  // Token first, as in a deployment: the schedule has fired before the first file arrives.
+  // Token first, as in a deployment (its first refresh is part of `pulumi up`), then on schedule.
   const schedules = stack.schedules.map((schedule) => {
-    const refresh = tokenManager(fn(schedule.functionName), ctx, stats);
-    const invoke = async (event: Record<string, unknown>) => {
+    const refresh = host.pooled(schedule.functionName);
+    const invoke = async (event: Record<string, unknown>, requestId: string) => {
       const flaky = typeof faults.token === "number" && random() < faults.token;
       if (flaky) tiaa.setFault("http500");
       try {
-        return await refresh(event);
+        const result = await refresh(event, requestId);
+        stats.tokenRefreshes.push({ ok: true, result });
+        return result;
+      } catch (error) {
+        stats.tokenRefreshes.push({ ok: false, error: (error as Error).message });
+        throw error;
       } finally {
         if (flaky) tiaa.setFault("none");
       }
     };
-    return new ScheduleSource({ schedule, invoker, invoke });
+    return new ScheduleSource({ schedule, invoker, invoke, timeScale: time.factor });
   });
   cleanup.add("token schedule", async () => void (await Promise.all(schedules.map((s) => s.stop()))));
   for (const schedule of schedules) {
     const ok = await schedule.fire();
     const last = stats.tokenRefreshes[stats.tokenRefreshes.length - 1];
-    log(ok ? `token refreshed through TIAA (mutual TLS); expires ${last?.result?.expiresAt}` : `token refresh failed: ${last?.error ?? "see handlers.log"}`);
+    log(ok ? `token refreshed through TIAA (mutual TLS); expires ${(last?.result as { expiresAt?: string } | undefined)?.expiresAt}` : `token refresh failed: ${last?.error ?? "see handlers.log"}`);
   }
+  if (faults.token === "expire") tiaa.setFault("down");
   schedules.forEach((s) => s.start());
-  const backlog = new AuditBacklogGate(() => Promise.all(stack.sqsSources.map((s) => queueDepth(clients.sqs, s.queueUrl))).then((d) => Math.max(0, ...d)));
+
+  const auditQueues = new Set(stack.functions.filter((f) => f.environment.AUDIT_TABLE_NAME).flatMap((f) => stack.sqsSources.filter((s) => s.functionName === f.name).map((s) => s.queueUrl)));
+  const lanes = stack.kinesisSources.reduce((n, k) => n + k.parallelizationFactor * (stack.streams.find((s) => s.name === k.streamName)?.shardCount ?? 1), 0);
+  const largestBatch = Math.max(1, ...stack.kinesisSources.map((k) => k.batchSize));
+  // Pacing only (see audit-backlog.ts): as many case-creator invocations at once as deployed.
+  const backlog = new AuditBacklogGate(() => Promise.all([...auditQueues].map((url) => queueDepth(clients.sqs, url))).then((d) => Math.max(0, ...d)), Math.max(250, lanes * largestBatch));
   cleanup.add("audit backlog gate", async () => backlog.stop());
-  const kinesisStats = newSourceStats();
-  const readKinesis = throttlingKinesis(clients.kinesis, faults.kinesis ?? 0, random);
   const kinesisSources = stack.kinesisSources.map((settings) => {
-    const caseFunction = fn(settings.functionName);
-    const auditQueueUrl = caseFunction.environment.AUDIT_QUEUE_URL!;
-    const audit = new AuditSender({ sqs: clients.sqs, queueUrl: auditQueueUrl, logger: sourceLog });
     return new KinesisEventSource({
-      settings,
-      kinesis: readKinesis,
+      settings: time.kinesisSource(settings),
+      kinesis: clients.kinesis,
       sqs: clients.sqs,
       region: stack.config.region,
-      newContainer: caseCreator(caseFunction, ctx, stats),
-      onDiscard: (batch) => auditDiscarded(audit, settings.functionName, settings.streamName, batch),
-      stats: kinesisStats,
+      newContainer: () => {
+        const container = host.newContainer(settings.functionName);
+        return (event) => container.invoke(event) as ReturnType<typeof container.invoke> as never;
+      },
+      stats: stats.kinesis,
       admit: () => backlog.admit(settings.batchSize),
-      log: (m, f) => sourceLog.warn(m, f),
+      duplicateRate,
+      random,
+      log: sourceLog,
     });
   });
   cleanup.add("Kinesis pollers", async () => void (await Promise.all(kinesisSources.map((s) => s.stop()))));
   await Promise.all(kinesisSources.map((s) => s.start()));
 
   const audited = new Map<string, string>();
-  const sqsStats = newSourceStats();
-  const sqsSources = stack.sqsSources.map(
-    (settings) =>
-      new SqsEventSource({
-        settings,
-        sqs: clients.sqs,
-        region: stack.config.region,
-        newContainer: auditProcessor(fn(settings.functionName), ctx, stats),
-        stats: sqsStats,
-        onConsumed: (records) => {
-          for (const r of records) {
-            const event = parseAuditBody(r.body);
-            if (event && (event.status === "PROCESSED" || event.status === "FAILED")) audited.set(event.transactionId, event.status);
-          }
-        },
-        log: (m, f) => sourceLog.warn(m, f),
-      }),
-  );
+  const sqsSources = stack.sqsSources.map((settings) => {
+    const queue = stack.queues.find((q) => q.url === settings.queueUrl);
+    return new SqsEventSource({
+      settings,
+      sqs: clients.sqs,
+      region: stack.config.region,
+      newContainer: () => {
+        const container = host.newContainer(settings.functionName);
+        return (event) => container.invoke(event) as never;
+      },
+      stats: auditQueues.has(settings.queueUrl) ? stats.audit : newSourceStats(),
+      pollers: Math.min(settings.maximumConcurrency ?? SQS_POLLERS, SQS_POLLERS),
+      failedVisibilityMs: time.visibilityMs(queue?.visibilityTimeoutSeconds ?? 30),
+      duplicateRate,
+      random,
+      onConsumed: (records) => {
+        if (!auditQueues.has(settings.queueUrl)) return;
+        for (const r of records) {
+          const event = parseAuditBody(r.body);
+          if (event && (event.status === "PROCESSED" || event.status === "FAILED")) audited.set(event.transactionId, event.status);
+        }
+      },
+      log: sourceLog,
+    });
+  });
   cleanup.add("SQS pollers", async () => void (await Promise.all(sqsSources.map((s) => s.stop()))));
   sqsSources.forEach((s) => s.start());
 
   // The file: generated (or given), uploaded to the bucket whose notification starts the producer.
   const target = stack.s3Notifications[0];
   if (!target) throw new Error("The plan declares no S3 notification to a function: no pipeline takes uploaded files.");
-  const producers = new Map<string, ReturnType<typeof eventProducer>>();
+  const producers = new Map<string, (event: unknown, requestId?: string) => Promise<unknown>>();
   const s3Source = new S3EventSource({
     notifications: stack.s3Notifications,
     s3: clients.s3,
     region: stack.config.region,
     invoker,
-    functionFor: (name) => producers.get(name) ?? producers.set(name, eventProducer(fn(name), ctx, stats)).get(name)!,
-    log: (m, f) => sourceLog.warn(m, f),
+    functionFor: (name) => {
+      const invoke = producers.get(name) ?? producers.set(name, host.pooled(name)).get(name)!;
+      return async (event, requestId) => {
+        const summaries = (await invoke(event, requestId)) as ProduceSummary[];
+        stats.producerSummaries.push(...summaries);
+        return summaries;
+      };
+    },
+    duplicateRate,
+    random,
+    log: sourceLog,
   });
   const prepared = await prepareInput({ path: options.input, records: options.records, badShare: options.badShare, seed: options.seed, prefix: target.filterPrefix, suffix: target.filterSuffix });
-  const { records, expectedIds } = await expectedAuditIds(prepared.body, prepared.key);
+  const { records, expectedIds } = await expectedAuditIds(prepared.body, target.bucket, prepared.key);
+  if (options.uploadDelayMinutes) {
+    log(`waiting ${options.uploadDelayMinutes} platform minute(s) (${Math.round(time.ms(options.uploadDelayMinutes * 60_000) / 1000)} s) before uploading`);
+    await sleep(time.ms(options.uploadDelayMinutes * 60_000));
+  }
   log(`uploading ${records} records (${prepared.origin}) to s3://${target.bucket}/${prepared.key}`);
   let uploadOutcome: InvocationOutcome[] | undefined;
   let uploadFailure: unknown;
@@ -205,16 +262,10 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
       if (status) done++;
       if (status === "FAILED") failed++;
     }
-    return {
-      phase,
-      records,
-      read: Math.min(records, Math.round((counters.bytesRead / Math.max(1, prepared.body.length)) * records)),
-      published: counters.published,
-      cases: salesforce.cases.size,
-      audited: done,
-      failed,
-      elapsedMs: Date.now() - startedAt.getTime(),
-    };
+    // Records on the stream, as the case creator's pollers have read them (the producer reports at its end).
+    const published = stats.kinesis.recordsRead;
+    const read = uploadOutcome ? records : Math.min(records, published);
+    return { phase, records, read, published, cases: salesforce.cases.size, audited: done, failed, elapsedMs: Date.now() - startedAt.getTime() };
   };
 
   const timedOut = await waitUntilSettled({
@@ -230,10 +281,16 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     onTick: () => options.onProgress?.(progress(uploadOutcome ? "settling" : "running")),
   });
   await upload;
-  if (timedOut) log(`gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`);
+  if (timedOut) {
+    log(`gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`);
+    log(`where the emulator spent its time:\n  ${gateway.slowest().join("\n  ")}`);
+  }
 
   // Nothing may move while the figures are read: stop the schedule and the pollers first.
   await Promise.all([...schedules.map((s) => s.stop()), ...kinesisSources.map((s) => s.stop()), ...sqsSources.map((s) => s.stop())]);
+  await host.stopAll();
+  const unpublished = await emf.drain();
+  if (unpublished > 0) log(`${unpublished} metric publish(es) to the emulator failed; the figures below may be short`);
   options.onProgress?.(progress("summarising"));
   const summary = await buildSummary({
     environment,
@@ -241,11 +298,15 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     records,
     expectedIds,
     input: { bucket: target.bucket, key: prepared.key, bytes: prepared.body.length },
-    wiring: stats,
-    kinesisStats,
-    latencies: latencyValues(memory),
+    stats,
+    latencies: emf.memory.published.flatMap((p) => p.series).filter((s) => s.name === "EndToEndLatency").flatMap((s) => s.values),
+    secretReads: stack.kinesisSources.reduce((n, k) => n + gateway.count("secretsmanager.GetSecretValue", k.functionName), 0),
     faults,
-    producerFailure: uploadOutcome?.find((o) => o.error !== undefined),
+    time,
+    functionOverrides: host.overrides,
+    timeoutOverrides: options.timeoutOverrides ?? {},
+    concurrency: host.peakConcurrency,
+    producerFailure: uploadOutcome?.find((o) => o.error !== undefined && !o.duplicate),
   });
   return { summary, environment, timedOut };
 }
@@ -294,25 +355,6 @@ async function queuesEmpty(sqs: SQSClient, urls: string[]): Promise<boolean> {
   return true;
 }
 
-/** Records Lambda gave up on are audited FAILED with the reason, so they are not lost silently. */
-async function auditDiscarded(audit: AuditSender, functionName: string, streamName: string, batch: DiscardedBatch): Promise<void> {
-  const occurredAt = new Date().toISOString();
-  const events = batch.records.map((record: KinesisStreamRecord) => {
-    const decoded = decodeKinesisRecord(record);
-    const transactionId = decoded.ok ? decoded.record.transactionId : (decoded.transactionId ?? `${streamName}#${record.kinesis.sequenceNumber}`);
-    return {
-      transactionId,
-      status: "FAILED" as const,
-      reason: `Lambda gave up on the record: ${batch.reason}. Its batch went to the on-failure destination`,
-      component: `${functionName} event source`,
-      occurredAt,
-      attributes: { shardId: batch.shardId, sequenceNumber: record.kinesis.sequenceNumber },
-    };
-  });
-  const result = await audit.send(events);
-  if (result.failed.length > 0) throw new Error(`${result.failed.length} FAILED audit event(s) for discarded records were not accepted by the audit queue`);
-}
-
 function parseAuditBody(body: string): { transactionId: string; status: string } | undefined {
   try {
     const event = JSON.parse(body) as { transactionId?: unknown; status?: unknown };
@@ -320,43 +362,4 @@ function parseAuditBody(body: string): { transactionId: string; status: string }
   } catch {
     return undefined;
   }
-}
-
-function latencyValues(memory: MemorySink): number[] {
-  return memory.published.flatMap((p) => p.series).filter((s: MetricSeries) => s.name === "EndToEndLatency").flatMap((s) => s.values);
-}
-
-/** Every flush goes to the emulator's CloudWatch and to memory (the summary's percentiles). */
-function teeSink(...sinks: MetricsSink[]): MetricsSink {
-  return { publish: async (namespace, series, timestamp) => void (await Promise.all(sinks.map((s) => s.publish(namespace, series, timestamp)))) };
-}
-
-type Sender = { send(command: any): Promise<any> };
-
-/** Counts entries Kinesis accepted, for the progress display. */
-function countPublished<T extends Sender>(inner: T, counters: { published: number }): T {
-  const send = async (command: any) => {
-    const output = await inner.send(command);
-    if (command instanceof PutRecordsCommand) counters.published += ((output as PutRecordsCommandOutput).Records ?? []).filter((r) => !r.ErrorCode).length;
-    return output;
-  };
-  return new Proxy(inner, { get: (t, p, r) => (p === "send" ? send : Reflect.get(t, p, r)) });
-}
-
-/** Counts bytes of object bodies read, for the progress display. */
-function countingReads<T extends Sender>(inner: T, counters: { bytesRead: number }): T {
-  const send = async (command: any) => {
-    const output = await inner.send(command);
-    const body = output?.Body as AsyncIterable<Uint8Array> | undefined;
-    if (body && typeof body[Symbol.asyncIterator] === "function" && command?.constructor?.name === "GetObjectCommand") {
-      output.Body = (async function* () {
-        for await (const chunk of body) {
-          counters.bytesRead += chunk.byteLength;
-          yield chunk;
-        }
-      })();
-    }
-    return output;
-  };
-  return new Proxy(inner, { get: (t, p, r) => (p === "send" ? send : Reflect.get(t, p, r)) });
 }

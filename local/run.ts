@@ -6,7 +6,9 @@
  *   --records N        generated records (default 1000)
  *   --input FILE       upload this JSON/NDJSON file instead of generated records
  *   --shards S         shards of the case-creating pipeline's stream (default: the stack's config)
- *   --faults SPEC      e.g. salesforce=0.1,token=down,kinesis=0.05 (see local/faults.ts)
+ *   --faults SPEC      e.g. salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05 (see local/faults.ts)
+ *   --time-scale N     waiting times (token lifetime, schedule, retries, record ages) N× faster, all together (default 1)
+ *   --upload-delay M   upload the file M platform minutes after the start (e.g. past a token's expiry)
  *   --bad-records R    share of malformed generated records, 0..1 (default 0)
  *   --seed N           seed of the generated records (default 1)
  *   --timeout SECONDS  stop waiting for records to settle after this (default: scales with records)
@@ -27,7 +29,7 @@ import { keepHint } from "./keep-hint.js";
 
 /** The run's own options (see `LocalRunOptions`), plus how to report and whether to keep it up. */
 export type CliOptions = Pick<LocalRunOptions, "records" | "input" | "shards" | "faults" | "badShare" | "seed"> &
-  Partial<Pick<LocalRunOptions, "timeoutMs">> & { json: boolean; keep: boolean };
+  Partial<Pick<LocalRunOptions, "timeoutMs" | "timeScale" | "uploadDelayMinutes">> & { json: boolean; keep: boolean };
 
 export class UsageError extends Error {}
 
@@ -58,6 +60,13 @@ export function parseArgs(argv: string[]): CliOptions {
       }
       case "--seed": options.seed = integer(value(i++, arg), arg, 0); break;
       case "--timeout": options.timeoutMs = integer(value(i++, arg), arg, 1) * 1000; break;
+      case "--time-scale": {
+        const factor = Number(value(i++, arg));
+        if (!(factor >= 1) || !Number.isFinite(factor)) throw new UsageError(`--time-scale is how many times faster waiting times run, at least 1, got "${argv[i]}"`);
+        options.timeScale = factor;
+        break;
+      }
+      case "--upload-delay": options.uploadDelayMinutes = integer(value(i++, arg), arg, 0); break;
       case "--json": options.json = true; break;
       case "--keep": options.keep = true; break;
       case "--help": case "-h": throw new UsageError("");
@@ -67,7 +76,7 @@ export function parseArgs(argv: string[]): CliOptions {
   return options;
 }
 
-const USAGE = "usage: npm start -- [--records N] [--input FILE] [--shards S] [--faults salesforce=0.1,token=down,kinesis=0.05] [--bad-records 0.02] [--seed N] [--timeout SECONDS] [--json] [--keep]";
+const USAGE = "usage: npm start -- [--records N] [--input FILE] [--shards S] [--faults salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05] [--bad-records 0.02] [--seed N] [--time-scale N] [--upload-delay MINUTES] [--timeout SECONDS] [--json] [--keep]";
 
 /** A progress line on stderr: rewritten in place on a terminal, one line every few seconds otherwise. */
 function progressPrinter(): (p: Progress) => void {
@@ -141,6 +150,8 @@ async function main(): Promise<number> {
         badShare: options.badShare,
         seed: options.seed,
         timeoutMs,
+        ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+        ...(options.uploadDelayMinutes !== undefined ? { uploadDelayMinutes: options.uploadDelayMinutes } : {}),
         runDir,
         log,
         onProgress: (p) => !interrupted && printProgress(p),

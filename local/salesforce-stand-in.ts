@@ -73,6 +73,13 @@ export interface SalesforceFaults {
   recordErrorRate?: number;
   /** Added to every answer (ms). */
   latencyMs?: number;
+  /**
+   * The next N upserts are applied, then answered only after `hangMs` (a Salesforce that is slow to
+   * answer a call it did process): a caller whose timeout is shorter never hears that it succeeded.
+   */
+  hangAfterUpsertNext?: number;
+  /** @default `30000` */
+  hangMs?: number;
   /** Seconds sent in Retry-After with a 429. @default `1` */
   retryAfterSeconds?: number;
 }
@@ -173,6 +180,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
     });
     call.externalIds = outcome.externalIds;
     if (!outcome.ok) return reply(400, [outcome.error]);
+    if ((faults.hangAfterUpsertNext ?? 0) > 0) {
+      faults.hangAfterUpsertNext! -= 1;
+      await new Promise((r) => setTimeout(r, faults.hangMs ?? 30_000));
+    }
     return reply(200, outcome.results);
   }
 

@@ -17,6 +17,10 @@ export interface AuditRow {
   reason?: string;
   component: string;
   history: Array<{ status: AuditStatus; component: string }>;
+  /** Every status the transaction has had (the audit processor counts each once). */
+  statuses: AuditStatus[];
+  /** Repeated deliveries of the current outcome. */
+  repeats: number;
 }
 
 export interface Check {
@@ -68,8 +72,14 @@ export interface RunSummary {
   checks: Check[];
   metricsAgree: boolean;
   failureReasons: Array<{ reason: string; count: number }>;
-  /** Batches Lambda would have given up on (on-failure destination); their records were audited FAILED by the local run. */
+  /** Batches Lambda gave up on (sent to the on-failure destination; the discard auditor audits their records). */
   onFailure: { batches: number; records: number; queue?: string };
+  /** Batches and messages delivered a second time (`duplicates` fault), and records audited as repeats. */
+  redelivery: { duplicatesDelivered: number; repeatedOutcomes: number };
+  /** How this run differs from the deployed platform, and why. */
+  differences: string[];
+  /** Most invocations of each function that ran at once (the case creator: up to shards × parallelization). */
+  concurrency: Record<string, number>;
   /** Messages left in dead-letter queues (audit DLQ, token schedule DLQ, on-failure queue). */
   deadLetters: Record<string, number>;
   faults: string[];
@@ -93,19 +103,24 @@ export async function scanAuditTable(dynamodb: DynamoDBClient, tableName: string
             TableName: tableName,
             Segment: segment,
             TotalSegments: segments,
-            ProjectionExpression: "transactionId, #s, reason, #c, history",
+            ProjectionExpression: "transactionId, #s, reason, #c, history, statusesSeen, repeats",
             ExpressionAttributeNames: { "#s": "status", "#c": "component" },
             ExclusiveStartKey: startKey,
           }),
         );
         for (const raw of page.Items ?? []) {
-          const item = unmarshall(raw) as AuditRow & { history?: Array<Record<string, unknown>> };
+          const item = unmarshall(raw) as AuditRow & { history?: Array<Record<string, unknown>>; statusesSeen?: AuditStatus[]; repeats?: number };
+          // The producer's per-file ledger lives in the table too; it is not a record.
+          if (item.transactionId.startsWith("#ledger:")) continue;
+          const history = (item.history ?? []).map((h) => ({ status: h.status as AuditStatus, component: String(h.component) }));
           rows.push({
             transactionId: item.transactionId,
             status: item.status,
             ...(item.reason !== undefined ? { reason: item.reason } : {}),
             component: item.component,
-            history: (item.history ?? []).map((h) => ({ status: h.status as AuditStatus, component: String(h.component) })),
+            history,
+            statuses: item.statusesSeen ?? [...new Set([item.status, ...history.map((h) => h.status)])],
+            repeats: item.repeats ?? 0,
           });
         }
         startKey = page.LastEvaluatedKey;
@@ -190,47 +205,53 @@ export function topFailureReasons(rows: AuditRow[], limit = 8): Array<{ reason: 
 }
 
 export interface CheckInputs {
+  /** Records in the file. */
   records: number;
+  /** Audit ids that must each end PROCESSED or FAILED: one per record, plus the file's own when it broke. */
+  expectedIds: string[];
   rows: AuditRow[];
   metrics: CloudWatchFigures;
-  /** `<pipeline>-event-producer`, `<pipeline>-case-creator` components, as the handlers name themselves. */
+  /** `<pipeline>-event-producer` components, as the handlers name themselves. */
   producerComponents: string[];
-  caseCreatorComponents: string[];
-  /** Audit ids that are object keys (an unreadable file's item; not a producer metric). */
-  objectKeys: string[];
-  localLatencySamples: number;
+  /** Components whose outcomes count as case creation (`<pipeline>-case-creator`, `<pipeline>-discard-auditor`). */
+  caseComponents: string[];
+  /** EndToEndLatency values the functions emitted (their EMF lines). */
+  emittedLatencySamples: number;
   tokenRefreshes: { succeeded: number; failed: number };
   /** Transaction ids that have a case in Salesforce. */
   salesforceExternalIds: Set<string>;
 }
 
-/** Every figure the metrics report, against the audit table (and Salesforce) it must agree with. */
+/**
+ * Every figure the metrics report, against the audit table (and Salesforce) it must agree with.
+ * Outcomes are counted once per transaction and status (see `outcome-metrics.ts`), so the checks
+ * count transactions, not history entries: a redelivered record is still one record.
+ */
 export function agreementChecks(input: CheckInputs): Check[] {
-  const history = (status: AuditStatus, components?: string[]) =>
-    input.rows.reduce(
-      (n, row) =>
-        n +
-        (input.objectKeys.includes(row.transactionId) && components !== undefined
-          ? 0
-          : row.history.filter((h) => h.status === status && (components === undefined || components.includes(h.component))).length),
-      0,
-    );
-  const items = (status: AuditStatus) => input.rows.filter((r) => r.status === status).length;
+  const expected = new Set(input.expectedIds);
+  const records = input.rows.filter((r) => expected.has(r.transactionId));
   const m = input.metrics;
-  const check = (name: string, expected: number, actual: number): Check => ({ name, expected, actual, ok: expected === actual });
-  const processedWithoutCase = input.rows.filter((r) => r.status === "PROCESSED" && !input.salesforceExternalIds.has(r.transactionId)).length;
+  const check = (name: string, want: number, actual: number): Check => ({ name, expected: want, actual, ok: want === actual });
+  const had = (row: AuditRow, status: AuditStatus, components: string[]) => row.history.some((h) => h.status === status && components.includes(h.component));
+  const count = (predicate: (row: AuditRow) => boolean) => input.rows.filter(predicate).length;
+  const fileItems = (row: AuditRow) => row.transactionId.startsWith("#file:");
+  const processedWithoutCase = records.filter((r) => r.status === "PROCESSED" && !input.salesforceExternalIds.has(r.transactionId)).length;
   return [
     check("TotalEvents (CloudWatch) = records in the file", input.records, m.TotalEvents),
     check("EventPublishSuccess + EventPublishFailure = TotalEvents", m.TotalEvents, m.EventPublishSuccess + m.EventPublishFailure),
-    check("EventPublishFailure = producer FAILED events in the audit table", history("FAILED", input.producerComponents), m.EventPublishFailure),
-    check("SFCaseCreationSuccess = case-creator PROCESSED events in the audit table", history("PROCESSED", input.caseCreatorComponents), m.SFCaseCreationSuccess),
-    check("SFCaseCreationFailure = case-creator FAILED events in the audit table", history("FAILED", input.caseCreatorComponents), m.SFCaseCreationFailure),
-    check("AuditEventWritten{PROCESSED} = PROCESSED events in the audit table", history("PROCESSED"), m.AuditEventWritten.PROCESSED),
-    check("AuditEventWritten{FAILED} = FAILED events in the audit table", history("FAILED"), m.AuditEventWritten.FAILED),
-    check("EndToEndLatency samples (CloudWatch) = samples the handlers emitted", input.localLatencySamples, m.EndToEndLatency.samples),
+    check("EventPublishFailure = records the producer audited FAILED", count((r) => !fileItems(r) && had(r, "FAILED", input.producerComponents)), m.EventPublishFailure),
+    check("SFCaseCreationSuccess = transactions the case creator audited PROCESSED", count((r) => had(r, "PROCESSED", input.caseComponents)), m.SFCaseCreationSuccess),
+    check(
+      "SFCaseCreationFailure = transactions a case-creating component audited FAILED",
+      count((r) => had(r, "FAILED", input.caseComponents) && !had(r, "FAILED", input.producerComponents)),
+      m.SFCaseCreationFailure,
+    ),
+    check("AuditEventWritten{PROCESSED} = transactions that reached PROCESSED", count((r) => r.statuses.includes("PROCESSED")), m.AuditEventWritten.PROCESSED),
+    check("AuditEventWritten{FAILED} = transactions that reached FAILED", count((r) => r.statuses.includes("FAILED")), m.AuditEventWritten.FAILED),
+    check("EndToEndLatency samples (CloudWatch) = samples the functions emitted", input.emittedLatencySamples, m.EndToEndLatency.samples),
     check("TokenRefreshSuccess = successful refreshes", input.tokenRefreshes.succeeded, m.TokenRefreshSuccess),
     check("TokenRefreshFailure = failed refreshes", input.tokenRefreshes.failed, m.TokenRefreshFailure),
-    check("audit items PROCESSED + FAILED = records in the file", input.records, items("PROCESSED") + items("FAILED")),
+    check("expected audit ids with a PROCESSED or FAILED item = expected audit ids", input.expectedIds.length, records.filter((r) => r.status === "PROCESSED" || r.status === "FAILED").length),
     check("PROCESSED items without a Salesforce case", 0, processedWithoutCase),
   ];
 }

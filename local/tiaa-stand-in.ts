@@ -43,6 +43,8 @@ export interface TiaaStandIn {
   readonly connections: number;
   /** Every token handed out, newest last (so a test can compare with what was stored). */
   readonly issuedTokens: readonly string[];
+  /** True for a token this stand-in issued that has not expired (what a resource server accepts). */
+  isCurrent(token: string): boolean;
   /** Common name of the client certificate of the latest request that passed mutual TLS. */
   readonly lastClientCommonName: string | undefined;
   /** Switches to a fault; after `times` faulty responses/connections it goes back to `none`. */
@@ -59,6 +61,8 @@ export async function startTiaaStandIn(options: TiaaStandInOptions): Promise<Tia
   let connections = 0;
   let lastClientCommonName: string | undefined;
   const issuedTokens: string[] = [];
+  const expiresAt = new Map<string, number>();
+  const lifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
   const sockets = new Set<Socket>();
 
   /** The fault to apply now, counting it down. */
@@ -107,7 +111,8 @@ export async function startTiaaStandIn(options: TiaaStandInOptions): Promise<Tia
 
         const token = `tiaa-${randomBytes(24).toString("hex")}`;
         issuedTokens.push(token);
-        send(200, JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: options.tokenLifetimeSeconds ?? 3600 }));
+        expiresAt.set(token, Date.now() + lifetimeSeconds * 1000);
+        send(200, JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: lifetimeSeconds }));
       });
     },
   );
@@ -138,6 +143,9 @@ export async function startTiaaStandIn(options: TiaaStandInOptions): Promise<Tia
     },
     get issuedTokens() {
       return [...issuedTokens];
+    },
+    isCurrent(token: string) {
+      return (expiresAt.get(token) ?? 0) > Date.now();
     },
     get lastClientCommonName() {
       return lastClientCommonName;

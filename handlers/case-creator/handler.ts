@@ -23,6 +23,7 @@ const salesforce = new SalesforceClient(settings.salesforce);
 const tokenProvider = new SecretTokenClient({
   secretsManager: new SecretsManagerClient(awsClientConfig("SECRETS_MANAGER_ENDPOINT")),
   secretId: settings.tokenSecretId,
+  refreshMarginMs: settings.tokenRefreshMarginMs,
 });
 const audit = new AuditSender({ sqs: new SQSClient(awsClientConfig()), queueUrl: settings.auditQueueUrl, logger });
 const metricsSink: MetricsSink =

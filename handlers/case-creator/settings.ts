@@ -10,6 +10,8 @@ export interface CaseCreatorSettings {
   namespace: string;
   auditQueueUrl: string;
   tokenSecretId: string;
+  /** A cached token is re-read this long before its `expires_at` (ms). */
+  tokenRefreshMarginMs: number;
   salesforce: { instanceUrl: string; apiVersion: string; objectName: string; externalIdField: string };
   config: CaseCreatorConfig;
 }
@@ -21,11 +23,18 @@ export function readCaseCreatorSettings(env: NodeJS.ProcessEnv | Record<string, 
   if (!Number.isFinite(giveUpAfterSeconds) || giveUpAfterSeconds <= 0) {
     throw new Error(`GIVE_UP_AFTER_SECONDS must be a positive number of seconds, got ${env.GIVE_UP_AFTER_SECONDS}`);
   }
+  // Unset in AWS (5 minutes applies); the local run shortens it with every other waiting time when
+  // it compresses time (`npm start -- --time-scale`).
+  const marginSeconds = env.TOKEN_REFRESH_MARGIN_SECONDS === undefined || env.TOKEN_REFRESH_MARGIN_SECONDS === "" ? 300 : Number(env.TOKEN_REFRESH_MARGIN_SECONDS);
+  if (!Number.isFinite(marginSeconds) || marginSeconds < 0) {
+    throw new Error(`TOKEN_REFRESH_MARGIN_SECONDS must be a number of seconds (0 or more), got ${env.TOKEN_REFRESH_MARGIN_SECONDS}`);
+  }
   return {
     environment: requireEnv("ENVIRONMENT", env),
     namespace: requireEnv("METRIC_NAMESPACE", env),
     auditQueueUrl: requireEnv("AUDIT_QUEUE_URL", env),
     tokenSecretId: requireEnv("TOKEN_SECRET_ID", env),
+    tokenRefreshMarginMs: marginSeconds * 1000,
     salesforce: {
       instanceUrl: requireEnv("SALESFORCE_INSTANCE_URL", env),
       apiVersion: requireEnv("SALESFORCE_API_VERSION", env),

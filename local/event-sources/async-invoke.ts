@@ -1,8 +1,8 @@
 /**
  * Lambda's asynchronous invocation, the way S3 notifications and EventBridge Scheduler invoke a
  * function: a failed invocation is retried `maximumRetryAttempts` times (Lambda waits about one and
- * then two minutes; here a fraction of a second), and then the invocation record — the event
- * included — goes to the function's on-failure destination, if it has one. The settings come from
+ * then two minutes, compressed only by the run's time scale) with the same request id, and then the
+ * invocation record — the event included — goes to the function's on-failure destination, if it has one. The settings come from
  * the function's recorded `FunctionEventInvokeConfig`; without one, Lambda's defaults apply.
  */
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
@@ -29,8 +29,8 @@ export interface AsyncInvokerOptions {
   sqs: Pick<SQSClient, "send">;
   region: string;
   settingsFor: (functionName: string) => AsyncInvokeSettings;
-  /** Compressed pause before retry n (ms × n). @default `200` */
-  retryDelayMs?: number;
+  /** Pause before retry n (Lambda: about 60 s × n). @default `(n) => 60_000 * n` */
+  retryDelayMs?: (retry: number) => number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -40,19 +40,21 @@ export class AsyncInvoker {
 
   constructor(private readonly options: AsyncInvokerOptions) {}
 
-  async invoke(functionName: string, event: unknown, run: (event: any) => Promise<unknown>): Promise<AsyncOutcome> {
+  /** `run` gets the event and the request id, which Lambda keeps for the retries of one event. */
+  async invoke(functionName: string, event: unknown, run: (event: any, requestId: string) => Promise<unknown>): Promise<AsyncOutcome> {
     const settings = this.options.settingsFor(functionName);
+    const requestId = randomUUID();
     let error = "";
     let errorType = "Error";
     const attempts = settings.maximumRetryAttempts + 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        return { attempts: attempt, result: await run(event) };
+        return { attempts: attempt, result: await run(event, requestId) };
       } catch (caught) {
         error = (caught as Error).message;
         errorType = (caught as Error).name;
         this.options.log?.("asynchronous invocation failed", { functionName, attempt, error });
-        if (attempt < attempts) await sleep((this.options.retryDelayMs ?? 200) * attempt);
+        if (attempt < attempts) await sleep((this.options.retryDelayMs ?? ((n: number) => 60_000 * n))(attempt));
       }
     }
     if (!settings.onFailure) return { attempts, error };
@@ -60,7 +62,7 @@ export class AsyncInvoker {
       version: "1.0",
       timestamp: new Date().toISOString(),
       requestContext: {
-        requestId: randomUUID(),
+        requestId,
         functionArn: `arn:aws:lambda:${this.options.region}:123456789012:function:${functionName}:$LATEST`,
         condition: "RetriesExhausted",
         approximateInvokeCount: attempts,

@@ -9,8 +9,10 @@
  *   whole batch, split in two first when `bisectBatchOnFunctionError` is on;
  * - after `maximumRetryAttempts` retries, or once a record is older than `maximumRecordAgeInSeconds`,
  *   Lambda's invocation record (shard, sequence range) goes to the on-failure queue and the batch is
- *   skipped. Lambda itself would stop there; the local run also audits those records FAILED (the
- *   `onDiscard` callback) so every record ends in the audit table, and reports that it did.
+ *   skipped — and that is all: auditing those records is the deployed discard auditor's job (it
+ *   consumes the on-failure queue like any function), not the local run's;
+ * - delivery is at least once: with `duplicateRate`, a batch that succeeded is delivered again once
+ *   (as after a lost checkpoint), and handled like any batch.
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type GetRecordsCommandOutput, type KinesisClient, type _Record } from "@aws-sdk/client-kinesis";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
@@ -18,17 +20,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import type { KinesisSourceSettings } from "../provision.js";
 import { compareSequenceNumbers, hashKey, sleep, type SourceStats } from "./source-stats.js";
 
-export type KinesisInvoke = ((event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>) & {
-  /** Why the container's last invocation left records unprocessed, when it can tell (for the audit reason). */
-  lastFailure?: () => string | undefined;
-};
-
-/** Records Lambda gave up on, with why; the caller audits them. */
-export interface DiscardedBatch {
-  records: KinesisStreamRecord[];
-  reason: string;
-  shardId: string;
-}
+export type KinesisInvoke = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
 export interface KinesisSourceOptions {
   settings: KinesisSourceSettings;
@@ -37,8 +29,10 @@ export interface KinesisSourceOptions {
   region: string;
   /** A new warm container of the function: called once per lane. */
   newContainer: () => KinesisInvoke;
-  onDiscard: (batch: DiscardedBatch) => Promise<void>;
   stats: SourceStats;
+  /** Share of successful batches delivered a second time. @default `0` */
+  duplicateRate?: number;
+  random?: () => number;
   /** Pause between empty polls of a shard (Lambda polls about once a second). @default `500` */
   pollIntervalMs?: number;
   /**
@@ -146,7 +140,7 @@ export class KinesisEventSource {
   }
 
   /** Runs one batch to its end (success, or given up); returns how many records it consumed. */
-  private async processBatch(shardId: string, lane: Lane, first: KinesisStreamRecord[]): Promise<number> {
+  private async processBatch(shardId: string, lane: Lane, first: KinesisStreamRecord[], redelivery = false): Promise<number> {
     const { settings, stats } = this.options;
     let batch = first;
     let consumed = 0;
@@ -154,7 +148,7 @@ export class KinesisEventSource {
     while (batch.length > 0 && !this.stopped) {
       const expired = this.expired(batch);
       if (expired.length > 0) {
-        await this.discard(shardId, expired, `record older than maximumRecordAgeInSeconds (${settings.maximumRecordAgeInSeconds} s)`);
+        await this.discard(shardId, expired, "RecordAgeExceeded");
         consumed += expired.length;
         batch = batch.slice(expired.length);
         continue;
@@ -170,22 +164,29 @@ export class KinesisEventSource {
       try {
         const response = await lane.invoke(this.event(batch));
         failed = settings.reportBatchItemFailures ? failedIdentifiers(response, batch) : [];
-        if (failed !== "all" && failed.length > 0) why = `${failed.length} record(s) reported as failed${describe(lane.invoke.lastFailure?.())}`;
+        if (failed !== "all" && failed.length > 0) why = `${failed.length} record(s) reported as failed`;
         if (failed === "all") why = "the function reported an invalid batch item failure";
       } catch (error) {
         failed = "all";
-        why = `the function failed: ${(error as Error).message}`;
+        why = `${(error as Error).name}: ${(error as Error).message}`;
       } finally {
         release();
       }
-      if (failed !== "all" && failed.length === 0) return consumed + batch.length;
+      if (failed !== "all" && failed.length === 0) {
+        if (!redelivery && (this.options.random ?? Math.random)() < (this.options.duplicateRate ?? 0)) {
+          // At-least-once: the same batch again, as after a checkpoint Lambda did not keep.
+          stats.duplicatesDelivered += 1;
+          await this.processBatch(shardId, lane, batch, true);
+        }
+        return consumed + batch.length;
+      }
       stats.failedInvocations += 1;
 
       if (failed === "all" && settings.bisectBatchOnFunctionError && batch.length > 1) {
         // Bisecting does not use up a retry: each half runs as its own batch.
         const half = Math.ceil(batch.length / 2);
-        const left = await this.processBatch(shardId, lane, batch.slice(0, half));
-        const right = await this.processBatch(shardId, lane, batch.slice(half));
+        const left = await this.processBatch(shardId, lane, batch.slice(0, half), redelivery);
+        const right = await this.processBatch(shardId, lane, batch.slice(half), redelivery);
         return consumed + left + right;
       }
       let from = 0;
@@ -198,10 +199,8 @@ export class KinesisEventSource {
       retries += 1;
       const limit = settings.maximumRetryAttempts;
       if (limit >= 0 && retries > limit) {
-        const failedSet = failed === "all" ? undefined : new Set(failed);
-        // Records after the lowest failure that the last attempt processed are on record already.
-        const lost = failedSet ? remaining.filter((r) => failedSet.has(r.kinesis.sequenceNumber)) : remaining;
-        await this.discard(shardId, lost, `retries exhausted after ${limit} retries; last attempt: ${why}`, remaining);
+        // Lambda names the whole range from the checkpoint; the discard auditor sorts out what settled.
+        await this.discard(shardId, remaining, "RetryAttemptsExhausted", why);
         return consumed + remaining.length;
       }
       stats.retries += 1;
@@ -220,31 +219,30 @@ export class KinesisEventSource {
     return firstFresh === -1 ? batch : batch.slice(0, firstFresh);
   }
 
-  /** Lambda's on-failure invocation record, then the caller's audit of the lost records. */
-  private async discard(shardId: string, lost: KinesisStreamRecord[], reason: string, range: KinesisStreamRecord[] = lost): Promise<void> {
+  /** Lambda's on-failure invocation record for the range it gives up on (nothing more: no audit). */
+  private async discard(shardId: string, range: KinesisStreamRecord[], condition: "RetryAttemptsExhausted" | "RecordAgeExceeded", lastError?: string): Promise<void> {
     const { settings, stats } = this.options;
     if (range.length === 0) return;
     stats.discardedBatches += 1;
-    stats.discardedRecords += lost.length;
-    if (settings.onFailure) {
-      const body = {
-        requestContext: { requestId: crypto.randomUUID(), functionArn: `arn:aws:lambda:${this.options.region}:123456789012:function:${settings.functionName}`, condition: reason.startsWith("retries") ? "RetryAttemptsExhausted" : "RecordAgeExceeded", approximateInvokeCount: stats.invocations },
-        responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: reason },
-        version: "1.0",
-        timestamp: new Date().toISOString(),
-        KinesisBatchInfo: {
-          shardId,
-          startSequenceNumber: range[0]!.kinesis.sequenceNumber,
-          endSequenceNumber: range[range.length - 1]!.kinesis.sequenceNumber,
-          approximateArrivalOfFirstRecord: new Date(range[0]!.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
-          approximateArrivalOfLastRecord: new Date(range[range.length - 1]!.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
-          batchSize: range.length,
-          streamArn: settings.streamArn,
-        },
-      };
-      await this.options.sqs.send(new SendMessageCommand({ QueueUrl: settings.onFailure.queueUrl, MessageBody: JSON.stringify(body) }));
-    }
-    if (lost.length > 0) await this.options.onDiscard({ records: lost, reason, shardId });
+    stats.discardedRecords += range.length;
+    this.options.log?.("batch given up on", { shardId, condition, records: range.length, lastError });
+    if (!settings.onFailure) return;
+    const body = {
+      requestContext: { requestId: crypto.randomUUID(), functionArn: `arn:aws:lambda:${this.options.region}:123456789012:function:${settings.functionName}`, condition, approximateInvokeCount: stats.invocations },
+      responseContext: { statusCode: 200, executedVersion: "$LATEST", ...(lastError ? { functionError: lastError } : {}) },
+      version: "1.0",
+      timestamp: new Date().toISOString(),
+      KinesisBatchInfo: {
+        shardId,
+        startSequenceNumber: range[0]!.kinesis.sequenceNumber,
+        endSequenceNumber: range[range.length - 1]!.kinesis.sequenceNumber,
+        approximateArrivalOfFirstRecord: new Date(range[0]!.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+        approximateArrivalOfLastRecord: new Date(range[range.length - 1]!.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+        batchSize: range.length,
+        streamArn: settings.streamArn,
+      },
+    };
+    await this.options.sqs.send(new SendMessageCommand({ QueueUrl: settings.onFailure.queueUrl, MessageBody: JSON.stringify(body) }));
   }
 
   private event(batch: KinesisStreamRecord[]): KinesisStreamEvent {
@@ -271,8 +269,6 @@ export class KinesisEventSource {
     };
   }
 }
-
-const describe = (cause: string | undefined) => (cause ? `: ${cause}` : "");
 
 /** Lambda's rules: an empty list is success; an identifier that is missing or not in the batch fails the whole batch. */
 function failedIdentifiers(response: KinesisStreamBatchResponse | void, batch: KinesisStreamRecord[]): string[] | "all" {

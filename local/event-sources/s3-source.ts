@@ -2,14 +2,15 @@
  * S3 ObjectCreated notifications: an upload to a bucket whose notification names a function
  * (matching event type, prefix and suffix) invokes it asynchronously with the S3 event S3 would
  * send — so a failure is retried and then kept in the function's on-failure destination, as Lambda
- * does (see `async-invoke.ts`).
+ * does (see `async-invoke.ts`). S3 delivers notifications at least once: with `duplicateRate`, an
+ * event is delivered a second time (a separate invocation, a moment later) as S3 may do.
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import type { S3NotificationSettings } from "../provision.js";
 import type { AsyncInvoker, AsyncOutcome } from "./async-invoke.js";
 
-export type S3Invoke = (event: S3Event) => Promise<unknown>;
+export type S3Invoke = (event: S3Event, requestId: string) => Promise<unknown>;
 
 export interface S3SourceOptions {
   notifications: S3NotificationSettings[];
@@ -18,11 +19,16 @@ export interface S3SourceOptions {
   invoker: AsyncInvoker;
   /** The function each notification targets, by name. */
   functionFor: (functionName: string) => S3Invoke;
+  /** Share of notifications delivered twice. @default `0` */
+  duplicateRate?: number;
+  random?: () => number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface InvocationOutcome extends AsyncOutcome {
   functionName: string;
+  /** Set for the second delivery of a duplicated notification. */
+  duplicate?: boolean;
 }
 
 export class S3EventSource {
@@ -48,15 +54,19 @@ export class S3EventSource {
       return [];
     }
     const event = s3Event(this.options.region, bucket, key, size, put.ETag ?? "", put.VersionId);
-    return Promise.all(
-      targets.map((t) =>
+    const random = this.options.random ?? Math.random;
+    const deliveries = targets.flatMap((t) => {
+      const deliver = (duplicate: boolean, delayMs = 0) =>
         this.track(
-          this.options.invoker
-            .invoke(t.functionName, event, this.options.functionFor(t.functionName))
-            .then((outcome) => ({ functionName: t.functionName, ...outcome })),
-        ),
-      ),
-    );
+          new Promise((r) => setTimeout(r, delayMs))
+            .then(() => this.options.invoker.invoke(t.functionName, event, this.options.functionFor(t.functionName)))
+            .then((outcome) => ({ functionName: t.functionName, ...outcome, ...(duplicate ? { duplicate } : {}) })),
+        );
+      const copies = [deliver(false)];
+      if (random() < (this.options.duplicateRate ?? 0)) copies.push(deliver(true, Math.floor(random() * 1000)));
+      return copies;
+    });
+    return Promise.all(deliveries);
   }
 
   private track(invocation: Promise<InvocationOutcome>): Promise<InvocationOutcome> {

@@ -1,6 +1,6 @@
 /**
- * EventBridge Scheduler, sped up: a `rate(…)` schedule fires every `rate / speedUp` (55 minutes
- * become 5.5 seconds at the default 600×). Scheduler invokes Lambda asynchronously, so a function
+ * EventBridge Scheduler: a `rate(…)` schedule fires every `rate / timeScale` (the run's time scale,
+ * see `time-scale.ts`; 1 by default, so 55 minutes are 55 minutes). Scheduler invokes Lambda asynchronously, so a function
  * error is handled by Lambda's asynchronous retries and on-failure destination (`async-invoke.ts`);
  * the schedule's own retry policy and dead-letter queue only see events Lambda would not accept,
  * which does not happen locally.
@@ -8,14 +8,14 @@
 import type { ScheduleSettings } from "../provision.js";
 import type { AsyncInvoker } from "./async-invoke.js";
 
-export type ScheduledInvoke = (event: Record<string, unknown>) => Promise<unknown>;
+export type ScheduledInvoke = (event: Record<string, unknown>, requestId: string) => Promise<unknown>;
 
 export interface ScheduleSourceOptions {
   schedule: ScheduleSettings;
   invoker: AsyncInvoker;
   invoke: ScheduledInvoke;
-  /** How much faster than real time. @default `600` */
-  speedUp?: number;
+  /** How much faster than real time (the run's time scale). @default `1` */
+  timeScale?: number;
 }
 
 export interface ScheduleStats {
@@ -39,10 +39,10 @@ export class ScheduleSource {
 
   constructor(private readonly options: ScheduleSourceOptions) {}
 
-  /** Interval between firings in ms, after the speed-up. Cron schedules fire every 60 s of local time. */
+  /** Interval between firings in ms, after the time scale. Cron schedules fire every hour of platform time. */
   get intervalMs(): number {
-    const minutes = rateMinutes(this.options.schedule.expression);
-    return minutes === undefined ? 60_000 : Math.max(500, (minutes * 60_000) / (this.options.speedUp ?? 600));
+    const minutes = rateMinutes(this.options.schedule.expression) ?? 60;
+    return Math.max(500, (minutes * 60_000) / (this.options.timeScale ?? 1));
   }
 
   /** Fires on the interval from now on (call `fire()` first for an immediate refresh). */

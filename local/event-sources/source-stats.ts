@@ -9,13 +9,15 @@ export interface SourceStats {
   failedInvocations: number;
   retries: number;
   throttledReads: number;
-  /** Batches handed to the on-failure destination, and the records in them that were lost. */
+  /** Batches handed to the on-failure destination, and the records of the ranges given up on. */
   discardedBatches: number;
   discardedRecords: number;
+  /** Batches or messages delivered a second time (the `duplicates` fault: at-least-once delivery). */
+  duplicatesDelivered: number;
 }
 
 export function newSourceStats(): SourceStats {
-  return { recordsRead: 0, perShard: {}, invocations: 0, failedInvocations: 0, retries: 0, throttledReads: 0, discardedBatches: 0, discardedRecords: 0 };
+  return { recordsRead: 0, perShard: {}, invocations: 0, failedInvocations: 0, retries: 0, throttledReads: 0, discardedBatches: 0, discardedRecords: 0, duplicatesDelivered: 0 };
 }
 
 /** Kinesis sequence numbers are decimal strings longer than a double's precision. */

@@ -5,9 +5,9 @@
  * the queue and become visible again; the queue's redrive policy moves a message to its DLQ once it
  * has been received `maxReceiveCount` times (moto applies redrive on receive, as SQS does).
  *
- * Time is compressed, like the token schedule: a failed message is made visible again after
- * `failedVisibilityMs` instead of the full visibility timeout (minutes), and the batching window is
- * capped, so a local run takes seconds rather than the hours real timeouts would add.
+ * A failed message becomes visible again after the queue's visibility timeout (`failedVisibilityMs`,
+ * compressed only by the run's time scale). SQS delivers at least once: with `duplicateRate`, a
+ * message the function handled is made visible again instead of deleted, and so delivered again.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -32,8 +32,11 @@ export interface SqsSourceOptions {
   pollers?: number;
   /** Upper bound of the batching window (ms). @default `200` */
   maxBatchingWindowMs?: number;
-  /** Visibility timeout given to failed messages (ms, whole seconds used). @default `1000` */
+  /** Visibility timeout given to failed messages (ms, whole seconds used): the queue's own, time-scaled. @default `1000` */
   failedVisibilityMs?: number;
+  /** Share of handled messages delivered again (at-least-once delivery). @default `0` */
+  duplicateRate?: number;
+  random?: () => number;
   /** Pause after a receive that found nothing (ms). @default `200` */
   emptyPollIntervalMs?: number;
   /** Called with every message a successful invocation consumed (the progress display counts them). */
@@ -140,11 +143,19 @@ export class SqsEventSource {
       failedIds = new Set(records.map((r) => r.messageId));
     }
     if (failedIds.size > 0) stats.failedInvocations += 1;
-    const succeeded = records.filter((r) => !failedIds.has(r.messageId));
+    const handled = records.filter((r) => !failedIds.has(r.messageId));
     const failed = records.filter((r) => failedIds.has(r.messageId));
+    const random = this.options.random ?? Math.random;
+    const again = handled.filter(() => random() < (this.options.duplicateRate ?? 0));
+    const succeeded = handled.filter((r) => !again.includes(r));
     for (let i = 0; i < succeeded.length; i += 10) {
       const chunk = succeeded.slice(i, i + 10);
       await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: settings.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }));
+    }
+    for (let i = 0; i < again.length; i += 10) {
+      const chunk = again.slice(i, i + 10);
+      await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: settings.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: 0 })) }));
+      stats.duplicatesDelivered += chunk.length;
     }
     for (let i = 0; i < failed.length; i += 10) {
       const chunk = failed.slice(i, i + 10);

@@ -1,0 +1,48 @@
+"""The moto server, with one emulator inefficiency removed (no change to what any API answers).
+
+moto 5.2.5's SQS builds a queue's *whole* attribute map — counting every message three times for
+ApproximateNumberOf* — once for every message it sends and once for every message it receives
+(`send_message` checks ContentBasedDeduplication, `receive_message` checks MessageRetentionPeriod
+through it). A receive from a queue of n messages therefore costs O(n) per message: with the
+platform's real concurrency (8 case-creator invocations sending 200 audit events each) the audit
+queue holds ~1,600 messages and every call takes hundreds of milliseconds. Inside those two calls
+only, the attribute map is built from the stored settings alone, which is all they read.
+
+Run as `python local/moto_server.py -H 127.0.0.1 -p PORT` (the arguments of `moto_server`).
+"""
+import sys
+import threading
+
+from moto.server import main
+from moto.sqs import models
+
+_hot_path = threading.local()
+_full_attributes = models.Queue.attributes.fget
+
+
+def _attributes(queue):
+    if not getattr(_hot_path, "active", False):
+        return _full_attributes(queue)
+    cheap = {"MessageRetentionPeriod": queue.message_retention_period}
+    if queue.fifo_queue:
+        cheap["ContentBasedDeduplication"] = str(bool(queue.content_based_deduplication)).lower()
+    return cheap
+
+
+def _on_hot_path(method):
+    def wrapper(*args, **kwargs):
+        _hot_path.active = True
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _hot_path.active = False
+
+    return wrapper
+
+
+models.Queue.attributes = property(_attributes)
+models.SQSBackend.send_message = _on_hot_path(models.SQSBackend.send_message)
+models.SQSBackend.receive_message = _on_hot_path(models.SQSBackend.receive_message)
+
+if __name__ == "__main__":
+    sys.exit(main())
