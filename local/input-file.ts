@@ -3,11 +3,13 @@
  *
  * The ids follow the producer's own rules (SPEC §7), computed with the producer's own reader and
  * validator so the two cannot drift: a record's usable transaction id, the first time it appears;
- * otherwise (no usable id, a repeat of an earlier id, or a record too big to parse)
- * `<object key>#<position>`; and a file whose structure breaks also gets one item under its key.
+ * otherwise (no usable id, a repeat of an earlier id, or a record too big to parse) the record's
+ * position key `#record:s3://<bucket>/<key>#<position>`; and a file whose structure breaks also gets
+ * one item under `#file:s3://<bucket>/<key>` (`handlers/lib/audit-keys.ts`).
  */
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
+import { fileKey, recordPositionKey, s3Uri } from "../handlers/lib/audit-keys.js";
 import { RecordReader } from "../handlers/event-producer/record-reader.js";
 import { validateRecord } from "../handlers/event-producer/record-validation.js";
 import { generateRecords, type MalformedKind } from "./generate-records.js";
@@ -58,21 +60,22 @@ function objectKey(options: InputOptions, base: string, extension: string): stri
 }
 
 /** The audit ids the producer will use for this file (see the file comment for the rules). */
-export async function expectedAuditIds(body: Buffer, key: string): Promise<{ records: number; expectedIds: string[] }> {
+export async function expectedAuditIds(body: Buffer, bucket: string, key: string): Promise<{ records: number; expectedIds: string[] }> {
+  const sourceObject = s3Uri(bucket, key);
   const ids: string[] = [];
   const firstSeen = new Set<string>();
   let records = 0;
-  const context = { partitionKeyPrefix: "", sourceObject: key, now: new Date() };
+  const context = { partitionKeyPrefix: "", sourceObject, now: new Date() };
   async function* chunks() {
     for (let i = 0; i < body.length; i += 64 * 1024) yield body.subarray(i, i + 64 * 1024);
   }
   for await (const item of new RecordReader().read(chunks())) {
     if (item.kind === "unreadable") {
-      ids.push(key);
+      ids.push(fileKey(sourceObject));
       break;
     }
     records++;
-    const fallback = `${key}#${item.position}`;
+    const fallback = recordPositionKey(sourceObject, item.position);
     if (item.kind === "oversized") {
       ids.push(fallback);
       continue;

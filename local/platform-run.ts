@@ -188,7 +188,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     log: (m, f) => sourceLog.warn(m, f),
   });
   const prepared = await prepareInput({ path: options.input, records: options.records, badShare: options.badShare, seed: options.seed, prefix: target.filterPrefix, suffix: target.filterSuffix });
-  const { records, expectedIds } = await expectedAuditIds(prepared.body, prepared.key);
+  const { records, expectedIds } = await expectedAuditIds(prepared.body, target.bucket, prepared.key);
   log(`uploading ${records} records (${prepared.origin}) to s3://${target.bucket}/${prepared.key}`);
   let uploadOutcome: InvocationOutcome[] | undefined;
   let uploadFailure: unknown;

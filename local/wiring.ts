@@ -12,10 +12,13 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { S3Event } from "aws-lambda";
+import { randomUUID } from "node:crypto";
 import { processAuditBatchWithSummary, type AuditBatchSummary } from "../handlers/audit-processor/process-audit-batch.js";
 import { createCases } from "../handlers/case-creator/create-cases.js";
 import { SalesforceClient, type SalesforceCollections } from "../handlers/case-creator/salesforce-client.js";
-import { produceEvents, type ProduceSummary } from "../handlers/event-producer/produce-events.js";
+import { FileLedger } from "../handlers/event-producer/file-ledger.js";
+import { produceFromS3Event, type ObjectOutcome } from "../handlers/event-producer/produce-from-s3.js";
+import type { ProduceSummary } from "../handlers/event-producer/produce-events.js";
 import { AuditSender } from "../handlers/lib/audit-sender.js";
 import { Logger, type LogLevel, type LogWriter } from "../handlers/lib/logger.js";
 import { Metrics, type MetricsSink } from "../handlers/lib/metrics.js";
@@ -32,7 +35,7 @@ import type { LocalClients } from "./local-environment.js";
 import type { FunctionSettings } from "./provision.js";
 import { readAuditProcessorSettings } from "../handlers/audit-processor/settings.js";
 import { readCaseCreatorSettings } from "../handlers/case-creator/settings.js";
-import { decodeS3Key, readProducerSettings } from "../handlers/event-producer/settings.js";
+import { readProducerSettings } from "../handlers/event-producer/settings.js";
 
 export interface WiringContext {
   clients: LocalClients;
@@ -92,25 +95,28 @@ export function withFunctionTimeout<T>(fn: FunctionSettings, work: Promise<T>): 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function eventProducer(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): (event: S3Event) => Promise<ProduceSummary[]> {
+export function eventProducer(fn: FunctionSettings, ctx: WiringContext, stats: WiringStats): (event: S3Event) => Promise<ObjectOutcome[]> {
   const logger = loggerFor(fn, ctx);
   // The Lambda shell's own reader; one PutRecords call at a time, as the emulator's Kinesis can lose
   // records when calls overlap.
   const settings = readProducerSettings({ ...fn.environment, PUT_RECORDS_IN_FLIGHT: "1" });
   const config = settings.config;
   const audit = new AuditSender({ sqs: ctx.clients.sqs, queueUrl: settings.auditQueueUrl, logger });
+  const ledger = new FileLedger({ dynamodb: ctx.clients.dynamodb, ...settings.ledger });
+  // Lambda keeps an asynchronous invocation's request id across its retries, and the async invoker
+  // retries with the same event object: one id per event object mirrors that.
+  const requestIds = new WeakMap<S3Event, string>();
   return async (event) => {
     const metrics = metricsFor(fn, "event-producer", ctx);
-    const summaries: ProduceSummary[] = [];
+    if (!requestIds.has(event)) requestIds.set(event, randomUUID());
     try {
-      for (const record of event.Records) {
-        const object = { bucket: record.s3.bucket.name, key: decodeS3Key(record.s3.object.key) };
-        const work = produceEvents({ s3: ctx.clients.s3, kinesis: ctx.producerKinesis, audit, metrics, logger, config }, object);
-        const summary = await withFunctionTimeout(fn, work);
-        stats.producerSummaries.push(summary);
-        summaries.push(summary);
-      }
-      return summaries;
+      const work = produceFromS3Event({ s3: ctx.clients.s3, kinesis: ctx.producerKinesis, audit, ledger, metrics, logger, config }, event, {
+        requestId: requestIds.get(event)!,
+        remainingTimeMs: invocationClock(fn),
+      });
+      const outcomes = await withFunctionTimeout(fn, work);
+      for (const o of outcomes) if (o.kind !== "skipped") stats.producerSummaries.push(o.summary);
+      return outcomes;
     } finally {
       await metrics.flush().catch((error: unknown) => logger.error("metrics not published", { error }));
     }

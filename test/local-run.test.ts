@@ -306,11 +306,12 @@ describe("local run inputs", () => {
       JSON.stringify({ transactionId: "TXN-4", customerId: " ", eventType: "KYC_REVIEW" }),
       "{not json",
     ];
-    const ndjson = await expectedAuditIds(Buffer.from(lines.join("\n")), "in/f.ndjson");
-    expect(ndjson).toEqual({ records: 5, expectedIds: ["TXN-1", "in/f.ndjson#2", "in/f.ndjson#3", "TXN-4", "in/f.ndjson#5"] });
+    const ndjson = await expectedAuditIds(Buffer.from(lines.join("\n")), "b", "in/f.ndjson");
+    const at = (n: number) => `#record:s3://b/in/f.ndjson#${n}`;
+    expect(ndjson).toEqual({ records: 5, expectedIds: ["TXN-1", at(2), at(3), "TXN-4", at(5)] });
 
-    const truncated = await expectedAuditIds(Buffer.from(`[${lines[0]}, ${lines[3]}`), "in/t.json");
-    expect(truncated).toEqual({ records: 2, expectedIds: ["TXN-1", "TXN-4", "in/t.json"] });
+    const truncated = await expectedAuditIds(Buffer.from(`[${lines[0]}, ${lines[3]}`), "b", "in/t.json");
+    expect(truncated).toEqual({ records: 2, expectedIds: ["TXN-1", "TXN-4", "#file:s3://b/in/t.json"] });
   });
 
   it("parses the command line and refuses what it does not understand", () => {
