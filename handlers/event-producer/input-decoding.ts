@@ -80,6 +80,7 @@ export async function* decodeInput(source: AsyncIterable<Uint8Array | string>, s
   }
   const rest = decoder.decode(undefined);
   if (rest !== "") yield rest;
+  decoder.throwIfFailed();
 }
 
 /** UTF-16 and UTF-32 files, told by their byte-order mark or by NUL bytes between ASCII characters. */
@@ -110,7 +111,7 @@ class StrictUtf8Decoder {
    * on the next call…
    */
   decode(chunk: Uint8Array | undefined): string {
-    if (this.pendingError) throw this.pendingError;
+    this.throwIfFailed();
     const data = chunk === undefined ? this.carry : concat(this.carry, chunk);
     const end = chunk === undefined ? data.length : completeLength(data);
     let text: string;
@@ -126,6 +127,11 @@ class StrictUtf8Decoder {
     this.carry = data.slice(end);
     this.offset += end;
     return text;
+  }
+
+  /** Throws the error found by the last `decode` (its text before the bad byte is already out). */
+  throwIfFailed(): void {
+    if (this.pendingError) throw this.pendingError;
   }
 
   private errorAt(data: Uint8Array, bad: number, end: number): InputDecodingError {
