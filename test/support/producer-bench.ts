@@ -54,8 +54,22 @@ export async function createAuditTable(): Promise<string> {
   return name;
 }
 
+/**
+ * The ledger on the test emulator. Its DynamoDB calls go to moto one at a time: moto evaluates a
+ * condition expression and applies the write without a lock, so two overlapping conditional writes
+ * can both succeed there (seen: both concurrent deliveries claimed the file), which DynamoDB never
+ * allows.
+ */
 export function fileLedger(tableName: string, now?: () => Date): FileLedger {
-  return new FileLedger({ dynamodb, tableName, retentionDays: 30, now });
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialised = {
+    send: ((command: Parameters<DynamoDBClient["send"]>[0]) => {
+      const turn = queue.then(() => dynamodb.send(command));
+      queue = turn.catch(() => undefined);
+      return turn;
+    }) as DynamoDBClient["send"],
+  };
+  return new FileLedger({ dynamodb: serialised, tableName, retentionDays: 30, now });
 }
 
 export async function createQueue(): Promise<string> {
