@@ -7,6 +7,7 @@ import type { MetricComponent } from "../handlers/lib/metric-catalog.js";
 import type { SourceStats } from "./event-sources/source-stats.js";
 import { describeFaults, type Faults } from "./faults.js";
 import type { LocalEnvironment } from "./local-environment.js";
+import { fileKey, s3Uri } from "../handlers/lib/audit-keys.js";
 import { agreementChecks, percentile, readCloudWatch, scanAuditTable, topFailureReasons, type MetricSource, type RunSummary } from "./summary.js";
 import type { WiringStats } from "./wiring.js";
 
@@ -51,7 +52,7 @@ export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
     metrics,
     producerComponents: componentsOf("event-producer", "event-producer"),
     caseCreatorComponents: componentsOf("case-creator", "case-creator"),
-    objectKeys: [inputs.input.key],
+    objectKeys: [fileKey(s3Uri(inputs.input.bucket, inputs.input.key))],
     localLatencySamples: inputs.latencies.length,
     tokenRefreshes,
     salesforceExternalIds: new Set(salesforce.cases.keys()),
