@@ -3,9 +3,14 @@
  * stream, and an audit event for every record that does not make it (SPEC §3 EventPipeline, §7).
  *
  * Every record read ends in exactly one of: published, rejected (invalid), duplicate, failed (Kinesis
- * did not take it after retries), and the last three are audited FAILED with a reason. A file that
- * cannot be read, or whose structure breaks part-way, gets one FAILED event keyed by its object key
- * saying why and how many records were read before; records read before a break are published.
+ * did not take it after retries), and the last three are audited FAILED with a reason, under the
+ * record's transaction id or, without a usable one, its position key `#record:s3://…#<n>`. A file
+ * that cannot be read, or whose structure or encoding breaks part-way, gets one FAILED event under
+ * `#file:s3://…` saying why and how many records were read before; records read before a break are
+ * published. Rejections cost O(1) each: no scan, one log line, one audit event sent in groups of 10.
+ *
+ * This core does not count metrics: `produce-from-s3.ts` adds `producerMetricCounts` once the file's
+ * ledger item says this attempt completed it.
  */
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { AuditEvent } from "../lib/audit-event.js";

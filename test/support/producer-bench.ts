@@ -196,4 +196,3 @@ export class WrappedKinesis implements PutRecordsClient {
   }
 }
 
-export const pending = (metrics: Metrics<"event-producer">) => Object.fromEntries(metrics.pending().map((s) => [s.name, s.values[0]]));
