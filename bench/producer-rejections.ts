@@ -54,6 +54,7 @@ class Progress {
     while (this.done >= (this.slice + 1) * this.sliceSize) {
       const now = performance.now();
       this.rates.push(Math.round(this.sliceSize / ((now - this.sliceStart) / 1000)));
+      process.stderr.write(`  ${(this.slice + 1) * this.sliceSize} records: ${this.rates.at(-1)}/s\n`);
       this.slice++;
       this.sliceStart = now;
     }
