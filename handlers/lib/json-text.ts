@@ -61,6 +61,9 @@ const enum C {
   CloseBrace = 125,
 }
 
+/** A backslash or a control character: the string needs the character-by-character reader. */
+const NEEDS_SLOW_PATH = /[\\\u0000-\u001f]/;
+
 class JsonSyntaxError extends Error {
   constructor(
     message: string,
@@ -228,6 +231,16 @@ class Parser {
   private string(): string {
     const start = this.pos;
     this.pos++; // opening quote
+    // Fast path, most strings: no escape and no control character before the closing quote.
+    const close = this.text.indexOf('"', this.pos);
+    if (close !== -1) {
+      const plain = this.text.slice(this.pos, close);
+      if (!NEEDS_SLOW_PATH.test(plain)) {
+        this.pos = close + 1;
+        if (!isWellFormedText(plain)) this.fail("a string is not well-formed Unicode (it holds a lone surrogate)", start);
+        return plain;
+      }
+    }
     let out = "";
     let segment = this.pos;
     for (;;) {
