@@ -352,7 +352,8 @@ export class EventPipeline extends pulumi.ComponentResource {
  *   is multivalued, hence `ForAllValues`; GetItem/PutItem/UpdateItem always carry their key, so the
  *   set is never empty: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html);
  * - read exactly the object version the notification names (GetObject with a `versionId` is
- *   authorised as `s3:GetObjectVersion`).
+ *   authorised as `s3:GetObjectVersion`, not `s3:GetObject`:
+ *   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "versionId").
  */
 function producerLedgerStatements(bucket: aws.s3.Bucket, auditTableArn: pulumi.Input<string>) {
   return [
