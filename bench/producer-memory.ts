@@ -18,7 +18,6 @@ import { produceEvents } from "../handlers/event-producer/produce-events.js";
 import { validateRecord } from "../handlers/event-producer/record-validation.js";
 import { AuditSender } from "../handlers/lib/audit-sender.js";
 import { Logger } from "../handlers/lib/logger.js";
-import { MemorySink, Metrics } from "../handlers/lib/metrics.js";
 
 type Mode = "streaming" | "naive";
 interface Result {
@@ -55,9 +54,8 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string):
   const started = performance.now();
   let published: number;
   if (mode === "streaming") {
-    const metrics = new Metrics({ component: "event-producer", namespace: "bench", environment: "sit", sink: new MemorySink() });
     const summary = await produceEvents(
-      { s3, kinesis: serialized, audit: new AuditSender({ sqs, queueUrl, logger }), metrics, logger, config: { streamName: stream, partitionKeyPrefix: "bbkyc-cta-", pipelineName: "cta", auditPublished: false } },
+      { s3, kinesis: serialized, audit: new AuditSender({ sqs, queueUrl, logger }), logger, config: { streamName: stream, partitionKeyPrefix: "bbkyc-cta-", pipelineName: "cta", auditPublished: false } },
       { bucket, key },
     );
     published = summary.published;

@@ -30,6 +30,12 @@ export interface EventPipelineArgs {
   auditQueueArn: pulumi.Input<string>;
   /** URL of the audit queue, passed to both functions as `AUDIT_QUEUE_URL`. */
   auditQueueUrl: pulumi.Input<string>;
+  /**
+   * The audit table (AuditStore): the producer keeps its ledger of object versions there, so a file
+   * delivered twice is produced and counted once. Passed as `AUDIT_TABLE_NAME`; the role may touch
+   * only items whose key starts with `#ledger:`.
+   */
+  auditTable: { name: string; arn: pulumi.Input<string>; retentionDays: number };
   /** Salesforce instance, API version, sObject and external id field, for the case creator. */
   salesforce: SalesforceConfig;
   /** ARN of the TIAA token secret (TokenManager); the case creator may read only this secret. */
@@ -213,6 +219,8 @@ export class EventPipeline extends pulumi.ComponentResource {
           STREAM_NAME: this.stream.name,
           PARTITION_KEY_PREFIX: `${args.naming.prefix}-${p}-`,
           AUDIT_QUEUE_URL: args.auditQueueUrl,
+          AUDIT_TABLE_NAME: args.auditTable.name,
+          AUDIT_RETENTION_DAYS: String(args.auditTable.retentionDays),
           PIPELINE_NAME: p,
           // Without a case creator the records end at an external consumer: the producer's
           // PUBLISHED is the last status anyone on this platform can record for them.
@@ -226,6 +234,7 @@ export class EventPipeline extends pulumi.ComponentResource {
           { Sid: "SendToFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: failureQueue.arn },
           kmsUseStatement(args.kmsKeyArn),
           putMetricStatement(namespace),
+          ...producerLedgerStatements(bucket, args.auditTable.arn),
         ],
       },
       this,
@@ -363,6 +372,29 @@ export class EventPipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: caseCreator.rolePolicy ? [caseCreator.rolePolicy] : [] },
     );
   }
+}
+
+/**
+ * What the producer's once-per-object-version ledger needs (`handlers/event-producer/file-ledger.ts`):
+ * - read, claim and complete its ledger items in the audit table, and nothing else there:
+ *   `dynamodb:LeadingKeys` limits every call to partition keys matching `#ledger:*` (the condition key
+ *   is multivalued, hence `ForAllValues`; GetItem/PutItem/UpdateItem always carry their key, so the
+ *   set is never empty: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html);
+ * - read exactly the object version the notification names (GetObject with a `versionId` is
+ *   authorised as `s3:GetObjectVersion`, not `s3:GetObject`:
+ *   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "versionId").
+ */
+function producerLedgerStatements(bucket: aws.s3.Bucket, auditTableArn: pulumi.Input<string>) {
+  return [
+    {
+      Sid: "KeepFileLedger",
+      Effect: "Allow" as const,
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Resource: auditTableArn,
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["#ledger:*"] } },
+    },
+    { Sid: "ReadNotifiedVersion", Effect: "Allow" as const, Action: "s3:GetObjectVersion", Resource: pulumi.interpolate`${bucket.arn}/*` },
+  ];
 }
 
 /** Limits AWS enforces, checked before anything is declared so the message names the config key. */

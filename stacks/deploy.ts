@@ -84,6 +84,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
           kmsKeyArn: key.arn,
           auditQueueArn: audit.queueArn,
           auditQueueUrl: audit.queueUrl,
+          auditTable: { name: audit.tableName, arn: audit.tableArn, retentionDays: config.audit.retentionDays },
           salesforce: config.salesforce,
           tokenSecretArn: tokenManager.secretArn,
           tokenSecretName: tokenManager.secretName,

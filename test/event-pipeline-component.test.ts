@@ -14,6 +14,7 @@ const ACCT = MOCK_ACCOUNT_ID;
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCT}:key/11111111-2222-3333-4444-555555555555`;
 const AUDIT_QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCT}:bbkyc-audit-sit`;
 const AUDIT_QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCT}/bbkyc-audit-sit`;
+const AUDIT_TABLE_ARN = `arn:aws:dynamodb:eu-west-1:${ACCT}:table/bbkyc-audit-trail-sit`;
 const TOKEN_SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCT}:secret:bbkyc-tiaa-token-sit-AbCdEf`;
 // Any existing entry will do under mocks; the case creator's own tests cover its code.
 const TEST_CASE_CREATOR_ENTRY = "handlers/event-producer/handler.ts";
@@ -29,6 +30,7 @@ function render(pipeline: PipelineConfig, extra: Partial<EventPipelineArgs> = {}
   const declare = () =>
     new EventPipeline(pipeline.name, {
       naming, pipeline, kmsKeyArn: KEY_ARN, logRetentionDays: 90, auditQueueArn: AUDIT_QUEUE_ARN, auditQueueUrl: AUDIT_QUEUE_URL,
+      auditTable: { name: "bbkyc-audit-trail-sit", arn: AUDIT_TABLE_ARN, retentionDays: 2555 },
       salesforce: { instanceUrl: "https://kyc-bank--sit.sandbox.my.salesforce.com", apiVersion: "v60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c" },
       tokenSecretArn: TOKEN_SECRET_ARN, tokenSecretName: "bbkyc-tiaa-token-sit", caseCreatorEntry: TEST_CASE_CREATOR_ENTRY, ...extra,
     });
@@ -123,7 +125,7 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
     expect(producer).toMatchObject({ memorySize: 512, timeout: 900, kmsKeyArn: KEY_ARN });
     expect(producer.environment.variables).toMatchObject({
       ENVIRONMENT: "sit", METRIC_NAMESPACE: "bbkyc/cta-event-producer/sit", STREAM_NAME: "bbkyc-cta-event-stream-sit", PARTITION_KEY_PREFIX: "bbkyc-cta-",
-      AUDIT_QUEUE_URL, PIPELINE_NAME: "cta", AUDIT_PUBLISHED: "false",
+      AUDIT_QUEUE_URL, PIPELINE_NAME: "cta", AUDIT_PUBLISHED: "false", AUDIT_TABLE_NAME: "bbkyc-audit-trail-sit", AUDIT_RETENTION_DAYS: "2555",
     });
     expect(fns.get("bbkyc-cta-case-creator-sit")!.environment.variables).toMatchObject({
       ENVIRONMENT: "sit", METRIC_NAMESPACE: "bbkyc/cta-case-creator/sit", PIPELINE_NAME: "cta", AUDIT_QUEUE_URL, TOKEN_SECRET_ID: TOKEN_SECRET_ARN,
@@ -141,6 +143,10 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
     expect(rights(policies.get("bbkyc-cta-event-producer-sit-euw1")!)).toEqual({
       ...logRights("bbkyc-cta-event-producer-sit"),
       "s3:GetObject": [`${BUCKET_ARN}/*`],
+      "s3:GetObjectVersion": [`${BUCKET_ARN}/*`],
+      "dynamodb:GetItem": [AUDIT_TABLE_ARN],
+      "dynamodb:PutItem": [AUDIT_TABLE_ARN],
+      "dynamodb:UpdateItem": [AUDIT_TABLE_ARN],
       "kinesis:PutRecords": [STREAM_ARN],
       "sqs:SendMessage": [AUDIT_QUEUE_ARN, PRODUCER_FAILURE_QUEUE_ARN].sort(),
       ...kmsRights,
@@ -158,6 +164,14 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
       ...kmsRights,
       "cloudwatch:PutMetricData": ["*"],
     });
+    // The producer may touch only its own ledger items in the shared audit table.
+    const ledger = statementsOf(policies.get("bbkyc-cta-event-producer-sit-euw1")!).filter((s) => [s.Action].flat().some((a) => a.startsWith("dynamodb:")));
+    expect(ledger).toEqual([
+      {
+        Sid: "KeepFileLedger", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: AUDIT_TABLE_ARN,
+        Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["#ledger:*"] } },
+      },
+    ]);
     for (const [name, policy] of policies) {
       for (const s of statementsOf(policy)) {
         for (const action of [s.Action].flat()) expect(action, name).not.toMatch(/\*/);

@@ -4,9 +4,9 @@
  * trail and the handler shell are in event-producer-input.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { produceEvents } from "../handlers/event-producer/produce-events.js";
+import { produceEvents, producerMetricCounts } from "../handlers/event-producer/produce-events.js";
 import { uniqueName } from "./support/emulator.js";
-import { PREFIX, WrappedKinesis, allRecords, bucket, createQueue, createStream, deps, drainQueue, pending, putFile, readStream, record, useInputBucket } from "./support/producer-bench.js";
+import { PREFIX, WrappedKinesis, allRecords, bucket, createQueue, createStream, deps, drainQueue, putFile, readStream, record, useInputBucket } from "./support/producer-bench.js";
 
 useInputBucket();
 
@@ -38,7 +38,7 @@ describe("produceEvents: volume and distribution", () => {
     const stream = await createStream(20);
     const key = await putFile(`[${Array.from({ length: 50_000 }, (_, i) => JSON.stringify(record(i))).join(",")}]`);
     const wrapped = new WrappedKinesis();
-    const { deps: d, metrics } = deps({ stream, queueUrl: await createQueue(), kinesis: wrapped });
+    const { deps: d } = deps({ stream, queueUrl: await createQueue(), kinesis: wrapped });
 
     const started = Date.now();
     const summary = await produceEvents(d, { bucket, key });
@@ -52,7 +52,7 @@ describe("produceEvents: volume and distribution", () => {
     const readSeconds = (Date.now() - readStarted) / 1000;
     expect(inStream).toHaveLength(50_000);
     expect(new Set(inStream.map((r) => r.data.transactionId)).size).toBe(50_000);
-    expect(pending(metrics)).toEqual({ S3RecordsProcessed: 50_000, TotalEvents: 50_000, EventPublishSuccess: 50_000, EventPublishFailure: 0 });
+    expect(producerMetricCounts(summary)).toEqual({ S3RecordsProcessed: 50_000, TotalEvents: 50_000, EventPublishSuccess: 50_000, EventPublishFailure: 0 });
     console.log(`50,000 records: ${wrapped.calls} PutRecords calls, published in ${seconds.toFixed(1)} s, read back in ${readSeconds.toFixed(1)} s (moto)`);
   });
 });
@@ -87,7 +87,7 @@ describe("produceEvents: Kinesis failures", () => {
     const key = await putFile(Array.from({ length: 40 }, (_, i) => JSON.stringify(record(i))).join("\n"));
     const hopeless = new Set(["TXN-000003", "TXN-000017", "TXN-000029"]);
     const wrapped = new WrappedKinesis((pk) => hopeless.has(pk.slice(PREFIX.length)));
-    const { deps: d, metrics } = deps({ stream, queueUrl, kinesis: wrapped, config: { maxAttempts: 3 } });
+    const { deps: d } = deps({ stream, queueUrl, kinesis: wrapped, config: { maxAttempts: 3 } });
 
     const summary = await produceEvents(d, { bucket, key });
 
@@ -99,7 +99,7 @@ describe("produceEvents: Kinesis failures", () => {
       expect(e.reason).toMatch(/^Kinesis did not accept the record after 3 attempt\(s\): ProvisionedThroughputExceededException: Rate exceeded/);
     }
     expect((await allRecords(stream)).some((r) => hopeless.has(r.data.transactionId as string))).toBe(false);
-    expect(pending(metrics)).toMatchObject({ EventPublishSuccess: 37, EventPublishFailure: 3 });
+    expect(producerMetricCounts(summary)).toMatchObject({ EventPublishSuccess: 37, EventPublishFailure: 3 });
   });
 });
 

@@ -25,6 +25,10 @@ describe("every handler's settings come from the environment its component sets"
       config: { streamName: "bbkyc-cta-event-stream-sit", partitionKeyPrefix: "bbkyc-cta-", pipelineName: "cta", auditPublished: false },
     });
     expect(settings.auditQueueUrl).toMatch(/bbkyc-audit-queue-sit$/);
+    // The ledger lives in the audit table the audit processor writes, with the same retention.
+    const auditProcessor = readAuditProcessorSettings(environmentOf(plan, "bbkyc-audit-processor-sit"));
+    expect(settings.ledger).toEqual({ tableName: auditProcessor.tableName, retentionDays: auditProcessor.retentionDays });
+    expect(settings.ledger.tableName).toBe("bbkyc-audit-trail-sit");
     expect(settings.config.maxInFlight).toBeUndefined();
   });
 

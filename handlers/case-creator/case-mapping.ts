@@ -3,6 +3,7 @@
  * the external-id field come from stack config; the rest is the default mapping, overridable here
  * so another KYC domain can map to its own object without touching the case creator.
  */
+import { writeJson } from "../lib/json-text.js";
 import type { KycRecord } from "./kinesis-record.js";
 
 /** Salesforce's limit for a Long Text Area such as Case.Description. */
@@ -52,7 +53,9 @@ export function toSObject(record: KycRecord, mapping: CaseMapping): SObjectRecor
   };
   // Absent rating: leave Priority out so the org's default applies rather than inventing one.
   if (record.riskRating !== undefined) sobject[fields.priority] = PRIORITY_BY_RISK[record.riskRating];
-  if (record.payload !== undefined) sobject[fields.description] = truncate(JSON.stringify(record.payload), DESCRIPTION_MAX_LENGTH);
+  // writeJson, not JSON.stringify: numbers keep every digit as the source wrote them, and no
+  // recursion means no nesting depth can crash the mapping.
+  if (record.payload !== undefined) sobject[fields.description] = truncate(writeJson(record.payload), DESCRIPTION_MAX_LENGTH);
   return sobject;
 }
 

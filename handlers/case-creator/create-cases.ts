@@ -14,6 +14,7 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import type { AuditEvent } from "../lib/audit-event.js";
 import type { AuditSender } from "../lib/audit-sender.js";
+import { streamRecordKey } from "../lib/audit-keys.js";
 import type { Sleep } from "../lib/backoff.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
@@ -211,10 +212,13 @@ async function flushMetrics(deps: CreateCasesDeps): Promise<void> {
   }
 }
 
-/** A record with no usable transaction id is audited under `<stream>#<sequence number>`. */
+/**
+ * A record with no usable transaction id is audited under `#kinesis:<stream>#<sequence number>`, in
+ * the reserved namespace no real transaction id can take (`audit-keys.ts`).
+ */
 function fallbackId(record: KinesisStreamRecord): string {
   const stream = record.eventSourceARN?.split("/").pop() || "kinesis";
-  return `${stream}#${record.kinesis.sequenceNumber}`;
+  return streamRecordKey(stream, record.kinesis.sequenceNumber);
 }
 
 /** Kinesis sequence numbers are decimal strings longer than a double's precision. */

@@ -1,9 +1,11 @@
 /**
- * Lambda shell of the event producer: S3 ObjectCreated notification → `produceEvents` per object.
- * Clients are built once per container from the environment the EventPipeline component sets;
- * metrics are flushed once per invocation.
+ * Lambda shell of the event producer: S3 ObjectCreated notification → each object produced once
+ * (`produceFromS3Event`, with the ledger in the audit table). Clients are built once per container
+ * from the environment the EventPipeline component sets; metrics are flushed once per invocation,
+ * and hold only the objects this invocation completed.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -13,12 +15,13 @@ import { AuditSender } from "../lib/audit-sender.js";
 import { awsClientConfig } from "../lib/aws-config.js";
 import { Logger, type LogLevel } from "../lib/logger.js";
 import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
-import { produceEvents, type ProduceSummary } from "./produce-events.js";
+import { FileLedger } from "./file-ledger.js";
+import { produceFromS3Event, type ObjectOutcome } from "./produce-from-s3.js";
 import { decodeS3Key, readProducerSettings } from "./settings.js";
 
 export { decodeS3Key };
 
-const { environment, namespace, auditQueueUrl, config } = readProducerSettings(process.env);
+const { environment, namespace, auditQueueUrl, ledger: ledgerSettings, config } = readProducerSettings(process.env);
 
 const logger = new Logger({ service: `${config.pipelineName}-event-producer`, level: process.env.LOG_LEVEL as LogLevel | undefined });
 const s3 = new S3Client(awsClientConfig());
@@ -26,22 +29,22 @@ const s3 = new S3Client(awsClientConfig());
 // HTTP/1.1, which also works against plain-http endpoints such as the local emulator.
 const kinesis = new KinesisClient({ ...awsClientConfig(), requestHandler: new NodeHttpHandler() });
 const sqs = new SQSClient(awsClientConfig());
+const ledger = new FileLedger({ dynamodb: new DynamoDBClient(awsClientConfig()), ...ledgerSettings });
 const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
 
-export async function handler(event: S3Event, context?: Pick<Context, "awsRequestId">): Promise<ProduceSummary[]> {
-  const log = logger.child({ requestId: context?.awsRequestId });
+export async function handler(event: S3Event, context: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>): Promise<ObjectOutcome[]> {
+  const log = logger.child({ requestId: context.awsRequestId });
   const metrics = new Metrics({ component: "event-producer", namespace, environment, sink });
   const audit = new AuditSender({ sqs, queueUrl: auditQueueUrl, logger: log });
-  const summaries: ProduceSummary[] = [];
   try {
-    // Objects one after another: each already keeps several PutRecords calls in flight.
-    for (const record of event.Records ?? []) {
-      const object = { bucket: record.s3.bucket.name, key: decodeS3Key(record.s3.object.key) };
-      summaries.push(await produceEvents({ s3, kinesis, audit, metrics, logger: log, config }, object));
-    }
-    return summaries;
+    return await produceFromS3Event(
+      { s3, kinesis, audit, ledger, metrics, logger: log, config },
+      event,
+      { requestId: context.awsRequestId, remainingTimeMs: context.getRemainingTimeInMillis?.bind(context) },
+    );
   } finally {
-    // A metrics outage must not fail (and so re-run) an invocation whose records are already out.
+    // Only completed objects' counts are in `metrics`. A metrics outage must not fail (and so re-run)
+    // an invocation whose records are already out; the counts also stay on each ledger item.
     await metrics.flush().catch((error: unknown) => log.error("metrics not published", { error }));
   }
 }

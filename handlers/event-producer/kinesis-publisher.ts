@@ -7,6 +7,12 @@
  *
  * `add()` waits while the maximum number of calls is in flight, which is what keeps memory bounded
  * when the reader is faster than Kinesis.
+ *
+ * A call rejected as a whole because of what is in it (a validation error: one entry Kinesis cannot
+ * take, e.g. a malformed partition key) is bisected: each half is sent on its own, down to the single
+ * entry that causes it, which alone is failed with Kinesis's error. Before, one bad entry failed
+ * every record of its call. The record rules already keep such entries out (`record-rules.ts`);
+ * this is the safety net for whatever Kinesis answers that they did not foresee.
  */
 import { PutRecordsCommand, type PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
 import { backoffDelay, sleep as realSleep, type Sleep } from "../lib/backoff.js";
@@ -63,11 +69,20 @@ export interface KinesisPublisherOptions {
 
 export interface PublishStats {
   published: number;
+  /** Calls split in two after a validation error of the whole call. */
+  bisections: number;
   failed: number;
   putRecordsCalls: number;
   /** Records accepted per shard id. */
   shards: Record<string, number>;
 }
+
+/**
+ * Errors of a whole call caused by its content: splitting the call isolates the entry behind it.
+ * Kinesis documents ValidationException and InvalidArgumentException for PutRecords; a request
+ * body Kinesis cannot read comes back as SerializationException.
+ */
+const CONTENT_CALL_ERRORS = new Set(["ValidationException", "InvalidArgumentException", "SerializationException"]);
 
 /** Errors of a whole PutRecords call that a later attempt cannot fix. */
 const PERMANENT_CALL_ERRORS = new Set([
@@ -80,10 +95,11 @@ const PERMANENT_CALL_ERRORS = new Set([
   "KMSInvalidStateException",
   "KMSAccessDeniedException",
   "KMSOptInRequired",
+  ...CONTENT_CALL_ERRORS,
 ]);
 
 export class KinesisPublisher {
-  readonly stats: PublishStats = { published: 0, failed: 0, putRecordsCalls: 0, shards: {} };
+  readonly stats: PublishStats = { published: 0, bisections: 0, failed: 0, putRecordsCalls: 0, shards: {} };
   private batch: PublishEntry[] = [];
   private batchBytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -174,6 +190,14 @@ export class KinesisPublisher {
         );
       } catch (error) {
         const code = errorName(error);
+        if (CONTENT_CALL_ERRORS.has(code) && pending.length > 1) {
+          // Depth is at most log2(500) + 1: bounded by the batch size, not by the input.
+          this.stats.bisections++;
+          const half = Math.ceil(pending.length / 2);
+          await this.publish(pending.slice(0, half));
+          await this.publish(pending.slice(half));
+          return;
+        }
         if (last || PERMANENT_CALL_ERRORS.has(code)) {
           await this.fail(pending.map((e) => ({ transactionId: e.transactionId, errorCode: code, errorMessage: errorMessage(error), attempts: attempt })));
           return;

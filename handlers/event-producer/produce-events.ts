@@ -3,18 +3,25 @@
  * stream, and an audit event for every record that does not make it (SPEC §3 EventPipeline, §7).
  *
  * Every record read ends in exactly one of: published, rejected (invalid), duplicate, failed (Kinesis
- * did not take it after retries), and the last three are audited FAILED with a reason. A file that
- * cannot be read, or whose structure breaks part-way, gets one FAILED event keyed by its object key
- * saying why and how many records were read before; records read before a break are published.
+ * did not take it after retries), and the last three are audited FAILED with a reason, under the
+ * record's transaction id or, without a usable one, its position key `#record:s3://…#<n>`. A file
+ * that cannot be read, or whose structure or encoding breaks part-way, gets one FAILED event under
+ * `#file:s3://…` saying why and how many records were read before; records read before a break are
+ * published. Rejections cost O(1) each: no scan, one log line, one audit event sent in groups of 10.
+ *
+ * This core does not count metrics: `produce-from-s3.ts` adds `producerMetricCounts` once the file's
+ * ledger item says this attempt completed it.
  */
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { AuditEvent } from "../lib/audit-event.js";
+import { fileKey, recordPositionKey, s3Uri } from "../lib/audit-keys.js";
 import type { AuditSender } from "../lib/audit-sender.js";
 import type { Sleep } from "../lib/backoff.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
 import { AuditOutbox, AuditUndeliveredError } from "./audit-outbox.js";
 import { KinesisPublisher, type FailedEntry, type PublishedEntry, type PutRecordsClient } from "./kinesis-publisher.js";
+import type { DecodeOptions } from "./input-decoding.js";
 import { RecordReader, type InputFormat } from "./record-reader.js";
 import { KINESIS_MAX_RECORD_BYTES, validateRecord } from "./record-validation.js";
 
@@ -35,13 +42,14 @@ export interface ProducerConfig {
   maxInFlight?: number;
   /** PutRecords attempts per entry. @default `6` */
   maxAttempts?: number;
+  /** Largest decompressed size of a gzip file, in bytes. @default `1073741824` */
+  maxDecompressedBytes?: number;
 }
 
 export interface ProducerDeps {
   s3: Pick<S3Client, "send">;
   kinesis: PutRecordsClient;
   audit: AuditSender;
-  metrics: Metrics<"event-producer">;
   logger: Logger;
   config: ProducerConfig;
   now?: () => Date;
@@ -53,6 +61,8 @@ export interface ObjectRef {
   bucket: string;
   /** The decoded object key (S3 event notifications URL-encode it; the handler decodes). */
   key: string;
+  /** The S3 version the notification is about: read exactly that one, not whatever is newest now. */
+  versionId?: string;
 }
 
 export interface ProduceSummary {
@@ -79,7 +89,7 @@ export interface ProduceSummary {
 export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Promise<ProduceSummary> {
   const now = deps.now ?? (() => new Date());
   const component = `${deps.config.pipelineName}-event-producer`;
-  const sourceObject = `s3://${object.bucket}/${object.key}`;
+  const sourceObject = s3Uri(object.bucket, object.key);
   const log = deps.logger.child({ correlationId: object.key, bucket: object.bucket });
   const summary: ProduceSummary = {
     bucket: object.bucket,
@@ -132,17 +142,18 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
   });
 
   const reject = async (transactionId: string | undefined, item: { position: number; line: number }, reason: string) => {
-    const auditKey = transactionId ?? `${object.key}#${item.position}`;
+    const auditKey = transactionId ?? recordPositionKey(sourceObject, item.position);
     log.warn("record rejected", { correlationId: auditKey, position: item.position, line: item.line, reason });
     await audit.add(failedEvent(auditKey, reason, { position: item.position, line: item.line }));
   };
 
   try {
-    const body = await openObject(deps.s3, object);
+    const { body, contentEncoding } = await openObject(deps.s3, object);
     const reader = new RecordReader();
+    const decoding: DecodeOptions = { contentEncoding, maxDecompressedBytes: deps.config.maxDecompressedBytes };
     // First position of each transaction id seen in this file, valid or not: the first claims it.
     const firstSeen = new Map<string, number>();
-    for await (const item of reader.read(body)) {
+    for await (const item of reader.read(body, decoding)) {
       if (item.kind === "unreadable") {
         summary.unreadable = item.reason;
         break;
@@ -174,7 +185,7 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
     if (summary.unreadable !== undefined) {
       const reason = `${sourceObject} could not be read: ${summary.unreadable}; ${summary.records} record(s) were read before the error`;
       log.error("file unreadable", { reason, recordsRead: summary.records });
-      await audit.add(failedEvent(object.key, reason, { recordsRead: summary.records }));
+      await audit.add(failedEvent(fileKey(sourceObject), reason, { recordsRead: summary.records }));
     }
     summary.auditEventsSent = await audit.close();
   } catch (error) {
@@ -194,23 +205,22 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
       putRecordsCalls: publisher.stats.putRecordsCalls,
       shardsSeen: { ...publisher.stats.shards },
     });
-    recordMetrics(deps.metrics, summary);
   }
   log.info("file processed", { ...summary, shardsSeen: Object.keys(summary.shardsSeen).length });
   return summary;
 }
 
 /** The object's body as a byte stream; an S3 error becomes an unreadable file, not a crash. */
-async function openObject(s3: Pick<S3Client, "send">, object: ObjectRef): Promise<AsyncIterable<Uint8Array>> {
+async function openObject(s3: Pick<S3Client, "send">, object: ObjectRef): Promise<{ body: AsyncIterable<Uint8Array>; contentEncoding?: string }> {
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
+    const response = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }));
     const body = response.Body as AsyncIterable<Uint8Array> | undefined;
     if (body === undefined || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== "function") {
-      return failingStream(new Error("S3 returned no readable body"));
+      return { body: failingStream(new Error("S3 returned no readable body")) };
     }
-    return body;
+    return { body, contentEncoding: response.ContentEncoding };
   } catch (error) {
-    return failingStream(error);
+    return { body: failingStream(error) };
   }
 }
 
@@ -218,10 +228,20 @@ async function* failingStream(error: unknown): AsyncGenerator<Uint8Array> {
   throw error;
 }
 
-/** Metrics are added here once per object; the handler flushes once per invocation. */
-function recordMetrics(metrics: Metrics<"event-producer">, summary: ProduceSummary): void {
-  metrics.add("S3RecordsProcessed", summary.records);
-  metrics.add("TotalEvents", summary.records);
-  metrics.add("EventPublishSuccess", summary.published);
-  metrics.add("EventPublishFailure", summary.rejected + summary.duplicates + summary.failed);
+/**
+ * The producer's business counts for one file. Added to the invocation's metrics only once the
+ * file's ledger says this attempt completed it (`produce-from-s3.ts`), so a redelivered or retried
+ * S3 event never counts a record twice.
+ */
+export function producerMetricCounts(summary: ProduceSummary): Record<"S3RecordsProcessed" | "TotalEvents" | "EventPublishSuccess" | "EventPublishFailure", number> {
+  return {
+    S3RecordsProcessed: summary.records,
+    TotalEvents: summary.records,
+    EventPublishSuccess: summary.published,
+    EventPublishFailure: summary.rejected + summary.duplicates + summary.failed,
+  };
+}
+
+export function recordMetrics(metrics: Metrics<"event-producer">, summary: ProduceSummary): void {
+  for (const [name, value] of Object.entries(producerMetricCounts(summary))) metrics.add(name as keyof ReturnType<typeof producerMetricCounts>, value);
 }

@@ -3,17 +3,21 @@
  * never sits in memory whole (only the unconsumed tail of the current chunk and the record being
  * read are held).
  *
- * Format (SPEC §3b): UTF-8, a BOM tolerated; a JSON array of records or NDJSON (one record per
- * line, blank lines ignored), told apart by the first non-space character (`[` or `{`).
+ * Format (SPEC §3b): UTF-8 (a BOM tolerated; gzip decompressed, UTF-16 refused: see
+ * `input-decoding.ts`); a JSON array of records or NDJSON (one record per line, blank lines
+ * ignored), told apart by the first non-space character (`[` or `{`).
  *
  * The reader only finds record boundaries; it does not judge records. Whether a record's text is
  * valid JSON with the right fields is `record-validation.ts`'s job, so one bad record is rejected on
  * its own instead of costing the rest of the file. A break in the file's *structure* (a JSON array
  * whose brackets do not match, content after the closing `]`, a file that ends inside the array,
  * bytes that are not UTF-8) stops reading: the reader yields an `unreadable` item with a reason and
- * the number of records read before it, and the records already yielded stand.
+ * the number of records read before it, and the records already yielded stand. Every record that is
+ * complete before a bad byte is yielded; the reason names the byte's offset and the record it is in.
+ * Nesting is tracked with a counter and a stack of closers bounded by `maxRecordChars`, never by
+ * recursion.
  */
-import { TextDecoder } from "node:util";
+import { decodeInput, InputDecodingError, type DecodeOptions, type DecodeStats } from "./input-decoding.js";
 
 export type InputFormat = "json-array" | "ndjson";
 
@@ -52,6 +56,8 @@ export interface ReaderStats {
   bytesRead: number;
   /** Most characters held at once: evidence that the file is streamed, not loaded. */
   maxBufferedChars: number;
+  /** The object was gzip-compressed (and decompressed while reading). */
+  gzip?: boolean;
 }
 
 export interface RecordReaderOptions {
@@ -121,35 +127,36 @@ export class RecordReader {
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   }
 
-  async *read(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<ReaderItem> {
-    // fatal: bytes that are not UTF-8 are a file problem to report, not U+FFFD to publish.
-    // The decoder also drops a leading BOM (ignoreBOM defaults to false).
-    const decoder = new TextDecoder("utf-8", { fatal: true });
+  async *read(source: AsyncIterable<Uint8Array | string>, options: DecodeOptions = {}): AsyncGenerator<ReaderItem> {
+    const decoding: DecodeStats = { bytesRead: 0, bytesDecoded: 0, gzip: false };
     try {
-      for await (const chunk of source) {
-        let text: string;
-        if (typeof chunk === "string") {
-          text = chunk;
-          this.stats.bytesRead += Buffer.byteLength(chunk);
-        } else {
-          text = this.decode(decoder, chunk, true);
-          this.stats.bytesRead += chunk.byteLength;
+      try {
+        for await (const text of decodeInput(source, decoding, options)) {
+          this.stats.bytesRead = decoding.bytesRead;
+          yield* this.feed(text);
         }
-        yield* this.feed(text);
+      } finally {
+        this.stats.bytesRead = decoding.bytesRead;
+        this.stats.gzip = decoding.gzip;
       }
-      yield* this.feed(this.decode(decoder, undefined, false));
       yield* this.end();
     } catch (error) {
-      yield this.unreadable(error instanceof StructureError ? error.message : `reading the file failed: ${errorText(error)}`);
+      if (error instanceof StructureError) yield this.unreadable(error.message);
+      else if (error instanceof InputDecodingError) yield this.unreadable(`${error.message} (${this.whereNow()})`);
+      else yield this.unreadable(`reading the file failed: ${errorText(error)}`);
     }
   }
 
-  private decode(decoder: TextDecoder, chunk: Uint8Array | undefined, stream: boolean): string {
-    try {
-      return decoder.decode(chunk, { stream });
-    } catch {
-      throw new StructureError(`the file is not valid UTF-8 (near byte ${this.stats.bytesRead})`);
-    }
+  /** Which record the reading stopped in, for a reason. */
+  private whereNow(): string {
+    const inRecord =
+      this.stats.format === "json-array"
+        ? this.arrayState === ArrayState.InValue
+        : this.recDropped > 0 || this.buf.slice(this.pos).trim() !== "";
+    const next = this.stats.recordsRead + 1;
+    if (!inRecord) return `after record ${this.stats.recordsRead}, line ${this.line}`;
+    const line = this.stats.format === "json-array" || this.recDropped > 0 ? this.recLine : this.line;
+    return `inside record ${next}, which starts on line ${line}`;
   }
 
   private unreadable(reason: string): UnreadableFile {

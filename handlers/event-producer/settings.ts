@@ -9,14 +9,21 @@ export interface ProducerSettings {
   environment: string;
   namespace: string;
   auditQueueUrl: string;
+  /** The audit table, where the producer keeps its ledger of object versions (`file-ledger.ts`). */
+  ledger: { tableName: string; retentionDays: number };
   config: ProducerConfig;
 }
 
 export function readProducerSettings(env: NodeJS.ProcessEnv | Record<string, string | undefined>): ProducerSettings {
+  const retentionDays = Number(requireEnv("AUDIT_RETENTION_DAYS", env));
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+    throw new Error(`AUDIT_RETENTION_DAYS must be a whole number of days (at least 1), got ${env.AUDIT_RETENTION_DAYS}`);
+  }
   return {
     environment: requireEnv("ENVIRONMENT", env),
     namespace: requireEnv("METRIC_NAMESPACE", env),
     auditQueueUrl: requireEnv("AUDIT_QUEUE_URL", env),
+    ledger: { tableName: requireEnv("AUDIT_TABLE_NAME", env), retentionDays },
     config: {
       streamName: requireEnv("STREAM_NAME", env),
       partitionKeyPrefix: requireEnv("PARTITION_KEY_PREFIX", env),

@@ -12,7 +12,7 @@ export const STATUS_RANK: Record<AuditStatus, number> = { RECEIVED: 0, PUBLISHED
 export type AuditAttributeValue = string | number | boolean;
 
 export interface AuditEvent {
-  /** The record's transaction id, or `<object key>#<position>` when it has no usable one. */
+  /** The record's transaction id, or a reserved key (`audit-keys.ts`: `#record:…`, `#file:…`) when it has none. */
   transactionId: string;
   status: AuditStatus;
   /** Why it failed; required for FAILED. */
@@ -67,7 +67,18 @@ export function validateAuditEvent(input: unknown): AuditValidation {
   return { ok: true, event };
 }
 
-/** Shortens a reason to the contract's limit, keeping its start (where the cause is said). */
+/**
+ * Shortens a reason to the contract's limit, keeping its start (where the cause is said), and makes
+ * it well-formed: DynamoDB stores strings as UTF-8 and rejects a lone surrogate, which a cut through
+ * a surrogate pair (or an error message quoting bad input) would otherwise leave behind.
+ */
 export function truncateReason(reason: string): string {
-  return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
+  let text = reason;
+  if (text.length > MAX_REASON_LENGTH) {
+    let end = MAX_REASON_LENGTH - 1;
+    const last = text.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+    text = `${text.slice(0, end)}…`;
+  }
+  return (text as unknown as { toWellFormed(): string }).toWellFormed();
 }

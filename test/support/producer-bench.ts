@@ -4,10 +4,13 @@
  * tests that count calls or inject per-entry failures. Shared by the producer's test files.
  */
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, type PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { beforeAll } from "vitest";
+import { auditTableDefinition } from "../../handlers/audit-processor/audit-table.js";
+import { FileLedger } from "../../handlers/event-producer/file-ledger.js";
 import type { AuditEvent } from "../../handlers/lib/audit-event.js";
 import { AuditSender } from "../../handlers/lib/audit-sender.js";
 import { Logger } from "../../handlers/lib/logger.js";
@@ -20,6 +23,7 @@ const s3 = new S3Client(testClientConfig());
 // HTTP/1.1: the Kinesis client's default HTTP/2 handler cannot talk to moto's plain http.
 const kinesis = new KinesisClient({ ...testClientConfig(), requestHandler: new NodeHttpHandler() });
 const sqs = new SQSClient(testClientConfig());
+export const dynamodb = new DynamoDBClient(testClientConfig());
 export const PREFIX = "bbkyc-cta-";
 /** The input bucket of the calling test file (a live binding, set by `useInputBucket`). */
 export let bucket: string;
@@ -41,6 +45,31 @@ export async function createStream(shards: number): Promise<string> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`stream ${name} did not become ACTIVE`);
+}
+
+/** An audit table shaped as the AuditStore declares it (the producer keeps its ledger there). */
+export async function createAuditTable(): Promise<string> {
+  const name = uniqueName("audit-trail");
+  await dynamodb.send(new CreateTableCommand(auditTableDefinition(name)));
+  return name;
+}
+
+/**
+ * The ledger on the test emulator. Its DynamoDB calls go to moto one at a time: moto evaluates a
+ * condition expression and applies the write without a lock, so two overlapping conditional writes
+ * can both succeed there (seen: both concurrent deliveries claimed the file), which DynamoDB never
+ * allows.
+ */
+export function fileLedger(tableName: string, now?: () => Date): FileLedger {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialised = {
+    send: ((command: Parameters<DynamoDBClient["send"]>[0]) => {
+      const turn = queue.then(() => dynamodb.send(command));
+      queue = turn.catch(() => undefined);
+      return turn;
+    }) as DynamoDBClient["send"],
+  };
+  return new FileLedger({ dynamodb: serialised, tableName, retentionDays: 30, now });
 }
 
 export async function createQueue(): Promise<string> {
@@ -167,4 +196,3 @@ export class WrappedKinesis implements PutRecordsClient {
   }
 }
 
-export const pending = (metrics: Metrics<"event-producer">) => Object.fromEntries(metrics.pending().map((s) => [s.name, s.values[0]]));
