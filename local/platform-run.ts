@@ -14,7 +14,7 @@
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ProduceSummary } from "../handlers/event-producer/produce-events.js";
+import type { ObjectOutcome } from "../handlers/event-producer/produce-from-s3.js";
 import type { Cleanup } from "./cleanup.js";
 import { AsyncInvoker } from "./event-sources/async-invoke.js";
 import { KinesisEventSource } from "./event-sources/kinesis-source.js";
@@ -126,7 +126,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   });
   cleanup.add("function execution environments", () => host.stopAll());
   const sourceLog = (m: string, f?: Record<string, unknown>) => logFile.write(`local-event-sources ${JSON.stringify({ message: m, ...f })}\n`);
-  const stats: RunStats = { producerSummaries: [], tokenRefreshes: [], audit: newSourceStats(), kinesis: newSourceStats() };
+  const stats: RunStats = { producerSummaries: [], skippedDeliveries: 0, tokenRefreshes: [], audit: newSourceStats(), kinesis: newSourceStats() };
 
   const invoker = new AsyncInvoker({
     sqs: clients.sqs,
@@ -231,9 +231,11 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     functionFor: (name) => {
       const invoke = producers.get(name) ?? producers.set(name, host.pooled(name)).get(name)!;
       return async (event, requestId) => {
-        const summaries = (await invoke(event, requestId)) as ProduceSummary[];
-        stats.producerSummaries.push(...summaries);
-        return summaries;
+        const outcomes = (await invoke(event, requestId)) as ObjectOutcome[];
+        // Only the attempt that completed an object version counts it (the producer's ledger).
+        for (const o of outcomes) if (o.kind === "produced") stats.producerSummaries.push(o.summary);
+        stats.skippedDeliveries += outcomes.filter((o) => o.kind !== "produced").length;
+        return outcomes;
       };
     },
     duplicateRate,

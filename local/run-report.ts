@@ -13,7 +13,10 @@ import type { TimeScale } from "./time-scale.js";
 
 /** What the local run saw of the functions' invocations (their results, as Lambda would return them). */
 export interface RunStats {
+  /** Summaries of the object versions the producer completed (once each, whatever was delivered twice). */
   producerSummaries: ProduceSummary[];
+  /** S3 deliveries the producer skipped: the version was completed, or being produced, by another. */
+  skippedDeliveries: number;
   tokenRefreshes: Array<{ ok: boolean; result?: unknown; error?: string }>;
   /** The audit queue's event source. */
   audit: SourceStats;
@@ -107,7 +110,11 @@ export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
     metricsAgree: checks.every((c) => c.ok),
     failureReasons: topFailureReasons(rows),
     onFailure: { batches: stats.kinesis.discardedBatches, records: stats.kinesis.discardedRecords, ...(onFailureQueue ? { queue: onFailureQueue } : {}) },
-    redelivery: { duplicatesDelivered: stats.kinesis.duplicatesDelivered + stats.audit.duplicatesDelivered, repeatedOutcomes: rows.reduce((n, r) => n + r.repeats, 0) },
+    redelivery: {
+      duplicatesDelivered: stats.kinesis.duplicatesDelivered + stats.audit.duplicatesDelivered + stats.skippedDeliveries,
+      skippedFiles: stats.skippedDeliveries,
+      repeatedOutcomes: rows.reduce((n, r) => n + r.repeats, 0),
+    },
     differences: differencesFromAws(inputs),
     concurrency: { ...inputs.concurrency },
     deadLetters: await deadLetterDepths(environment),

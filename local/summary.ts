@@ -75,7 +75,7 @@ export interface RunSummary {
   /** Batches Lambda gave up on (sent to the on-failure destination; the discard auditor audits their records). */
   onFailure: { batches: number; records: number; queue?: string };
   /** Batches and messages delivered a second time (`duplicates` fault), and records audited as repeats. */
-  redelivery: { duplicatesDelivered: number; repeatedOutcomes: number };
+  redelivery: { duplicatesDelivered: number; skippedFiles: number; repeatedOutcomes: number };
   /** How this run differs from the deployed platform, and why. */
   differences: string[];
   /** Most invocations of each function that ran at once (the case creator: up to shards × parallelization). */
