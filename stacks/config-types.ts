@@ -42,6 +42,8 @@ export interface TokenManagerConfig {
   secretsManagerEndpoint?: string;
   credentials: CredentialSource;
   certificate: CertificateSource;
+  /** Reserved concurrent executions of the token manager; undefined reserves none (`tokenReservedConcurrency` 0). */
+  reservedConcurrency?: number;
 }
 
 export type PipelineSource = "s3" | "glue";

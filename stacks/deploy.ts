@@ -54,6 +54,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
       kmsKeyArn: key.arn,
       config: config.tokenManager,
       csmResponseFields: credentials.source === "csm-lambda" ? credentials.responseFields : undefined,
+      reservedConcurrency: config.tokenManager.reservedConcurrency,
     },
     opts,
   );

@@ -141,7 +141,14 @@ function readTokenManager(reader: ConfigReader, stack: string, env: string, pref
     secretsManagerEndpoint,
     credentials: readCredentials(reader),
     certificate: readCertificate(reader),
+    reservedConcurrency: readTokenReservedConcurrency(reader),
   };
+}
+
+/** Opt-in (issue #10): 0 reserves nothing, the only setting every account accepts. */
+function readTokenReservedConcurrency(reader: ConfigReader): number | undefined {
+  const reserved = reader.integer("tokenReservedConcurrency", 0, 1000);
+  return reserved > 0 ? reserved : undefined;
 }
 
 /** Minutes between runs of a `rate(...)` schedule; cron schedules are not checked. */
