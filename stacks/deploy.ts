@@ -38,7 +38,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
   const naming = new Naming({ prefix: config.prefix, env: config.env, region: config.region });
   const common = { naming, logRetentionDays: config.logRetentionDays };
 
-  const key = new PlatformKey("platform-key", { naming }, opts);
+  const key = new PlatformKey("platform-key", { naming, crossAccountPipelines: config.pipelines }, opts);
 
   const audit = new AuditStore(
     "audit",
