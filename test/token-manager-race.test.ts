@@ -110,4 +110,22 @@ describe("two refreshes at once", () => {
       secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: `${body} `, ClientRequestToken: versionAfter(versionId) })),
     ).rejects.toMatchObject({ name: "ResourceExistsException" });
   });
+
+  it("a role that may not read its own secret (an IAM-team role from before) still stores, and says what to grant", async () => {
+    const tokenSecretId = uniqueName("bbkyc-tiaa-token-noread");
+    await secrets.send(new CreateSecretCommand({ Name: tokenSecretId }));
+    const denyingReads: Pick<SecretsManagerClient, "send"> = {
+      send: (async (command: unknown) => {
+        if (command instanceof GetSecretValueCommand && command.input.SecretId === tokenSecretId) throw Object.assign(new Error("not authorized to perform: secretsmanager:GetSecretValue"), { name: "AccessDeniedException" });
+        return secrets.send(command as never);
+      }) as SecretsManagerClient["send"],
+    };
+    const outcome = await run(config({ tokenSecretId }), { secretsManager: denyingReads });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.result?.stored).toBe(true);
+    expect(outcome.sink.total("TokenRefreshSuccess")).toBe(1);
+    expect(outcome.lines.some((l) => JSON.parse(l).level === "WARN" && l.includes("secretsmanager:GetSecretValue"))).toBe(true);
+    const stored = await secrets.send(new GetSecretValueCommand({ SecretId: tokenSecretId }));
+    expect(JSON.parse(stored.SecretString!).fetched_at).toBe(outcome.result?.fetchedAt);
+  });
 });

@@ -103,6 +103,11 @@ export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Pr
       return { expiresAt: stored.expires_at, fetchedAt: stored.fetched_at, tokenType: stored.token_type, attempts: response.attempts, stored: false, versionId: outcome.currentVersionId };
     }
 
+    if (outcome.unchecked) {
+      log.warn("stored without checking for a newer token: the role may not read its own secret (secretsmanager:GetSecretValue); grant it, see the functionPolicy output", {
+        storedIn: config.tokenSecretId,
+      });
+    }
     deps.metrics.add("TokenRefreshSuccess");
     const versionId = outcome.versionId;
     const result: RefreshResult = { expiresAt: stored.expires_at, fetchedAt: stored.fetched_at, tokenType: stored.token_type, attempts: response.attempts, stored: true, versionId };

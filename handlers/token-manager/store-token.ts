@@ -31,7 +31,8 @@ export interface StoredToken {
 }
 
 export type StoreOutcome =
-  | { stored: true; versionId: string | undefined }
+  /** `unchecked`: the current token could not be read (no GetSecretValue), so it was stored without the comparison. */
+  | { stored: true; versionId: string | undefined; unchecked?: boolean }
   /** A token fetched at the same time or later is already current; this one was discarded. */
   | { stored: false; currentVersionId: string | undefined; currentFetchedAt: string };
 
@@ -44,31 +45,47 @@ export async function storeTokenUnlessNewer(secretsManager: Client, secretId: st
   const secretString = JSON.stringify(token);
   for (let attempt = 1; attempt <= MAX_STORE_ATTEMPTS; attempt++) {
     const current = await readCurrent(secretsManager, secretId);
-    if (current?.fetchedAt !== undefined && Date.parse(current.fetchedAt) >= Date.parse(token.fetched_at)) {
-      return { stored: false, currentVersionId: current.versionId, currentFetchedAt: current.fetchedAt };
+    if (current === "unreadable") {
+      const unchecked = await put(secretsManager, secretId, secretString, undefined);
+      if (unchecked !== "lost") return { ...unchecked, unchecked: true };
     }
-    try {
-      const response = (await secretsManager.send(
-        new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString, ClientRequestToken: versionAfter(current?.versionId) }),
-      )) as PutSecretValueCommandOutput;
-      return { stored: true, versionId: response.VersionId };
-    } catch (error) {
-      // Another refresh stored a version on the same base first: read again and compare.
-      if ((error as Error).name === "ResourceExistsException") continue;
-      throw new TokenRefreshError("secret-write", `Could not store the token in ${secretId}: ${(error as Error).name}: ${(error as Error).message}`);
+    const base = current === "unreadable" ? undefined : current;
+    if (base?.fetchedAt !== undefined && Date.parse(base.fetchedAt) >= Date.parse(token.fetched_at)) {
+      return { stored: false, currentVersionId: base.versionId, currentFetchedAt: base.fetchedAt };
     }
+    const outcome = await put(secretsManager, secretId, secretString, versionAfter(base?.versionId));
+    // Another refresh stored a version on the same base first: read again and compare.
+    if (outcome === "lost") continue;
+    return outcome;
   }
   throw new TokenRefreshError("secret-write", `Could not store the token in ${secretId}: other writers changed it ${MAX_STORE_ATTEMPTS} times in a row`);
 }
 
-/** The current version and when its token was fetched; undefined while the secret has no value yet. */
-async function readCurrent(secretsManager: Client, secretId: string): Promise<{ versionId?: string; fetchedAt?: string } | undefined> {
+async function put(secretsManager: Client, secretId: string, secretString: string, clientRequestToken: string | undefined): Promise<{ stored: true; versionId: string | undefined } | "lost"> {
+  try {
+    const response = (await secretsManager.send(
+      new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString, ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}) }),
+    )) as PutSecretValueCommandOutput;
+    return { stored: true, versionId: response.VersionId };
+  } catch (error) {
+    if ((error as Error).name === "ResourceExistsException" && clientRequestToken) return "lost";
+    throw new TokenRefreshError("secret-write", `Could not store the token in ${secretId}: ${(error as Error).name}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The current version and when its token was fetched; undefined while the secret has no value yet;
+ * `unreadable` when the role may not read it (a role from the IAM team, `tokenAuthRoleArn`, that
+ * predates the read): storing unchecked keeps refreshes working, and the caller warns.
+ */
+async function readCurrent(secretsManager: Client, secretId: string): Promise<{ versionId?: string; fetchedAt?: string } | undefined | "unreadable"> {
   let response: GetSecretValueCommandOutput;
   try {
     response = (await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }))) as GetSecretValueCommandOutput;
   } catch (error) {
     // No value yet (a new stack) or no such secret: the write below reports the latter.
     if ((error as Error).name === "ResourceNotFoundException") return undefined;
+    if ((error as Error).name === "AccessDeniedException") return "unreadable";
     throw new TokenRefreshError("secret-write", `Could not read the current token in ${secretId} before storing: ${(error as Error).name}: ${(error as Error).message}`);
   }
   return { versionId: response.VersionId, fetchedAt: fetchedAtOf(response.SecretString) };
