@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { bucketUploaderStatement } from "./cross-account-access.js";
 
 export interface InputBucketArgs {
   /** Physical bucket name (global: carries the region code). */
@@ -15,6 +16,12 @@ export interface InputBucketArgs {
   retentionDays?: number;
   /** Days an overwritten or deleted file's previous version is kept. @default `7` */
   noncurrentRetentionDays?: number;
+  /**
+   * IAM principals of other accounts allowed to upload (`s3:PutObject` only); the platform key's
+   * policy grants them the key for this bucket (cross-account-access.ts).
+   * @default `[]`
+   */
+  uploaderPrincipals?: string[];
 }
 
 /** Declares the bucket and its settings as children of `parent`; logical names are `${name}-input…`. */
@@ -41,11 +48,12 @@ export function createInputBucket(name: string, args: InputBucketArgs, parent: p
             Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
+          ...(args.uploaderPrincipals?.length ? [bucketUploaderStatement(bucket.arn, args.uploaderPrincipals)] : []),
         ],
       }),
     },
     // AWS rejects a bucket policy while the public access block is still being applied.
-    { parent, dependsOn: [publicAccess] },
+    { parent, dependsOn: [publicAccess, ...uploaderOwnership(name, bucket, args, parent)] },
   );
   new aws.s3.BucketServerSideEncryptionConfiguration(
     `${name}-input-encryption`,
@@ -80,4 +88,14 @@ export function createInputBucket(name: string, args: InputBucketArgs, parent: p
     { parent, dependsOn: [versioning] },
   );
   return bucket;
+}
+
+/**
+ * With uploaders in other accounts, this bucket must own what they upload, or the producer (this
+ * account) could not read it: ACLs off, bucket owner enforced. It is S3's default for new buckets
+ * since April 2023; declared so an account-level or older default cannot change it.
+ */
+function uploaderOwnership(name: string, bucket: aws.s3.Bucket, args: InputBucketArgs, parent: pulumi.Resource): aws.s3.BucketOwnershipControls[] {
+  if (!args.uploaderPrincipals?.length) return [];
+  return [new aws.s3.BucketOwnershipControls(`${name}-input-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent })];
 }

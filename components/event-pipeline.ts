@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import type { PipelineConfig, SalesforceConfig } from "../stacks/config-types.js";
 import { createDiscardAuditor, createDiscardAuditorDlq, ON_FAILURE_VISIBILITY_SECONDS, onFailureRedrivePolicy } from "./event-pipeline-discard-auditor.js";
+import { grantStreamReaders } from "./cross-account-access.js";
 import { createInputBucket } from "./event-pipeline-input-bucket.js";
 import { kmsUseStatement, putMetricStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
@@ -124,12 +125,14 @@ export class EventPipeline extends pulumi.ComponentResource {
     this.streamName = naming.physicalName("kinesis-stream", `${p}-event-stream`);
     this.stream = this.createStream(name, args);
     this.streamArn = this.stream.arn;
+    grantStreamReaders(name, args.pipeline, this.stream.arn, this);
     this.facts = { pipelineName: p, label: args.pipeline.label, streamName: this.streamName };
 
     if (args.pipeline.source === "s3") {
       this.bucketName = naming.physicalName("s3-bucket", `${p}-input`);
       const retention = { retentionDays: args.inputRetentionDays, noncurrentRetentionDays: args.noncurrentVersionRetentionDays };
-      const bucket = createInputBucket(name, { bucketName: this.bucketName, kmsKeyArn: args.kmsKeyArn, ...retention }, this);
+      const uploaderPrincipals = args.pipeline.uploaderPrincipals;
+      const bucket = createInputBucket(name, { bucketName: this.bucketName, kmsKeyArn: args.kmsKeyArn, ...retention, uploaderPrincipals }, this);
       const producerFailures = this.createFailureQueue(name, args, "producer-failures");
       const producer = this.createProducer(name, args, bucket, producerFailures);
       this.keepFailedProducerEvents(name, producer, producerFailures);

@@ -42,8 +42,8 @@ export interface BundledFunction {
   /** The inline policy attached to the created role (for review and tests). */
   policy?: pulumi.Output<string>;
   /**
-   * The resource attaching that policy. Event source mappings should `dependsOn` it: AWS checks the
-   * role's rights when the mapping is created, and the function itself does not wait for the policy.
+   * The resource attaching that policy; the function already waits for it. Event source mappings and
+   * on-failure destinations should `dependsOn` it too: AWS checks the role's rights when they are saved.
    */
   rolePolicy?: aws.iam.RolePolicy;
 }
@@ -110,7 +110,9 @@ export function createBundledFunction(logicalPrefix: string, args: BundledFuncti
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
       environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...args.environment } },
     },
-    { parent, dependsOn: [logGroup] },
+    // Issue #10: the function can be invoked as soon as it exists (a schedule, the first refresh, an
+    // event source), so it waits until its own rights are attached, not just its role.
+    { parent, dependsOn: [logGroup, ...(rolePolicy ? [rolePolicy] : [])] },
   );
 
   return { function: fn, functionName, logGroup, logGroupName, role, policy, rolePolicy };

@@ -5,10 +5,18 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { PipelineConfig } from "../stacks/config-types.js";
+import { platformKeyCrossAccountStatements } from "./cross-account-access.js";
 import type { Naming } from "./naming.js";
 
 export interface PlatformKeyArgs {
   naming: Naming;
+  /**
+   * Pipelines whose `readerPrincipals` / `uploaderPrincipals` (other accounts) get the key, each
+   * only through Kinesis or S3 in this region and for its own stream or bucket.
+   * @default `[]` (the key is used by this account, CloudWatch Logs and CloudWatch alarms only)
+   */
+  crossAccountPipelines?: PipelineConfig[];
 }
 
 export class PlatformKey extends pulumi.ComponentResource {
@@ -51,6 +59,7 @@ export class PlatformKey extends pulumi.ComponentResource {
               Resource: "*",
               Condition: { StringEquals: { "aws:SourceAccount": identity.accountId } },
             },
+            ...platformKeyCrossAccountStatements(args.crossAccountPipelines ?? [], args.naming, { partition: partition.partition, accountId: identity.accountId }),
           ],
         }),
       },

@@ -11,6 +11,8 @@ import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/config.js";
 import type { TokenManagerConfig } from "../stacks/config-types.js";
 import { kmsUseStatement, policyDocument, putMetricStatement, type PolicyStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
+import { createFirstRefresh } from "./token-manager-first-refresh.js";
+import { createRefreshSchedule } from "./token-manager-schedule.js";
 import type { TokenManagerFacts } from "./monitoring/facts.js";
 import { checkName, type Naming } from "./naming.js";
 
@@ -45,9 +47,11 @@ export interface TokenManagerArgs {
   /** Retries Lambda makes of a failed refresh (asynchronous invocation: 1 and 2 minutes later). @default `2` */
   asyncRetries?: number;
   /**
-   * Concurrent refreshes allowed. One keeps two refreshes from racing (TIAA may revoke the older token
-   * while the other write lands last); extra invocations wait in Lambda's async queue.
-   * @default `1`
+   * Concurrent executions reserved for the function. Not needed to keep refreshes from racing: a
+   * refresh never replaces a token fetched later than its own (handlers/token-manager/store-token.ts).
+   * Any reservation needs an account concurrency quota of at least it plus 10 (Lambda keeps 10
+   * unreserved and refuses the reservation otherwise, stopping `pulumi up`).
+   * @default unset (the account's unreserved pool)
    */
   reservedConcurrency?: number;
   /** Function memory in MB. @default `256` */
@@ -85,6 +89,11 @@ export class TokenManager extends pulumi.ComponentResource {
   public readonly dlqName: string;
   public readonly dlqArn: pulumi.Output<string>;
   /**
+   * Where Lambda puts a refresh it gave up on (after its async retries or `maximumEventAgeSeconds`),
+   * with the request and the error, instead of discarding it (issue #18).
+   */
+  public readonly failedInvocationQueueName: string;
+  /**
    * The function's least-privilege policy (log writing included). Attached to the created role, or,
    * when `config.authRoleArn` is set, the policy to hand to the team that owns that role.
    */
@@ -109,12 +118,29 @@ export class TokenManager extends pulumi.ComponentResource {
     }
 
     const secret = this.createTokenSecret(name, args);
-    const statements = this.functionStatements(args, secret);
+    this.failedInvocationQueueName = naming.physicalName("sqs-queue", "token-refresh-failed-invocations");
+    const failedInvocations = this.createFailedInvocationQueue(name, args);
+    const statements = this.functionStatements(args, secret, failedInvocations);
     const fn = this.createFunction(name, args, secret, statements);
-    this.createAsyncInvokeConfig(name, args, fn);
-    const dlq = this.createScheduleDlq(name, args);
-    const schedulerRole = this.createSchedulerRole(name, args, fn, dlq);
-    this.createSchedule(name, args, fn, dlq, schedulerRole);
+    const asyncConfig = this.createAsyncInvokeConfig(name, args, fn, failedInvocations);
+    const { dlq, schedule } = createRefreshSchedule(
+      name,
+      {
+        naming,
+        scheduleName: this.scheduleName,
+        scheduleGroupName: SCHEDULE_GROUP,
+        dlqName: this.dlqName,
+        expression: config.schedule,
+        secretName: config.secretName,
+        kmsKeyArn: args.kmsKeyArn,
+        retryAttempts: args.scheduleRetryAttempts ?? 5,
+        maximumEventAgeSeconds: args.maximumEventAgeSeconds ?? 1800,
+      },
+      fn,
+      this,
+    );
+    // Last: the stack's first token, once everything a refresh and its failure handling need exists.
+    createFirstRefresh(name, config, fn, [asyncConfig, schedule], this);
 
     this.secretArn = secret.arn;
     this.functionName = fn.functionName;
@@ -126,6 +152,7 @@ export class TokenManager extends pulumi.ComponentResource {
       scheduleName: this.scheduleName,
       scheduleGroupName: SCHEDULE_GROUP,
       scheduleDlqName: this.dlqName,
+      failedInvocationQueueName: this.failedInvocationQueueName,
       secretName: this.secretName,
       lifetimeMinutes: config.lifetimeMinutes,
     };
@@ -136,6 +163,7 @@ export class TokenManager extends pulumi.ComponentResource {
       metricNamespace: this.metricNamespace,
       scheduleName: this.scheduleName,
       dlqArn: this.dlqArn,
+      failedInvocationQueueName: this.failedInvocationQueueName,
     });
   }
 
@@ -152,7 +180,7 @@ export class TokenManager extends pulumi.ComponentResource {
   }
 
   /** Exactly what the refresh needs; no `*` action, resource `*` only for PutMetricData (namespace-bound). */
-  private functionStatements(args: TokenManagerArgs, secret: aws.secretsmanager.Secret): PolicyStatement[] {
+  private functionStatements(args: TokenManagerArgs, secret: aws.secretsmanager.Secret, failedInvocations: aws.sqs.Queue): PolicyStatement[] {
     const { config, naming } = args;
     const statements: PolicyStatement[] = [];
     if (config.credentials.source === "csm-lambda") {
@@ -171,8 +199,10 @@ export class TokenManager extends pulumi.ComponentResource {
       statements.push({ Sid: "ReadCertificateSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: config.certificate.secretArn });
     }
     statements.push(
-      // PutSecretValue alone writes a new AWSCURRENT version; no read of its own secret is needed.
-      { Sid: "WriteTokenSecret", Effect: "Allow", Action: "secretsmanager:PutSecretValue", Resource: secret.arn },
+      // The current version is read before every write, so a refresh never replaces a newer token.
+      { Sid: "WriteTokenSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: secret.arn },
+      // Lambda sends a refresh it gave up on to the on-failure destination with this role.
+      { Sid: "SendToFailedInvocationQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: failedInvocations.arn },
       kmsUseStatement(args.kmsKeyArn),
       putMetricStatement(this.metricNamespace),
     );
@@ -197,98 +227,31 @@ export class TokenManager extends pulumi.ComponentResource {
         logRetentionDays: args.logRetentionDays,
         kmsKeyArn: args.kmsKeyArn,
         existingRoleArn: config.authRoleArn,
-        reservedConcurrency: args.reservedConcurrency ?? 1,
+        reservedConcurrency: args.reservedConcurrency,
       },
       this,
     );
   }
 
-  private createAsyncInvokeConfig(name: string, args: TokenManagerArgs, fn: BundledFunction): void {
-    new aws.lambda.FunctionEventInvokeConfig(
+  private createFailedInvocationQueue(name: string, args: TokenManagerArgs): aws.sqs.Queue {
+    return new aws.sqs.Queue(
+      `${name}-failed-invocations`,
+      { name: this.failedInvocationQueueName, kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 14 * 24 * 3600 },
+      { parent: this },
+    );
+  }
+
+  private createAsyncInvokeConfig(name: string, args: TokenManagerArgs, fn: BundledFunction, failedInvocations: aws.sqs.Queue): aws.lambda.FunctionEventInvokeConfig {
+    return new aws.lambda.FunctionEventInvokeConfig(
       `${name}-async-config`,
       {
         functionName: fn.function.name,
         maximumRetryAttempts: args.asyncRetries ?? 2,
         maximumEventAgeInSeconds: args.maximumEventAgeSeconds ?? 1800,
+        destinationConfig: { onFailure: { destination: failedInvocations.arn } },
       },
-      { parent: this },
-    );
-  }
-
-  private createScheduleDlq(name: string, args: TokenManagerArgs): aws.sqs.Queue {
-    return new aws.sqs.Queue(
-      `${name}-dlq`,
-      {
-        name: this.dlqName,
-        kmsMasterKeyId: args.kmsKeyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-        messageRetentionSeconds: 14 * 24 * 3600,
-      },
-      { parent: this },
-    );
-  }
-
-  private createSchedulerRole(name: string, args: TokenManagerArgs, fn: BundledFunction, dlq: aws.sqs.Queue): aws.iam.Role {
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const role = new aws.iam.Role(
-      `${name}-scheduler-role`,
-      {
-        name: args.naming.physicalName("iam-role", "token-scheduler"),
-        description: `Lets EventBridge Scheduler invoke ${fn.functionName} and dead-letter to ${this.dlqName}`,
-        // Only schedules of this account may use the role (confused-deputy protection).
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "scheduler.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": identity.accountId } },
-            },
-          ],
-        }),
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      `${name}-scheduler-policy`,
-      {
-        name: args.naming.physicalName("iam-policy", "token-scheduler"),
-        role: role.id,
-        policy: policyDocument([
-          { Sid: "InvokeTokenManager", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fn.function.arn },
-          { Sid: "DeadLetterUndelivered", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlq.arn },
-          // The DLQ is encrypted with the platform key; sending to it needs the key.
-          kmsUseStatement(args.kmsKeyArn),
-        ]),
-      },
-      { parent: this },
-    );
-    return role;
-  }
-
-  private createSchedule(name: string, args: TokenManagerArgs, fn: BundledFunction, dlq: aws.sqs.Queue, role: aws.iam.Role): aws.scheduler.Schedule {
-    return new aws.scheduler.Schedule(
-      `${name}-schedule`,
-      {
-        name: this.scheduleName,
-        groupName: SCHEDULE_GROUP,
-        description: `Refreshes the TIAA token in ${args.config.secretName}`,
-        scheduleExpression: args.config.schedule,
-        // OFF: a refresh that drifts by up to the window could land after the token has expired.
-        flexibleTimeWindow: { mode: "OFF" },
-        state: "ENABLED",
-        target: {
-          arn: fn.function.arn,
-          roleArn: role.arn,
-          retryPolicy: {
-            maximumRetryAttempts: args.scheduleRetryAttempts ?? 5,
-            maximumEventAgeInSeconds: args.maximumEventAgeSeconds ?? 1800,
-          },
-          deadLetterConfig: { arn: dlq.arn },
-        },
-      },
-      { parent: this, dependsOn: [role] },
+      // Lambda checks that the role may send to the destination when the configuration is saved.
+      { parent: this, dependsOn: fn.rolePolicy ? [fn.rolePolicy] : [] },
     );
   }
 }

@@ -61,8 +61,8 @@ export class ConfigReader {
     return value.trim() === "" ? undefined : value.trim();
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
-    const value = this.requiredString(name, `Set it to one of: ${allowed.join(", ")}.`);
+  oneOf<T extends string>(name: string, allowed: readonly T[], fix = `Set it to one of: ${allowed.join(", ")}.`): T {
+    const value = this.requiredString(name, fix);
     if (value !== "" && !allowed.includes(value as T)) {
       this.problem(`${this.key(name)} is "${value}"; it must be one of: ${allowed.join(", ")}.`);
     }

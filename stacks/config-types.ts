@@ -42,6 +42,8 @@ export interface TokenManagerConfig {
   secretsManagerEndpoint?: string;
   credentials: CredentialSource;
   certificate: CertificateSource;
+  /** Reserved concurrent executions of the token manager; undefined reserves none (`tokenReservedConcurrency` 0). */
+  reservedConcurrency?: number;
 }
 
 export type PipelineSource = "s3" | "glue";
@@ -68,6 +70,16 @@ export interface PipelineConfig {
   maximumRecordAgeSeconds: number;
   /** Stream retention. @default `24` */
   retentionHours: number;
+  /**
+   * IAM principals of other accounts that read the stream (e.g. TMS's consumer role): granted the
+   * stream through its resource policy and the platform key for Kinesis only. @default `[]`
+   */
+  readerPrincipals?: string[];
+  /**
+   * IAM principals of other accounts that upload files to the input bucket (data providers): granted
+   * `s3:PutObject` by the bucket policy and the platform key for S3 only. @default `[]`
+   */
+  uploaderPrincipals?: string[];
 }
 
 export interface SalesforceConfig {

@@ -48,7 +48,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
   const naming = new Naming({ prefix: config.prefix, env: config.env, region: config.region });
   const common = { naming, logRetentionDays: config.logRetentionDays };
 
-  const key = new PlatformKey("platform-key", { naming }, opts);
+  const key = new PlatformKey("platform-key", { naming, crossAccountPipelines: config.pipelines }, opts);
 
   const audit = new AuditStore(
     "audit",
@@ -70,6 +70,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
       kmsKeyArn: key.arn,
       config: config.tokenManager,
       csmResponseFields: credentials.source === "csm-lambda" ? credentials.responseFields : undefined,
+      reservedConcurrency: config.tokenManager.reservedConcurrency,
     },
     opts,
   );

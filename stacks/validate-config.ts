@@ -33,7 +33,7 @@ export function validateConfig(raw: RawStackConfig): PlatformConfig {
   const reader = new ConfigReader(raw.values, PROJECT_NAME);
 
   const region = readRegion(reader, raw.region, raw.stack);
-  const env = reader.oneOf("env", ENVIRONMENTS);
+  const env = reader.oneOf("env", ENVIRONMENTS, `Set it with \`pulumi config set --stack ${raw.stack} env <${ENVIRONMENTS.join("|")}>\`.`);
   const prefix = reader.requiredString("prefix", "Set a short naming prefix, e.g. `pulumi config set prefix bbkyc`.");
   if (prefix !== "" && !/^[a-z][a-z0-9-]{1,11}$/.test(prefix)) {
     reader.problem(`${reader.key("prefix")} is "${prefix}"; use 2-12 lower-case letters, digits or '-', starting with a letter.`);
@@ -141,7 +141,14 @@ function readTokenManager(reader: ConfigReader, stack: string, env: string, pref
     secretsManagerEndpoint,
     credentials: readCredentials(reader),
     certificate: readCertificate(reader),
+    reservedConcurrency: readTokenReservedConcurrency(reader),
   };
+}
+
+/** Opt-in (issue #10): 0 reserves nothing, the only setting every account accepts. */
+function readTokenReservedConcurrency(reader: ConfigReader): number | undefined {
+  const reserved = reader.integer("tokenReservedConcurrency", 0, 1000);
+  return reserved > 0 ? reserved : undefined;
 }
 
 /** Minutes between runs of a `rate(...)` schedule; cron schedules are not checked. */
@@ -246,7 +253,24 @@ function readPipeline(reader: ConfigReader, item: unknown, index: number): Pipel
     maximumRetryAttempts: fields.integer("maximumRetryAttempts", 0, 10_000, 5),
     maximumRecordAgeSeconds: fields.integer("maximumRecordAgeSeconds", 60, 604_800, 3600),
     retentionHours: fields.integer("retentionHours", 24, 8760, 24),
+    ...readCrossAccountPrincipals(reader, fields, where, source),
   };
+}
+
+/** Principal ARNs a key policy, bucket policy and stream policy all accept (no wildcards, no services). */
+const PRINCIPAL_ARN = /^arn:aws[\w-]*:iam::\d{12}:(root|role\/[\w+=,.@\/-]+|user\/[\w+=,.@\/-]+)$/;
+
+/** Issue #10, finding 3: who in other accounts may read a pipeline's stream or upload to its bucket. */
+function readCrossAccountPrincipals(reader: ConfigReader, fields: ObjectReader, where: string, source: string): Pick<PipelineConfig, "readerPrincipals" | "uploaderPrincipals"> {
+  const readerPrincipals = fields.stringList("readerPrincipals");
+  const uploaderPrincipals = fields.stringList("uploaderPrincipals");
+  for (const [field, list] of [["readerPrincipals", readerPrincipals], ["uploaderPrincipals", uploaderPrincipals]] as const) {
+    for (const arn of list) {
+      if (!PRINCIPAL_ARN.test(arn)) reader.problem(`${where}.${field} has "${arn}"; use an IAM role, user or account-root ARN, e.g. arn:aws:iam::111122223333:role/tms-consumer.`);
+    }
+  }
+  if (uploaderPrincipals.length > 0 && source !== "s3") reader.problem(`${where}.uploaderPrincipals is set, but only pipelines with source s3 have an input bucket.`);
+  return { readerPrincipals, uploaderPrincipals };
 }
 
 function readGlueJobs(reader: ConfigReader, pipelines: PipelineConfig[]): GlueJobConfig[] {

@@ -60,7 +60,7 @@ describe("every invalid or missing value fails with the key and the fix", () => 
   it.each<[string, Record<string, string | undefined>, RegExp]>([
     ["missing region", { "aws:region": undefined }, /aws:region is missing.*pulumi config set --stack sit aws:region eu-west-1/],
     ["bad region", { "aws:region": "ireland" }, /aws:region is "ireland", which is not an AWS region name/],
-    ["missing env", { env: undefined }, /kyc-platform:env is missing. Set it to one of: sit, uat, e2e, prod/],
+    ["missing env", { env: undefined }, /kyc-platform:env is missing. Set it with `pulumi config set --stack sit env <sit\|uat\|e2e\|prod>`/],
     ["unknown env", { env: "dev" }, /kyc-platform:env is "dev"; it must be one of: sit, uat, e2e, prod/],
     ["bad prefix", { prefix: "BB_KYC" }, /kyc-platform:prefix is "BB_KYC"; use 2-12 lower-case/],
     ["log retention CloudWatch rejects", { logRetentionDays: "45" }, /logRetentionDays is 45; CloudWatch accepts 1, 3, 5/],

@@ -21,7 +21,7 @@ describe("alarm definitions", () => {
     const expected = [
       "cta-case-creation-failures", "token-refresh-failures", "token-refresh-missing", "cta-iterator-age", "tt-iterator-age",
       "audit-queue-age", "audit-dlq-not-empty", "token-schedule-dlq-not-empty", "cta-on-failure-queue-stuck", "cta-discard-auditor-dlq-not-empty",
-      "cta-producer-failures-not-empty", "et-event-producer-schedule-dlq-not-empty",
+      "cta-producer-failures-not-empty", "et-event-producer-schedule-dlq-not-empty", "token-failed-invocations-not-empty",
       "audit-table-throttles", "et-event-producer-run-failures", "token-schedule-target-errors",
       ...[...managedFunctions(sit.facts).map((f) => f.functionName), "bbkyc-cnc-bdp-creator"].map((n) => `${n.replace(/^bbkyc-/, "").replace(/-sit$/, "")}-lambda-errors`),
     ];

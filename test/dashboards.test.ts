@@ -135,11 +135,11 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     }
     for (const g of sit.facts.glueJobs) expect(has("AWS/Events", "MatchedEvents", { RuleName: g.ruleName })).toBe(true);
     const queues = [
-      sit.facts.audit.queueName, sit.facts.audit.dlqName, sit.facts.tokenManager.scheduleDlqName,
+      sit.facts.audit.queueName, sit.facts.audit.dlqName, sit.facts.tokenManager.scheduleDlqName, sit.facts.tokenManager.failedInvocationQueueName,
       ...sit.facts.pipelines.flatMap((p) => [p.onFailureQueueName ?? [], p.producerFailureQueueName ?? [], p.discardAuditorDlqName ?? []].flat()),
       ...sit.facts.glueJobs.flatMap((g) => g.scheduleDlqName ?? []),
     ];
-    expect(queues.length).toBe(7);
+    expect(queues.length).toBe(8);
     expect([...queues].sort()).toEqual(queuesInFacts(sit.facts).sort());
     for (const q of queues) {
       expect(has("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: q }), q).toBe(true);
@@ -162,6 +162,7 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
       "bbkyc-cta-producer-failures-sit",
       "bbkyc-et-event-producer-glue-schedule-dlq-sit",
       "bbkyc-token-refresh-dlq-sit",
+      "bbkyc-token-refresh-failed-invocations-sit",
     ]);
     const queueWidgets = metricWidgets(sit.technical).filter((w) => /per queue/.test(w.properties.title));
     expect(queueWidgets).toHaveLength(2);

@@ -28,6 +28,11 @@ describe("ops command-line convention", () => {
     expect(args.options).toEqual({ to: "sit", segments: 4, "dry-run": true, only: ["FAILED", "PROCESSED", "PUBLISHED"] });
   });
 
+  it("keeps commas in list values marked wholeValues (e.g. JSON config), one value per occurrence", () => {
+    const whole: CommandSpec = { usage: "x", summary: "x", options: { config: { kind: "list", help: "k=v", wholeValues: true } } };
+    expect(parseArgs(whole, ["--config", 'glueJobs=[{"a":1},{"b":2}]', "--config=prefix=pf1"]).options.config).toEqual(['glueJobs=[{"a":1},{"b":2}]', "prefix=pf1"]);
+  });
+
   it.each([
     [["sit", "--to", "x", "--segments", "0"], "--segments must be a whole number of at least 1"],
     [["sit", "--to", "x", "--bogus"], "unknown option --bogus"],

@@ -41,7 +41,7 @@ describe("TokenManager component", () => {
   it("schedules the refresh with the configured expression, no flexible window, a retry policy and an encrypted DLQ", async () => {
     const r = await render("tm-schedule", baseConfig({ schedule: "rate(50 minutes)" }));
     const schedule = r.one("aws:scheduler/schedule:Schedule");
-    const dlq = r.one("aws:sqs/queue:Queue");
+    const dlq = r.one("aws:sqs/queue:Queue", "tm-schedule-dlq");
     const fn = r.one("aws:lambda/function:Function");
     const schedulerRole = r.one("aws:iam/role:Role", "tm-schedule-scheduler-role");
 
@@ -60,6 +60,11 @@ describe("TokenManager component", () => {
 
     const asyncConfig = r.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
     expect(asyncConfig.inputs).toMatchObject({ functionName: "bbkyc-token-manager-sit", maximumRetryAttempts: 2, maximumEventAgeInSeconds: 1800 });
+    // Issue #18: a refresh Lambda gives up on is kept, with its error, in an encrypted queue.
+    const failed = r.one("aws:sqs/queue:Queue", "tm-schedule-failed-invocations");
+    expect(failed.inputs).toMatchObject({ name: "bbkyc-token-refresh-failed-invocations-sit", kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 14 * 24 * 3600 });
+    expect(asyncConfig.inputs.destinationConfig).toEqual({ onFailure: { destination: `arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT_ID}:bbkyc-token-refresh-failed-invocations-sit` } });
+    expect(asyncConfig.dependsOn).toContain("aws:iam/rolePolicy:RolePolicy::tm-schedule-policy");
   });
 
   it("keeps the token in a secret encrypted with the platform key, and logs with retention and the same key", async () => {
@@ -71,7 +76,8 @@ describe("TokenManager component", () => {
     expect(logs.inputs).toMatchObject({ name: "/aws/lambda/bbkyc-token-manager-sit", retentionInDays: 90, kmsKeyId: KEY_ARN });
     const fn = r.one("aws:lambda/function:Function");
     expect(fn.inputs.kmsKeyArn).toBe(KEY_ARN);
-    expect(fn.inputs.reservedConcurrentExecutions).toBe(1);
+    // Issue #10: no reservation unless asked for (accounts with a quota of 10 refuse any).
+    expect(fn.inputs.reservedConcurrentExecutions).toBeUndefined();
     // 3 attempts × 10 s + 2 backoffs × 4 s + 15 s overhead
     expect(fn.inputs.timeout).toBe(53);
     expect(r.component.secretName).toBe("bbkyc/tiaa/token-sit");
@@ -89,7 +95,9 @@ describe("TokenManager component", () => {
       "logs:PutLogEvents": [`arn:aws:logs:eu-west-1:${MOCK_ACCOUNT_ID}:log-group:/aws/lambda/bbkyc-token-manager-sit:*`],
       "lambda:InvokeFunction": [`arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:csm-reader`],
       "acm:ExportCertificate": [CERT_ARN],
+      "secretsmanager:GetSecretValue": [secretArn],
       "secretsmanager:PutSecretValue": [secretArn],
+      "sqs:SendMessage": [`arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT_ID}:bbkyc-token-refresh-failed-invocations-sit`],
       "kms:Decrypt": [KEY_ARN],
       "kms:GenerateDataKey": [KEY_ARN],
       "cloudwatch:PutMetricData": ["*"],
@@ -107,11 +115,12 @@ describe("TokenManager component", () => {
       baseConfig({ credentials: { source: "secret", secretArn: CRED_SECRET_ARN }, certificate: { source: "secret", secretArn: CERT_SECRET_ARN } }),
     );
     const granted = rights(r.one("aws:iam/rolePolicy:RolePolicy", "tm-secrets-policy").inputs.policy);
-    expect(granted["secretsmanager:GetSecretValue"]).toEqual([CERT_SECRET_ARN, CRED_SECRET_ARN].sort());
+    const ownSecret = `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT_ID}:secret:bbkyc-tiaa-token-sit-AbCdEf`;
+    expect(granted["secretsmanager:GetSecretValue"]).toEqual([CERT_SECRET_ARN, CRED_SECRET_ARN, ownSecret].sort());
     expect(granted["lambda:InvokeFunction"]).toBeUndefined();
     expect(granted["acm:ExportCertificate"]).toBeUndefined();
     expect(Object.keys(granted).sort()).toEqual(
-      ["cloudwatch:PutMetricData", "kms:Decrypt", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"].sort(),
+      ["cloudwatch:PutMetricData", "kms:Decrypt", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "sqs:SendMessage"].sort(),
     );
     const env = r.one("aws:lambda/function:Function").inputs.environment.variables;
     expect(env).toMatchObject({ CREDENTIAL_SOURCE: "secret", CREDENTIAL_SECRET_ID: CRED_SECRET_ARN, CERTIFICATE_SOURCE: "secret", CERTIFICATE_SECRET_ID: CERT_SECRET_ARN });
@@ -131,7 +140,7 @@ describe("TokenManager component", () => {
     const granted = rights(r.one("aws:iam/rolePolicy:RolePolicy", "tm-file-policy").inputs.policy);
     expect(granted["lambda:InvokeFunction"]).toEqual([csmArn]);
     expect(granted["acm:ExportCertificate"]).toBeUndefined();
-    expect(granted["secretsmanager:GetSecretValue"]).toBeUndefined();
+    expect(granted["secretsmanager:GetSecretValue"]).toEqual([`arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT_ID}:secret:bbkyc-tiaa-token-sit-AbCdEf`]);
     expect(r.one("aws:lambda/function:Function").inputs.environment.variables.CERTIFICATE_PATH).toBe("certs/client.pem");
   });
 
@@ -202,6 +211,7 @@ describe("TokenManager component", () => {
       scheduleName: "bbkyc-token-refresh-sit",
       scheduleGroupName: "default",
       scheduleDlqName: "bbkyc-token-refresh-dlq-sit",
+      failedInvocationQueueName: "bbkyc-token-refresh-failed-invocations-sit",
       secretName: "bbkyc-tiaa-token-sit",
       lifetimeMinutes: 45,
     });
@@ -209,6 +219,40 @@ describe("TokenManager component", () => {
     expect(r.one("aws:iam/role:Role", "tm-facts-scheduler-role").inputs.name).toBe("bbkyc-token-scheduler-sit-euw2");
     const granted = rights(r.one("aws:iam/rolePolicy:RolePolicy", "tm-facts-policy").inputs.policy);
     expect(granted["lambda:InvokeFunction"]).toEqual([`arn:aws:lambda:eu-west-2:${MOCK_ACCOUNT_ID}:function:csm-reader`]);
+  });
+
+  it("reserves concurrency only when asked to", async () => {
+    const r = await render("tm-reserved", baseConfig(), { reservedConcurrency: 2 });
+    expect(r.one("aws:lambda/function:Function").inputs.reservedConcurrentExecutions).toBe(2);
+  });
+
+  it("lets nothing run before its rights are attached: the function waits for its policy, the schedule for both policies", async () => {
+    const r = await render("tm-order", baseConfig());
+    expect(r.one("aws:lambda/function:Function").dependsOn).toContain("aws:iam/rolePolicy:RolePolicy::tm-order-policy");
+    const scheduleDeps = r.one("aws:scheduler/schedule:Schedule").dependsOn;
+    expect(scheduleDeps).toContain("aws:iam/rolePolicy:RolePolicy::tm-order-scheduler-policy");
+    expect(scheduleDeps).toContain("aws:iam/rolePolicy:RolePolicy::tm-order-policy");
+    // A rate schedule without a start date fires at once: that is the point of the order above.
+    expect(r.one("aws:scheduler/schedule:Schedule").inputs.startDate).toBeUndefined();
+  });
+
+  it("refreshes the token once during the deployment, after the function's rights, its failure queue and the schedule exist", async () => {
+    const r = await render("tm-first", baseConfig());
+    const first = r.one("aws:lambda/invocation:Invocation");
+    expect(first.name).toBe("tm-first-first-refresh");
+    expect(first.inputs.functionName).toBe("bbkyc-token-manager-sit");
+    expect(JSON.parse(first.inputs.input)).toEqual({ trigger: "pulumi-deployment" });
+    expect(first.inputs.lifecycleScope ?? "CREATE_ONLY").toBe("CREATE_ONLY");
+    // Re-run (replaced) exactly when a setting a refresh depends on changes.
+    expect(first.inputs.triggers).toEqual({
+      tokenUrl: "https://tiaa.example.test/oauth/token",
+      credentials: 'csm-lambda:csm-reader:KYC "Safe"/tiaa-svc',
+      certificate: `acm:${CERT_ARN}`,
+      role: "created by the component",
+    });
+    for (const dep of ["aws:iam/rolePolicy:RolePolicy::tm-first-policy", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig::tm-first-async-config", "aws:scheduler/schedule:Schedule::tm-first-schedule"]) {
+      expect(first.dependsOn).toContain(dep);
+    }
   });
 
   it("refuses bad arguments before declaring anything, naming the config key to fix", async () => {

@@ -26,6 +26,8 @@ export interface TokenManagerFacts {
   scheduleGroupName: string;
   /** The scheduler's dead-letter queue. */
   scheduleDlqName: string;
+  /** On-failure destination of the function's asynchronous invocations (refreshes Lambda gave up on). */
+  failedInvocationQueueName: string;
   secretName: string;
   lifetimeMinutes: number;
 }

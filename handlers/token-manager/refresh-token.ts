@@ -7,7 +7,7 @@
  * is counted with a `Reason`, one clear error line is logged, and the error is rethrown so the
  * invocation fails and Lambda's retries and the alarms see it. Metrics are flushed exactly once.
  */
-import { PutSecretValueCommand, type PutSecretValueCommandOutput, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Sleep } from "../lib/backoff.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
@@ -15,6 +15,7 @@ import { loadClientCertificate, type CertificateExporter } from "./certificate.j
 import type { RefreshConfig } from "./config.js";
 import { fetchCredentials, type LambdaInvoker } from "./credentials.js";
 import { TokenRefreshError } from "./errors.js";
+import { storeTokenUnlessNewer, type StoredToken } from "./store-token.js";
 import { requestToken } from "./tiaa-client.js";
 import { parseTokenResponse } from "./token-response.js";
 
@@ -42,17 +43,16 @@ export interface RefreshResult {
   tokenType: string;
   /** Token request attempts, first included. */
   attempts: number;
-  /** Secrets Manager version id of the new value. */
+  /**
+   * False when another refresh had already stored a token fetched at the same time or later: this
+   * one was discarded (never replacing a newer token), and `versionId` is that newer one's.
+   */
+  stored: boolean;
+  /** Secrets Manager version id of the value now current. */
   versionId: string | undefined;
 }
 
-/** The JSON stored in the token secret; consumers read it with `SecretTokenClient`. */
-export interface StoredToken {
-  access_token: string;
-  token_type: string;
-  expires_at: string;
-  fetched_at: string;
-}
+export type { StoredToken } from "./store-token.js";
 
 export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Promise<RefreshResult> {
   const now = deps.now ?? (() => new Date());
@@ -91,10 +91,26 @@ export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Pr
       expires_at: token.expiresAt.toISOString(),
       fetched_at: fetchedAt.toISOString(),
     };
-    const versionId = await storeToken(deps.secretsManager, config.tokenSecretId, stored);
+    const outcome = await storeTokenUnlessNewer(deps.secretsManager, config.tokenSecretId, stored);
+    if (!outcome.stored) {
+      // Not a failure: the token consumers read is newer than this one. Counting it as a success too
+      // would count one refresh of the secret twice.
+      log.info("a token fetched later is already current; this one was discarded", {
+        fetchedAt: stored.fetched_at,
+        currentFetchedAt: outcome.currentFetchedAt,
+        currentVersionId: outcome.currentVersionId,
+      });
+      return { expiresAt: stored.expires_at, fetchedAt: stored.fetched_at, tokenType: stored.token_type, attempts: response.attempts, stored: false, versionId: outcome.currentVersionId };
+    }
 
+    if (outcome.unchecked) {
+      log.warn("stored without checking for a newer token: the role may not read its own secret (secretsmanager:GetSecretValue); grant it, see the functionPolicy output", {
+        storedIn: config.tokenSecretId,
+      });
+    }
     deps.metrics.add("TokenRefreshSuccess");
-    const result: RefreshResult = { expiresAt: stored.expires_at, fetchedAt: stored.fetched_at, tokenType: stored.token_type, attempts: response.attempts, versionId };
+    const versionId = outcome.versionId;
+    const result: RefreshResult = { expiresAt: stored.expires_at, fetchedAt: stored.fetched_at, tokenType: stored.token_type, attempts: response.attempts, stored: true, versionId };
     log.info("token refreshed and stored", {
       expiresAt: result.expiresAt,
       fetchedAt: result.fetchedAt,
@@ -111,17 +127,6 @@ export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Pr
     throw failure;
   } finally {
     await flushMetrics(deps);
-  }
-}
-
-async function storeToken(secretsManager: RefreshDeps["secretsManager"], secretId: string, token: StoredToken): Promise<string | undefined> {
-  try {
-    const response = (await secretsManager.send(
-      new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(token) }),
-    )) as PutSecretValueCommandOutput;
-    return response.VersionId;
-  } catch (error) {
-    throw new TokenRefreshError("secret-write", `Could not store the token in ${secretId}: ${(error as Error).name}: ${(error as Error).message}`);
   }
 }
 

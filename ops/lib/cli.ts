@@ -36,6 +36,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Placeholder in the usage text, e.g. `STACK`. */
   placeholder?: string;
+  /** For `list`: one value per occurrence, commas kept (e.g. `--config 'glueJobs=[{…},{…}]'`). */
+  wholeValues?: boolean;
 }
 
 export interface CommandSpec {
@@ -122,6 +124,7 @@ function convert(name: string, option: OptionSpec, raw: string): ParsedValue {
       return n;
     }
     case "list":
+      if (option.wholeValues) return [raw];
       return raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
     case "string":
       if (option.choices && !option.choices.includes(raw)) throw new UsageError(`--${name} must be one of ${option.choices.join(", ")}, got "${raw}"`);

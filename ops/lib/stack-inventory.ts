@@ -20,6 +20,11 @@ export interface StackInventory {
   pipelines: Record<string, { bucket?: string; stream: string; caseCreator?: string; producer?: string }>;
   tokenSecretName: string;
   tokenManagerFunction: string;
+  /**
+   * The role the token manager runs with: the one the stack creates (by name; its account is the
+   * deploying account), or the configured `tokenAuthRoleArn`.
+   */
+  tokenManagerRole: { name: string; createdByStack: boolean; configuredArn?: string };
   functionNames: string[];
   glueJobNames: string[];
   dashboardNames: string[];
@@ -65,6 +70,7 @@ export async function inventoryOf(stack: string, overrides: Record<string, strin
     pipelines,
     tokenSecretName: outputs.tokenSecretName,
     tokenManagerFunction: outputs.tokenManagerFunction,
+    tokenManagerRole: roleOfFunction(resources, outputs.tokenManagerFunction),
     functionNames: functions,
     glueJobNames: outputs.glueJobs,
     dashboardNames: [outputs.dashboards.functional, outputs.dashboards.technical],
@@ -73,4 +79,13 @@ export async function inventoryOf(stack: string, overrides: Record<string, strin
       .filter((r) => GLOBAL_RESOURCE_TYPES.includes(r.type) && r.physicalName !== undefined)
       .map((r) => ({ type: r.type, name: r.physicalName! })),
   };
+}
+
+/** The role a planned function runs with, from the function's recorded `role` input. */
+function roleOfFunction(resources: RecordedResource[], functionName: string): StackInventory["tokenManagerRole"] {
+  const fn = resources.find((r) => r.type === "aws:lambda/function:Function" && r.physicalName === functionName);
+  const arn = String(fn?.inputs.role ?? "");
+  const name = arn.split(":role/").pop()!.split("/").pop()!;
+  const createdByStack = resources.some((r) => r.type === "aws:iam/role:Role" && r.physicalName === name);
+  return createdByStack ? { name, createdByStack } : { name, createdByStack, configuredArn: arn };
 }

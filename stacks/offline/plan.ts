@@ -29,6 +29,7 @@ export async function planStack(stack: string, overrides: Record<string, string>
   const config = configFromMap(stack, configMap);
   const mocks = new RecordingMocks(config.region);
   await pulumi.runtime.setMocks(mocks, PROJECT_NAME, stack, false);
+  mocks.watchDependencies(pulumi.runtime.getMonitor());
   pulumi.runtime.setAllConfig(configMap);
   const outputs = deployPlatform(config);
   const resolved = await resolveOutputs(outputs as unknown as Record<string, unknown>);

@@ -15,6 +15,22 @@ export interface RecordedResource {
   inputs: Record<string, any>;
   /** URN of the provider that manages it, when one was passed or inherited. */
   provider?: string;
+  /**
+   * What the engine would be told this resource waits for (explicit `dependsOn` and the resources
+   * its inputs come from), as `type::logicalName`; set once `watchDependencies` is attached.
+   */
+  dependsOn?: string[];
+}
+
+/** The part of Pulumi's mock monitor that sees each registration request. */
+interface RegistrationMonitor {
+  registerResource(req: { getType(): string; getName(): string; getDependenciesList(): string[] }, callback: unknown): unknown;
+}
+
+/** `urn:pulumi:stack::project::parent$type::name` → `type::name`. */
+function dependencyOf(urn: string): string {
+  const parts = urn.split("::");
+  return `${parts[2]?.split("$").pop()}::${parts.slice(3).join("::")}`;
 }
 
 /** Input that holds the physical name, per type; `name` for everything else. */
@@ -30,7 +46,22 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   private readonly providerRegions = new Map<string, string>();
 
+  private readonly pendingDependencies = new Map<string, string[]>();
+
   constructor(private readonly defaultRegion: string) {}
+
+  /**
+   * Records every resource's dependencies as the engine would receive them, by reading the mock
+   * monitor's registration requests (`pulumi.runtime.getMonitor()` after `setMocks`).
+   */
+  watchDependencies(monitor: unknown): void {
+    const watched = monitor as RegistrationMonitor;
+    const register = watched.registerResource.bind(watched);
+    watched.registerResource = (req, callback) => {
+      this.pendingDependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map(dependencyOf));
+      return register(req, callback);
+    };
+  }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const inputs = args.inputs as Record<string, any>;
@@ -39,7 +70,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const providerName = args.provider?.split("::")[3];
     const region = (providerName && this.providerRegions.get(providerName)) ?? this.defaultRegion;
     const physicalName = physicalNameOf(args.type, inputs);
-    this.resources.push({ type: args.type, name: args.name, urn, physicalName, region, inputs, provider: args.provider });
+    const dependsOn = this.pendingDependencies.get(`${args.type}::${args.name}`);
+    this.resources.push({ type: args.type, name: args.name, urn, physicalName, region, inputs, provider: args.provider, ...(dependsOn ? { dependsOn } : {}) });
     const id = idOf(args.type, args.name, physicalName, region);
     return { id, state: { ...inputs, ...computedState(args.type, id, physicalName ?? args.name, region, inputs) } };
   }

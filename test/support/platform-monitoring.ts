@@ -30,6 +30,7 @@ export function factsFor(config: PlatformConfig): { naming: Naming; facts: Platf
       scheduleName: naming.physicalName("schedule", "token-refresh"),
       scheduleGroupName: "default",
       scheduleDlqName: naming.physicalName("sqs-queue", "token-refresh-dlq"),
+      failedInvocationQueueName: naming.physicalName("sqs-queue", "token-refresh-failed-invocations"),
       secretName: naming.physicalName("secret", "tiaa-token"),
       lifetimeMinutes: config.tokenManager.lifetimeMinutes,
     },

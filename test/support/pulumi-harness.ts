@@ -14,6 +14,7 @@ export const PROJECT = "kyc-platform";
 export async function useRecordingMocks(region = "eu-west-1", stack = "sit"): Promise<RecordingMocks> {
   const mocks = new RecordingMocks(region);
   await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  mocks.watchDependencies(pulumi.runtime.getMonitor());
   return mocks;
 }
 

@@ -255,6 +255,7 @@ function queues(facts: PlatformFacts): Array<{ name: string; label: string }> {
     { name: facts.audit.queueName, label: "Audit queue" },
     { name: facts.audit.dlqName, label: "Audit DLQ" },
     { name: facts.tokenManager.scheduleDlqName, label: "Token schedule DLQ" },
+    { name: facts.tokenManager.failedInvocationQueueName, label: "Token refresh failed invocations" },
     ...facts.pipelines.filter((p) => p.producerFailureQueueName).map((p) => ({ name: p.producerFailureQueueName!, label: `${p.pipelineName} producer failure queue` })),
     ...facts.pipelines.filter((p) => p.onFailureQueueName).map((p) => ({ name: p.onFailureQueueName!, label: `${p.pipelineName} case creator on-failure queue` })),
     ...facts.pipelines.filter((p) => p.discardAuditorDlqName).map((p) => ({ name: p.discardAuditorDlqName!, label: `${p.pipelineName} discard auditor DLQ` })),

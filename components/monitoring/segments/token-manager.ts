@@ -128,6 +128,12 @@ function tokenAlarms(f: TokenManagerFacts, ctx: SegmentContext): AlarmDefinition
       treatMissingData: "notBreaching",
     },
     queueNotEmptyAlarm(
+      "token-failed-invocations-not-empty",
+      f.failedInvocationQueueName,
+      `refreshes of ${f.fn.functionName} that Lambda gave up on after its retries or the maximum event age (each message holds the request and the error)`,
+      `Read a message for the error, fix it, then invoke the function once by hand to get a fresh token. ${where}`,
+    ),
+    queueNotEmptyAlarm(
       "token-schedule-dlq-not-empty",
       f.scheduleDlqName,
       `scheduled refreshes of ${f.fn.functionName} that EventBridge Scheduler dropped after all retries`,
