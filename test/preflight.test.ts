@@ -125,7 +125,7 @@ describe("preflight against the emulator", () => {
     await clients.cloudWatch.send(new PutDashboardCommand({ DashboardName: dashboard, DashboardBody: JSON.stringify({ widgets: [] }) }));
 
     const checks = byName(await runPreflightChecks(inventory, clients));
-    expect(checks.get("IAM role names")).toMatchObject({ status: "fail", detail: `${roleNames[0]} (exists, not tagged as this stack's) — 5 free, 1 already this stack's` });
+    expect(checks.get("IAM role names")).toMatchObject({ status: "fail", detail: `${roleNames[0]} (exists, not tagged as this stack's) — 6 free, 1 already this stack's` });
     expect(checks.get("IAM role names")!.fix).toContain("another prefix");
     expect(checks.get("S3 bucket names")).toMatchObject({ status: "fail", detail: expect.stringContaining(`${bucket} (exists in this account without tags)`) });
     expect(checks.get("Dashboard names")).toMatchObject({ status: "fail", detail: expect.stringContaining(`${dashboard} (exists and does not show this stack; pulumi up would overwrite it)`) });
