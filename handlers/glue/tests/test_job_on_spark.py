@@ -1,0 +1,393 @@
+"""
+The job on a real local SparkSession (pyspark 3.5, Iceberg 1.7.1, `local[2]`) reading real Iceberg
+tables and publishing from Spark's tasks to a moto server's Kinesis, SQS, DynamoDB (the bookmark)
+and CloudWatch. Only the catalog differs from Glue (a Hadoop catalog in a temporary folder).
+
+Every test makes its own stream, queue, bookmark table, metric namespace and Iceberg table; the
+SparkSession and the moto server are shared by the session (see conftest.py).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import types
+import uuid
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+import requests
+
+import event_producer_job as job
+from conftest import REGION, emulator_client, metric_sum, read_stream, receive_all
+from helpers.bookmark import BookmarkStore, bookmark_key
+from helpers.increment import BookmarkNotAncestorError
+from helpers.json_log import JsonLogger
+from helpers.metrics import JobMetrics
+
+WHEN = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+STAMPED = "2026-11-26T08:00:00.000Z"
+SCHEMA = (
+    "transactionId STRING, customerId STRING, eventType STRING, producedAt TIMESTAMP, riskRating STRING, "
+    "payload STRUCT<name: STRING, country: STRING, amount: DECIMAL(18,2), openedAt: TIMESTAMP, birthDate: DATE, "
+    "score: DOUBLE, tags: ARRAY<STRING>, address: STRUCT<line1: STRING, postcode: STRING>, note: STRING>, loadedBy STRING"
+)
+COUNTS = ("RecordsRead", "RecordsProcessed", "RecordsSucceeded", "RecordsFailed", "JobRunSuccess", "JobRunFailure")
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+def good_row(i: int, prefix: str = "TXN") -> dict:
+    return {
+        "transactionId": f"{prefix}-{i:05d}",
+        "customerId": f"C{i}",
+        "eventType": "ET_ALERT",
+        "producedAt": None if i % 7 == 0 else WHEN + timedelta(seconds=i, microseconds=123_000),
+        "riskRating": (None, "LOW", "MEDIUM", "HIGH")[i % 4],
+        "payload": None
+        if i % 11 == 0
+        else {
+            "name": f"Customer {i}",
+            "country": "GB",
+            "amount": Decimal("0.10") if i % 5 == 0 else Decimal(f"{i}.50"),
+            "openedAt": datetime(2020, 1, 1, 23, 30, tzinfo=timezone.utc) + timedelta(days=i),
+            "birthDate": date(1990, 5, 17),
+            "score": i / 10,
+            "tags": ["kyc", "et"] if i % 2 else [],
+            "address": {"line1": f"{i} High Street", "postcode": None},
+            "note": None,
+        },
+        "loadedBy": "etl-batch-7",
+    }
+
+
+def expected_event(row: dict) -> dict:
+    """What the consumer must receive for a good row: UTC timestamps with milliseconds, exact
+    decimals, nested structs as objects, nulls kept inside the payload, extra columns dropped."""
+    event = {
+        "transactionId": row["transactionId"],
+        "customerId": row["customerId"],
+        "eventType": row["eventType"],
+        "producedAt": STAMPED if row["producedAt"] is None else iso(row["producedAt"]),
+    }
+    if row["riskRating"] is not None:
+        event["riskRating"] = row["riskRating"]
+    if row["payload"] is not None:
+        payload = dict(row["payload"])
+        payload["openedAt"] = iso(payload["openedAt"])
+        payload["birthDate"] = payload["birthDate"].isoformat()
+        payload["score"] = Decimal(repr(payload["score"]))
+        event["payload"] = payload
+    return event
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# Bad rows a typed table can hold, each with the reason the audit trail must show.
+BAD_KINDS = [
+    ({"transactionId": None}, "transactionId is missing"),
+    ({"transactionId": "   "}, "transactionId is blank"),
+    ({"transactionId": "#TXN-RESERVED"}, "transactionId starts with '#', which is reserved for the audit trail's own keys"),
+    ({"transactionId": "TXN-\u0007-BELL"}, "transactionId contains a control character (U+0007 at character 5)"),
+    ({"transactionId": "T" * 129}, "transactionId is 129 characters; at most 128 are allowed"),
+    ({"customerId": None}, "customerId is missing"),
+    ({"customerId": "C\u0000X"}, "customerId contains a control character (U+0000 at character 2)"),
+    ({"eventType": ""}, "eventType must be a non-empty string, got a blank string"),
+    ({"riskRating": "EXTREME"}, 'riskRating "EXTREME" is not one of LOW, MEDIUM, HIGH'),
+    ({"payload": "nan"}, "payload.score is nan, a number JSON cannot carry"),
+]
+
+
+def bad_row(i: int, kind: int) -> dict:
+    overrides, _ = BAD_KINDS[kind]
+    row = good_row(i, prefix="BAD")
+    if "payload" in overrides:
+        row["payload"] = {**good_row(1)["payload"], "score": math.nan}
+    else:
+        row.update(overrides)
+    return row
+
+
+def create_table(spark, name: str, rows: list[dict], schema: str = SCHEMA) -> int:
+    spark.createDataFrame(rows, schema).writeTo(name).using("iceberg").create()
+    return current_snapshot(spark, name)
+
+
+def append(spark, name: str, rows: list[dict], schema: str = SCHEMA) -> int:
+    spark.createDataFrame(rows, schema).writeTo(name).append()
+    return current_snapshot(spark, name)
+
+
+def current_snapshot(spark, name: str) -> int:
+    return int(spark.sql(f"SELECT snapshot_id FROM {name}.refs WHERE name = 'main'").collect()[0][0])
+
+
+# --- one test's own AWS resources and job -----------------------------------------------------
+
+
+@pytest.fixture
+def world(moto_endpoint, spark):
+    suffix = uuid.uuid4().hex[:10]
+    clients = types.SimpleNamespace(**{s: emulator_client(moto_endpoint, s) for s in ("kinesis", "sqs", "dynamodb", "cloudwatch")})
+    stream = f"tt-stream-{suffix}"
+    clients.kinesis.create_stream(StreamName=stream, ShardCount=2)
+    queue_url = clients.sqs.create_queue(QueueName=f"audit-{suffix}")["QueueUrl"]
+    bookmark_table = f"audit-trail-{suffix}"
+    clients.dynamodb.create_table(
+        TableName=bookmark_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "transactionId", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "transactionId", "KeyType": "HASH"}],
+    )
+    return types.SimpleNamespace(
+        endpoint=moto_endpoint,
+        spark=spark,
+        clients=clients,
+        stream=stream,
+        queue_url=queue_url,
+        bookmark_table=bookmark_table,
+        table=f"glue_catalog.kyc_db.et_events_{suffix}",
+        job_name=f"bbkyc-et-event-producer-{suffix}",
+        namespace=f"bbkyc/et-event-producer-glue-publisher/{suffix}",
+        runs=0,
+        log=[],
+    )
+
+
+def config_for(world, **overrides) -> job.JobConfig:
+    values = {
+        "job_name": world.job_name,
+        "stream_name": world.stream,
+        "iceberg_table": world.table,
+        "metric_namespace": f"{world.namespace}/run-{world.runs}",
+        "environment": "sit",
+        "audit_queue_url": world.queue_url,
+        "partition_key_prefix": "bbkyc-tt-",
+        "audit_component": "et-event-producer-glue",
+        "bookmark_table": world.bookmark_table,
+        "first_run": "all",
+        "publish_partitions": 0,
+        "run_id": f"jr_{world.runs}",
+    }
+    values.update(overrides)
+    return job.JobConfig(**values)
+
+
+def run(world, publish=None, **overrides):
+    """One job run as main() does it, with its own metric namespace: returns (summary, counts)."""
+    world.runs += 1
+    config = config_for(world, **overrides)
+    deps = job.JobDeps(
+        metrics=JobMetrics(world.clients.cloudwatch, config.metric_namespace, "sit"),
+        bookmarks=BookmarkStore(world.clients.dynamodb, world.bookmark_table, world.job_name),
+        logger=JsonLogger("test", write=world.log.append),
+        region=REGION,
+        endpoint_url=world.endpoint,
+        now=lambda: WHEN,
+        publish_overrides=publish or {},
+    )
+    summary = job.run_with_job_metrics(lambda: job.run_job(world.spark, config, deps), deps.metrics, deps.logger)
+    return summary, counts(world, config.metric_namespace)
+
+
+def counts(world, namespace: str) -> dict:
+    return {name: metric_sum(world.clients.cloudwatch, namespace, name, "sit") for name in COUNTS}
+
+
+def last_counts(world) -> dict:
+    return counts(world, f"{world.namespace}/run-{world.runs}")
+
+
+def published(world) -> list[dict]:
+    return [json.loads(r["Data"], parse_float=Decimal) for r in read_stream(world.clients.kinesis, world.stream)]
+
+
+def bookmark_of(world) -> int | None:
+    item = world.clients.dynamodb.get_item(TableName=world.bookmark_table, Key={"transactionId": {"S": bookmark_key(world.job_name)}}).get("Item")
+    return int(item["snapshotId"]["S"]) if item else None
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+def test_every_good_row_is_published_once_every_bad_row_is_audited_and_the_six_counts_are_exact(world):
+    rows = [good_row(i) for i in range(1, 2001)]
+    rows[0] = {**good_row(1), "transactionId": "é" * 128}  # 128 code points (256 UTF-8 bytes) is allowed
+    bad_positions = {i: kind for kind in range(len(BAD_KINDS)) for i in range(10 + kind, 2000, 200)}
+    for i, kind in bad_positions.items():
+        rows[i] = bad_row(i, kind)
+    snapshot = create_table(world.spark, world.table, rows)
+
+    summary, seen = run(world)
+
+    assert seen == {"RecordsRead": 2000, "RecordsProcessed": 1900, "RecordsSucceeded": 1900, "RecordsFailed": 100, "JobRunSuccess": 1, "JobRunFailure": None}
+    assert (summary.read, summary.processed, summary.succeeded, summary.failed) == (2000, 1900, 1900, 100)
+    # Every good row exactly once, as the consumer must see it.
+    events = published(world)
+    good = [r for i, r in enumerate(rows) if i not in bad_positions]
+    assert Counter(e["transactionId"] for e in events) == Counter(r["transactionId"] for r in good)
+    by_id = {e["transactionId"]: e for e in events}
+    for row in good:
+        assert by_id[row["transactionId"]] == expected_event(row), row["transactionId"]
+    raw = {r["PartitionKey"]: r["Data"] for r in read_stream(world.clients.kinesis, world.stream)}
+    assert b'"amount":0.10' in raw["bbkyc-tt-TXN-00005"] and b'"amount":2.50' in raw["bbkyc-tt-TXN-00002"]
+    # Every bad row audited FAILED once, with its reason, under its id or its data file and position.
+    audits = [json.loads(body) for body in receive_all(world.clients.sqs, world.queue_url)]
+    assert len(audits) == 100
+    assert Counter(a["reason"] for a in audits) == Counter({reason: 10 for _, reason in BAD_KINDS})
+    assert all(a["status"] == "FAILED" and a["component"] == "et-event-producer-glue" and a["occurredAt"] == STAMPED for a in audits)
+    without_id = [a for a in audits if a["transactionId"].startswith("#record:")]
+    assert len(without_id) == 50 and len({a["transactionId"] for a in without_id}) == 50
+    for audit in without_id:
+        data_file, position = audit["transactionId"].removeprefix("#record:").rsplit("#", 1)
+        assert data_file == audit["attributes"]["file"] and data_file.endswith(".parquet")
+        assert int(position) == audit["attributes"]["position"] >= 1
+    assert {a["transactionId"] for a in audits if not a["transactionId"].startswith("#")} == {
+        f"BAD-{i:05d}" for i, kind in bad_positions.items() if kind >= 5
+    }
+    assert bookmark_of(world) == snapshot
+
+
+def test_only_rows_appended_since_the_last_run_are_published(world):
+    first = create_table(world.spark, world.table, [good_row(i, "A") for i in range(200)])
+    assert run(world)[1]["RecordsSucceeded"] == 200
+    assert bookmark_of(world) == first
+
+    second = append(world.spark, world.table, [good_row(i, "B") for i in range(300)])
+    summary, seen = run(world)
+    assert (seen["RecordsRead"], seen["RecordsSucceeded"], seen["RecordsFailed"]) == (300, 300, 0)
+    assert {p["partition"] for p in summary.partitions} == {0, 1}
+    assert bookmark_of(world) == second
+
+    # No new snapshot: nothing read, nothing sent, zeros reported, the bookmark stays.
+    summary, seen = run(world)
+    assert summary.increment.kind == "up-to-date"
+    assert (seen["RecordsRead"], seen["RecordsSucceeded"], seen["JobRunSuccess"]) == (0, 0, 1)
+    assert bookmark_of(world) == second
+
+    # Rows changed or removed in place are not sent again (Iceberg's incremental read sees appends).
+    world.spark.sql(f"DELETE FROM {world.table} WHERE transactionId IN ('A-00001', 'B-00002')")
+    world.spark.sql(f"UPDATE {world.table} SET eventType = 'ET_CHANGED' WHERE transactionId IN ('A-00003', 'B-00004')")
+    third = append(world.spark, world.table, [good_row(i, "C") for i in range(10)])
+    assert run(world)[1]["RecordsSucceeded"] == 10
+    assert bookmark_of(world) == third
+    assert Counter(Counter(e["transactionId"] for e in published(world)).values()) == Counter({1: 510})
+    assert all(e["eventType"] == "ET_ALERT" for e in published(world))
+
+    # A table rolled back behind the bookmark: the run refuses, says what to do, and records the failure.
+    world.spark.sql(f"CALL glue_catalog.system.rollback_to_snapshot('{world.table.removeprefix('glue_catalog.')}', {first})")
+    with pytest.raises(BookmarkNotAncestorError, match=f"snapshot {third} is not an ancestor"):
+        run(world)
+    assert last_counts(world)["JobRunFailure"] == 1
+    assert bookmark_of(world) == third
+
+
+def test_a_first_run_from_the_current_snapshot_publishes_only_what_comes_after(world):
+    start = create_table(world.spark, world.table, [good_row(i, "OLD") for i in range(50)])
+
+    summary, seen = run(world, first_run="from-current")
+    assert (summary.increment.kind, seen["RecordsRead"], seen["RecordsSucceeded"]) == ("start-here", 0, 0)
+    assert bookmark_of(world) == start
+
+    append(world.spark, world.table, [good_row(i, "NEW") for i in range(20)])
+    assert run(world, first_run="from-current")[1]["RecordsSucceeded"] == 20
+    assert sorted(e["transactionId"] for e in published(world)) == [f"NEW-{i:05d}" for i in range(20)]
+
+
+def test_a_run_that_loses_its_stream_midway_fails_keeps_the_bookmark_and_the_next_run_sends_every_row(world):
+    rows = [good_row(i, "M") for i in range(1000)]
+    create_table(world.spark, world.table, rows)
+    # The emulator deletes the stream right after the second PutRecords call (100 records each).
+    requests.post(f"{world.endpoint}/_test/delete-stream-after", json={"stream": world.stream, "calls": 2}, timeout=5).raise_for_status()
+
+    with pytest.raises(job.PartitionPublishError, match="4 of 4 partitions could not write.*ResourceNotFoundException") as raised:
+        run(world, publish={"batch_records": 100}, publish_partitions=4)
+
+    assert "the bookmark was not moved" in str(raised.value)
+    failed_run = last_counts(world)
+    # Exactly the two calls that got in are counted; which rows each partition had read depends on
+    # which tasks made those calls, so Read is only bounded (and every row read was a valid event).
+    assert (failed_run["RecordsSucceeded"], failed_run["RecordsFailed"], failed_run["JobRunSuccess"], failed_run["JobRunFailure"]) == (200, 0, None, 1)
+    assert 200 < failed_run["RecordsRead"] == failed_run["RecordsProcessed"] < 1000
+    assert bookmark_of(world) is None
+    assert receive_all(world.clients.sqs, world.queue_url) == []  # nothing was called FAILED: it is retried instead
+
+    # The stream is back: the next run sends every row, including the 200 the failed run had sent.
+    world.clients.kinesis.create_stream(StreamName=world.stream, ShardCount=2)
+    summary, seen = run(world, publish={"batch_records": 100}, publish_partitions=4)
+    assert (seen["RecordsSucceeded"], seen["JobRunSuccess"]) == (1000, 1)
+    assert Counter(e["transactionId"] for e in published(world)) == Counter(r["transactionId"] for r in rows)
+    assert bookmark_of(world) == summary.increment.end_snapshot
+
+
+def test_four_partitions_are_published_by_four_tasks_with_their_own_clients_off_the_driver(world):
+    create_table(world.spark, world.table, [good_row(i, "P") for i in range(400)])
+
+    summary, seen = run(world, publish_partitions=4)
+
+    assert sorted(p["partition"] for p in summary.partitions) == [0, 1, 2, 3]
+    assert all(p["succeeded"] > 0 and p["put_records_calls"] >= 1 and p["error"] is None for p in summary.partitions)
+    assert sum(p["succeeded"] for p in summary.partitions) == seen["RecordsSucceeded"] == 400
+    # The events went out from Spark's Python workers, not from the driver process.
+    assert os.getpid() not in {p["pid"] for p in summary.partitions}
+    assert len(published(world)) == 400
+
+
+def test_a_table_with_numeric_ids_publishes_nothing_and_audits_every_row_with_the_type_named(world):
+    schema = "transactionId BIGINT, customerId STRING, eventType STRING"
+    create_table(world.spark, world.table, [{"transactionId": 100 + i, "customerId": f"C{i}", "eventType": "ET"} for i in range(5)], schema)
+
+    _, seen = run(world)
+
+    assert (seen["RecordsRead"], seen["RecordsProcessed"], seen["RecordsFailed"], seen["JobRunSuccess"]) == (5, 0, 5, 1)
+    assert published(world) == []
+    audits = [json.loads(body) for body in receive_all(world.clients.sqs, world.queue_url)]
+    assert [a["reason"] for a in audits] == ["transactionId must be a non-empty string, got a number"] * 5
+    assert all(a["transactionId"].startswith("#record:") for a in audits)
+
+
+def test_main_wires_glue_to_the_job_and_commits_the_glue_job(world, monkeypatch):
+    create_table(world.spark, world.table, [good_row(i, "G") for i in range(3)])
+    calls = {"commit": 0}
+
+    class Job:
+        def __init__(self, glue_context):
+            pass
+
+        def init(self, name, job_args):
+            calls["init"] = (name, job_args["JOB_RUN_ID"])
+
+        def commit(self):
+            calls["commit"] += 1
+
+    glue_context = types.SimpleNamespace(spark_session=world.spark)
+    fakes = {
+        "awsglue": types.ModuleType("awsglue"),
+        "awsglue.context": types.SimpleNamespace(GlueContext=lambda spark_context: glue_context),
+        "awsglue.job": types.SimpleNamespace(Job=Job),
+    }
+    for name, module in fakes.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setitem(sys.modules, "awsglue.utils", None)  # arguments parsed the non-Glue way
+    monkeypatch.setenv("AWS_ENDPOINT_URL", world.endpoint)  # the driver's clients, and passed on to the executors
+    config = config_for(world)
+    arguments = {
+        "JOB_NAME": config.job_name, "STREAM_NAME": config.stream_name, "ICEBERG_TABLE": config.iceberg_table,
+        "METRIC_NAMESPACE": config.metric_namespace, "ENVIRONMENT": "sit", "AUDIT_QUEUE_URL": config.audit_queue_url,
+        "PARTITION_KEY_PREFIX": "bbkyc-tt-", "AUDIT_COMPONENT": "et-event-producer-glue", "BOOKMARK_TABLE": config.bookmark_table,
+        "FIRST_RUN": "all", "PUBLISH_PARTITIONS": "0", "JOB_RUN_ID": "jr_main",
+    }
+
+    summary = job.main(["event_producer_job.py", *[part for key, value in arguments.items() for part in (f"--{key}", value)]])
+
+    assert (calls["init"], calls["commit"], summary.succeeded) == ((world.job_name, "jr_main"), 1, 3)
+    assert sorted(e["transactionId"] for e in published(world)) == ["G-00000", "G-00001", "G-00002"]
+    assert counts(world, config.metric_namespace)["JobRunSuccess"] == 1
+    item = world.clients.dynamodb.get_item(TableName=world.bookmark_table, Key={"transactionId": {"S": bookmark_key(world.job_name)}})["Item"]
+    assert item["runId"] == {"S": "jr_main"}
