@@ -18,8 +18,9 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import urllib.request
+
 import pytest
-import requests
 
 import event_producer_job as job
 from conftest import REGION, emulator_client, metric_sum, read_stream, receive_all
@@ -304,7 +305,9 @@ def test_a_run_that_loses_its_stream_midway_fails_keeps_the_bookmark_and_the_nex
     rows = [good_row(i, "M") for i in range(1000)]
     create_table(world.spark, world.table, rows)
     # The emulator deletes the stream right after the second PutRecords call (100 records each).
-    requests.post(f"{world.endpoint}/_test/delete-stream-after", json={"stream": world.stream, "calls": 2}, timeout=5).raise_for_status()
+    control = json.dumps({"stream": world.stream, "calls": 2}).encode()
+    with urllib.request.urlopen(urllib.request.Request(f"{world.endpoint}/_test/delete-stream-after", data=control, method="POST"), timeout=5) as answer:
+        assert answer.status == 200
 
     with pytest.raises(job.PartitionPublishError, match="4 of 4 partitions could not write.*ResourceNotFoundException") as raised:
         run(world, publish={"batch_records": 100}, publish_partitions=4)
