@@ -6,8 +6,8 @@ Where it lives, and why: one item in the platform's audit table, under the reser
 `#glue-bookmark:<job name>` (`handlers/lib/audit-keys.ts` reserves every key starting with `#`;
 no transaction id can take it). That table is already encrypted with the platform key, has
 point-in-time recovery (a wrongly moved bookmark can be restored) and deletion protection in prod,
-and it moves with the audit history when a region is migrated, so the job in the new region carries
-on where the old one stopped. A conditional write makes the advance a compare-and-set: a run that
+and it stays with the audit history: a region migration that copies the table carries it along, so
+the job in the new region carries on where the old one stopped. A conditional write makes the advance a compare-and-set: a run that
 finds the bookmark moved by someone else since it started fails instead of overwriting it. The job
 role may read and write that one item only (IAM condition `dynamodb:LeadingKeys`).
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -80,7 +79,7 @@ def to_event(
     now: Callable[[], datetime],
 ) -> RowOutcome:
     """`source` and `position` name the row when it has neither a usable id nor Iceberg's `_file`/`_pos`."""
-    if not isinstance(row, Mapping):
+    if not isinstance(row, dict) and not isinstance(row, Mapping):
         return RowOutcome(record_position_key(source, position), reason="row is not a record of named columns")
 
     transaction_id = row.get("transactionId")
@@ -160,12 +159,17 @@ def _identifier_problem(value: Any, field: str) -> str | None:
         return f"{field} must be a non-empty string, got {describe_type(value)}"
     if value.strip() == "":
         return f"{field} is blank"
-    for index, char in enumerate(value):
+    found = _NOT_IN_AN_ID.search(value)
+    if found is not None:
+        char, index = found.group(), found.start() + 1
         if 0xD800 <= ord(char) <= 0xDFFF:
-            return f"{field} is not well-formed Unicode (a lone surrogate at character {index + 1})"
-        if unicodedata.category(char) == "Cc":
-            return f"{field} contains a control character (U+{ord(char):04X} at character {index + 1})"
+            return f"{field} is not well-formed Unicode (a lone surrogate at character {index})"
+        return f"{field} contains a control character (U+{ord(char):04X} at character {index})"
     return None
+
+
+# Unicode's control characters (general category Cc: C0, DEL and C1) and lone surrogates.
+_NOT_IN_AN_ID = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 # Date and time with a zone, as the S3 producer requires: a time without one means different
@@ -208,7 +212,7 @@ def _produced_at(value: Any, now: Callable[[], datetime]) -> tuple[str | None, s
 def _payload(value: Any) -> tuple[dict[str, Any] | None, str | None]:
     if value is None:
         return None, None
-    if isinstance(value, Mapping):
+    if isinstance(value, dict) or isinstance(value, Mapping):
         return dict(value), None
     if isinstance(value, str):
         try:
