@@ -118,7 +118,7 @@ def child(master: str, rows: int, endpoint: str) -> dict:
             config = job.JobConfig(
                 job_name="bench", stream_name="bench-stream", iceberg_table=full, metric_namespace="bench", environment="bench",
                 audit_queue_url=f"{endpoint}/queue/audit", partition_key_prefix="bbkyc-tt-", audit_component="bench",
-                bookmark_table="bench", first_run="all", publish_partitions=0,
+                bookmark_table="bench", first_run="all", publish_partitions=0, region="eu-west-1",
             )
             deps = job.JobDeps(
                 metrics=JobMetrics(NullCloudWatch(), "bench", "bench"), bookmarks=MemoryBookmarks(),  # type: ignore[arg-type]

@@ -212,6 +212,7 @@ export class GlueJob extends pulumi.ComponentResource {
           "--BOOKMARK_TABLE": args.auditTableName,
           "--FIRST_RUN": job.firstRun,
           "--PUBLISH_PARTITIONS": String(job.publishPartitions),
+          "--REGION": naming.region,
         },
       },
       { parent: this, dependsOn: parts.dependsOn },

@@ -126,6 +126,7 @@ describe("GlueJob job", () => {
       "--BOOKMARK_TABLE": "bbkyc-audit-trail-sit",
       "--FIRST_RUN": "all",
       "--PUBLISH_PARTITIONS": "0",
+      "--REGION": REGION,
     });
     // Glue 5.0 logs in real time; the 4.0 flag is not sent.
     expect(a["--enable-continuous-cloudwatch-log"]).toBeUndefined();
@@ -325,14 +326,14 @@ describe("Glue publisher Python code", () => {
       cwd: PROJECT_DIR,
       encoding: "utf8",
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", AWS_ENDPOINT_URL: "" },
-      timeout: 280_000,
+      timeout: 420_000,
     });
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.status, output).toBe(0);
     const passed = Number(output.match(/(\d+) passed/)?.[1] ?? 0);
     expect(passed, output).toBeGreaterThan(100);
     expect(output).not.toMatch(/\d+ (failed|error|skipped)/);
-  }, 300_000);
+  }, 450_000);
 });
 
 /**

@@ -16,7 +16,7 @@ its transactionId (also the partition key's suffix), which is the consumer's ide
 Job arguments (set by the GlueJob component as default arguments; Glue adds --JOB_NAME itself):
   --STREAM_NAME --ICEBERG_TABLE --METRIC_NAMESPACE --ENVIRONMENT --AUDIT_QUEUE_URL
   --PARTITION_KEY_PREFIX --AUDIT_COMPONENT --BOOKMARK_TABLE --FIRST_RUN (all | from-current)
-  --PUBLISH_PARTITIONS (publishers; 0: one per executor core)
+  --PUBLISH_PARTITIONS (publishers; 0: one per executor core) --REGION
 """
 from __future__ import annotations
 
@@ -29,7 +29,15 @@ from functools import partial
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from helpers.bookmark import Bookmark, BookmarkStore
-from helpers.increment import FIRST_RUN_MODES, Increment, check_bookmark_in_history, current_snapshot_id, plan_increment, read_increment
+from helpers.increment import (
+    FIRST_RUN_MODES,
+    Increment,
+    check_bookmark_in_history,
+    current_snapshot_id,
+    plan_increment,
+    read_increment,
+    unpublished_snapshots,
+)
 from helpers.json_log import JsonLogger
 from helpers.metrics import JobMetrics
 from helpers.partition_publisher import PublishSettings, SummaryList, publish_partition
@@ -47,6 +55,7 @@ JOB_ARGUMENTS = (
     "BOOKMARK_TABLE",
     "FIRST_RUN",
     "PUBLISH_PARTITIONS",
+    "REGION",
 )
 RECORD_COUNTS = ("RecordsRead", "RecordsProcessed", "RecordsSucceeded", "RecordsFailed")
 
@@ -78,6 +87,8 @@ class JobConfig:
     bookmark_table: str
     first_run: str
     publish_partitions: int
+    # Given to every client, on the driver and on the executors (whose environment may name none).
+    region: str
     run_id: str = ""
 
     @classmethod
@@ -105,6 +116,7 @@ class JobConfig:
             bookmark_table=args["BOOKMARK_TABLE"],
             first_run=args["FIRST_RUN"],
             publish_partitions=partitions,
+            region=args["REGION"],
             run_id=args.get("JOB_RUN_ID", ""),
         )
 
@@ -131,6 +143,8 @@ class RunSummary:
     failed: int = 0
     audit_undelivered: int = 0
     partitions: list[dict[str, Any]] = field(default_factory=list)
+    # Snapshots in the range whose rows the incremental read skips (not appends; see increment.py).
+    skipped_snapshots: list[dict[str, Any]] = field(default_factory=list)
 
 
 def parse_args(argv: Sequence[str]) -> dict[str, str]:
@@ -181,9 +195,18 @@ def run_job(spark: Any, config: JobConfig, deps: JobDeps) -> RunSummary:
 
 def _publish_increment(spark: Any, config: JobConfig, deps: JobDeps, increment: Increment, started: datetime, summary: RunSummary) -> None:
     context = spark.sparkContext
+    skipped = unpublished_snapshots(spark, config.iceberg_table, increment)
+    if skipped:
+        deps.logger.error(
+            "rows not appended are not published: the table's writers must append (INSERT INTO / DataFrame append)",
+            snapshots=skipped,
+        )
+    summary.skipped_snapshots = skipped
     publishers = config.publish_partitions or context.defaultParallelism
-    # One publisher per partition; hashing on transactionId keeps the rows of one transaction together.
-    rows = read_increment(spark, config.iceberg_table, increment).repartition(publishers, "transactionId")
+    rows = read_increment(spark, config.iceberg_table, increment)
+    # One publisher per partition; hashing on transactionId keeps the rows of one transaction together
+    # (a table without that column still gets every row audited FAILED, not a failed run).
+    rows = rows.repartition(publishers, "transactionId") if "transactionId" in rows.columns else rows.repartition(publishers)
     settings = PublishSettings(
         stream_name=config.stream_name,
         audit_queue_url=config.audit_queue_url,
@@ -265,7 +288,7 @@ def build_deps(config: JobConfig, logger: JsonLogger) -> JobDeps:
     from botocore.config import Config
 
     client_config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30)
-    session = boto3.session.Session()
+    session = boto3.session.Session(region_name=config.region)
     return JobDeps(
         metrics=JobMetrics(session.client("cloudwatch", config=client_config), config.metric_namespace, config.environment),
         bookmarks=BookmarkStore(session.client("dynamodb", config=client_config), config.bookmark_table, config.job_name),

@@ -9,7 +9,9 @@ the next one).
 - Later runs read Iceberg's incremental append scan between the two snapshots
   (`start-snapshot-id` exclusive, `end-snapshot-id` inclusive). That scan sees APPEND snapshots
   only: rows changed by UPDATE or MERGE, or removed by DELETE, are not published again and no
-  retraction is sent; compaction (`rewrite_data_files`) republishes nothing either.
+  retraction is sent; compaction (`rewrite_data_files`) republishes nothing. New rows
+  committed by a MERGE INTO or INSERT OVERWRITE (`overwrite` snapshots) are not read at all:
+  `unpublished_snapshots` names them so the run can say so.
 - A bookmark that is no longer an ancestor of the current snapshot (the table was rolled back, or
   the bookmark's snapshot expired) fails the run with what to do: guessing would lose or repeat rows.
 
@@ -74,6 +76,26 @@ def check_bookmark_in_history(spark: Any, table: str, bookmark_snapshot: int, cu
             "Find the last snapshot whose rows were delivered and set the bookmark item's snapshotId to it "
             "(docs/operations.md, 'Glue bookmark')."
         )
+
+
+def unpublished_snapshots(spark: Any, table: str, increment: Increment) -> list[dict[str, Any]]:
+    """Snapshots in an `appended` range that added rows the incremental scan does not read: rows
+    written by MERGE INTO, INSERT OVERWRITE or an UPDATE's rewrite are committed as `overwrite`, not
+    `append`. The run publishes what was appended and names these in its log, so a table whose writers
+    upsert instead of appending is noticed instead of silently skipped."""
+    if increment.kind != "appended":
+        return []
+    rows = spark.sql(f"SELECT snapshot_id, parent_id, operation, summary['added-records'] FROM {table}.snapshots").collect()
+    snapshots = {int(r[0]): (None if r[1] is None else int(r[1]), r[2], int(r[3] or 0)) for r in rows}
+    found: list[dict[str, Any]] = []
+    # Walk the ancestry from the end back to the bookmark (exclusive), newest first.
+    current = increment.end_snapshot
+    while current is not None and current != increment.start_exclusive and current in snapshots:
+        parent, operation, added = snapshots[current]
+        if operation != "append" and added > 0:
+            found.append({"snapshot": current, "operation": operation, "addedRecords": added})
+        current = parent
+    return list(reversed(found))
 
 
 def read_increment(spark: Any, table: str, increment: Increment) -> Any:

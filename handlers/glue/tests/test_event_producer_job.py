@@ -35,6 +35,7 @@ def args(**overrides) -> dict[str, str]:
         "BOOKMARK_TABLE": "bbkyc-audit-trail-sit",
         "FIRST_RUN": "all",
         "PUBLISH_PARTITIONS": "0",
+        "REGION": "eu-west-1",
     }
     values.update(overrides)
     return values

@@ -174,6 +174,7 @@ def config_for(world, **overrides) -> job.JobConfig:
         "bookmark_table": world.bookmark_table,
         "first_run": "all",
         "publish_partitions": 0,
+        "region": REGION,
         "run_id": f"jr_{world.runs}",
     }
     values.update(overrides)
@@ -272,12 +273,18 @@ def test_only_rows_appended_since_the_last_run_are_published(world):
     assert (seen["RecordsRead"], seen["RecordsSucceeded"], seen["JobRunSuccess"]) == (0, 0, 1)
     assert bookmark_of(world) == second
 
-    # Rows changed or removed in place are not sent again (Iceberg's incremental read sees appends).
+    # Rows changed or removed in place are not sent again (Iceberg's incremental read sees appends);
+    # the rows an UPDATE rewrote are named in the run's log as not published.
     world.spark.sql(f"DELETE FROM {world.table} WHERE transactionId IN ('A-00001', 'B-00002')")
     world.spark.sql(f"UPDATE {world.table} SET eventType = 'ET_CHANGED' WHERE transactionId IN ('A-00003', 'B-00004')")
+    updated = current_snapshot(world.spark, world.table)
     third = append(world.spark, world.table, [good_row(i, "C") for i in range(10)])
-    assert run(world)[1]["RecordsSucceeded"] == 10
+    summary, seen = run(world)
+    assert seen["RecordsSucceeded"] == 10
     assert bookmark_of(world) == third
+    assert updated in [s["snapshot"] for s in summary.skipped_snapshots]
+    assert third not in [s["snapshot"] for s in summary.skipped_snapshots]
+    assert all(s["operation"] != "append" and s["addedRecords"] > 0 for s in summary.skipped_snapshots)
     assert Counter(Counter(e["transactionId"] for e in published(world)).values()) == Counter({1: 510})
     assert all(e["eventType"] == "ET_ALERT" for e in published(world))
 
@@ -384,7 +391,7 @@ def test_main_wires_glue_to_the_job_and_commits_the_glue_job(world, monkeypatch)
         "JOB_NAME": config.job_name, "STREAM_NAME": config.stream_name, "ICEBERG_TABLE": config.iceberg_table,
         "METRIC_NAMESPACE": config.metric_namespace, "ENVIRONMENT": "sit", "AUDIT_QUEUE_URL": config.audit_queue_url,
         "PARTITION_KEY_PREFIX": "bbkyc-tt-", "AUDIT_COMPONENT": "et-event-producer-glue", "BOOKMARK_TABLE": config.bookmark_table,
-        "FIRST_RUN": "all", "PUBLISH_PARTITIONS": "0", "JOB_RUN_ID": "jr_main",
+        "FIRST_RUN": "all", "PUBLISH_PARTITIONS": "0", "REGION": REGION, "JOB_RUN_ID": "jr_main",
     }
 
     summary = job.main(["event_producer_job.py", *[part for key, value in arguments.items() for part in (f"--{key}", value)]])
