@@ -14,7 +14,6 @@ precedes the measured run so JVM start-up and JIT are not measured.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import platform

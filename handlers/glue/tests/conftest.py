@@ -88,6 +88,14 @@ def spark():
             session.stop()
 
 
+@pytest.fixture
+def world(moto_endpoint, spark):
+    """One Spark test's own stream, queue, bookmark table, metric namespace and Iceberg table name."""
+    from spark_world import make_world
+
+    return make_world(moto_endpoint, spark)
+
+
 def emulator_client(endpoint: str, service: str):
     return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
 
