@@ -59,6 +59,8 @@ def build_session(master: str, warehouse: Path, app_name: str = "glue-job-tests"
         .config("spark.sql.adaptive.enabled", "false")
         .config("spark.driver.memory", "1g")
         .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+        # Compiling generated Java for every query costs more than running tiny queries interpreted.
+        .config("spark.sql.codegen.wholeStage", "false")
     )
     for key, value in (extra or {}).items():
         builder = builder.config(key, value)
