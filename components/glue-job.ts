@@ -7,7 +7,11 @@
  *
  * @example
  * const glue = new GlueJob("et-event-producer", {
- *   naming, job: { name: "et-event-producer", pipeline: "tt", icebergTable: "kyc_db.et_events", schedule: "cron(0 2 * * ? *)" },
+ *   naming,
+ *   job: {
+ *     name: "et-event-producer", pipeline: "tt", icebergTable: "kyc_db.et_events", schedule: "cron(0 2 * * ? *)",
+ *     tableAccess: { mode: "s3", location: "s3://bbkyc-datalake-sit/kyc_db/et_events" }, firstRun: "all", publishPartitions: 0,
+ *   },
  *   streamName: tt.streamName, streamArn: tt.streamArn, kmsKeyArn: key.arn, logRetentionDays: 90,
  *   auditQueueUrl: audit.queueUrl, auditQueueArn: audit.queueArn,
  *   auditTableName: audit.tableName, auditTableArn: audit.tableArn,
