@@ -59,6 +59,7 @@ def moto_endpoint():
     """A moto server of the session's own that serves one request at a time (serial_moto_server.py)."""
     server = subprocess.Popen(
         [sys.executable, str(TESTS_DIR / "serial_moto_server.py")],
+        stdin=subprocess.PIPE,  # its lifeline: closed when this session ends, however it ends
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

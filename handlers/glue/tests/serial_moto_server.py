@@ -11,13 +11,16 @@ One test-only control, for "the stream is deleted in the middle of a run":
   POST /_test/delete-stream-after  {"stream": NAME, "calls": K}
 deletes that stream right after the K-th successful PutRecords call to it.
 
-Run: python serial_moto_server.py  → prints `PORT <n>` once it listens on 127.0.0.1.
+Run: python serial_moto_server.py  → prints `PORT <n>` once it listens on 127.0.0.1; exits when its
+stdin closes.
 """
 from __future__ import annotations
 
 import io
 import json
+import os
 import sys
+import threading
 from typing import Any, Callable, Iterable
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -75,9 +78,17 @@ def _region_of(environ: dict[str, Any]) -> str:
     return parts[2] if len(parts) > 3 else "us-east-1"
 
 
+def exit_when_parent_goes() -> None:
+    """The test session holds our stdin; when it ends in any way (even killed, with no teardown), the
+    pipe closes and this server goes too instead of living on as an orphan."""
+    sys.stdin.read()
+    os._exit(0)
+
+
 def main() -> None:
     app = DeleteStreamAfter(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=False, processes=1, request_handler=MotoRequestHandler)
+    threading.Thread(target=exit_when_parent_goes, daemon=True).start()
     print(f"PORT {server.server_port}", flush=True)
     server.serve_forever()
 
