@@ -1,20 +1,26 @@
 /**
- * One Glue publisher: a PySpark job that reads an Iceberg table and publishes its rows to a
- * pipeline's Kinesis stream, with its assets bucket, security configuration, least-privilege role,
+ * One Glue publisher: a PySpark job that publishes the rows appended to an Iceberg table since its
+ * last successful run to a pipeline's Kinesis stream (from Spark's executors; its bookmark is an
+ * item of the audit table), with its assets bucket, security configuration, least-privilege role,
  * schedule and a record of every failed run. The assets (bucket, script, helpers zip) are built in
  * `glue-job-assets.ts`, the job role's policy in `glue-job-iam.ts`.
  *
  * @example
  * const glue = new GlueJob("et-event-producer", {
- *   naming, job: { name: "et-event-producer", pipeline: "tt", icebergTable: "kyc_db.et_events", schedule: "cron(0 2 * * ? *)" },
+ *   naming,
+ *   job: {
+ *     name: "et-event-producer", pipeline: "tt", icebergTable: "kyc_db.et_events", schedule: "cron(0 2 * * ? *)",
+ *     tableAccess: { mode: "s3", location: "s3://bbkyc-datalake-sit/kyc_db/et_events" }, firstRun: "all", publishPartitions: 0,
+ *   },
  *   streamName: tt.streamName, streamArn: tt.streamArn, kmsKeyArn: key.arn, logRetentionDays: 90,
  *   auditQueueUrl: audit.queueUrl, auditQueueArn: audit.queueArn,
+ *   auditTableName: audit.tableName, auditTableArn: audit.tableArn,
  * });
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
-import type { GlueJobConfig } from "../stacks/config-types.js";
+import type { GlueJobConfig, GlueTableAccess } from "../stacks/config-types.js";
 import { HELPERS_KEY, SCRIPT_KEY, createAssetsBucket, uploadAssets } from "./glue-job-assets.js";
 import { jobRoleStatements } from "./glue-job-iam.js";
 import { assumeRolePolicy, kmsUseStatement, policyDocument } from "./iam.js";
@@ -45,9 +51,14 @@ export interface GlueJobArgs {
   auditQueueUrl: pulumi.Input<string>;
   /** ARN of the audit queue. */
   auditQueueArn: pulumi.Input<string>;
+  /** Name of the audit table, which also keeps the job's bookmark (item `#glue-bookmark:<job name>`). */
+  auditTableName: pulumi.Input<string>;
+  /** ARN of the audit table: the role may get and put its own bookmark item there, nothing else. */
+  auditTableArn: pulumi.Input<string>;
   /**
-   * Glue version; `--datalake-formats iceberg` needs 3.0 or later.
-   * @default `"4.0"`
+   * Glue version: 5.0 is Spark 3.5, Python 3.11 and Iceberg 1.7 (what the job is tested with);
+   * Lake Formation full-table access needs 5.0 or later.
+   * @default `"5.0"`
    */
   glueVersion?: string;
   /**
@@ -66,8 +77,9 @@ export interface GlueJobArgs {
    */
   timeoutMinutes?: number;
   /**
-   * Automatic retries of a failed run. Off by default: a retry republishes every row, so a failed
-   * run is alerted and re-run by a person instead.
+   * Automatic retries of a failed run. Off by default: a failed run publishes its increment again
+   * when it is re-run (its bookmark did not move), so it is alerted and re-run by a person or by
+   * the next scheduled run.
    * @default `0`
    */
   maxRetries?: number;
@@ -81,13 +93,6 @@ export interface GlueJobArgs {
    * @default `` `${naming.prefix}-${job.pipeline}-` ``
    */
   partitionKeyPrefix?: string;
-  /**
-   * Where the Iceberg table's files live, when the job reads them with its own S3 rights. Leave unset
-   * when the table is governed by Lake Formation (the job then gets `lakeformation:GetDataAccess`).
-   * @default `undefined`
-   * @example { location: "s3://bbkyc-datalake-prod/kyc_db/et_events", kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/…" }
-   */
-  icebergData?: { location: string; kmsKeyArn?: string };
 }
 
 interface JobParts {
@@ -166,7 +171,7 @@ export class GlueJob extends pulumi.ComponentResource {
     const { naming, job } = args;
     const roleName = naming.physicalName("iam-role", `${job.name}-glue`);
     const role = new aws.iam.Role(`${name}-role`, { name: roleName, description: `Runs Glue job ${this.jobName} (least privilege)`, assumeRolePolicy: assumeRolePolicy("glue.amazonaws.com") }, { parent: this });
-    const statements = jobRoleStatements(args, { account: this.account, partition: this.partition, assetsBucketArn: bucket.arn, namespace });
+    const statements = jobRoleStatements(args, { account: this.account, partition: this.partition, assetsBucketArn: bucket.arn, namespace, jobName: this.jobName });
     const policy = policyDocument(statements);
     const attachment = new aws.iam.RolePolicy(`${name}-policy`, { name: naming.physicalName("iam-policy", `${job.name}-glue`), role: role.id, policy }, { parent: this });
     return { role, policy, attachment };
@@ -181,7 +186,7 @@ export class GlueJob extends pulumi.ComponentResource {
         name: this.jobName,
         description: `Publishes ${job.icebergTable} to the ${job.pipeline} stream (${naming.env})`,
         roleArn: parts.role.arn,
-        glueVersion: args.glueVersion ?? "4.0",
+        glueVersion: glueVersionOf(args),
         workerType: args.workerType ?? "G.1X",
         numberOfWorkers: args.numberOfWorkers ?? 2,
         timeout: args.timeoutMinutes ?? 60,
@@ -194,10 +199,12 @@ export class GlueJob extends pulumi.ComponentResource {
           "--job-language": "python",
           "--extra-py-files": assets(HELPERS_KEY),
           "--datalake-formats": "iceberg",
-          "--conf": icebergCatalogConf(assets("iceberg-warehouse/"), args.icebergData?.location),
+          "--conf": icebergCatalogConf(assets("iceberg-warehouse/"), job.tableAccess),
           "--enable-metrics": "true",
-          "--enable-continuous-cloudwatch-log": "true",
-          // Bookmarks do not track Spark SQL reads of Iceberg tables; the run reads the table as it is.
+          // Glue 5.0 logs in real time on its own; the flag exists for 4.0 and earlier only.
+          // https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging-enable.html
+          ...(glueMajorVersion(args) < 5 ? { "--enable-continuous-cloudwatch-log": "true" } : {}),
+          // Glue's bookmarks do not track Spark reads of Iceberg tables; the job keeps its own (--BOOKMARK_TABLE).
           "--job-bookmark-option": "job-bookmark-disable",
           "--STREAM_NAME": args.streamName,
           "--ICEBERG_TABLE": `${CATALOG}.${job.icebergTable}`,
@@ -206,6 +213,10 @@ export class GlueJob extends pulumi.ComponentResource {
           "--AUDIT_QUEUE_URL": args.auditQueueUrl,
           "--PARTITION_KEY_PREFIX": args.partitionKeyPrefix ?? `${naming.prefix}-${job.pipeline}-`,
           "--AUDIT_COMPONENT": `${job.name}-glue`,
+          "--BOOKMARK_TABLE": args.auditTableName,
+          "--FIRST_RUN": job.firstRun,
+          "--PUBLISH_PARTITIONS": String(job.publishPartitions),
+          "--REGION": naming.region,
         },
       },
       { parent: this, dependsOn: parts.dependsOn },
@@ -303,19 +314,49 @@ function validateArgs(args: GlueJobArgs): void {
   if (!/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(args.job.icebergTable)) {
     throw new Error(`GlueJob "${args.job.name}": \`icebergTable\` must be database.table, got "${args.job.icebergTable}"`);
   }
-  if (args.icebergData !== undefined && !/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?$/.test(args.icebergData.location)) {
-    throw new Error(`GlueJob "${args.job.name}": \`icebergData.location\` must be an s3://bucket/prefix URI, got "${args.icebergData.location}"`);
+  const access = args.job.tableAccess;
+  if (access.mode === "s3" && !/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?$/.test(access.location)) {
+    throw new Error(`GlueJob "${args.job.name}": \`tableAccess.location\` must be an s3://bucket/prefix URI, got "${access.location}"`);
+  }
+  if (access.mode === "lake-formation" && glueMajorVersion(args) < 5) {
+    throw new Error(`GlueJob "${args.job.name}": Lake Formation full-table access needs \`glueVersion\` 5.0 or later, got "${args.glueVersion}"`);
   }
   if (args.numberOfWorkers !== undefined && args.numberOfWorkers < 2) {
     throw new Error(`GlueJob "${args.job.name}": \`numberOfWorkers\` must be at least 2 (a driver and an executor)`);
   }
 }
 
+function glueVersionOf(args: GlueJobArgs): string {
+  return args.glueVersion ?? "5.0";
+}
+
+function glueMajorVersion(args: GlueJobArgs): number {
+  return Number.parseInt(glueVersionOf(args), 10);
+}
+
 /**
  * Spark settings for reading Iceberg tables through the Glue Data Catalog as `glue_catalog.db.table`.
- * Glue 4.0 ships Iceberg 1.0, whose GlueCatalog insists on a warehouse even for reads; the job only
- * reads, so any location it may name will do.
+ * Glue 5.0 takes catalog settings only as `--conf` job arguments (they are static). The warehouse is
+ * where new tables would go; the job only reads, so the table's own location (or any location it may
+ * name) will do. With Lake Formation, the catalog asks Lake Formation for the table's credentials
+ * (full-table access; the settings of https://docs.aws.amazon.com/glue/latest/dg/security-access-control-fta.html).
  */
-export function icebergCatalogConf(defaultWarehouse: pulumi.Input<string>, dataLocation?: string): pulumi.Output<string> {
-  return pulumi.interpolate`spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions --conf spark.sql.catalog.${CATALOG}=org.apache.iceberg.spark.SparkCatalog --conf spark.sql.catalog.${CATALOG}.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog --conf spark.sql.catalog.${CATALOG}.io-impl=org.apache.iceberg.aws.s3.S3FileIO --conf spark.sql.catalog.${CATALOG}.warehouse=${dataLocation ?? defaultWarehouse}`;
+export function icebergCatalogConf(defaultWarehouse: pulumi.Input<string>, access: GlueTableAccess): pulumi.Output<string> {
+  const warehouse = access.mode === "s3" ? access.location : defaultWarehouse;
+  const settings: pulumi.Input<string>[] = [
+    "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+    `spark.sql.catalog.${CATALOG}=org.apache.iceberg.spark.SparkCatalog`,
+    `spark.sql.catalog.${CATALOG}.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog`,
+    `spark.sql.catalog.${CATALOG}.io-impl=org.apache.iceberg.aws.s3.S3FileIO`,
+    pulumi.interpolate`spark.sql.catalog.${CATALOG}.warehouse=${warehouse}`,
+  ];
+  if (access.mode === "lake-formation") {
+    settings.push(
+      `spark.sql.catalog.${CATALOG}.glue.lakeformation-enabled=true`,
+      "spark.hadoop.fs.s3.credentialsResolverClass=com.amazonaws.glue.accesscontrol.AWSLakeFormationCredentialResolver",
+      "spark.hadoop.fs.s3.useDirectoryHeaderAsFolderObject=true",
+      "spark.hadoop.fs.s3.folderObject.autoAction.disabled=true",
+    );
+  }
+  return pulumi.all(settings).apply((parts) => parts.join(" --conf "));
 }

@@ -108,6 +108,8 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         streamArn: target.streamArn,
         auditQueueUrl: audit.queueUrl,
         auditQueueArn: audit.queueArn,
+        auditTableName: audit.tableName,
+        auditTableArn: audit.tableArn,
       },
       opts,
     );

@@ -70,7 +70,7 @@ export function validateConfig(raw: RawStackConfig): PlatformConfig {
     glueJobs: [],
     external: readExternal(reader),
   };
-  config.glueJobs = readGlueJobs(reader, config.pipelines);
+  config.glueJobs = readGlueJobs(reader, config.pipelines, env);
 
   if (reader.problems.length === 0) checkNames(reader, config);
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
@@ -273,7 +273,7 @@ function readCrossAccountPrincipals(reader: ConfigReader, fields: ObjectReader, 
   return { readerPrincipals, uploaderPrincipals };
 }
 
-function readGlueJobs(reader: ConfigReader, pipelines: PipelineConfig[]): GlueJobConfig[] {
+function readGlueJobs(reader: ConfigReader, pipelines: PipelineConfig[], env: string): GlueJobConfig[] {
   const list = reader.structured("glueJobs") ?? [];
   if (!Array.isArray(list)) {
     reader.problem(`${reader.key("glueJobs")} must be a list (use [] for none).`);
@@ -282,11 +282,12 @@ function readGlueJobs(reader: ConfigReader, pipelines: PipelineConfig[]): GlueJo
   const jobs = list.map((item, index): GlueJobConfig => {
     const where = `${reader.key("glueJobs")}[${index}]`;
     const fields = new ObjectReader(reader, where, isPlainObject(item) ? item : {});
-    const job = {
+    const job: GlueJobConfig = {
       name: fields.string("name", SHORT_NAME, SHORT_NAME_HELP),
       pipeline: fields.string("pipeline"),
       icebergTable: fields.string("icebergTable", /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, "write it as database.table"),
       schedule: fields.string("schedule", /^(rate|cron)\(.+\)$/, "use a rate(...) or cron(...) expression"),
+      ...readGluePublishing(reader, where, isPlainObject(item) ? item : {}, env),
     };
     if (job.pipeline !== "" && !pipelines.some((p) => p.name === job.pipeline)) {
       reader.problem(`${where}.pipeline is "${job.pipeline}", but no pipeline has that name (have: ${pipelines.map((p) => p.name).join(", ")}).`);
@@ -295,6 +296,52 @@ function readGlueJobs(reader: ConfigReader, pipelines: PipelineConfig[]): GlueJo
   });
   reportDuplicates(reader, "glueJobs", jobs.map((j) => j.name));
   return jobs;
+}
+
+// --- Glue publishers: how the job reads its table and where it starts ------------------------
+
+const GLUE_TABLE_ACCESS = ["s3", "lake-formation"] as const;
+const GLUE_FIRST_RUN = ["all", "from-current"] as const;
+/** `s3://bucket/prefix`: a bucket name S3 accepts (3-63 lower-case letters, digits, '.', '-'). */
+const S3_LOCATION = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
+/** A key ARN, not an alias: IAM matches `kms:Decrypt` against the key's ARN. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * The publishing fields of one `glueJobs` entry: `tableAccess` (`s3`, the default, or
+ * `lake-formation`), `tableLocation` and `tableKmsKeyArn` (s3 only; `{env}` in the location becomes
+ * the stack's env), `firstRun` (`all` or `from-current`) and `publishPartitions` (0: one per core).
+ */
+function readGluePublishing(reader: ConfigReader, where: string, item: Record<string, unknown>, env: string): Pick<GlueJobConfig, "tableAccess" | "firstRun" | "publishPartitions"> {
+  const fields = new ObjectReader(reader, where, item);
+  const choice = (field: string, allowed: readonly string[]): string => {
+    const value = item[field] ?? allowed[0];
+    if (typeof value !== "string" || !allowed.includes(value)) {
+      reader.problem(`${where}.${field} is ${JSON.stringify(value)}; use ${allowed.join(" or ")}.`);
+      return allowed[0]!;
+    }
+    return value;
+  };
+  const mode = choice("tableAccess", GLUE_TABLE_ACCESS);
+  const firstRun = choice("firstRun", GLUE_FIRST_RUN) as GlueJobConfig["firstRun"];
+  const publishPartitions = fields.integer("publishPartitions", 0, 1000, 0);
+  if (mode === "lake-formation") {
+    for (const field of ["tableLocation", "tableKmsKeyArn"]) {
+      if (fields.has(field)) reader.problem(`${where}.${field} is only for tableAccess s3 (Lake Formation vends the table's credentials); remove it.`);
+    }
+    return { tableAccess: { mode: "lake-formation" }, firstRun, publishPartitions };
+  }
+  if (!fields.has("tableLocation")) {
+    reader.problem(`${where}.tableLocation is missing: set the table's S3 location (e.g. s3://bbkyc-datalake-{env}/kyc_db/et_events), or tableAccess: lake-formation.`);
+    return { tableAccess: { mode: "s3", location: "" }, firstRun, publishPartitions };
+  }
+  const location = fields.string("tableLocation").replaceAll("{env}", env).replace(/\/+$/, "");
+  if (!S3_LOCATION.test(location)) reader.problem(`${where}.tableLocation is "${location}"; it must be an s3://bucket/prefix URI.`);
+  const kmsKeyArn = fields.has("tableKmsKeyArn") ? fields.string("tableKmsKeyArn") : undefined;
+  if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
+    reader.problem(`${where}.tableKmsKeyArn is "${kmsKeyArn}"; use the key's ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias.`);
+  }
+  return { tableAccess: { mode: "s3", location, ...(kmsKeyArn ? { kmsKeyArn } : {}) }, firstRun, publishPartitions };
 }
 
 function readExternal(reader: ConfigReader): ExternalResources {

@@ -1,31 +1,47 @@
 """
-Glue (PySpark) job: reads an Iceberg table and publishes every row as an event to a pipeline's
-Kinesis stream (the record shape of the S3 producer), for an external consumer such as TMS.
+Glue (PySpark) job: publishes the rows appended to an Iceberg table since its last successful run
+as events to a pipeline's Kinesis stream (the record shape of the S3 producer), for an external
+consumer such as TMS.
 
-Per run it counts RecordsRead, RecordsProcessed (rows turned into events), RecordsSucceeded
-(accepted by Kinesis) and RecordsFailed (invalid, or not accepted after retries), audits every
-failed row as FAILED with a reason, and ends with JobRunSuccess — or, on ANY exception, records
-JobRunFailure and flushes the metrics before re-raising, so a failed run is visible on the
-dashboards even though Glue marks the run FAILED only after the script has gone.
+The driver only plans and counts: it reads the bookmark (helpers/bookmark.py), works out the
+snapshot range (helpers/increment.py), and hands the rows to Spark's executors, where every task
+publishes its partition with its own clients (helpers/partition_publisher.py) and reports a summary.
+The driver then records RecordsRead / RecordsProcessed (rows turned into events) / RecordsSucceeded
+(accepted by Kinesis) / RecordsFailed (invalid, or not accepted after retries; each audited FAILED
+with a reason) and JobRunSuccess, flushed once, and only then advances the bookmark. On ANY
+exception it records JobRunFailure and flushes before re-raising; the bookmark stays, so the next
+run publishes the same rows again. Events of a failed run can therefore arrive twice; each carries
+its transactionId (also the partition key's suffix), which is the consumer's idempotency key.
 
-Spark and awsglue are imported inside `main` only: everything else runs (and is tested) without them.
-Job arguments (set by the GlueJob component as default arguments):
+Job arguments (set by the GlueJob component as default arguments; Glue adds --JOB_NAME itself):
   --STREAM_NAME --ICEBERG_TABLE --METRIC_NAMESPACE --ENVIRONMENT --AUDIT_QUEUE_URL
-  --PARTITION_KEY_PREFIX --AUDIT_COMPONENT (and --JOB_NAME, which Glue passes itself)
+  --PARTITION_KEY_PREFIX --AUDIT_COMPONENT --BOOKMARK_TABLE --FIRST_RUN (all | from-current)
+  --PUBLISH_PARTITIONS (publishers; 0: one per executor core) --REGION
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from functools import partial
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
-from helpers.audit import AuditSender, failed_event
+from helpers.bookmark import Bookmark, BookmarkStore
+from helpers.increment import (
+    FIRST_RUN_MODES,
+    Increment,
+    check_bookmark_in_history,
+    current_snapshot_id,
+    plan_increment,
+    read_increment,
+    unpublished_snapshots,
+)
 from helpers.json_log import JsonLogger
-from helpers.kinesis_publisher import KinesisPublisher, OutgoingRecord
 from helpers.metrics import JobMetrics
-from helpers.records import to_event
+from helpers.partition_publisher import PublishSettings, SummaryList, publish_partition
+from helpers.records import iso_utc
 
 JOB_ARGUMENTS = (
     "JOB_NAME",
@@ -36,9 +52,11 @@ JOB_ARGUMENTS = (
     "AUDIT_QUEUE_URL",
     "PARTITION_KEY_PREFIX",
     "AUDIT_COMPONENT",
+    "BOOKMARK_TABLE",
+    "FIRST_RUN",
+    "PUBLISH_PARTITIONS",
+    "REGION",
 )
-# Rows are published in chunks of one PutRecords call, so the driver never holds the table.
-CHUNK_SIZE = 500
 RECORD_COUNTS = ("RecordsRead", "RecordsProcessed", "RecordsSucceeded", "RecordsFailed")
 
 T = TypeVar("T")
@@ -46,6 +64,14 @@ T = TypeVar("T")
 
 class AuditDeliveryError(RuntimeError):
     """Some FAILED audit events could not be delivered: the run must fail so someone looks."""
+
+
+class PartitionPublishError(RuntimeError):
+    """At least one partition could not write to the stream; nothing after that point was published."""
+
+
+class BookmarkMismatchError(RuntimeError):
+    """The bookmark belongs to another table: its snapshot id means nothing for this one."""
 
 
 @dataclass(frozen=True)
@@ -58,12 +84,26 @@ class JobConfig:
     audit_queue_url: str
     partition_key_prefix: str
     audit_component: str
+    bookmark_table: str
+    first_run: str
+    publish_partitions: int
+    # Given to every client, on the driver and on the executors (whose environment may name none).
+    region: str
+    run_id: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "JobConfig":
         missing = [name for name in JOB_ARGUMENTS if not args.get(name)]
         if missing:
             raise ValueError(f"job arguments missing or empty: {', '.join('--' + m for m in missing)}")
+        if args["FIRST_RUN"] not in FIRST_RUN_MODES:
+            raise ValueError(f"--FIRST_RUN must be one of {', '.join(FIRST_RUN_MODES)}, got {args['FIRST_RUN']!r}")
+        try:
+            partitions = int(args["PUBLISH_PARTITIONS"])
+        except ValueError:
+            partitions = -1
+        if partitions < 0:
+            raise ValueError(f"--PUBLISH_PARTITIONS must be a whole number of publishers (0: one per executor core), got {args['PUBLISH_PARTITIONS']!r}")
         return cls(
             job_name=args["JOB_NAME"],
             stream_name=args["STREAM_NAME"],
@@ -73,25 +113,38 @@ class JobConfig:
             audit_queue_url=args["AUDIT_QUEUE_URL"],
             partition_key_prefix=args["PARTITION_KEY_PREFIX"],
             audit_component=args["AUDIT_COMPONENT"],
+            bookmark_table=args["BOOKMARK_TABLE"],
+            first_run=args["FIRST_RUN"],
+            publish_partitions=partitions,
+            region=args["REGION"],
+            run_id=args.get("JOB_RUN_ID", ""),
         )
 
 
 @dataclass
 class JobDeps:
-    publisher: KinesisPublisher
-    audit: AuditSender
     metrics: JobMetrics
+    bookmarks: BookmarkStore
     logger: JsonLogger
+    # Where the executors' clients go: the region, and an endpoint only for the local emulator.
+    region: str | None = None
+    endpoint_url: str | None = None
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    # Tuning the executors' publishing (tests use small batches to cut a run into many calls).
+    publish_overrides: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class RunSummary:
+    increment: Increment
     read: int = 0
     processed: int = 0
     succeeded: int = 0
     failed: int = 0
     audit_undelivered: int = 0
+    partitions: list[dict[str, Any]] = field(default_factory=list)
+    # Snapshots in the range whose rows the incremental read skips (not appends; see increment.py).
+    skipped_snapshots: list[dict[str, Any]] = field(default_factory=list)
 
 
 def parse_args(argv: Sequence[str]) -> dict[str, str]:
@@ -102,87 +155,107 @@ def parse_args(argv: Sequence[str]) -> dict[str, str]:
         parser = argparse.ArgumentParser(add_help=False)
         for name in JOB_ARGUMENTS:
             parser.add_argument(f"--{name}", required=True)
+        parser.add_argument("--JOB_RUN_ID", default="")
         known, _ = parser.parse_known_args(list(argv[1:]))
         return vars(known)
-    return getResolvedOptions(list(argv), list(JOB_ARGUMENTS))
+    resolved = getResolvedOptions(list(argv), list(JOB_ARGUMENTS))
+    # Glue passes the run's id to every run; it is recorded with the bookmark for investigations.
+    if "--JOB_RUN_ID" in argv:
+        resolved["JOB_RUN_ID"] = getResolvedOptions(list(argv), ["JOB_RUN_ID"])["JOB_RUN_ID"]
+    return resolved
 
 
-def publish_rows(rows: Iterable[Mapping[str, Any]], config: JobConfig, deps: JobDeps) -> RunSummary:
-    """The job's work, Spark-free: validate rows, publish events, audit failures, count everything."""
-    summary = RunSummary()
+def run_job(spark: Any, config: JobConfig, deps: JobDeps) -> RunSummary:
+    """One run: plan the increment, publish it from the executors, count, then move the bookmark."""
+    started = deps.now()
     deps.metrics.ensure_reported(*RECORD_COUNTS)
-    chunk: list[OutgoingRecord] = []
-    rejected: list[dict[str, Any]] = []
-    for position, row in enumerate(rows, start=1):
-        summary.read += 1
-        deps.metrics.add("RecordsRead")
-        outcome = to_event(
-            row,
-            source=config.iceberg_table,
-            position=position,
-            partition_key_prefix=config.partition_key_prefix,
-            now=deps.now,
+    bookmark = deps.bookmarks.read()
+    if bookmark is not None and bookmark.table != config.iceberg_table:
+        raise BookmarkMismatchError(
+            f"bookmark {deps.bookmarks.key} is for table {bookmark.table}, but this job reads {config.iceberg_table}; "
+            "nothing was published. Delete the bookmark item to start over (see --FIRST_RUN), or point the job back."
         )
-        if not outcome.ok:
-            deps.logger.warn("row rejected", correlationId=outcome.audit_id, reason=outcome.reason)
-            summary.failed += 1
-            deps.metrics.add("RecordsFailed")
-            rejected.append(_failed(config, deps, outcome.audit_id, outcome.reason or "invalid row", position))
-        else:
-            summary.processed += 1
-            deps.metrics.add("RecordsProcessed")
-            chunk.append(OutgoingRecord(outcome.audit_id, outcome.data or b"", outcome.partition_key or ""))
-        if len(chunk) >= CHUNK_SIZE:
-            rejected.extend(_publish(chunk, config, deps, summary))
-            chunk = []
-        if len(rejected) >= CHUNK_SIZE:
-            _audit(rejected, deps, summary)
-            rejected = []
-    if chunk:
-        rejected.extend(_publish(chunk, config, deps, summary))
-    if rejected:
-        _audit(rejected, deps, summary)
+    current = current_snapshot_id(spark, config.iceberg_table)
+    if bookmark is not None and current is not None and bookmark.snapshot_id != current:
+        check_bookmark_in_history(spark, config.iceberg_table, bookmark.snapshot_id, current)
+    increment = plan_increment(bookmark.snapshot_id if bookmark else None, current, config.first_run)
+    deps.logger.info("increment planned", kind=increment.kind, fromSnapshot=increment.start_exclusive, toSnapshot=increment.end_snapshot)
+
+    summary = RunSummary(increment)
+    if increment.reads_rows:
+        _publish_increment(spark, config, deps, increment, started, summary)
+    if increment.moves_bookmark and increment.end_snapshot is not None:
+        deps.bookmarks.advance(
+            bookmark,
+            Bookmark(snapshot_id=increment.end_snapshot, table=config.iceberg_table, advanced_at=iso_utc(deps.now()), run_id=config.run_id),
+        )
+        deps.logger.info("bookmark advanced", snapshot=increment.end_snapshot, previous=bookmark.snapshot_id if bookmark else None)
+    return summary
+
+
+def _publish_increment(spark: Any, config: JobConfig, deps: JobDeps, increment: Increment, started: datetime, summary: RunSummary) -> None:
+    context = spark.sparkContext
+    skipped = unpublished_snapshots(spark, config.iceberg_table, increment)
+    if skipped:
+        deps.logger.error(
+            "rows not appended are not published: the table's writers must append (INSERT INTO / DataFrame append)",
+            snapshots=skipped,
+        )
+    summary.skipped_snapshots = skipped
+    publishers = config.publish_partitions or context.defaultParallelism
+    rows = read_increment(spark, config.iceberg_table, increment)
+    # One publisher per partition; hashing on transactionId keeps the rows of one transaction together
+    # (a table without that column still gets every row audited FAILED, not a failed run).
+    rows = rows.repartition(publishers, "transactionId") if "transactionId" in rows.columns else rows.repartition(publishers)
+    settings = PublishSettings(
+        stream_name=config.stream_name,
+        audit_queue_url=config.audit_queue_url,
+        table=config.iceberg_table,
+        job_name=config.job_name,
+        audit_component=config.audit_component,
+        partition_key_prefix=config.partition_key_prefix,
+        run_started_at=iso_utc(started),
+        snapshots=f"{increment.start_exclusive or ''}..{increment.end_snapshot}",
+        region=deps.region,
+        endpoint_url=deps.endpoint_url,
+        **deps.publish_overrides,
+    )
+    summaries = context.accumulator([], SummaryList())
+    try:
+        rows.foreachPartition(partial(publish_partition, settings=settings, summaries=summaries))
+    finally:
+        # Also when Spark gave up: the partitions that finished are counted, once each.
+        _record(sorted(summaries.value, key=lambda s: s["partition"]), summary, deps)
+    stopped = [s for s in summary.partitions if s["error"]]
+    if stopped:
+        first = stopped[0]
+        raise PartitionPublishError(
+            f"{len(stopped)} of {publishers} partitions could not write to stream {config.stream_name} "
+            f"({first['error_code']}: {first['error']}); the bookmark was not moved, so the next run publishes these rows again"
+        )
+    if summary.audit_undelivered:
+        raise AuditDeliveryError(
+            f"{summary.audit_undelivered} FAILED audit events could not be sent to the audit queue; "
+            "their rows are named in the job's ERROR log lines, and the bookmark was not moved"
+        )
+
+
+def _record(partitions: list[dict[str, Any]], summary: RunSummary, deps: JobDeps) -> None:
+    summary.partitions = partitions
+    for name, attribute in (("RecordsRead", "read"), ("RecordsProcessed", "processed"), ("RecordsSucceeded", "succeeded"), ("RecordsFailed", "failed")):
+        total = sum(p[attribute] for p in partitions)
+        setattr(summary, attribute, total)
+        deps.metrics.add(name, total)
+    summary.audit_undelivered = sum(p["audit_undelivered"] for p in partitions)
     deps.logger.info(
         "run summary",
+        partitions=len(partitions),
         read=summary.read,
         processed=summary.processed,
         succeeded=summary.succeeded,
         failed=summary.failed,
         auditUndelivered=summary.audit_undelivered,
     )
-    if summary.audit_undelivered:
-        raise AuditDeliveryError(
-            f"{summary.audit_undelivered} FAILED audit events could not be sent to the audit queue; "
-            "their rows are named in the job's ERROR log lines"
-        )
-    return summary
-
-
-def _publish(chunk: list[OutgoingRecord], config: JobConfig, deps: JobDeps, summary: RunSummary) -> list[dict[str, Any]]:
-    result = deps.publisher.publish(chunk)
-    summary.succeeded += result.succeeded
-    deps.metrics.add("RecordsSucceeded", result.succeeded)
-    summary.failed += len(result.failed)
-    deps.metrics.add("RecordsFailed", len(result.failed))
-    failures = []
-    for record, reason in result.failed:
-        deps.logger.error("event not accepted by Kinesis", correlationId=record.audit_id, reason=reason)
-        failures.append(_failed(config, deps, record.audit_id, f"not accepted by Kinesis after retries: {reason}", None))
-    return failures
-
-
-def _failed(config: JobConfig, deps: JobDeps, audit_id: str, reason: str, position: int | None) -> dict[str, Any]:
-    attributes: dict[str, Any] = {"source": config.iceberg_table, "job": config.job_name}
-    if position is not None:
-        attributes["row"] = position
-    return failed_event(audit_id, reason, component=config.audit_component, occurred_at=deps.now(), attributes=attributes)
-
-
-def _audit(events: list[dict[str, Any]], deps: JobDeps, summary: RunSummary) -> None:
-    result = deps.audit.send(events)
-    for event, reason in result.failed:
-        deps.logger.error("audit event not delivered", correlationId=event.get("transactionId"), reason=reason)
-    summary.audit_undelivered += len(result.failed)
 
 
 def run_with_job_metrics(body: Callable[[], T], metrics: JobMetrics, logger: JsonLogger) -> T:
@@ -209,16 +282,19 @@ def _flush_quietly(metrics: JobMetrics, logger: JsonLogger) -> None:
 
 
 def build_deps(config: JobConfig, logger: JsonLogger) -> JobDeps:
-    """boto3 clients, built once. AWS_ENDPOINT_URL (the local emulator) is honoured by boto3 itself."""
+    """The driver's boto3 clients, built once. AWS_ENDPOINT_URL (the local emulator) is honoured by
+    boto3 itself here, and passed on to the executors explicitly."""
     import boto3
     from botocore.config import Config
 
     client_config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30)
+    session = boto3.session.Session(region_name=config.region)
     return JobDeps(
-        publisher=KinesisPublisher(boto3.client("kinesis", config=client_config), config.stream_name),
-        audit=AuditSender(boto3.client("sqs", config=client_config), config.audit_queue_url),
-        metrics=JobMetrics(boto3.client("cloudwatch", config=client_config), config.metric_namespace, config.environment),
+        metrics=JobMetrics(session.client("cloudwatch", config=client_config), config.metric_namespace, config.environment),
+        bookmarks=BookmarkStore(session.client("dynamodb", config=client_config), config.bookmark_table, config.job_name),
         logger=logger,
+        region=session.region_name,
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
     )
 
 
@@ -238,8 +314,7 @@ def main(argv: Sequence[str] | None = None) -> RunSummary:
         glue_context = GlueContext(SparkContext.getOrCreate())
         job = Job(glue_context)
         job.init(config.job_name, args)
-        table = glue_context.spark_session.table(config.iceberg_table)
-        summary = publish_rows((row.asDict(recursive=True) for row in table.toLocalIterator()), config, deps)
+        summary = run_job(glue_context.spark_session, config, deps)
         job.commit()
         return summary
 

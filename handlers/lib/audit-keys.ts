@@ -13,6 +13,8 @@
  * - `#kinesis:<stream>#<sequence number>`     a stream record that could not be decoded
  * - `#kinesis:<stream>#<shard>/<start>..<end>` a discarded range no longer on the stream
  * - `#ledger:s3://<bucket>/<key>@<version>`   the producer's ledger of one object version
+ * - `#record:<Iceberg data file>#<position>`  a Glue-published table row without a usable id
+ * - `#glue-bookmark:<Glue job name>`          a Glue publisher's bookmark (its last published snapshot)
  */
 
 /** Real transaction ids never start with this; every synthetic audit key does. */
@@ -50,4 +52,14 @@ export function streamRangeKey(streamName: string, shardId: string, startSequenc
 /** The producer's ledger item of one object version (S3 `versionId`, or the ETag when unversioned). */
 export function fileLedgerKey(sourceObject: string, version: string): string {
   return `${RESERVED_ID_PREFIX}ledger:${sourceObject}@${version}`;
+}
+
+/**
+ * The Glue publisher's bookmark (last published Iceberg snapshot) of one job, kept in the audit table
+ * because that table is encrypted, point-in-time recoverable and moves with a region migration. Not a
+ * record: it has no status. `handlers/glue/helpers/bookmark.py` builds the same key; the job role may
+ * touch only this item (IAM `dynamodb:LeadingKeys`).
+ */
+export function glueBookmarkKey(jobName: string): string {
+  return `${RESERVED_ID_PREFIX}glue-bookmark:${jobName}`;
 }

@@ -61,9 +61,9 @@ export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
     {
       title: `Glue audit: ${g.jobName}`,
       meaning:
-        `The Glue job ${g.jobName} reads rows from the Iceberg table and publishes them as events to the ${g.pipelineName} stream. ` +
+        `The Glue job ${g.jobName} reads the rows added to its Iceberg table since its last successful run and publishes them as events to the ${g.pipelineName} stream. ` +
         "Rows read → processed (turned into events) → published (accepted by Kinesis); failed rows were invalid or could not be published and are audited FAILED. " +
-        "Published + failed should equal processed.",
+        "After a successful run, published + failed equals read. A failed run publishes its rows again on the next run, so they are counted in both runs.",
       whenRed:
         "failed rows: check the audit table's FAILED items for the reason. A failed run: the job stopped early; call the data platform on-call engineer (technical dashboard, section Glue).",
       widgets: [

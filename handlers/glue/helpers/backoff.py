@@ -34,12 +34,14 @@ def retry_failed_entries(
     entries: Sequence[T],
     call: Callable[[list[T], int], list[tuple[T, str]]],
     policy: RetryPolicy,
+    propagate: tuple[type[BaseException], ...] = (),
 ) -> list[tuple[T, str]]:
     """
     Calls `call(pending, attempt)` with the entries not accepted yet, sleeping before each retry.
     `call` returns the entries that failed in that call, each with why. An exception from `call` is a
     whole-call failure (throttling, network): every entry of that call is retried, with the error as
-    its reason. Returns the entries that never got in, with their last reason.
+    its reason — unless it is one of `propagate`, which leaves at once (an error no retry can fix,
+    such as a stream that does not exist). Returns the entries that never got in, with their last reason.
     """
     pending: list[tuple[T, str]] = [(entry, "") for entry in entries]
     for attempt in range(1, policy.max_attempts + 1):
@@ -50,6 +52,8 @@ def retry_failed_entries(
         items = [entry for entry, _ in pending]
         try:
             pending = call(items, attempt)
+        except propagate:
+            raise
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"
             pending = [(entry, reason) for entry in items]

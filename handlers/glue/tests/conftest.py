@@ -1,11 +1,20 @@
 """
 Shared fixtures: the helpers and the job script are imported the way Glue sees them (the
-`handlers/glue` folder on the path, `helpers` as a package), and AWS is moto's in-process emulator
-with fake credentials, so no test can reach a real account.
+`handlers/glue` folder on the path, `helpers` as a package), and AWS is moto — in-process for the
+unit tests, a one-request-at-a-time moto server for the Spark tests — with fake credentials, so no
+test can reach a real account.
+
+The whole session runs in a time zone that is not UTC (India, +05:30, no daylight saving): PySpark
+hands TIMESTAMP values out in the local time of the process, and a conversion that assumed UTC would
+be off by 5 h 30 min here instead of passing by luck.
 """
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import tempfile
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,10 +24,19 @@ from moto import mock_aws
 
 sys.dont_write_bytecode = True
 GLUE_DIR = Path(__file__).resolve().parent.parent
+TESTS_DIR = Path(__file__).resolve().parent
 if str(GLUE_DIR) not in sys.path:
     sys.path.insert(0, str(GLUE_DIR))
 
 REGION = "eu-west-1"
+SESSION_TIME_ZONE = "Asia/Kolkata"
+
+# Before any JVM or Python worker starts: they inherit this environment.
+os.environ["TZ"] = SESSION_TIME_ZONE
+time.tzset()
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_SECURITY_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION})
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +52,53 @@ def fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def aws():
     with mock_aws():
         yield
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """A moto server of the session's own that serves one request at a time (serial_moto_server.py)."""
+    server = subprocess.Popen(
+        [sys.executable, str(TESTS_DIR / "serial_moto_server.py")],
+        stdin=subprocess.PIPE,  # its lifeline: closed when this session ends, however it ends
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"},
+    )
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"the serial moto server did not start (exit code {server.poll()})")
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """ONE local SparkSession for the whole test session (a JVM start costs seconds), two cores."""
+    from spark_support import build_session, helpers_zip
+
+    with tempfile.TemporaryDirectory(prefix="glue-job-tests-") as folder:
+        session = build_session("local[2]", Path(folder) / "warehouse")
+        session.sparkContext.addPyFile(str(helpers_zip(Path(folder))))
+        try:
+            yield session
+        finally:
+            session.stop()
+
+
+@pytest.fixture
+def world(moto_endpoint, spark):
+    """One Spark test's own stream, queue, bookmark table, metric namespace and Iceberg table name."""
+    from spark_world import make_world
+
+    return make_world(moto_endpoint, spark)
+
+
+def emulator_client(endpoint: str, service: str):
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from botocore.exceptions import ClientError
+
 from conftest import FlakyKinesis, create_stream, read_stream
-from helpers.kinesis_publisher import MAX_BYTES_PER_CALL, KinesisPublisher, OutgoingRecord, batches
+from helpers.kinesis_publisher import MAX_BYTES_PER_CALL, KinesisPublisher, OutgoingRecord, StreamUnavailableError, batches
 
 
 def record(i: int, size: int = 0) -> OutgoingRecord:
@@ -72,11 +75,58 @@ def test_entries_still_rejected_after_every_attempt_come_back_with_the_reason(ki
     assert len(flaky.calls) == 3
 
 
-def test_a_failing_call_is_retried_whole_and_reported_when_it_never_succeeds(kinesis):
-    # The stream does not exist: every call raises ResourceNotFoundException.
-    result = KinesisPublisher(kinesis, "no-such-stream", max_attempts=2, sleep=lambda _: None).publish([record(1), record(2)])
+def test_a_call_no_retry_can_fix_stops_at_once_and_names_the_error_instead_of_failing_the_records(kinesis):
+    # The stream does not exist: ResourceNotFoundException. Before, the records came back as FAILED
+    # (and were audited so) although Kinesis never looked at them; now the run fails and retries later.
+    publisher = KinesisPublisher(kinesis, "no-such-stream", max_attempts=3, sleep=lambda _: None)
 
-    assert result.succeeded == 0
-    assert result.calls == 2
-    assert [r.audit_id for r, _ in result.failed] == ["TXN-000001", "TXN-000002"]
-    assert all("ResourceNotFoundException" in reason for _, reason in result.failed)
+    with pytest.raises(StreamUnavailableError, match="PutRecords to no-such-stream failed: ResourceNotFoundException: .* not found") as raised:
+        publisher.publish([record(1), record(2)])
+
+    assert raised.value.code == "ResourceNotFoundException"
+    assert raised.value.partial is not None and raised.value.partial.calls == 1
+
+
+class ThrottledCalls:
+    """Raises a whole-call throttling error for the first `failures` calls, then delegates."""
+
+    def __init__(self, real, failures: int) -> None:
+        self.real = real
+        self.failures = failures
+        self.calls = 0
+
+    def put_records(self, **kwargs):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ClientError({"Error": {"Code": "LimitExceededException", "Message": "Rate exceeded"}}, "PutRecords")
+        return self.real.put_records(**kwargs)
+
+
+def test_a_throttled_call_is_retried_whole_with_backoff(kinesis):
+    stream = create_stream(kinesis, "throttled-stream")
+    throttled = ThrottledCalls(kinesis, failures=2)
+    waits: list[float] = []
+
+    result = KinesisPublisher(throttled, stream, sleep=waits.append, random=lambda: 1.0).publish([record(i) for i in range(5)])
+
+    assert (throttled.calls, waits, result.succeeded, result.failed) == (3, [0.1, 0.2], 5, [])
+    assert len(read_stream(kinesis, stream)) == 5
+
+
+def test_what_got_in_before_the_stream_stopped_answering_is_still_reported(kinesis):
+    stream = create_stream(kinesis, "half-stream")
+
+    class FailsAfterFirstCall(ThrottledCalls):
+        def put_records(self, **kwargs):
+            self.calls += 1
+            if self.calls > 1:
+                raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutRecords")
+            return self.real.put_records(**kwargs)
+
+    publisher = KinesisPublisher(FailsAfterFirstCall(kinesis, 0), stream, max_attempts=2, sleep=lambda _: None)
+
+    with pytest.raises(StreamUnavailableError, match="failed after 2 attempts") as raised:
+        publisher.publish([record(i) for i in range(501)])
+
+    assert raised.value.partial is not None and raised.value.partial.succeeded == 500
+    assert len(read_stream(kinesis, stream)) == 500
