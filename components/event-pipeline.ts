@@ -10,6 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import type { PipelineConfig, SalesforceConfig } from "../stacks/config-types.js";
+import { connectStreamToCaseCreator, createCaseCreator } from "./event-pipeline-case-creator.js";
 import { createDiscardAuditor, createDiscardAuditorDlq, ON_FAILURE_VISIBILITY_SECONDS, onFailureRedrivePolicy } from "./event-pipeline-discard-auditor.js";
 import { grantStreamReaders } from "./cross-account-access.js";
 import { createInputBucket } from "./event-pipeline-input-bucket.js";
@@ -79,9 +80,6 @@ export function pipelineMetricNamespace(naming: Naming, pipelineName: string, ki
   return metricNamespace(naming.prefix, `${pipelineName}-${kind}`, naming.env);
 }
 
-/** Seconds kept between "give up and audit FAILED" and Lambda's own maximum record age. */
-const GIVE_UP_MARGIN_SECONDS = 300;
-const MIN_GIVE_UP_SECONDS = 60;
 /** SQS's longest retention: a failure queue keeps what it is given as long as it can. */
 const ON_FAILURE_RETENTION_SECONDS = 14 * 24 * 3600;
 /** Lambda's own retries of a failed asynchronous (S3-triggered) invocation; 2 is Lambda's maximum. */
@@ -152,8 +150,9 @@ export class EventPipeline extends pulumi.ComponentResource {
         redrivePolicy: onFailureRedrivePolicy(auditorDlq),
         visibilityTimeoutSeconds: ON_FAILURE_VISIBILITY_SECONDS,
       });
-      const caseCreator = this.createCaseCreator(name, args, onFailureQueue);
-      this.connectStreamToCaseCreator(name, args, caseCreator, onFailureQueue);
+      const wiring = { stream: this.stream, onFailureQueue, namespace: this.namespace(args, "case-creator") };
+      const caseCreator = createCaseCreator(name, args, wiring, this);
+      connectStreamToCaseCreator(name, args, caseCreator, wiring, this);
       const auditor = createDiscardAuditor(
         name,
         { ...args, pipelineName: p, streamArn: this.stream.arn, caseCreatorFunctionName: caseCreator.functionName },
@@ -303,76 +302,6 @@ export class EventPipeline extends pulumi.ComponentResource {
         ...(consumed ?? {}),
       },
       { parent: this },
-    );
-  }
-
-  private createCaseCreator(name: string, args: EventPipelineArgs, onFailureQueue: aws.sqs.Queue): BundledFunction {
-    const p = args.pipeline.name;
-    const namespace = this.namespace(args, "case-creator");
-    const giveUpAfter = Math.max(MIN_GIVE_UP_SECONDS, args.pipeline.maximumRecordAgeSeconds - GIVE_UP_MARGIN_SECONDS);
-    return createBundledFunction(
-      `${name}-case-creator`,
-      {
-        component: `${p}-case-creator`,
-        naming: args.naming,
-        entry: args.caseCreatorEntry ?? "handlers/case-creator/handler.ts",
-        description: `Upserts Salesforce cases from the ${p} event stream (token from ${args.tokenSecretName})`,
-        memorySize: args.caseCreatorMemorySize ?? 512,
-        timeoutSeconds: args.caseCreatorTimeoutSeconds ?? 120,
-        logRetentionDays: args.logRetentionDays,
-        kmsKeyArn: args.kmsKeyArn,
-        environment: {
-          ENVIRONMENT: args.naming.env,
-          METRIC_NAMESPACE: namespace,
-          PIPELINE_NAME: p,
-          AUDIT_QUEUE_URL: args.auditQueueUrl,
-          TOKEN_SECRET_ID: args.tokenSecretArn,
-          ...(args.secretsManagerEndpoint ? { SECRETS_MANAGER_ENDPOINT: args.secretsManagerEndpoint } : {}),
-          SALESFORCE_INSTANCE_URL: args.salesforce.instanceUrl,
-          SALESFORCE_API_VERSION: args.salesforce.apiVersion,
-          SALESFORCE_OBJECT: args.salesforce.objectName,
-          SALESFORCE_EXTERNAL_ID_FIELD: args.salesforce.externalIdField,
-          // Records older than this are audited FAILED instead of retried again, so they end with a
-          // reason in the audit table before Lambda's maximum record age sends them to the queue.
-          GIVE_UP_AFTER_SECONDS: String(giveUpAfter),
-        },
-        statements: [
-          {
-            Sid: "ReadStream",
-            Effect: "Allow",
-            // What Lambda's event source mapping needs for a standard (non-fan-out) consumer.
-            Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
-            Resource: this.stream.arn,
-          },
-          { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: onFailureQueue.arn },
-          { Sid: "SendAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
-          { Sid: "ReadToken", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: args.tokenSecretArn },
-          kmsUseStatement(args.kmsKeyArn),
-          putMetricStatement(namespace),
-        ],
-      },
-      this,
-    );
-  }
-
-  private connectStreamToCaseCreator(name: string, args: EventPipelineArgs, caseCreator: BundledFunction, onFailureQueue: aws.sqs.Queue): void {
-    const { pipeline } = args;
-    new aws.lambda.EventSourceMapping(
-      `${name}-case-creator-events`,
-      {
-        eventSourceArn: this.stream.arn,
-        functionName: caseCreator.function.arn,
-        startingPosition: "TRIM_HORIZON",
-        batchSize: pipeline.batchSize,
-        parallelizationFactor: pipeline.parallelizationFactor,
-        maximumRetryAttempts: pipeline.maximumRetryAttempts,
-        maximumRecordAgeInSeconds: pipeline.maximumRecordAgeSeconds,
-        bisectBatchOnFunctionError: true,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-        destinationConfig: { onFailure: { destinationArn: onFailureQueue.arn } },
-      },
-      // AWS checks the role's stream and queue rights when the mapping is created.
-      { parent: this, dependsOn: caseCreator.rolePolicy ? [caseCreator.rolePolicy] : [] },
     );
   }
 }
