@@ -45,7 +45,7 @@ async function passingAccount(prefix: string): Promise<Record<string, string>> {
     prefix,
     csmLambdaName: `${prefix}-csm`,
     certificateArn: certificate.CertificateArn!,
-    glueJobs: JSON.stringify([{ name: "et-event-producer", pipeline: "tt", icebergTable: `${prefix}_db.et_events`, schedule: "cron(0 2 * * ? *)" }]),
+    glueJobs: JSON.stringify([{ name: "et-event-producer", pipeline: "tt", icebergTable: `${prefix}_db.et_events`, schedule: "cron(0 2 * * ? *)", tableLocation: "s3://bbkyc-datalake-{env}/kyc_db/et_events" }]),
   };
 }
 
@@ -85,7 +85,7 @@ describe("preflight against the emulator", () => {
     const ca = createCertificateAuthority("Preflight test CA");
     const leaf = ca.issue({ commonName: "kyc-token-manager", usage: "client" });
     const imported = await clients.acm.send(new ImportCertificateCommand({ Certificate: new TextEncoder().encode(leaf.certificate), PrivateKey: new TextEncoder().encode(leaf.privateKey) }));
-    const inventory = await inventoryOf("sit", { ...(await passingAccount(prefix)), csmLambdaName: `${prefix}-no-such-csm`, certificateArn: imported.CertificateArn!, glueJobs: JSON.stringify([{ name: "et-event-producer", pipeline: "tt", icebergTable: `${prefix}_db.missing`, schedule: "cron(0 2 * * ? *)" }]) });
+    const inventory = await inventoryOf("sit", { ...(await passingAccount(prefix)), csmLambdaName: `${prefix}-no-such-csm`, certificateArn: imported.CertificateArn!, glueJobs: JSON.stringify([{ name: "et-event-producer", pipeline: "tt", icebergTable: `${prefix}_db.missing`, schedule: "cron(0 2 * * ? *)", tableLocation: "s3://bbkyc-datalake-{env}/kyc_db/et_events" }]) });
     const checks = byName(await runPreflightChecks(inventory, clients));
 
     expect(checks.get("CSM Lambda")).toMatchObject({ status: "fail", detail: `${prefix}-no-such-csm does not exist in eu-west-1`, fix: expect.stringContaining("csmLambdaName") });
@@ -97,7 +97,7 @@ describe("preflight against the emulator", () => {
     const prefix = newPrefix();
     const overrides = await passingAccount(prefix);
     await clients.glue.send(new CreateTableCommand({ DatabaseName: `${prefix}_db`, TableInput: { Name: "plain_events", Parameters: { classification: "parquet" } } }));
-    const glueJobs = JSON.stringify([{ name: "et-event-producer", pipeline: "tt", icebergTable: `${prefix}_db.plain_events`, schedule: "cron(0 2 * * ? *)" }]);
+    const glueJobs = JSON.stringify([{ name: "et-event-producer", pipeline: "tt", icebergTable: `${prefix}_db.plain_events`, schedule: "cron(0 2 * * ? *)", tableLocation: "s3://bbkyc-datalake-{env}/kyc_db/et_events" }]);
     const inventory = await inventoryOf("sit", { ...overrides, glueJobs });
     const notAfter = /valid until (\d{4}-\d{2}-\d{2})/.exec(byName(passing.checks).get("Client certificate (ACM)")!.detail)![1]!;
     const tenDaysBefore = new Date(Date.parse(notAfter) - 10 * 86_400_000);
