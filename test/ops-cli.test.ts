@@ -28,6 +28,14 @@ describe("ops command-line convention", () => {
     expect(args.options).toEqual({ to: "sit", segments: 4, "dry-run": true, only: ["FAILED", "PROCESSED", "PUBLISHED"] });
   });
 
+  it("takes key=value pairs, repeated, with commas and '=' kept in the value", () => {
+    const pairSpec: CommandSpec = { usage: "npm run tool -- plan", summary: "Plans.", options: { config: { kind: "pairs", help: "config", placeholder: "KEY=VALUE" } } };
+    expect(parseArgs(pairSpec, []).options.config).toEqual({});
+    const args = parseArgs(pairSpec, ["--config", "prefix=t1", "--config=glueJobs=[]", "--config", 'pipelines=[{"a":1,"b":"x=y"}]']);
+    expect(args.options.config).toEqual({ prefix: "t1", glueJobs: "[]", pipelines: '[{"a":1,"b":"x=y"}]' });
+    expect(() => parseArgs(pairSpec, ["--config", "prefix"])).toThrow('--config takes key=value, got "prefix"');
+  });
+
   it.each([
     [["sit", "--to", "x", "--segments", "0"], "--segments must be a whole number of at least 1"],
     [["sit", "--to", "x", "--bogus"], "unknown option --bogus"],
@@ -77,5 +85,7 @@ describe("ops command-line convention", () => {
     expect(reportChecks(io, "preflight sit", [{ name: "quota", status: "fail", detail: "10 < 26", fix: "ask for more" }])).toBe(EXIT_VERDICT_BAD);
     expect(io.outText.at(-1)).toContain("fix: ask for more");
     expect(io.outText.at(-1)).toContain("NOT READY — 1 check(s) failed");
+    expect(reportChecks(io, "drain-check sit-london", [{ name: "audit queue", status: "fail", detail: "3 visible" }], { good: "DRAINED", bad: "NOT DRAINED" })).toBe(EXIT_VERDICT_BAD);
+    expect(io.outText.at(-1)).toContain("drain-check sit-london: NOT DRAINED — 1 check(s) failed");
   });
 });

@@ -9,6 +9,7 @@ import { GlueClient } from "@aws-sdk/client-glue";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { awsClientConfig, type AwsClientConfig } from "../../handlers/lib/aws-config.js";
 
 /** Client settings for `region`; `endpoint` overrides `AWS_ENDPOINT_URL` (tests point it at moto). */
@@ -50,7 +51,9 @@ export function clientsForRegion(region: string, options: RegionClientOptions = 
     region,
     dynamodb: new DynamoDBClient(config),
     sqs: new SQSClient(config),
-    kinesis: new KinesisClient(config),
+    // The Kinesis client defaults to HTTP/2 (needed only for SubscribeToShard); GetRecords works over
+    // HTTP/1.1, which also works against plain-http endpoints such as the emulator (as the producer does).
+    kinesis: new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() }),
     s3: new S3Client(config),
     cloudwatch: new CloudWatchClient(config),
     glue: new GlueClient(config),

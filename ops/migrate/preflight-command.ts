@@ -34,7 +34,9 @@ export async function preflightMain(context: MigrateContext, args: ParsedArgs, i
       checks.push({ name: `${role} stack plans`, status: "pass", detail: `${stack}: ${inventory.resources.length} resources in ${inventory.region}` });
       return inventory;
     } catch (error) {
-      checks.push({ name: `${role} stack plans`, status: "fail", detail: `${stack}: ${error instanceof Error ? error.message : String(error)}`, fix: `npm run plan -- ${stack} shows the same error; fix the stack's config` });
+      // A config error lists every problem on its own line; one row of the table holds them all.
+      const message = (error instanceof Error ? error.message : String(error)).split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+      checks.push({ name: `${role} stack plans`, status: "fail", detail: `${stack}: ${message}`, fix: `npm run plan -- ${stack} shows the same error; fix the stack's config` });
       return undefined;
     }
   };
