@@ -164,4 +164,26 @@ describe("drain-check sit-london", () => {
     expect(bad.code).toBe(2);
     expect(bad.io.stderr()).toContain('--inputs-since must be an ISO time like 2026-11-30T00:00:00Z, got "yesterday"');
   }, 120_000);
+  it("is not drained when it cannot read what it must check (here: a stack that was never deployed)", async () => {
+    const { code, io } = await migrate(testContext(), ["drain-check", "--stack", "sit-london", "--config", `prefix=${uniquePrefix()}`]);
+    expect(code).toBe(1);
+    expect(io.stdout()).toMatch(/^FAIL\s+audit queue \S+\s+not found in eu-west-2/m);
+    expect(io.stdout()).toContain("fix: check the account and region (eu-west-2) of stack sit-london");
+    expect(io.stdout()).toContain("drain-check sit-london: NOT DRAINED");
+  }, 120_000);
+  it("is not drained when a read is refused (a permissions problem is never taken for an empty queue)", async () => {
+    const refusing = new Proxy(london.sqs, {
+      get: (target, property, receiver) =>
+        property === "send"
+          ? async (command: { constructor: { name: string } }) => {
+              if (command.constructor.name === "GetQueueAttributesCommand") throw Object.assign(new Error("User is not authorized to perform: sqs:getqueueattributes"), { name: "AccessDenied" });
+              return target.send(command as never);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const { code, io } = await migrate(testContext({ clients: () => ({ ...london, sqs: refusing }) }), args);
+    expect(code).toBe(1);
+    expect(row(io.stdout(), `audit queue ${inventory.auditQueueName}`)).toMatch(/^FAIL .*could not read it: User is not authorized/);
+    expect(io.stdout()).toContain("fix: check the permissions listed in docs/region-migration.md");
+  }, 120_000);
 });

@@ -53,8 +53,9 @@ export async function copyAuditMain(context: MigrateContext, args: ParsedArgs, i
     `${dryRun ? "writes nothing" : `writes to ${target.region} only`}; ${note}.`,
   ]);
 
-  const progress = new ProgressReporter({ io, unit: "items", total: approxItems, ...(context.tty !== undefined ? { tty: context.tty } : {}) });
-  progress.add(checkpoint.segments.reduce((n, s) => n + s.counts.scanned, 0));
+  // A resumed copy counts only what is left, so the rate and ETA are this run's.
+  const alreadyDone = totalCounts(checkpoint).scanned;
+  const progress = new ProgressReporter({ io, unit: "items", total: Math.max(0, approxItems - alreadyDone), ...(context.tty !== undefined ? { tty: context.tty } : {}) });
   let result: CopyAuditResult;
   try {
     result = await copyAudit({

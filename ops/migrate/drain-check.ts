@@ -46,11 +46,13 @@ export async function drainChecks(inventory: StackInventory, clients: RegionClie
     try {
       checks.push({ name, ...(await check()) });
     } catch (error) {
+      // What cannot be read cannot be called drained: a read error fails its row (only the external
+      // consumer's position, which no API shows, is "cannot check").
       const message = error instanceof Error ? error.message : String(error);
       checks.push(
         notFound(error)
           ? { name, status: "fail", detail: `not found in ${inventory.region}: ${message}`, fix: `check the account and region (${inventory.region}) of stack ${inventory.stack}` }
-          : { name, status: "cannot-check", detail: `could not read it: ${message}`, fix: "check permissions and run drain-check again" },
+          : { name, status: "fail", detail: `could not read it: ${message}`, fix: "check the permissions listed in docs/region-migration.md and run drain-check again" },
       );
     }
   };
