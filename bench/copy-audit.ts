@@ -3,7 +3,7 @@
  * moto server (the emulator keeps regions apart by signing region). Not a test: a number to report,
  * with the machine and the load it ran under.
  *
- *   npx tsx bench/copy-audit.ts [items=50000] [--second-pass]
+ *   npx tsx bench/copy-audit.ts [items=50000] [--segments N] [--concurrency N] [--second-pass]
  *
  * Against moto the rate measures the emulator more than the tool: moto serves one request at a time
  * and spends most of it (de)serialising DynamoDB attribute values. In AWS the same engine runs
@@ -18,10 +18,12 @@ import { copyAudit } from "../ops/migrate/copy-audit.js";
 import { newCheckpoint } from "../ops/migrate/copy-checkpoint.js";
 import { buildAuditItems, loadItems, RETENTION_DAYS } from "../test/support/audit-history-fixtures.js";
 
-const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 50_000);
-const secondPass = process.argv.includes("--second-pass");
-const SEGMENTS = 4;
-const CONCURRENCY = 16;
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
+const count = Number(argv.find((a, i) => /^\d+$/.test(a) && !argv[i - 1]?.startsWith("--")) ?? 50_000);
+const secondPass = argv.includes("--second-pass");
+const SEGMENTS = option("--segments", 4);
+const CONCURRENCY = option("--concurrency", 16);
 
 const started = new Date();
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" / ");
