@@ -49,16 +49,16 @@ function migrateProcess(argv: string[], interruptWhen?: () => boolean): Promise<
 
 describe("npm run migrate as a process", () => {
   it("stops copy-audit on Ctrl-C with a checkpoint, and the same command resumes it", async () => {
-    // Arrange: 200 items, pages of 10 so the copy is still running when the first checkpoint is saved.
+    // Arrange: 60 items, pages of 5 so the copy is still running when the first checkpoint is saved.
     const prefix = uniquePrefix();
     const { auditTableName } = await cachedInventory("sit-london", { prefix });
     const london = emulatorClients("eu-west-2");
     const ireland = emulatorClients("eu-west-1");
     await london.dynamodb.send(new CreateTableCommand(auditTableDefinition(auditTableName)));
     await ireland.dynamodb.send(new CreateTableCommand(auditTableDefinition(auditTableName)));
-    await loadItems(london.dynamodb, auditTableName, buildAuditItems(200, 5));
+    await loadItems(london.dynamodb, auditTableName, buildAuditItems(60, 5));
     const checkpoint = join(mkdtempSync(join(tmpdir(), "migrate-cli-")), "copy.json");
-    const argv = ["copy-audit", "--from", "sit-london", "--to", "sit", "--from-config", `prefix=${prefix}`, "--to-config", `prefix=${prefix}`, "--segments", "1", "--concurrency", "1", "--page-size", "10", "--checkpoint", checkpoint];
+    const argv = ["copy-audit", "--from", "sit-london", "--to", "sit", "--from-config", `prefix=${prefix}`, "--to-config", `prefix=${prefix}`, "--segments", "1", "--concurrency", "1", "--page-size", "5", "--checkpoint", checkpoint];
 
     // Act: Ctrl-C once the first page is saved
     const interrupted = await migrateProcess(argv, () => existsSync(checkpoint));
@@ -70,7 +70,7 @@ describe("npm run migrate as a process", () => {
     expect(interrupted.code).toBe(1);
     expect(resumed.stderr).toContain(`resuming ${checkpoint}`);
     expect(resumed.stdout).toContain("COMPLETE");
-    expect(resumed.stdout).toMatch(/items read from the source\s+200\n/);
+    expect(resumed.stdout).toMatch(/items read from the source\s+60\n/);
     expect(resumed.code).toBe(0);
   }, 180_000);
 

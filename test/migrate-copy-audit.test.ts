@@ -3,17 +3,20 @@
  * (eu-west-2) → Ireland (eu-west-1), both tables in the one moto server: a copy stopped half-way and
  * resumed from its checkpoint ends equal (counts, checksums, every item), the producer's ledger is
  * not copied, and a second run writes nothing. Calls to moto are made from one process and are
- * served one at a time.
+ * served one at a time; the file has its own moto server so they do not hold up other files.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditItem } from "../handlers/audit-processor/audit-item.js";
 import { auditTableDefinition } from "../handlers/audit-processor/audit-table.js";
+import { startEmulator, type Emulator } from "../local/emulator.js";
+import type { RegionClients } from "../ops/lib/aws-clients.js";
 import { DEFAULT_RETRY } from "../ops/lib/retry.js";
+import type { MigrateContext } from "../ops/migrate/context.js";
 import type { CopyCheckpoint } from "../ops/migrate/copy-checkpoint.js";
 import { batchGetByTransactionId, scanSegment } from "../ops/migrate/table-reads.js";
 import { buildAuditItems, ledgerItem, loadItems } from "./support/audit-history-fixtures.js";
@@ -24,8 +27,18 @@ const ITEMS = 5_000;
 const prefix = uniquePrefix();
 const stackArgs = ["--from", "sit-london", "--to", "sit", "--from-config", `prefix=${prefix}`, "--to-config", `prefix=${prefix}`];
 const checkpoint = join(mkdtempSync(join(tmpdir(), "copy-audit-")), "checkpoint.json");
-const london = emulatorClients("eu-west-2");
-const ireland = emulatorClients("eu-west-1");
+// Its own moto server (both regions in it): thousands of requests must not queue up other test files' calls.
+let emulator: Emulator;
+let london: RegionClients;
+let ireland: RegionClients;
+const ownContext = (overrides: Partial<MigrateContext> = {}) => testContext(overrides, emulator.endpoint);
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  london = emulatorClients("eu-west-2", emulator.endpoint);
+  ireland = emulatorClients("eu-west-1", emulator.endpoint);
+}, 60_000);
+afterAll(() => emulator?.stop());
 const items = buildAuditItems(ITEMS);
 const ledgers = Array.from({ length: 20 }, (_, i) => ledgerItem(`${prefix}-cta-input-sit-euw2`, `in/file-${i}.ndjson`, `v${i}`, i % 4 === 0 ? "IN_PROGRESS" : "COMPLETED"));
 let tableName: string;
@@ -58,7 +71,7 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
     // Arrange: pages of 250 items (20 in all); Ctrl-C arrives when the 8th is finished (the other segments finish the page in hand).
     const controller = new AbortController();
     let pages = 0;
-    const context = testContext({ signal: controller.signal, afterCopyPage: () => void (++pages === 8 && controller.abort()) });
+    const context = ownContext({ signal: controller.signal, afterCopyPage: () => void (++pages === 8 && controller.abort()) });
 
     // Act
     const { code, io } = await migrate(context, ["copy-audit", ...stackArgs, "--page-size", "250", "--checkpoint", checkpoint]);
@@ -77,7 +90,7 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
   }, 300_000);
 
   it("resumes from the checkpoint and ends with every audit item copied exactly, ledgers left behind", async () => {
-    const { code, io } = await migrate(testContext(), ["copy-audit", ...stackArgs, "--page-size", "250", "--checkpoint", checkpoint]);
+    const { code, io } = await migrate(ownContext(), ["copy-audit", ...stackArgs, "--page-size", "250", "--checkpoint", checkpoint]);
     expect(io.stderr()).toContain(`resuming ${checkpoint}`);
     expect(code).toBe(0);
     expect(io.stdout()).toContain("COMPLETE");
@@ -101,7 +114,7 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
   }, 300_000);
 
   it("verify-audit finds both sides equal: counts per status and checksums", async () => {
-    const { code, io } = await migrate(testContext(), ["verify-audit", ...stackArgs]);
+    const { code, io } = await migrate(ownContext(), ["verify-audit", ...stackArgs]);
     expect(code).toBe(0);
     const expected: Record<string, number> = {};
     for (const item of items) expected[item.status] = (expected[item.status] ?? 0) + 1;
@@ -116,7 +129,7 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
   it("a second run writes nothing and changes nothing", async () => {
     const before = await targetSummary();
     const watched = faultyDynamoDB(ireland.dynamodb, {});
-    const context = testContext({ clients: (region) => (region === "eu-west-1" ? { ...ireland, dynamodb: watched.client } : london) });
+    const context = ownContext({ clients: (region) => (region === "eu-west-1" ? { ...ireland, dynamodb: watched.client } : london) });
 
     const { code, io } = await migrate(context, ["copy-audit", ...stackArgs, "--checkpoint", checkpoint]);
 

@@ -10,19 +10,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditItem } from "../handlers/audit-processor/audit-item.js";
 import { auditTableDefinition, recordAuditEvent, writeAuditItem } from "../handlers/audit-processor/audit-table.js";
+import { startEmulator, type Emulator } from "../local/emulator.js";
 import type { RegionClients } from "../ops/lib/aws-clients.js";
 import { DEFAULT_RETRY } from "../ops/lib/retry.js";
+import type { MigrateContext } from "../ops/migrate/context.js";
 import { newCheckpoint, saveCheckpoint } from "../ops/migrate/copy-checkpoint.js";
 import { scanSegment } from "../ops/migrate/table-reads.js";
 import { buildAuditItems, foldEvents, loadItems, RETENTION_DAYS } from "./support/audit-history-fixtures.js";
 import { faultyDynamoDB } from "./support/dynamodb-faults.js";
 import { cachedInventory, emulatorClients, migrate, recordingRetry, testContext, uniquePrefix } from "./support/migrate-context.js";
 
-const london = emulatorClients("eu-west-2");
-const ireland = emulatorClients("eu-west-1");
+// Its own moto server (both regions in it): thousands of requests must not queue up other test files' calls.
+let emulator: Emulator;
+let london: RegionClients;
+let ireland: RegionClients;
+const ownContext = (overrides: Partial<MigrateContext> = {}) => testContext(overrides, emulator.endpoint);
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  london = emulatorClients("eu-west-2", emulator.endpoint);
+  ireland = emulatorClients("eu-west-1", emulator.endpoint);
+}, 60_000);
+afterAll(() => emulator?.stop());
 const tempDir = mkdtempSync(join(tmpdir(), "copy-faults-"));
 
 interface Pair {
@@ -91,7 +103,7 @@ describe("copy-audit under faults and races", () => {
       },
     });
     const retry = recordingRetry();
-    const context = testContext({
+    const context = ownContext({
       retry,
       clients: (region) => (region === "eu-west-1" ? { ...ireland, dynamodb: faultyIreland.client } : { ...london, dynamodb: faultyLondon.client }),
     });
@@ -137,7 +149,7 @@ describe("copy-audit under faults and races", () => {
   }, 180_000);
 
   it("verify-audit says the target is ahead (newer there), not different", async () => {
-    const { code, io } = await migrate(testContext(), ["verify-audit", ...pair.args]);
+    const { code, io } = await migrate(ownContext(), ["verify-audit", ...pair.args]);
     expect(io.stdout()).toContain("differences: missing 0, target-older 0, target-newer 2, target-only 0");
     expect(io.stdout()).toContain(`target-newer  ${newerInTarget.transactionId}`);
     expect(io.stdout()).toContain("TARGET AHEAD");
@@ -154,7 +166,7 @@ describe("copy-audit after a crash, and its dry run", () => {
   }, 120_000);
 
   it("a dry run counts what it would write and writes nothing", async () => {
-    const { code, io } = await migrate(testContext(), ["copy-audit", ...pair.args, "--dry-run", "--checkpoint", checkpoint]);
+    const { code, io } = await migrate(ownContext(), ["copy-audit", ...pair.args, "--dry-run", "--checkpoint", checkpoint]);
     expect(code).toBe(0);
     expect(io.stdout()).toContain("DRY RUN — would copy 300 and merge 0; 0 already there");
     expect((await wholeTable(ireland, pair.tableName)).size).toBe(0);
@@ -163,7 +175,7 @@ describe("copy-audit after a crash, and its dry run", () => {
   it("crashes mid-page, is resumed from the checkpoint and ends an exact copy with no duplicate history", async () => {
     // Arrange: pages of 40 items, checkpointed after each; the process dies after 150 writes, in the middle of a page.
     const crashing = faultyDynamoDB(ireland.dynamodb, { crashAfterWrites: 150 });
-    const crashContext = testContext({ clients: (region) => (region === "eu-west-1" ? { ...ireland, dynamodb: crashing.client } : london) });
+    const crashContext = ownContext({ clients: (region) => (region === "eu-west-1" ? { ...ireland, dynamodb: crashing.client } : london) });
 
     // Act 1: the crash
     const crashed = await migrate(crashContext, ["copy-audit", ...pair.args, "--segments", "2", "--page-size", "40", "--checkpoint", checkpoint]);
@@ -176,13 +188,13 @@ describe("copy-audit after a crash, and its dry run", () => {
     const written = (await wholeTable(ireland, pair.tableName)).size;
     expect(written).toBeGreaterThanOrEqual(150);
     expect(written).toBeLessThan(items.length);
-    const verifyBefore = await migrate(testContext(), ["verify-audit", ...pair.args, "--show", "3"]);
+    const verifyBefore = await migrate(ownContext(), ["verify-audit", ...pair.args, "--show", "3"]);
     expect(verifyBefore.code).toBe(1);
     expect(verifyBefore.io.stdout()).toContain(`DIFFERENT — ${items.length - written} missing from the target, 0 older in the target`);
     expect(verifyBefore.io.stdout()).toMatch(/first 3:\n  missing {6} \S+ {2}source \w+ at \S+, target absent/);
 
     // Act 2: the same command again, with a healthy client
-    const resumed = await migrate(testContext(), ["copy-audit", ...pair.args, "--segments", "2", "--page-size", "40", "--checkpoint", checkpoint]);
+    const resumed = await migrate(ownContext(), ["copy-audit", ...pair.args, "--segments", "2", "--page-size", "40", "--checkpoint", checkpoint]);
 
     // Assert 2
     expect(resumed.io.stderr()).toContain(`resuming ${checkpoint}`);
@@ -190,7 +202,7 @@ describe("copy-audit after a crash, and its dry run", () => {
     const copied = await wholeTable(ireland, pair.tableName);
     expect(copied.size).toBe(items.length);
     for (const item of items) expect(copied.get(item.transactionId)).toEqual(item);
-    const verifyAfter = await migrate(testContext(), ["verify-audit", ...pair.args]);
+    const verifyAfter = await migrate(ownContext(), ["verify-audit", ...pair.args]);
     expect(verifyAfter.io.stdout()).toContain("EQUAL — 300 items");
     expect(verifyAfter.code).toBe(0);
   }, 180_000);
@@ -200,7 +212,7 @@ describe("copy-audit after a crash, and its dry run", () => {
     const ref = (stack: string, region: string) => ({ stack, region, tableName: pair.tableName });
     saveCheckpoint(incomplete, newCheckpoint(ref("sit-london", "eu-west-2"), ref("sit", "eu-west-1"), 3, new Date()));
     const watched = faultyDynamoDB(ireland.dynamodb, {});
-    const context = testContext({ clients: (r) => (r === "eu-west-1" ? { ...ireland, dynamodb: watched.client } : london) });
+    const context = ownContext({ clients: (r) => (r === "eu-west-1" ? { ...ireland, dynamodb: watched.client } : london) });
 
     const { code, io } = await migrate(context, ["copy-audit", ...pair.args, "--segments", "2", "--checkpoint", incomplete]);
 

@@ -48,16 +48,21 @@ export function cachedInventory(stack: string, overrides: Record<string, string>
   return inventories.get(key)!;
 }
 
-export function emulatorClients(region: string): RegionClients {
-  return clientsForRegion(region, { endpoint: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
+/**
+ * Clients of one region on the shared test emulator, or on `endpoint` — heavy tests start their own
+ * moto server, so their thousands of requests do not queue up the other test files' calls (moto
+ * serves one request at a time).
+ */
+export function emulatorClients(region: string, endpoint = emulatorEndpoint()): RegionClients {
+  return clientsForRegion(region, { endpoint, credentials: EMULATOR_CREDENTIALS });
 }
 
-export function testContext(overrides: Partial<MigrateContext> = {}): MigrateContext {
+export function testContext(overrides: Partial<MigrateContext> = {}, endpoint = emulatorEndpoint()): MigrateContext {
   const clients = new Map<string, RegionClients>();
   return {
     inventory: cachedInventory,
     clients: (region) => {
-      if (!clients.has(region)) clients.set(region, emulatorClients(region));
+      if (!clients.has(region)) clients.set(region, emulatorClients(region, endpoint));
       return clients.get(region)!;
     },
     stacks: () => stackNames(),
