@@ -28,9 +28,12 @@ describe("ops command-line convention", () => {
     expect(args.options).toEqual({ to: "sit", segments: 4, "dry-run": true, only: ["FAILED", "PROCESSED", "PUBLISHED"] });
   });
 
-  it("keeps commas in list values marked wholeValues (e.g. JSON config), one value per occurrence", () => {
-    const whole: CommandSpec = { usage: "x", summary: "x", options: { config: { kind: "list", help: "k=v", wholeValues: true } } };
-    expect(parseArgs(whole, ["--config", 'glueJobs=[{"a":1},{"b":2}]', "--config=prefix=pf1"]).options.config).toEqual(['glueJobs=[{"a":1},{"b":2}]', "prefix=pf1"]);
+  it("takes key=value pairs, repeated, with commas and '=' kept in the value", () => {
+    const pairSpec: CommandSpec = { usage: "npm run tool -- plan", summary: "Plans.", options: { config: { kind: "pairs", help: "config", placeholder: "KEY=VALUE" } } };
+    expect(parseArgs(pairSpec, []).options.config).toEqual({});
+    const args = parseArgs(pairSpec, ["--config", "prefix=t1", "--config=glueJobs=[]", "--config", 'pipelines=[{"a":1,"b":"x=y"}]']);
+    expect(args.options.config).toEqual({ prefix: "t1", glueJobs: "[]", pipelines: '[{"a":1,"b":"x=y"}]' });
+    expect(() => parseArgs(pairSpec, ["--config", "prefix"])).toThrow('--config takes key=value, got "prefix"');
   });
 
   it.each([
@@ -82,5 +85,7 @@ describe("ops command-line convention", () => {
     expect(reportChecks(io, "preflight sit", [{ name: "quota", status: "fail", detail: "10 < 26", fix: "ask for more" }])).toBe(EXIT_VERDICT_BAD);
     expect(io.outText.at(-1)).toContain("fix: ask for more");
     expect(io.outText.at(-1)).toContain("NOT READY — 1 check(s) failed");
+    expect(reportChecks(io, "drain-check sit-london", [{ name: "audit queue", status: "fail", detail: "3 visible" }], { good: "DRAINED", bad: "NOT DRAINED" })).toBe(EXIT_VERDICT_BAD);
+    expect(io.outText.at(-1)).toContain("drain-check sit-london: NOT DRAINED — 1 check(s) failed");
   });
 });

@@ -58,6 +58,8 @@ export interface HistoryEntry {
   recordedAt: string;
   /** The SQS message that carried it. */
   messageId?: string;
+  /** It came from an `onlyIfUnsettled` event (the discard auditor's): replays keep that meaning. */
+  provisional?: true;
 }
 
 export interface AuditItem {
@@ -166,6 +168,7 @@ export function mergeEvent(existing: AuditItem | undefined, event: AuditEvent, c
     eventKey: key,
     recordedAt: context.now.toISOString(),
     ...(context.messageId ? { messageId: context.messageId } : {}),
+    ...(event.onlyIfUnsettled ? { provisional: true as const } : {}),
   };
 
   if (!existing) {

@@ -48,10 +48,16 @@ export function streamRecordKey(streamName: string, sequenceNumber: string): str
 export function streamRangeKey(streamName: string, shardId: string, startSequenceNumber: string, endSequenceNumber: string): string {
   return `${RESERVED_ID_PREFIX}kinesis:${streamName}#${shardId}/${startSequenceNumber}..${endSequenceNumber}`;
 }
+/** Every ledger key starts with this (the ledger is not an audit item: tools that copy or count audit items skip it). */
+export const FILE_LEDGER_KEY_PREFIX = `${RESERVED_ID_PREFIX}ledger:`;
 
 /** The producer's ledger item of one object version (S3 `versionId`, or the ETag when unversioned). */
 export function fileLedgerKey(sourceObject: string, version: string): string {
-  return `${RESERVED_ID_PREFIX}ledger:${sourceObject}@${version}`;
+  return `${FILE_LEDGER_KEY_PREFIX}${sourceObject}@${version}`;
+}
+
+export function isFileLedgerKey(id: string): boolean {
+  return id.startsWith(FILE_LEDGER_KEY_PREFIX);
 }
 
 /**

@@ -21,7 +21,11 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export type OptionKind = "string" | "integer" | "number" | "boolean" | "list";
+/**
+ * `list`: comma-separated values, or the option repeated. `pairs`: `key=value`, repeated for more
+ * (no comma splitting, so a value may hold commas or JSON), e.g. `--config prefix=t1 --config a=b`.
+ */
+export type OptionKind = "string" | "integer" | "number" | "boolean" | "list" | "pairs";
 
 export interface OptionSpec {
   kind: OptionKind;
@@ -36,8 +40,6 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Placeholder in the usage text, e.g. `STACK`. */
   placeholder?: string;
-  /** For `list`: one value per occurrence, commas kept (e.g. `--config 'glueJobs=[{…},{…}]'`). */
-  wholeValues?: boolean;
 }
 
 export interface CommandSpec {
@@ -50,7 +52,7 @@ export interface CommandSpec {
   positionals?: readonly string[];
 }
 
-export type ParsedValue = string | number | boolean | string[] | undefined;
+export type ParsedValue = string | number | boolean | string[] | Record<string, string> | undefined;
 export interface ParsedArgs {
   options: Record<string, ParsedValue>;
   positionals: Record<string, string>;
@@ -92,7 +94,9 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       i++;
     }
     const value = convert(name, option, raw);
-    options[name] = option.kind === "list" ? [...((options[name] as string[] | undefined) ?? []), ...(value as string[])] : value;
+    if (option.kind === "list") options[name] = [...((options[name] as string[] | undefined) ?? []), ...(value as string[])];
+    else if (option.kind === "pairs") options[name] = { ...((options[name] as Record<string, string> | undefined) ?? {}), ...(value as Record<string, string>) };
+    else options[name] = value;
   }
   if (help) return { options, positionals: {}, help };
 
@@ -108,6 +112,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     if (option.required) throw new UsageError(`--${name} is required: --${name} ${option.placeholder ?? "VALUE"}`);
     if (option.default !== undefined) options[name] = option.default;
     else if (option.kind === "boolean") options[name] = false;
+    else if (option.kind === "pairs") options[name] = {};
   }
   return { options, positionals, help };
 }
@@ -124,8 +129,12 @@ function convert(name: string, option: OptionSpec, raw: string): ParsedValue {
       return n;
     }
     case "list":
-      if (option.wholeValues) return [raw];
       return raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    case "pairs": {
+      const eq = raw.indexOf("=");
+      if (eq <= 0) throw new UsageError(`--${name} takes key=value, got "${raw}"`);
+      return { [raw.slice(0, eq)]: raw.slice(eq + 1) };
+    }
     case "string":
       if (option.choices && !option.choices.includes(raw)) throw new UsageError(`--${name} must be one of ${option.choices.join(", ")}, got "${raw}"`);
       return raw;

@@ -30,14 +30,23 @@ export function formatChecks(checks: readonly CheckResult[]): string {
     .join("\n");
 }
 
-/** Prints the checks and a verdict line; returns the exit code (1 when any check failed). */
-export function reportChecks(io: CliIo, title: string, checks: readonly CheckResult[]): number {
+/** The verdict's words, e.g. `READY` / `NOT READY`, `DRAINED` / `NOT DRAINED`. */
+export interface VerdictWords {
+  good: string;
+  bad: string;
+}
+
+/**
+ * Prints the checks and a verdict line; returns the exit code (1 when any check failed). A check
+ * that cannot be checked does not make the verdict bad, but the verdict line says how many there are.
+ */
+export function reportChecks(io: CliIo, title: string, checks: readonly CheckResult[], words: VerdictWords = { good: "READY", bad: "NOT READY" }): number {
   const failed = checks.filter((c) => c.status === "fail").length;
   const unchecked = checks.filter((c) => c.status === "cannot-check").length;
   const verdict =
     failed > 0
-      ? `${title}: NOT READY — ${failed} check(s) failed${unchecked ? `, ${unchecked} could not be checked` : ""}`
-      : `${title}: READY — ${checks.length - unchecked} check(s) passed${unchecked ? `, ${unchecked} could not be checked (see above)` : ""}`;
+      ? `${title}: ${words.bad} — ${failed} check(s) failed${unchecked ? `, ${unchecked} could not be checked` : ""}`
+      : `${title}: ${words.good} — ${checks.length - unchecked} check(s) passed${unchecked ? `, ${unchecked} could not be checked (see above)` : ""}`;
   io.out(`${formatChecks(checks)}\n\n${verdict}`);
   return failed > 0 ? EXIT_VERDICT_BAD : EXIT_OK;
 }

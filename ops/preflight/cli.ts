@@ -19,7 +19,7 @@ export const PREFLIGHT_SPEC: CommandSpec = {
   summary: "Checks, read-only, what `pulumi up` of a stack needs from its AWS account and region (writes nothing).",
   positionals: ["stack"],
   options: {
-    config: { kind: "list", help: "config as `pulumi config set` would add it, e.g. tokenUrl=https://… (repeatable)", placeholder: "KEY=VALUE", wholeValues: true },
+    config: { kind: "pairs", help: "config as `pulumi config set` would add it, e.g. tokenUrl=https://… (repeatable)", placeholder: "KEY=VALUE" },
     endpoint: { kind: "string", help: "AWS endpoint override, e.g. an emulator (default: AWS_ENDPOINT_URL, else AWS)", placeholder: "URL" },
   },
 };
@@ -38,7 +38,7 @@ async function preflight(args: ParsedArgs, io: CliIo, deps: PreflightDeps): Prom
   const stack = args.positionals.stack!;
   const stacks = stackNames();
   if (!stacks.includes(stack)) throw new UsageError(`no stack "${stack}"; use one of ${stacks.join(", ")}`);
-  const overrides = parseOverrides((args.options.config as string[] | undefined) ?? []);
+  const overrides = (args.options.config as Record<string, string> | undefined) ?? {};
 
   let inventory: StackInventory;
   try {
@@ -62,14 +62,3 @@ async function preflight(args: ParsedArgs, io: CliIo, deps: PreflightDeps): Prom
   progress.finish();
   return reportChecks(io, `preflight ${stack}`, checks);
 }
-
-function parseOverrides(pairs: string[]): Record<string, string> {
-  const overrides: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--config takes key=value, got "${pair}"`);
-    overrides[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return overrides;
-}
-
