@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/config.js";
+import { IAM_PROPAGATION_WINDOW_SECONDS } from "../handlers/token-manager/deployment-refresh.js";
 import type { TokenManagerConfig } from "../stacks/config-types.js";
 import { kmsUseStatement, policyDocument, putMetricStatement, type PolicyStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
@@ -211,8 +212,9 @@ export class TokenManager extends pulumi.ComponentResource {
 
   private createFunction(name: string, args: TokenManagerArgs, secret: aws.secretsmanager.Secret, statements: PolicyStatement[]): BundledFunction {
     const { config } = args;
-    // Long enough for every attempt at its full timeout plus the longest backoffs, never cut mid-retry.
-    const attemptsMs = (config.retries + 1) * config.requestTimeoutMs + config.retries * DEFAULT_TOKEN_BACKOFF.maxMs;
+    // Long enough for every attempt at its full timeout plus the longest backoffs, never cut mid-retry,
+    // plus the first refresh's wait for IAM to propagate the new policy (deployment-refresh.ts).
+    const attemptsMs = (config.retries + 1) * config.requestTimeoutMs + config.retries * DEFAULT_TOKEN_BACKOFF.maxMs + IAM_PROPAGATION_WINDOW_SECONDS * 1000;
     return createBundledFunction(
       name,
       {

@@ -78,8 +78,8 @@ describe("TokenManager component", () => {
     expect(fn.inputs.kmsKeyArn).toBe(KEY_ARN);
     // Issue #10: no reservation unless asked for (accounts with a quota of 10 refuse any).
     expect(fn.inputs.reservedConcurrentExecutions).toBeUndefined();
-    // 3 attempts × 10 s + 2 backoffs × 4 s + 15 s overhead
-    expect(fn.inputs.timeout).toBe(53);
+    // 3 attempts × 10 s + 2 backoffs × 4 s + 30 s for the first refresh's wait on IAM + 15 s overhead
+    expect(fn.inputs.timeout).toBe(83);
     expect(r.component.secretName).toBe("bbkyc/tiaa/token-sit");
     expect(r.component.functionName).toBe("bbkyc-token-manager-sit");
     expect(r.component.metricNamespace).toBe("bbkyc/token-manager/sit");

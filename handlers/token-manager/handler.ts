@@ -10,9 +10,11 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Context } from "aws-lambda";
 import { awsClientConfig, requireEnv } from "../lib/aws-config.js";
 import { Logger } from "../lib/logger.js";
-import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
+import { EmfSink, MemorySink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
 import { readRefreshConfig, type RefreshConfig } from "./config.js";
 import { TokenRefreshError } from "./errors.js";
+import { sleep } from "../lib/backoff.js";
+import { isDeploymentTrigger, retryWhileIamPropagates } from "./deployment-refresh.js";
 import { refreshToken, type RefreshResult } from "./refresh-token.js";
 
 const logger = new Logger({ service: "token-manager" });
@@ -30,7 +32,7 @@ const metrics = new Metrics({
 /** Read on the first invocation, so a broken environment is reported as a refresh failure with a metric. */
 let config: RefreshConfig | undefined;
 
-export async function handler(_event: unknown, context?: Pick<Context, "awsRequestId">): Promise<RefreshResult> {
+export async function handler(event: unknown, context?: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>): Promise<RefreshResult> {
   const log = logger.child({ correlationId: context?.awsRequestId ?? "local" });
   try {
     config ??= readRefreshConfig();
@@ -41,5 +43,21 @@ export async function handler(_event: unknown, context?: Pick<Context, "awsReque
     await metrics.flush().catch(() => undefined);
     throw error;
   }
-  return refreshToken({ secretsManager, lambda, acm, metrics, logger: log }, config);
+  const refreshConfig = config;
+  if (!isDeploymentTrigger(event) || !context?.getRemainingTimeInMillis) return refreshToken({ secretsManager, lambda, acm, metrics, logger: log }, refreshConfig);
+  // The deployment's first refresh: each attempt's metrics are held back, and only the attempt that
+  // ends the invocation publishes them (attempts IAM refused while the policy propagated count nothing).
+  let held = new MemorySink();
+  try {
+    return await retryWhileIamPropagates(
+      () => {
+        held = new MemorySink();
+        const attemptMetrics = new Metrics({ component: "token-manager", namespace: metrics.namespace, environment: requireEnv("ENVIRONMENT"), sink: held });
+        return refreshToken({ secretsManager, lambda, acm, metrics: attemptMetrics, logger: log }, refreshConfig);
+      },
+      { logger: log, sleep, remainingTimeMs: () => context.getRemainingTimeInMillis!(), attemptBudgetMs: (refreshConfig.retries + 1) * refreshConfig.requestTimeoutMs },
+    );
+  } finally {
+    for (const { namespace, series } of held.published) await sink.publish(namespace, series, new Date()).catch(() => undefined);
+  }
 }
