@@ -199,7 +199,7 @@ export class GlueJob extends pulumi.ComponentResource {
           "--job-language": "python",
           "--extra-py-files": assets(HELPERS_KEY),
           "--datalake-formats": "iceberg",
-          "--conf": icebergCatalogConf(assets("iceberg-warehouse/"), job.tableAccess),
+          "--conf": icebergCatalogConf(assets("iceberg-warehouse/"), job.tableAccess, { accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId, region: naming.region }),
           "--enable-metrics": "true",
           // Glue 5.0 logs in real time on its own; the flag exists for 4.0 and earlier only.
           // https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging-enable.html
@@ -341,7 +341,12 @@ function glueMajorVersion(args: GlueJobArgs): number {
  * name) will do. With Lake Formation, the catalog asks Lake Formation for the table's credentials
  * (full-table access; the settings of https://docs.aws.amazon.com/glue/latest/dg/security-access-control-fta.html).
  */
-export function icebergCatalogConf(defaultWarehouse: pulumi.Input<string>, access: GlueTableAccess): pulumi.Output<string> {
+/**
+ * The `--conf` chain of the job's Iceberg catalog. In Lake Formation mode the catalog also names its
+ * account and region, as every example on AWS's Full Table Access page does
+ * (https://docs.aws.amazon.com/glue/latest/dg/security-access-control-fta.html).
+ */
+export function icebergCatalogConf(defaultWarehouse: pulumi.Input<string>, access: GlueTableAccess, where: { accountId: pulumi.Input<string>; region: string }): pulumi.Output<string> {
   const warehouse = access.mode === "s3" ? access.location : defaultWarehouse;
   const settings: pulumi.Input<string>[] = [
     "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
@@ -353,6 +358,8 @@ export function icebergCatalogConf(defaultWarehouse: pulumi.Input<string>, acces
   if (access.mode === "lake-formation") {
     settings.push(
       `spark.sql.catalog.${CATALOG}.glue.lakeformation-enabled=true`,
+      pulumi.interpolate`spark.sql.catalog.${CATALOG}.glue.account-id=${where.accountId}`,
+      `spark.sql.catalog.${CATALOG}.client.region=${where.region}`,
       "spark.hadoop.fs.s3.credentialsResolverClass=com.amazonaws.glue.accesscontrol.AWSLakeFormationCredentialResolver",
       "spark.hadoop.fs.s3.useDirectoryHeaderAsFolderObject=true",
       "spark.hadoop.fs.s3.folderObject.autoAction.disabled=true",

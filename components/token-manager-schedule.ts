@@ -29,7 +29,14 @@ export interface RefreshSchedule {
   dlq: aws.sqs.Queue;
 }
 
-export function createRefreshSchedule(name: string, args: RefreshScheduleArgs, fn: BundledFunction, parent: pulumi.Resource): RefreshSchedule {
+/**
+ * @param alsoWaitFor resources the first firing needs besides the roles (the function's async
+ *   configuration, so a failed first run already goes to the failed-invocations queue).
+ */
+export function createRefreshSchedule(name: string, args: RefreshScheduleArgs, fn: BundledFunction, parent: pulumi.Resource, alsoWaitFor: pulumi.Resource[] = []): RefreshSchedule {
+  // A group of its own: Scheduler's metrics are per group, so the token schedule's target-error alarm
+  // sees this schedule only (in `default` it also saw every other schedule of the account and region).
+  const group = new aws.scheduler.ScheduleGroup(`${name}-schedule-group`, { name: args.scheduleGroupName }, { parent });
   const dlq = new aws.sqs.Queue(
     `${name}-dlq`,
     { name: args.dlqName, kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 14 * 24 * 3600 },
@@ -74,7 +81,7 @@ export function createRefreshSchedule(name: string, args: RefreshScheduleArgs, f
     `${name}-schedule`,
     {
       name: args.scheduleName,
-      groupName: args.scheduleGroupName,
+      groupName: group.name,
       description: `Refreshes the TIAA token in ${args.secretName}`,
       scheduleExpression: args.expression,
       // No startDate on purpose: a rate schedule without one starts invoking at once
@@ -91,7 +98,7 @@ export function createRefreshSchedule(name: string, args: RefreshScheduleArgs, f
     },
     // Issue #10: the schedule may fire as soon as it exists, so it waits until Scheduler may invoke
     // (its role's policy) and the function may do its work (the function's own policy).
-    { parent, dependsOn: [role, policy, fn.function, ...(fn.rolePolicy ? [fn.rolePolicy] : [])] },
+    { parent, dependsOn: [role, policy, fn.function, ...(fn.rolePolicy ? [fn.rolePolicy] : []), ...alsoWaitFor] },
   );
   return { schedule, dlq };
 }

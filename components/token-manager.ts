@@ -67,8 +67,6 @@ export interface TokenManagerArgs {
 }
 
 const COMPONENT = "token-manager";
-/** The scheduler's default group (no custom group: nothing else is grouped with it). */
-const SCHEDULE_GROUP = "default";
 /** Seconds the function needs beyond the token request itself (CSM call, certificate export, secret write). */
 const FUNCTION_OVERHEAD_SECONDS = 15;
 
@@ -87,6 +85,8 @@ export class TokenManager extends pulumi.ComponentResource {
   /** Namespace of `TokenRefreshSuccess` / `TokenRefreshFailure`. */
   public readonly metricNamespace: string;
   public readonly scheduleName: string;
+  /** The schedule's own Scheduler group (its metrics, and so its alarm, cover this schedule only). */
+  public readonly scheduleGroupName: string;
   public readonly dlqName: string;
   public readonly dlqArn: pulumi.Output<string>;
   /**
@@ -108,6 +108,7 @@ export class TokenManager extends pulumi.ComponentResource {
     this.metricNamespace = metricNamespace(naming.prefix, COMPONENT, naming.env);
     this.secretName = config.secretName;
     this.scheduleName = naming.physicalName("schedule", "token-refresh");
+    this.scheduleGroupName = naming.physicalName("schedule", "token-refresh-group");
     this.dlqName = naming.physicalName("sqs-queue", "token-refresh-dlq");
 
     if (config.certificate.source === "file") {
@@ -129,7 +130,7 @@ export class TokenManager extends pulumi.ComponentResource {
       {
         naming,
         scheduleName: this.scheduleName,
-        scheduleGroupName: SCHEDULE_GROUP,
+        scheduleGroupName: this.scheduleGroupName,
         dlqName: this.dlqName,
         expression: config.schedule,
         secretName: config.secretName,
@@ -139,6 +140,7 @@ export class TokenManager extends pulumi.ComponentResource {
       },
       fn,
       this,
+      [asyncConfig],
     );
     // Last: the stack's first token, once everything a refresh and its failure handling need exists.
     createFirstRefresh(name, config, fn, [asyncConfig, schedule], this);
@@ -151,7 +153,7 @@ export class TokenManager extends pulumi.ComponentResource {
       fn: { functionName: fn.functionName, logGroupName: fn.logGroupName, label: "TIAA token manager" },
       metrics: { component: COMPONENT, namespace: this.metricNamespace },
       scheduleName: this.scheduleName,
-      scheduleGroupName: SCHEDULE_GROUP,
+      scheduleGroupName: this.scheduleGroupName,
       scheduleDlqName: this.dlqName,
       failedInvocationQueueName: this.failedInvocationQueueName,
       secretName: this.secretName,

@@ -147,7 +147,8 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     }
     for (const m of ["ReadThrottleEvents", "WriteThrottleEvents", "ThrottledRequests"]) expect(has("AWS/DynamoDB", m, { TableName: sit.facts.audit.tableName }), m).toBe(true);
     for (const rule of [...sit.facts.glueJobs.map((g) => g.ruleName), "bbkyc-et-bdp-scheduler"]) expect(has("AWS/Events", "FailedInvocations", { RuleName: rule }), rule).toBe(true);
-    for (const m of ["TargetErrorCount", "InvocationAttemptCount"]) expect(has("AWS/Scheduler", m, { ScheduleGroup: "default" }), m).toBe(true);
+    // The token schedule has a Scheduler group of its own: its metrics (and alarm) see only it.
+    for (const m of ["TargetErrorCount", "InvocationAttemptCount"]) expect(has("AWS/Scheduler", m, { ScheduleGroup: "bbkyc-token-refresh-group-sit" }), m).toBe(true);
     for (const m of ["JobsMovedToFailed", "JobAttemptExecutionDuration"]) expect(has("AWS/Batch", m, { JobQueueName: "bbkyc-batch-processor" }), m).toBe(true);
   });
 
@@ -200,6 +201,10 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     const expressions = (widget.properties.metrics as any[]).filter((m) => m.length === 1).map((m) => m[0]);
     const total = expressions.find((e) => e.id === "allFailures");
     for (const part of ["glueFailed", "lambdaErrors", "caseFailures", "tokenFailures"]) expect(total.expression).toContain(`FILL(${part}, 0)`);
+    // A failed refresh is counted once (as a token failure), not again as the token manager's Lambda error.
+    const lambdaErrors = (widget.properties.metrics as any[]).filter((m) => m.length > 1 && m[1] === "Errors").map((m) => m[3]);
+    expect(lambdaErrors.length).toBeGreaterThan(2);
+    expect(lambdaErrors).not.toContain("bbkyc-token-manager-sit");
   });
 
   it("use pies, bars and whole-range totals where the business view needs them", () => {

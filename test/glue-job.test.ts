@@ -150,6 +150,9 @@ describe("GlueJob job", () => {
     expect(conf).toEqual(
       expect.arrayContaining([
         "spark.sql.catalog.glue_catalog.glue.lakeformation-enabled=true",
+        // The catalog names its account and region, as every example of AWS's FTA page does.
+        `spark.sql.catalog.glue_catalog.glue.account-id=${MOCK_ACCOUNT_ID}`,
+        "spark.sql.catalog.glue_catalog.client.region=eu-west-1",
         "spark.hadoop.fs.s3.credentialsResolverClass=com.amazonaws.glue.accesscontrol.AWSLakeFormationCredentialResolver",
       ]),
     );

@@ -46,7 +46,9 @@ describe("TokenManager component", () => {
     const schedulerRole = r.one("aws:iam/role:Role", "tm-schedule-scheduler-role");
 
     expect(schedule.inputs.name).toBe("bbkyc-token-refresh-sit");
-    expect(schedule.inputs.groupName).toBe("default");
+    // A group of its own, so Scheduler's per-group metrics and the target-error alarm cover this schedule only.
+    expect(schedule.inputs.groupName).toBe("bbkyc-token-refresh-group-sit");
+    expect(r.one("aws:scheduler/scheduleGroup:ScheduleGroup").inputs.name).toBe("bbkyc-token-refresh-group-sit");
     expect(schedule.inputs.scheduleExpression).toBe("rate(50 minutes)");
     expect(schedule.inputs.flexibleTimeWindow).toEqual({ mode: "OFF" });
     expect(schedule.inputs.target.arn).toBe(`arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:bbkyc-token-manager-sit`);
@@ -209,7 +211,7 @@ describe("TokenManager component", () => {
       fn: { functionName: "bbkyc-token-manager-sit", logGroupName: "/aws/lambda/bbkyc-token-manager-sit", label: "TIAA token manager" },
       metrics: { component: "token-manager", namespace: "bbkyc/token-manager/sit" },
       scheduleName: "bbkyc-token-refresh-sit",
-      scheduleGroupName: "default",
+      scheduleGroupName: "bbkyc-token-refresh-group-sit",
       scheduleDlqName: "bbkyc-token-refresh-dlq-sit",
       failedInvocationQueueName: "bbkyc-token-refresh-failed-invocations-sit",
       secretName: "bbkyc-tiaa-token-sit",

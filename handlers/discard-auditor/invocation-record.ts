@@ -58,7 +58,7 @@ export function parseInvocationRecord(body: string): ParsedInvocationRecord {
 /** The reason every record of the range is audited with: what Lambda did and where to look. */
 export function discardReason(range: DiscardedRange, caseCreator: string): string {
   const why =
-    range.condition === "RecordAgeExceeded"
+    /AgeExceeded/.test(range.condition)
       ? "the record grew older than the event source's maximum record age before it could be processed"
       : range.condition === "RetryAttemptsExhausted"
         ? "the event source's retries were exhausted"

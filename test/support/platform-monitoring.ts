@@ -28,7 +28,7 @@ export function factsFor(config: PlatformConfig): { naming: Naming; facts: Platf
       fn: fn("token-manager", "TIAA token manager"),
       metrics: emitted("token-manager", "token-manager"),
       scheduleName: naming.physicalName("schedule", "token-refresh"),
-      scheduleGroupName: "default",
+      scheduleGroupName: naming.physicalName("schedule", "token-refresh-group"),
       scheduleDlqName: naming.physicalName("sqs-queue", "token-refresh-dlq"),
       failedInvocationQueueName: naming.physicalName("sqs-queue", "token-refresh-failed-invocations"),
       secretName: naming.physicalName("secret", "tiaa-token"),

@@ -184,7 +184,16 @@ function failureMetrics(facts: PlatformFacts, env: string, totalOnly: boolean): 
   const hidden = (m: MetricStat, id: string): MetricStat => ({ ...m, id, visible: false });
   const parts: Array<{ id: string; label: string; color: string; sources: GraphMetric[]; expression?: string }> = [
     { id: "glueFailed", label: "Glue failed runs", color: COLORS.info, sources: facts.glueJobs.map((g, i) => hidden(eventRuleMetric(g.ruleName, "MatchedEvents"), `rule${i}`)) },
-    { id: "lambdaErrors", label: "Lambda errors", color: COLORS.warning, sources: managedFunctions(facts).map((f, i) => hidden(lambdaMetric(f.functionName, "Errors"), `err${i}`)) },
+    {
+      id: "lambdaErrors",
+      label: "Lambda errors",
+      color: COLORS.warning,
+      // The token manager's errors are its failed refreshes, already counted (once per refresh, by
+      // reason) as token refresh failures below: counting its Lambda errors too counted each twice.
+      sources: managedFunctions(facts)
+        .filter((f) => f.functionName !== facts.tokenManager.fn.functionName)
+        .map((f, i) => hidden(lambdaMetric(f.functionName, "Errors"), `err${i}`)),
+    },
     {
       id: "caseFailures",
       label: "Case creation failures",
