@@ -3,7 +3,8 @@
  * (its checkpoint) cannot be read through any API, so the stream is read from TRIM_HORIZON with our
  * own iterator — which moves nobody's position — and every record is matched to its audit item:
  * a record is consumed when its transaction's item is settled (PROCESSED or FAILED) at or after the
- * record arrived. A record whose item is missing, still RECEIVED/PUBLISHED, or settled before the
+ * record arrived — reached then, or repeated then (`lastRepeatAt`: a re-sent record processed again
+ * is recorded as a repeat of the outcome, see `audit-item.ts`). A record whose item is missing, still RECEIVED/PUBLISHED, or settled before the
  * record arrived (an earlier delivery of the same id) is unread or unsettled.
  *
  * The records' audit key is the case creator's own: `decodeKinesisRecord` gives the transaction id,
@@ -121,11 +122,12 @@ export async function streamSettlement(
   const { shards } = await readWholeStream(kinesis, streamName, retry, async (records) => {
     result.records += records.length;
     const keyed = records.map((r) => ({ record: r, key: auditKeyOfRecord(streamName, r) }));
-    const items = await batchGetByTransactionId(audit.dynamodb, audit.tableName, keyed.map((k) => k.key), retry, ["transactionId", "status", "lastUpdatedAt"]);
+    const items = await batchGetByTransactionId(audit.dynamodb, audit.tableName, keyed.map((k) => k.key), retry, ["transactionId", "status", "lastUpdatedAt", "lastRepeatAt"]);
     for (const { record, key } of keyed) {
       const raw = items.get(key);
-      const item = raw ? (unmarshall(raw) as { status: string; lastUpdatedAt: string }) : undefined;
-      const settled = item !== undefined && SETTLED.has(item.status) && Date.parse(item.lastUpdatedAt) >= record.arrivedAt.getTime();
+      const item = raw ? (unmarshall(raw) as { status: string; lastUpdatedAt: string; lastRepeatAt?: string }) : undefined;
+      const lastSettledAt = item ? Math.max(Date.parse(item.lastUpdatedAt), item.lastRepeatAt ? Date.parse(item.lastRepeatAt) : 0) : 0;
+      const settled = item !== undefined && SETTLED.has(item.status) && lastSettledAt >= record.arrivedAt.getTime();
       if (settled) continue;
       result.unsettled++;
       if (result.examples.length < 5) {
