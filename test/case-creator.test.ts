@@ -18,6 +18,7 @@ import type { TokenProvider } from "../handlers/lib/token-provider.js";
 import { createCertificateAuthority, type CertificateAuthority } from "../local/pki.js";
 import { startSalesforceStandIn, type SalesforceStandIn } from "../local/salesforce-stand-in.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
+import { kinesisEvent as kinesisEventOf } from "./support/kinesis-events.js";
 
 const NOW = Date.parse("2026-11-26T09:00:00Z");
 const STALE_TOKEN = "00Dstale!token-from-before-rotation";
@@ -51,27 +52,9 @@ function kycRecord(i: number | string, extra: Record<string, unknown> = {}) {
   return { transactionId: `TXN-${i}`, customerId: `C${i}`, eventType: "KYC_REVIEW", producedAt: new Date(NOW - 5_000).toISOString(), riskRating: "HIGH", payload: { country: "GB" }, ...extra };
 }
 
-/** Items are records (JSON-encoded) or `{ raw }` base64 data; arrival defaults to 10 s before NOW. */
-function kinesisEvent(items: Array<object>, arrivalSecondsAgo = 10): KinesisStreamEvent {
-  return {
-    Records: items.map((item, i) => ({
-      eventSource: "aws:kinesis",
-      eventSourceARN: "arn:aws:kinesis:eu-west-1:123456789012:stream/bbkyc-cta-events-sit",
-      eventID: `shardId-000000000000:${i}`,
-      eventName: "aws:kinesis:record",
-      eventVersion: "1.0",
-      invokeIdentityArn: "arn:aws:iam::123456789012:role/x",
-      awsRegion: "eu-west-1",
-      kinesis: {
-        kinesisSchemaVersion: "1.0",
-        partitionKey: `cta-${i}`,
-        sequenceNumber: String(FIRST_SEQUENCE + BigInt(i) * 1000n),
-        approximateArrivalTimestamp: NOW / 1000 - arrivalSecondsAgo,
-        data: "raw" in item ? (item as { raw: string }).raw : Buffer.from(JSON.stringify(item)).toString("base64"),
-      },
-    })),
-  };
-}
+/** Arrival defaults to 10 s before NOW; sequence numbers start above 2^53. */
+const kinesisEvent = (items: Array<object>, arrivalSecondsAgo = 10): KinesisStreamEvent =>
+  kinesisEventOf(items, { stream: "bbkyc-cta-events-sit", firstSequence: FIRST_SEQUENCE, arrivedAtMs: NOW - arrivalSecondsAgo * 1000 });
 
 async function setup(options: { tokens?: FakeTokenProvider; queueUrl?: string; giveUpAfterSeconds?: number; deps?: Partial<CreateCasesDeps> } = {}) {
   const queueUrl = options.queueUrl ?? (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("cc-audit") }))).QueueUrl!;

@@ -10,35 +10,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { AuditItem } from "../handlers/audit-processor/audit-item.js";
 import { auditTableDefinition } from "../handlers/audit-processor/audit-table.js";
-import { startEmulator, type Emulator } from "../local/emulator.js";
-import type { RegionClients } from "../ops/lib/aws-clients.js";
 import { DEFAULT_RETRY } from "../ops/lib/retry.js";
-import type { MigrateContext } from "../ops/migrate/context.js";
 import type { CopyCheckpoint } from "../ops/migrate/copy-checkpoint.js";
 import { batchGetByTransactionId, scanSegment } from "../ops/migrate/table-reads.js";
 import { buildAuditItems, ledgerItem, loadItems } from "./support/audit-history-fixtures.js";
 import { faultyDynamoDB } from "./support/dynamodb-faults.js";
-import { cachedInventory, emulatorClients, migrate, testContext, uniquePrefix } from "./support/migrate-context.js";
+import { cachedInventory, migrate, uniquePrefix, useOwnEmulator } from "./support/migrate-context.js";
 
 const ITEMS = 5_000;
 const prefix = uniquePrefix();
 const stackArgs = ["--from", "sit-london", "--to", "sit", "--from-config", `prefix=${prefix}`, "--to-config", `prefix=${prefix}`];
 const checkpoint = join(mkdtempSync(join(tmpdir(), "copy-audit-")), "checkpoint.json");
 // Its own moto server (both regions in it): thousands of requests must not queue up other test files' calls.
-let emulator: Emulator;
-let london: RegionClients;
-let ireland: RegionClients;
-const ownContext = (overrides: Partial<MigrateContext> = {}) => testContext(overrides, emulator.endpoint);
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  london = emulatorClients("eu-west-2", emulator.endpoint);
-  ireland = emulatorClients("eu-west-1", emulator.endpoint);
-}, 60_000);
-afterAll(() => emulator?.stop());
+const own = useOwnEmulator();
+const ownContext = own.context;
 const items = buildAuditItems(ITEMS);
 const ledgers = Array.from({ length: 20 }, (_, i) => ledgerItem(`${prefix}-cta-input-sit-euw2`, `in/file-${i}.ndjson`, `v${i}`, i % 4 === 0 ? "IN_PROGRESS" : "COMPLETED"));
 let tableName: string;
@@ -49,15 +37,15 @@ beforeAll(async () => {
   // The real scenario: the same table name in two regions.
   expect(target.auditTableName).toBe(source.auditTableName);
   tableName = source.auditTableName;
-  await london.dynamodb.send(new CreateTableCommand(auditTableDefinition(tableName)));
-  await ireland.dynamodb.send(new CreateTableCommand(auditTableDefinition(tableName)));
-  await loadItems(london.dynamodb, tableName, [...items, ...ledgers]);
+  await own.london.dynamodb.send(new CreateTableCommand(auditTableDefinition(tableName)));
+  await own.ireland.dynamodb.send(new CreateTableCommand(auditTableDefinition(tableName)));
+  await loadItems(own.london.dynamodb, tableName, [...items, ...ledgers]);
 }, 300_000);
 
 /** transactionId → the attributes that change on any write, read with a projection (moto is slow on whole items). */
 async function targetSummary(): Promise<Map<string, Pick<AuditItem, "status" | "lastUpdatedAt" | "version" | "eventKeys">>> {
   const summary = new Map<string, Pick<AuditItem, "status" | "lastUpdatedAt" | "version" | "eventKeys">>();
-  for await (const page of scanSegment({ dynamodb: ireland.dynamodb, tableName, segment: 0, totalSegments: 1, attributes: ["transactionId", "status", "lastUpdatedAt", "version", "eventKeys"], retry: DEFAULT_RETRY })) {
+  for await (const page of scanSegment({ dynamodb: own.ireland.dynamodb, tableName, segment: 0, totalSegments: 1, attributes: ["transactionId", "status", "lastUpdatedAt", "version", "eventKeys"], retry: DEFAULT_RETRY })) {
     for (const raw of page.items) {
       const item = unmarshall(raw) as AuditItem;
       summary.set(item.transactionId, { status: item.status, lastUpdatedAt: item.lastUpdatedAt, version: item.version, eventKeys: item.eventKeys });
@@ -107,9 +95,9 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
     }
     // And a sample read whole is identical, history included.
     const sample = items.filter((_, i) => i % 25 === 0);
-    const whole = await batchGetByTransactionId(ireland.dynamodb, tableName, sample.map((i) => i.transactionId), DEFAULT_RETRY);
+    const whole = await batchGetByTransactionId(own.ireland.dynamodb, tableName, sample.map((i) => i.transactionId), DEFAULT_RETRY);
     for (const item of sample) expect(unmarshall(whole.get(item.transactionId)!)).toEqual(item);
-    const ledgerCopies = await batchGetByTransactionId(ireland.dynamodb, tableName, ledgers.map((l) => String(l.transactionId)), DEFAULT_RETRY);
+    const ledgerCopies = await batchGetByTransactionId(own.ireland.dynamodb, tableName, ledgers.map((l) => String(l.transactionId)), DEFAULT_RETRY);
     expect(ledgerCopies.size).toBe(0);
   }, 300_000);
 
@@ -128,8 +116,8 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
 
   it("a second run writes nothing and changes nothing", async () => {
     const before = await targetSummary();
-    const watched = faultyDynamoDB(ireland.dynamodb, {});
-    const context = ownContext({ clients: (region) => (region === "eu-west-1" ? { ...ireland, dynamodb: watched.client } : london) });
+    const watched = faultyDynamoDB(own.ireland.dynamodb, {});
+    const context = ownContext({ clients: (region) => (region === "eu-west-1" ? { ...own.ireland, dynamodb: watched.client } : own.london) });
 
     const { code, io } = await migrate(context, ["copy-audit", ...stackArgs, "--checkpoint", checkpoint]);
 

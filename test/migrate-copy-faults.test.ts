@@ -10,31 +10,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { AuditItem } from "../handlers/audit-processor/audit-item.js";
 import { auditTableDefinition, recordAuditEvent, writeAuditItem } from "../handlers/audit-processor/audit-table.js";
-import { startEmulator, type Emulator } from "../local/emulator.js";
 import type { RegionClients } from "../ops/lib/aws-clients.js";
 import { DEFAULT_RETRY } from "../ops/lib/retry.js";
-import type { MigrateContext } from "../ops/migrate/context.js";
 import { newCheckpoint, saveCheckpoint } from "../ops/migrate/copy-checkpoint.js";
 import { scanSegment } from "../ops/migrate/table-reads.js";
 import { buildAuditItems, foldEvents, loadItems, RETENTION_DAYS } from "./support/audit-history-fixtures.js";
 import { faultyDynamoDB } from "./support/dynamodb-faults.js";
-import { cachedInventory, emulatorClients, migrate, recordingRetry, testContext, uniquePrefix } from "./support/migrate-context.js";
+import { cachedInventory, migrate, recordingRetry, uniquePrefix, useOwnEmulator } from "./support/migrate-context.js";
 
 // Its own moto server (both regions in it): thousands of requests must not queue up other test files' calls.
-let emulator: Emulator;
-let london: RegionClients;
-let ireland: RegionClients;
-const ownContext = (overrides: Partial<MigrateContext> = {}) => testContext(overrides, emulator.endpoint);
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  london = emulatorClients("eu-west-2", emulator.endpoint);
-  ireland = emulatorClients("eu-west-1", emulator.endpoint);
-}, 60_000);
-afterAll(() => emulator?.stop());
+const own = useOwnEmulator();
+const ownContext = own.context;
 const tempDir = mkdtempSync(join(tmpdir(), "copy-faults-"));
 
 interface Pair {
@@ -47,9 +36,9 @@ async function tablePair(items: readonly object[]): Promise<Pair> {
   const prefix = uniquePrefix();
   const { auditTableName } = await cachedInventory("sit-london", { prefix });
   await cachedInventory("sit", { prefix });
-  await london.dynamodb.send(new CreateTableCommand(auditTableDefinition(auditTableName)));
-  await ireland.dynamodb.send(new CreateTableCommand(auditTableDefinition(auditTableName)));
-  await loadItems(london.dynamodb, auditTableName, items);
+  await own.london.dynamodb.send(new CreateTableCommand(auditTableDefinition(auditTableName)));
+  await own.ireland.dynamodb.send(new CreateTableCommand(auditTableDefinition(auditTableName)));
+  await loadItems(own.london.dynamodb, auditTableName, items);
   return { prefix, tableName: auditTableName, args: ["--from", "sit-london", "--to", "sit", "--from-config", `prefix=${prefix}`, "--to-config", `prefix=${prefix}`] };
 }
 
@@ -78,7 +67,7 @@ describe("copy-audit under faults and races", () => {
 
   beforeAll(async () => {
     pair = await tablePair(items);
-    const target = { dynamodb: ireland.dynamodb, tableName: pair.tableName };
+    const target = { dynamodb: own.ireland.dynamodb, tableName: pair.tableName };
     // Ireland re-processed one transaction after cut-over (a day later than London's last event) …
     const later = new Date(Date.parse(newerInTarget.lastUpdatedAt) + 86_400_000).toISOString();
     await writeAuditItem(target, foldEvents([{ transactionId: newerInTarget.transactionId, status: "PROCESSED", component: "cta-case-creator", occurredAt: later, attributes: { salesforceId: "500X", created: false } }], undefined, "ireland")!, undefined);
@@ -89,11 +78,11 @@ describe("copy-audit under faults and races", () => {
 
   it("retries throttling and UnprocessedKeys to completion, keeps the newer target item and merges a racing write", async () => {
     // Arrange: both regions' clients misbehave; the target's processor writes the raced item just before our write lands.
-    const target = { dynamodb: ireland.dynamodb, tableName: pair.tableName };
+    const target = { dynamodb: own.ireland.dynamodb, tableName: pair.tableName };
     const racedAt = new Date().toISOString();
     let raced = false;
-    const faultyLondon = faultyDynamoDB(london.dynamodb, { throttleEvery: 3, unprocessedEvery: 2 });
-    const faultyIreland = faultyDynamoDB(ireland.dynamodb, {
+    const faultyLondon = faultyDynamoDB(own.london.dynamodb, { throttleEvery: 3, unprocessedEvery: 2 });
+    const faultyIreland = faultyDynamoDB(own.ireland.dynamodb, {
       throttleEvery: 3,
       unprocessedEvery: 2,
       beforeWrite: async (input) => {
@@ -105,7 +94,7 @@ describe("copy-audit under faults and races", () => {
     const retry = recordingRetry();
     const context = ownContext({
       retry,
-      clients: (region) => (region === "eu-west-1" ? { ...ireland, dynamodb: faultyIreland.client } : { ...london, dynamodb: faultyLondon.client }),
+      clients: (region) => (region === "eu-west-1" ? { ...own.ireland, dynamodb: faultyIreland.client } : { ...own.london, dynamodb: faultyLondon.client }),
     });
 
     // Act
@@ -123,7 +112,7 @@ describe("copy-audit under faults and races", () => {
     expect(io.stdout()).toMatch(/writes that raced the target and were merged again\s+1\n/);
     expect(io.stdout()).toMatch(/merged into a target item\s+3\n/);
 
-    const copied = await wholeTable(ireland, pair.tableName);
+    const copied = await wholeTable(own.ireland, pair.tableName);
     expect(copied.size).toBe(items.length);
     for (const item of copied.values()) expectNoDuplicateHistory(item);
     // The newer target item stays current; London's earlier events join its history, and London's
@@ -172,13 +161,13 @@ describe("copy-audit after a crash, and its dry run", () => {
     const { code, io } = await migrate(ownContext(), ["copy-audit", ...pair.args, "--dry-run", "--checkpoint", checkpoint]);
     expect(code).toBe(0);
     expect(io.stdout()).toContain("DRY RUN — would copy 300 and merge 0; 0 already there");
-    expect((await wholeTable(ireland, pair.tableName)).size).toBe(0);
+    expect((await wholeTable(own.ireland, pair.tableName)).size).toBe(0);
   }, 120_000);
 
   it("crashes mid-page, is resumed from the checkpoint and ends an exact copy with no duplicate history", async () => {
     // Arrange: pages of 40 items, checkpointed after each; the process dies after 150 writes, in the middle of a page.
-    const crashing = faultyDynamoDB(ireland.dynamodb, { crashAfterWrites: 150 });
-    const crashContext = ownContext({ clients: (region) => (region === "eu-west-1" ? { ...ireland, dynamodb: crashing.client } : london) });
+    const crashing = faultyDynamoDB(own.ireland.dynamodb, { crashAfterWrites: 150 });
+    const crashContext = ownContext({ clients: (region) => (region === "eu-west-1" ? { ...own.ireland, dynamodb: crashing.client } : own.london) });
 
     // Act 1: the crash
     const crashed = await migrate(crashContext, ["copy-audit", ...pair.args, "--segments", "2", "--page-size", "40", "--checkpoint", checkpoint]);
@@ -188,7 +177,7 @@ describe("copy-audit after a crash, and its dry run", () => {
     expect(crashed.io.stderr()).toContain("copy-audit failed part-way: injected crash");
     expect(crashed.io.stderr()).toContain("run the same command again to resume");
     // (writes already in flight when the crash came still land: at least 150, never all)
-    const written = (await wholeTable(ireland, pair.tableName)).size;
+    const written = (await wholeTable(own.ireland, pair.tableName)).size;
     expect(written).toBeGreaterThanOrEqual(150);
     expect(written).toBeLessThan(items.length);
     const verifyBefore = await migrate(ownContext(), ["verify-audit", ...pair.args, "--show", "3"]);
@@ -202,7 +191,7 @@ describe("copy-audit after a crash, and its dry run", () => {
     // Assert 2
     expect(resumed.io.stderr()).toContain(`resuming ${checkpoint}`);
     expect(resumed.code).toBe(0);
-    const copied = await wholeTable(ireland, pair.tableName);
+    const copied = await wholeTable(own.ireland, pair.tableName);
     expect(copied.size).toBe(items.length);
     for (const item of items) expect(copied.get(item.transactionId)).toEqual(item);
     const verifyAfter = await migrate(ownContext(), ["verify-audit", ...pair.args]);
@@ -214,8 +203,8 @@ describe("copy-audit after a crash, and its dry run", () => {
     const incomplete = join(tempDir, "incomplete.json");
     const ref = (stack: string, region: string) => ({ stack, region, tableName: pair.tableName });
     saveCheckpoint(incomplete, newCheckpoint(ref("sit-london", "eu-west-2"), ref("sit", "eu-west-1"), 3, new Date()));
-    const watched = faultyDynamoDB(ireland.dynamodb, {});
-    const context = ownContext({ clients: (r) => (r === "eu-west-1" ? { ...ireland, dynamodb: watched.client } : london) });
+    const watched = faultyDynamoDB(own.ireland.dynamodb, {});
+    const context = ownContext({ clients: (r) => (r === "eu-west-1" ? { ...own.ireland, dynamodb: watched.client } : own.london) });
 
     const { code, io } = await migrate(context, ["copy-audit", ...pair.args, "--segments", "2", "--checkpoint", incomplete]);
 

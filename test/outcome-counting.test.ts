@@ -21,6 +21,7 @@ import { startSalesforceStandIn, type SalesforceStandIn } from "../local/salesfo
 import { auditEvent, NOW } from "./support/audit-fixtures.js";
 import { createTable, harness, scanTable } from "./support/audit-processor-bench.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
+import { kinesisEvent } from "./support/kinesis-events.js";
 
 const CONTEXT = { now: NOW, retentionDays: 30 };
 const written = (result: MergeResult): AuditItem => {
@@ -141,26 +142,11 @@ describe("a batch redelivered from its lowest failed record", () => {
     expect(repeated).toEqual(["TXN-5", "TXN-6", "TXN-7", "TXN-8", "TXN-9"]);
   });
 
-  function kinesisBatch(n: number): KinesisStreamEvent {
-    return {
-      Records: Array.from({ length: n }, (_, i) => ({
-        eventSource: "aws:kinesis",
-        eventSourceARN: "arn:aws:kinesis:eu-west-1:123456789012:stream/bbkyc-cta-event-stream-sit",
-        eventID: `shardId-000000000000:${i}`,
-        eventName: "aws:kinesis:record",
-        eventVersion: "1.0",
-        invokeIdentityArn: "arn:aws:iam::123456789012:role/x",
-        awsRegion: "eu-west-1",
-        kinesis: {
-          kinesisSchemaVersion: "1.0",
-          partitionKey: `bbkyc-cta-TXN-${i}`,
-          sequenceNumber: String(49_000_000_000_000_000_000n + BigInt(i)),
-          approximateArrivalTimestamp: Date.parse("2026-11-26T07:59:00Z") / 1000,
-          data: Buffer.from(JSON.stringify({ transactionId: `TXN-${i}`, customerId: `C${i}`, eventType: "KYC_REVIEW", producedAt: "2026-11-26T07:58:00Z" })).toString("base64"),
-        },
-      })),
-    };
-  }
+  const kinesisBatch = (n: number): KinesisStreamEvent =>
+    kinesisEvent(
+      Array.from({ length: n }, (_, i) => ({ transactionId: `TXN-${i}`, customerId: `C${i}`, eventType: "KYC_REVIEW", producedAt: "2026-11-26T07:58:00Z" })),
+      { firstSequence: 49_000_000_000_000_000_000n, sequenceStep: 1n, arrivedAtMs: Date.parse("2026-11-26T07:59:00Z"), partitionKey: (i) => `bbkyc-cta-TXN-${i}` },
+    );
 });
 
 /** Receives every message of the queue in batches of 10 and hands each batch to `process`, deleting what it returns as done. */

@@ -5,7 +5,8 @@
  * that does not sleep for real.
  */
 import { randomUUID } from "node:crypto";
-import { EMULATOR_CREDENTIALS } from "../../local/emulator.js";
+import { afterAll, beforeAll } from "vitest";
+import { EMULATOR_CREDENTIALS, startEmulator, type Emulator } from "../../local/emulator.js";
 import { clientsForRegion, type RegionClients } from "../../ops/lib/aws-clients.js";
 import { runSubcommand, type CliIo } from "../../ops/lib/cli.js";
 import type { RetryPolicy } from "../../ops/lib/retry.js";
@@ -85,4 +86,37 @@ export async function migrate(context: MigrateContext, argv: string[]): Promise<
   const io = captureIo();
   const code = await runSubcommand(MIGRATE_TOOL, migrateCommands(context), argv, io);
   return { code, io };
+}
+
+/**
+ * A moto server of the test file's own (both regions in it), started before and stopped after its
+ * tests: thousands of copy requests must not queue up other test files' calls on the shared one.
+ */
+export function useOwnEmulator(): {
+  readonly london: RegionClients;
+  readonly ireland: RegionClients;
+  readonly endpoint: string;
+  context(overrides?: Partial<MigrateContext>): MigrateContext;
+} {
+  let emulator: Emulator | undefined;
+  let london: RegionClients | undefined;
+  let ireland: RegionClients | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    london = emulatorClients("eu-west-2", emulator.endpoint);
+    ireland = emulatorClients("eu-west-1", emulator.endpoint);
+  }, 60_000);
+  afterAll(() => emulator?.stop());
+  return {
+    get london() {
+      return london!;
+    },
+    get ireland() {
+      return ireland!;
+    },
+    get endpoint() {
+      return emulator!.endpoint;
+    },
+    context: (overrides = {}) => testContext(overrides, emulator!.endpoint),
+  };
 }
