@@ -92,6 +92,22 @@ describe("local run with hostile records", () => {
     expect(summary.latencyMs.p95!).toBeLessThan(10 * 60_000);
   }, 180_000);
 
+  it("reads a file that starts with null lines as NDJSON: each null FAILED as not a record, the records after it processed", async () => {
+    const body = `null\nnull\n${ok("TXN-N1")}\n42\n${ok("TXN-N2")}\n`;
+
+    const { result, cases, audit } = await run("nulls.ndjson", body);
+    const { summary } = result;
+
+    expect(summary.unaccounted, JSON.stringify(summary.lost)).toBe(0);
+    expect(summary).toMatchObject({ records: 5, rejected: 3, published: 2, casesCreated: 2, audited: { PROCESSED: 2, FAILED: 3 } });
+    expect([...cases.keys()].sort()).toEqual(["TXN-N1", "TXN-N2"]);
+    const at = (n: number) => audit.get(`#record:s3://${summary.input.bucket}/${summary.input.key}#${n}`);
+    expect(at(1)).toMatchObject({ status: "FAILED", reason: expect.stringMatching(/^record must be a JSON object, got null/) });
+    expect(at(2)).toMatchObject({ status: "FAILED", reason: expect.stringMatching(/^record must be a JSON object, got null/) });
+    expect(at(4)).toMatchObject({ status: "FAILED", reason: expect.stringMatching(/^record must be a JSON object, got a number/) });
+    expect(audit.has(`#file:s3://${summary.input.bucket}/${summary.input.key}`)).toBe(false);
+  }, 180_000);
+
   it("processes every record before an invalid UTF-8 byte in a gzip file and audits the file with the byte's offset", async () => {
     const good = Array.from({ length: 20 }, (_, i) => ok(`TXN-G${i + 1}`)).join("\n");
     const raw = Buffer.concat([Buffer.from(`${good}\n{"transactionId":"TXN-G21","customerId":"C`), Buffer.from([0xff]), Buffer.from(`","eventType":"E"}\n${ok("TXN-G22")}\n`)]);

@@ -62,6 +62,23 @@ describe("RecordReader: formats", () => {
     expect(texts(items)).toEqual(['{"a":1}', '{"a":', '{"a":3}']);
   });
 
+  it("reads NDJSON whose first lines are JSON scalars (null, numbers, strings) as records, whatever the chunks", async () => {
+    const input = '\nnull\n42\n"x"\n{"n":1}\ntrue\n';
+    for (const size of [1, 2, 5, 1000]) {
+      const { items, stats } = await readAll(input, size);
+      expect(stats.format).toBe("ndjson");
+      expect(items.map((i) => (i.kind === "record" ? [i.position, i.line, i.text] : i))).toEqual([
+        [1, 2, "null"],
+        [2, 3, "42"],
+        [3, 4, '"x"'],
+        [4, 5, '{"n":1}'],
+        [5, 6, "true"],
+      ]);
+    }
+    const single = await readAll("null", 1);
+    expect(texts(single.items)).toEqual(["null"]);
+  });
+
   it("reads an empty array as a file with no records", async () => {
     const { items, stats } = await readAll(" [ ] \n");
     expect(items).toEqual([]);
@@ -74,6 +91,8 @@ describe("RecordReader: files that cannot be read", () => {
     ["empty file", "", /the file is empty/, 0],
     ["white space only", " \n\t\n", /only white space/, 0],
     ["not JSON at all", "transactionId,customerId\nT1,C1\n", /neither a JSON array nor NDJSON: it starts with "t"/, 0],
+    ["a first word that only looks like JSON", "nonsense\n{\"a\":1}\n", /neither a JSON array nor NDJSON: it starts with "n"/, 0],
+    ["a CSV line starting with a number", "12,13\n", /neither a JSON array nor NDJSON: it starts with "1"/, 0],
     ["truncated array", '[{"a":1},{"a":2},{"a":', /ends inside record 3 \(started on line 1\)/, 2],
     ["array never closed", '[{"a":1},\n{"a":2}\n', /ends before the closing '\]'/, 2],
     ["missing comma", '[{"a":1}\n{"a":2}]', /expected ',' or '\]' after record 1 on line 2, found "\{"/, 1],

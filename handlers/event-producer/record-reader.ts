@@ -79,9 +79,15 @@ const enum Ch {
   Space = 32,
   Quote = 34,
   Comma = 44,
+  Minus = 45,
+  Digit0 = 48,
+  Digit9 = 57,
   Backslash = 92,
   OpenBracket = 91,
   CloseBracket = 93,
+  LowerF = 102,
+  LowerN = 110,
+  LowerT = 116,
   OpenBrace = 123,
   CloseBrace = 125,
   Bom = 0xfeff,
@@ -97,6 +103,16 @@ const enum ArrayState {
 
 function isSpace(c: number): boolean {
   return c === Ch.Space || c === Ch.LineFeed || c === Ch.CarriageReturn || c === Ch.Tab;
+}
+
+/** A first line longer than this is never taken for a lone JSON scalar (it would not fit a record). */
+const MAX_SCALAR_LINE_CHARS = 64 * 1024;
+
+/** `"`, `-`, a digit, or the first letter of `null` / `true` / `false`. */
+function startsJsonScalar(c: number): boolean {
+  return (
+    c === Ch.Quote || c === Ch.Minus || (c >= Ch.Digit0 && c <= Ch.Digit9) || c === Ch.LowerN || c === Ch.LowerT || c === Ch.LowerF
+  );
 }
 
 /** A syntax problem that stops reading. */
@@ -180,6 +196,8 @@ export class RecordReader {
       yield this.unreadable(this.stats.bytesRead === 0 ? "the file is empty" : "the file holds only white space");
       return;
     }
+    // A file whose only line is a JSON scalar is still undecided here.
+    if (this.stats.format === undefined) this.detectFormat(true);
     if (this.stats.format === "ndjson") {
       yield* this.scanLines(true);
       return;
@@ -194,16 +212,22 @@ export class RecordReader {
     if (this.arrayState !== ArrayState.Done) throw new StructureError("the file ends before the closing ']' of the JSON array");
   }
 
-  /** Looks at the first non-space character; false while only white space has been seen. */
-  private detectFormat(): boolean {
+  /**
+   * Looks at the first non-space character (and, when it could start a JSON scalar, at the whole first
+   * line); false while only white space, or only part of that first line, has been seen.
+   */
+  private detectFormat(atEnd = false): boolean {
     for (; this.pos < this.buf.length; this.pos++) {
       const c = this.buf.charCodeAt(this.pos);
       if (isSpace(c)) continue;
       this.sawContent = true;
+      if (c !== Ch.OpenBracket && c !== Ch.OpenBrace && this.firstLineIsJsonScalar(atEnd) === undefined) return false;
       if (c === Ch.OpenBracket) {
         this.stats.format = "json-array";
         this.pos++;
-      } else if (c === Ch.OpenBrace) {
+      } else if (c === Ch.OpenBrace || this.firstLineIsJsonScalar(atEnd)) {
+        // A first line such as `null` or `42` is NDJSON whose first record is invalid (it ends FAILED
+        // with its line), not an unreadable file: the records after it must still be read.
         this.stats.format = "ndjson";
         // Lines are counted from the start of the file.
         this.pos = this.buf.lastIndexOf("\n", this.pos) + 1;
@@ -219,6 +243,25 @@ export class RecordReader {
     this.buf = "";
     this.pos = 0;
     return false;
+  }
+
+  /**
+   * Whether the line starting at `pos` is one JSON scalar (`null`, `true`, a number, a string);
+   * undefined while that line is not complete yet. Such a line cannot be a record, but it is JSON:
+   * the file is NDJSON with an invalid first record. A CSV header or HTML is not.
+   */
+  private firstLineIsJsonScalar(atEnd: boolean): boolean | undefined {
+    if (!startsJsonScalar(this.buf.charCodeAt(this.pos))) return false;
+    const lineFeed = this.buf.indexOf("\n", this.pos);
+    if (lineFeed === -1 && !atEnd) return this.buf.length - this.pos > MAX_SCALAR_LINE_CHARS ? false : undefined;
+    const firstLine = this.buf.slice(this.pos, lineFeed === -1 ? undefined : lineFeed).trim();
+    if (firstLine.length > MAX_SCALAR_LINE_CHARS) return false;
+    try {
+      const value: unknown = JSON.parse(firstLine);
+      return value === null || typeof value !== "object";
+    } catch {
+      return false;
+    }
   }
 
   /** NDJSON: every non-blank line is one record. */
