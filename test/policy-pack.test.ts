@@ -107,8 +107,13 @@ describe("the @pulumi/policy policies report the same messages", () => {
     const engine = resources.map((r) => ({ type: r.type, name: r.name, urn: `urn:pulumi:sit::kyc-platform::${r.type}::${r.name}`, props: r.inputs, provider: r.providerInputs ? { props: r.providerInputs } : undefined }));
     const messages: string[] = [];
     const report = (message: string) => messages.push(message);
-    if ("validateResource" in policy) for (const r of engine) (policy as ResourceValidationPolicy).validateResource(r as never, report);
-    else (policy as StackValidationPolicy).validateStack({ resources: engine } as never, report);
+    if ("validateResource" in policy) {
+      const validate = (policy as ResourceValidationPolicy).validateResource as (args: unknown, report: (message: string) => void) => void;
+      for (const r of engine) validate(r, report);
+    } else {
+      const validate = (policy as StackValidationPolicy).validateStack as (args: unknown, report: (message: string) => void) => void;
+      validate({ resources: engine }, report);
+    }
     return messages;
   }
 
