@@ -57,7 +57,7 @@ export async function startEnforcingEmulator(): Promise<EnforcingEmulator> {
   const everything = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
   // The three requests that create the admin user are the only unauthenticated ones.
   await allowUnauthenticated(emulator.endpoint, 3);
-  const bootstrap = new IAMClient(clientConfig({ accessKeyId: "AKIABOOTSTRAP0000000", secretAccessKey: "bootstrap" }));
+  const bootstrap = new IAMClient(clientConfig({ accessKeyId: "bootstrap-admin", secretAccessKey: "bootstrap" }));
   await bootstrap.send(new CreateUserCommand({ UserName: "test-admin" }));
   await bootstrap.send(new PutUserPolicyCommand({ UserName: "test-admin", PolicyName: "everything", PolicyDocument: everything }));
   const key = (await bootstrap.send(new CreateAccessKeyCommand({ UserName: "test-admin" }))).AccessKey!;
