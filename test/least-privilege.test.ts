@@ -43,6 +43,7 @@ import { refreshToken } from "../handlers/token-manager/refresh-token.js";
 import { createCertificateAuthority, type CertificateAuthority } from "../local/pki.js";
 import { startSalesforceStandIn, type SalesforceStandIn } from "../local/salesforce-stand-in.js";
 import { startTiaaStandIn, type TiaaStandIn } from "../local/tiaa-stand-in.js";
+import { inventoryOf } from "../ops/lib/stack-inventory.js";
 import { planStack, type OfflinePlan } from "../stacks/offline/plan.js";
 import { ERROR_BODY_HEADER, recordingActions, startEnforcingEmulator, asMotoJudges, type Credentials, type EnforcingEmulator } from "./support/iam-enforcing-emulator.js";
 
@@ -58,7 +59,8 @@ let tiaa: TiaaStandIn;
 let salesforce: SalesforceStandIn;
 /** Plan-side ARN or URL → the emulator's (the one mapping, see the file's comment). */
 const mapping = new Map<string, string>();
-const names = { table: "bbkyc-audit-trail-sit", auditQueue: "bbkyc-audit-queue-sit", caseFailures: "bbkyc-cta-case-creator-failures-sit", stream: "bbkyc-cta-event-stream-sit", bucket: "bbkyc-cta-input-sit-euw1", tokenSecret: "bbkyc-tiaa-token-sit" };
+/** The sit stack's physical names, from its offline plan (ops/lib/stack-inventory.ts). */
+const names = { table: "", auditQueue: "", caseFailures: "", stream: "", bucket: "", tokenSecret: "" };
 const queueUrls: Record<string, string> = {};
 
 /** Per function: the IAM actions its calls needed, and the action it was refused. */
@@ -106,6 +108,17 @@ const admin = {
 };
 
 beforeAll(async () => {
+  const sit = await inventoryOf("sit");
+  const caseCreatorEvents = sit.resources.find((r) => r.type === "aws:lambda/eventSourceMapping:EventSourceMapping" && r.name === "cta-pipeline-case-creator-events")!;
+  const planTokenSecretArn = String(sit.resources.find((r) => r.name === "cta-pipeline-case-creator-function")!.inputs.environment.variables.TOKEN_SECRET_ID);
+  Object.assign(names, {
+    table: sit.auditTableName,
+    auditQueue: sit.auditQueueName,
+    caseFailures: String(caseCreatorEvents.inputs.destinationConfig.onFailure.destinationArn).split(":").pop(),
+    stream: sit.pipelines.cta!.stream,
+    bucket: sit.pipelines.cta!.bucket,
+    tokenSecret: sit.tokenSecretName,
+  });
   emulator = await startEnforcingEmulator();
   ca = createCertificateAuthority("least-privilege test CA");
   const client = ca.issue({ commonName: "kyc-token-manager", usage: "client" });
@@ -122,7 +135,7 @@ beforeAll(async () => {
   for (let i = 0; i < 50 && (await admin.kinesis().send(new DescribeStreamSummaryCommand({ StreamName: names.stream }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE"; i++) await new Promise((r) => setTimeout(r, 100));
   await admin.s3().send(new CreateBucketCommand({ Bucket: names.bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
   const tokenSecret = await admin.secrets().send(new CreateSecretCommand({ Name: names.tokenSecret, Description: "no value until the first refresh" }));
-  mapping.set("arn:aws:secretsmanager:eu-west-1:123456789012:secret:bbkyc-tiaa-token-sit-AbCdEf", tokenSecret.ARN!);
+  mapping.set(planTokenSecretArn, tokenSecret.ARN!);
   // The token manager reads its credentials and certificate from secrets here (moto cannot run the
   // CSM Lambda, nor export an imported ACM certificate), so the stack is planned with those sources.
   const credentials = await admin.secrets().send(new CreateSecretCommand({ Name: "tiaa-credentials-sit", SecretString: JSON.stringify({ username: USERNAME, password: PASSWORD }) }));
@@ -142,8 +155,9 @@ describe("each function works with exactly its role's policy, and is refused wha
   it("token manager: reads its credential and certificate secrets, writes the token; may not delete the token secret", async () => {
     const used = new Set<string>();
     const secretsManager = recordingActions(new SecretsManagerClient(emulator.clientConfig(await credentialsFor("token-manager-function"))), used);
-    const config = readRefreshConfig({ ...functionEnv("token-manager-function"), TOKEN_URL: tiaa.url });
-    const metrics = new Metrics({ component: "token-manager", namespace: "bbkyc/token-manager/sit", environment: "sit", sink: new MemorySink() });
+    const env = functionEnv("token-manager-function");
+    const config = readRefreshConfig({ ...env, TOKEN_URL: tiaa.url });
+    const metrics = new Metrics({ component: "token-manager", namespace: env.METRIC_NAMESPACE!, environment: env.ENVIRONMENT!, sink: new MemorySink() });
 
     const result = await refreshToken({ secretsManager, metrics, logger: quiet(), ca: ca.certificate, sleep: async () => undefined }, config);
 
