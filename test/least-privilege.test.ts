@@ -194,6 +194,9 @@ describe("each function works with exactly its role's policy, and is refused wha
     expect(outcome).toMatchObject({ kind: "produced", summary: { published: 3, rejected: 1, failed: 0 } });
     expect([...used].sort()).toEqual(["dynamodb:UpdateItem", "kinesis:PutRecords", "s3:GetObject", "sqs:SendMessage"]);
     await expectDenied(() => s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: "uploads/forged.ndjson", Body: "{}" })));
+    // moto judges SQS resources too: the action it used, on a queue its role does not name, is refused.
+    const producerSqs = new SQSClient(emulator.clientConfig(creds));
+    await expectDenied(() => producerSqs.send(new SendMessageCommand({ QueueUrl: queueUrls[names.caseFailures], MessageBody: "{}" })));
     table.push({ function: "cta-event-producer", actionsUsed: [...used].sort().join(", "), denied: "s3:PutObject" });
   });
 
