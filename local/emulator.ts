@@ -49,12 +49,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startEmulator(options: { log?: (line: string) => void } = {}): Promise<Emulator> {
+/** @param options.env extra environment for the moto process (e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM). */
+export async function startEmulator(options: { log?: (line: string) => void; env?: Record<string, string> } = {}): Promise<Emulator> {
   ensureEmulatorInstalled(options.log);
   const port = await freePort();
   const child = spawn(PYTHON, [LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true" },
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true", ...options.env },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
