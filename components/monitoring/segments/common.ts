@@ -63,6 +63,16 @@ export function customMetric(emitted: EmittedMetrics, metricName: string, env: s
 }
 
 /**
+ * A `total` metric (see `MetricDefinition.total`) under `[Environment]` alone: the sum over every
+ * value of its extra dimensions, with a 0 on a good day, so a tile shows 0 rather than "no data".
+ */
+export function totalMetric(emitted: EmittedMetrics, metricName: string, env: string, render: Rendering = {}): MetricStat {
+  const definition = definitionOf(emitted, metricName);
+  if (definition.total !== true) throw new Error(`${metricName} in ${emitted.namespace} has no [Environment] total; it carries [Environment,${definition.extraDimensions.join(",")}]`);
+  return { namespace: emitted.namespace, metricName, dimensions: { Environment: env }, ...render };
+}
+
+/**
  * A search over every value of the catalog's extra dimensions (e.g. every failure `Reason`), for
  * metrics whose extra dimension values are not known in advance. One time series per value.
  */
