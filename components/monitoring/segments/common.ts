@@ -139,6 +139,15 @@ export function queueStuckAlarm(nameSuffix: string, queueName: string, maxAgeSec
   };
 }
 
+/**
+ * EventBridge and Scheduler publish their metrics best effort and sometimes minutes late; an alarm
+ * that looks at one 5-minute period has already evaluated that period (as OK) when the point
+ * arrives. Evaluating the last three periods and alarming on any one of them (1 out of 3) still
+ * sees a point up to ten minutes late. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+ */
+export const LATE_DATA_PERIOD_SECONDS = 300;
+export const LATE_DATA_WINDOW = { evaluationPeriods: 3, datapointsToAlarm: 1 } as const;
+
 /** Sum of several series where a missing point counts as 0 (so one quiet source does not hide the others). */
 export function sumOf(ids: string[]): string {
   if (ids.length === 0) throw new Error("sumOf needs at least one id");

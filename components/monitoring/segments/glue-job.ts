@@ -13,7 +13,7 @@ import { longestIntervalHours } from "../schedule-interval.js";
 import type { GlueJobFacts } from "../facts.js";
 import type { Section } from "../layout.js";
 import { COLORS, PERIOD, bar, pie, singleValue, timeSeries, type MetricStat } from "../widgets.js";
-import { componentOf, customMetric, eventRuleMetric, queueNotEmptyAlarm, type Segment, type SegmentContext } from "./common.js";
+import { LATE_DATA_PERIOD_SECONDS, LATE_DATA_WINDOW, componentOf, customMetric, eventRuleMetric, queueNotEmptyAlarm, type Segment, type SegmentContext } from "./common.js";
 
 type GlueDriverMetric = "glue.driver.aggregate.numFailedTasks" | "glue.driver.aggregate.elapsedTime";
 
@@ -64,15 +64,6 @@ export function glueRuntimeWidgets(jobName: string, region: string) {
     }),
   ];
 }
-
-/**
- * EventBridge publishes its metrics best effort and sometimes minutes late; an alarm that looks at
- * one 5-minute period has already evaluated that period (as OK) when the point arrives. Evaluating
- * the last three periods and alarming on any one of them (1 out of 3) still sees a point up to ten
- * minutes late. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
- */
-const LATE_DATA_PERIOD_SECONDS = 300;
-const LATE_DATA_WINDOW = { evaluationPeriods: 3, datapointsToAlarm: 1 } as const;
 
 /** AWS/Scheduler metrics exist per schedule group only (dimension ScheduleGroup). */
 export function schedulerMetric(groupName: string, metricName: string, render: Partial<MetricStat> = {}): MetricStat {

@@ -6,7 +6,7 @@
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { TokenManagerFacts } from "../facts.js";
 import { COLORS, PERIOD, logsInsights, singleValue, timeSeries } from "../widgets.js";
-import { customMetric, insightsSum, queueNotEmptyAlarm, searchExpression, totalMetric, type Segment, type SegmentContext } from "./common.js";
+import { LATE_DATA_PERIOD_SECONDS, LATE_DATA_WINDOW, customMetric, insightsSum, queueNotEmptyAlarm, searchExpression, totalMetric, type Segment, type SegmentContext } from "./common.js";
 
 /** The "no successful refresh" alarm looks at 5-minute periods, so it fires within 5 minutes of the lifetime. */
 const SILENCE_PERIOD_SECONDS = 300;
@@ -126,10 +126,10 @@ function tokenAlarms(f: TokenManagerFacts, ctx: SegmentContext): AlarmDefinition
       description:
         `EventBridge Scheduler could not invoke the token manager (AWS/Scheduler TargetErrorCount, schedule group ${f.scheduleGroupName}, which holds ${f.scheduleName}). ` +
         `Check the scheduler role's lambda:InvokeFunction right and the function ${f.fn.functionName}; failed invocations land in ${f.scheduleDlqName}.`,
-      metric: { namespace: "AWS/Scheduler", metricName: "TargetErrorCount", dimensions: { ScheduleGroup: f.scheduleGroupName }, stat: "Sum", period: 300 },
+      metric: { namespace: "AWS/Scheduler", metricName: "TargetErrorCount", dimensions: { ScheduleGroup: f.scheduleGroupName }, stat: "Sum", period: LATE_DATA_PERIOD_SECONDS },
       threshold: 0,
       comparison: "GreaterThanThreshold",
-      evaluationPeriods: 1,
+      ...LATE_DATA_WINDOW,
       treatMissingData: "notBreaching",
     },
     queueNotEmptyAlarm(
