@@ -124,6 +124,7 @@ export class AuditStore extends pulumi.ComponentResource {
       queueName: this.queueName,
       dlqName: this.dlqName,
       tableName: this.tableName,
+      indexNames: [STATUS_INDEX_NAME],
       processor: { functionName: processor.functionName, logGroupName: processor.logGroupName, label: "Audit processor" },
       metrics: { component: METRICS_COMPONENT, namespace },
     };

@@ -30,10 +30,11 @@ import { checkName, type Naming } from "./naming.js";
 export { GLUE_HELPERS_DIR, GLUE_SCRIPT, helpersArchive } from "./glue-job-assets.js";
 /** Spark catalog name the job's table is read through. */
 const CATALOG = "glue_catalog";
-/** The account's default Scheduler group: one schedule per job needs no group of its own. */
-const SCHEDULE_GROUP = "default";
 /** Glue job-run states that mean the run did not finish its work. */
 export const FAILED_RUN_STATES = ["FAILED", "TIMEOUT", "ERROR"];
+
+/** Glue stops a run as TIMEOUT after this many minutes unless `timeoutMinutes` says otherwise. */
+const DEFAULT_TIMEOUT_MINUTES = 60;
 
 export interface GlueJobArgs {
   naming: Naming;
@@ -108,6 +109,8 @@ export class GlueJob extends pulumi.ComponentResource {
   /** The rule that records failed runs (`Glue Job State Change` FAILED/TIMEOUT/ERROR). */
   public readonly ruleName: string;
   public readonly scheduleName: string;
+  /** The job's own Scheduler group: AWS/Scheduler metrics are per group, so its alarm sees only this job's starts. */
+  public readonly scheduleGroupName: string;
   public readonly scheduleDlqName: string;
   public readonly failedRunsLogGroupName: string;
   public readonly assetsBucketName: string;
@@ -126,6 +129,7 @@ export class GlueJob extends pulumi.ComponentResource {
     this.jobName = naming.physicalName("glue-job", job.name);
     this.ruleName = naming.physicalName("event-rule", `${job.name}-glue-failed`);
     this.scheduleName = naming.physicalName("schedule", `${job.name}-glue`);
+    this.scheduleGroupName = naming.physicalName("schedule", `${job.name}-glue-group`);
     this.scheduleDlqName = naming.physicalName("sqs-queue", `${job.name}-glue-schedule-dlq`);
     this.failedRunsLogGroupName = `/aws/events/${this.ruleName}`;
     checkName("log-group", this.failedRunsLogGroupName, job.name);
@@ -149,7 +153,9 @@ export class GlueJob extends pulumi.ComponentResource {
       metrics: { component: "glue-publisher", namespace },
       ruleName: this.ruleName,
       scheduleName: this.scheduleName,
-      scheduleGroupName: SCHEDULE_GROUP,
+      scheduleGroupName: this.scheduleGroupName,
+      scheduleExpression: job.schedule,
+      timeoutMinutes: args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
       scheduleDlqName: this.scheduleDlqName,
     };
     this.registerOutputs({ jobName: this.jobName, ruleName: this.ruleName, scheduleName: this.scheduleName, facts: this.facts });
@@ -189,7 +195,7 @@ export class GlueJob extends pulumi.ComponentResource {
         glueVersion: glueVersionOf(args),
         workerType: args.workerType ?? "G.1X",
         numberOfWorkers: args.numberOfWorkers ?? 2,
-        timeout: args.timeoutMinutes ?? 60,
+        timeout: args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
         maxRetries: args.maxRetries ?? 0,
         // One run at a time: two overlapping runs would publish every row twice.
         executionProperty: { maxConcurrentRuns: 1 },
@@ -229,6 +235,10 @@ export class GlueJob extends pulumi.ComponentResource {
    * `glue:StartJobRun` itself, honours a time zone, retries, and keeps failed starts in a DLQ.
    */
   private createSchedule(name: string, args: GlueJobArgs): aws.scheduler.Schedule {
+    // A group of its own (as the token schedule has): AWS/Scheduler metrics carry only the
+    // ScheduleGroup dimension, so in `default` this job's alarm would also count every other
+    // schedule of the account and region. https://docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html
+    const group = new aws.scheduler.ScheduleGroup(`${name}-schedule-group`, { name: this.scheduleGroupName }, { parent: this });
     const dlq = new aws.sqs.Queue(`${name}-schedule-dlq`, { name: this.scheduleDlqName, kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 14 * 24 * 3600 }, { parent: this });
     const role = new aws.iam.Role(
       `${name}-schedule-role`,
@@ -253,7 +263,7 @@ export class GlueJob extends pulumi.ComponentResource {
       `${name}-schedule`,
       {
         name: this.scheduleName,
-        groupName: SCHEDULE_GROUP,
+        groupName: group.name,
         description: `Starts Glue job ${this.jobName}`,
         scheduleExpression: args.job.schedule,
         scheduleExpressionTimezone: args.scheduleTimezone ?? "UTC",

@@ -217,6 +217,7 @@ describe("token and transient failures", () => {
     expect(sf.calls.map((c) => c.status)).toEqual([...Array(burst).fill(sf.calls[0]!.status), 200]);
     expect(sleeps).toEqual([125, 250].slice(0, burst)); // full jitter at random 0.5: base 250 ms, doubling
     expect(sink.total("RetrySuccess")).toBe(1);
+    expect(sink.total("RetryExhausted")).toBe(0);
     expect(sent("PROCESSED")).toBe(5);
   });
 
@@ -238,6 +239,8 @@ describe("token and transient failures", () => {
     const events = await audit();
     expect(events.map((e) => e.status)).toEqual(["FAILED"]); // only the undecodable record
     expect(sent("PROCESSED") + sink.total("RetrySuccess")).toBe(0);
+    // One call (the chunk) gave up after its retries: the retry tile's denominator, in calls.
+    expect(sink.total("RetryExhausted")).toBe(1);
   });
 
   it("stops calling Salesforce for later chunks once it is unavailable", async () => {

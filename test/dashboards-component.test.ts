@@ -23,6 +23,7 @@ describe("alarm definitions", () => {
       "audit-queue-age", "audit-dlq-not-empty", "token-schedule-dlq-not-empty", "cta-on-failure-queue-stuck", "cta-discard-auditor-dlq-not-empty",
       "cta-producer-failures-not-empty", "et-event-producer-schedule-dlq-not-empty", "token-failed-invocations-not-empty",
       "audit-table-throttles", "et-event-producer-run-failures", "token-schedule-target-errors",
+      "tt-consumer-not-reading", "et-event-producer-run-missing", "et-event-producer-schedule-target-errors",
       ...[...managedFunctions(sit.facts).map((f) => f.functionName), "bbkyc-cnc-bdp-creator"].map((n) => `${n.replace(/^bbkyc-/, "").replace(/-sit$/, "")}-lambda-errors`),
     ];
     expect([...bySuffix.keys()].sort()).toEqual(expected.sort());

@@ -22,8 +22,10 @@ function emittedKeys(facts: PlatformFacts): Set<string> {
   ];
   const keys = new Set<string>();
   for (const m of all) {
-    for (const [name, def] of Object.entries(METRIC_CATALOG[m.component])) {
+    for (const [name, def] of Object.entries(METRIC_CATALOG[m.component]) as Array<[string, { extraDimensions: readonly string[]; total?: boolean }]>) {
       keys.add(`${m.namespace}|${name}|${["Environment", ...def.extraDimensions].sort().join(",")}`);
+      // A `total` metric is also published under [Environment] alone (handlers/lib/metrics.ts).
+      if (def.total) keys.add(`${m.namespace}|${name}|Environment`);
     }
   }
   return keys;

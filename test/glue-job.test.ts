@@ -249,6 +249,9 @@ describe("GlueJob schedule and failed runs", () => {
     const schedule = one("aws:scheduler/schedule:Schedule", "glue-et-schedule").inputs;
     expect(schedule).toMatchObject({ name: "bbkyc-et-event-producer-glue-sit", scheduleExpression: "cron(0 2 * * ? *)", scheduleExpressionTimezone: "UTC", kmsKeyArn: KEY_ARN });
     expect(schedule.target.arn).toBe("arn:aws:scheduler:::aws-sdk:glue:startJobRun");
+    // A Scheduler group of its own: AWS/Scheduler metrics are per group, not per schedule.
+    expect(schedule.groupName).toBe("bbkyc-et-event-producer-glue-group-sit");
+    expect(one("aws:scheduler/scheduleGroup:ScheduleGroup", "glue-et-schedule-group").inputs.name).toBe("bbkyc-et-event-producer-glue-group-sit");
     expect(JSON.parse(schedule.target.input)).toEqual({ JobName: JOB_NAME });
     expect(schedule.target.deadLetterConfig.arn).toBe(`arn:aws:sqs:${REGION}:${MOCK_ACCOUNT_ID}:bbkyc-et-event-producer-glue-schedule-dlq-sit`);
     const role = one("aws:iam/role:Role", "glue-et-schedule-role").inputs;
@@ -287,7 +290,9 @@ describe("GlueJob schedule and failed runs", () => {
       metrics: { component: "glue-publisher", namespace: NAMESPACE },
       ruleName: "bbkyc-et-event-producer-glue-failed-sit",
       scheduleName: "bbkyc-et-event-producer-glue-sit",
-      scheduleGroupName: "default",
+      scheduleGroupName: "bbkyc-et-event-producer-glue-group-sit",
+      scheduleExpression: "cron(0 2 * * ? *)",
+      timeoutMinutes: 60,
       scheduleDlqName: "bbkyc-et-event-producer-glue-schedule-dlq-sit",
     });
   });

@@ -60,9 +60,18 @@ export interface AlarmDefinition {
 /** Statistics CloudWatch calls "statistic"; everything else (p95, tm99...) is an "extended statistic". */
 const STANDARD_STATISTICS = new Set(["SampleCount", "Average", "Sum", "Minimum", "Maximum"]);
 
-/** AWS limits: description ≤ 1024 characters; evaluation window ≤ one day. */
+/**
+ * AWS limits: description ≤ 1024 characters; period × evaluation periods ≤ seven days, and ≤ one day
+ * for a period under an hour (PutMetricAlarm, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+ */
 const MAX_DESCRIPTION = 1024;
-const MAX_WINDOW_SECONDS = 86_400;
+const MAX_WINDOW_SECONDS = 604_800;
+const MAX_SHORT_PERIOD_WINDOW_SECONDS = 86_400;
+
+/** The longest evaluation window CloudWatch accepts for alarms of this period. */
+export function maxWindowSeconds(periodSeconds: number): number {
+  return periodSeconds < 3600 ? MAX_SHORT_PERIOD_WINDOW_SECONDS : MAX_WINDOW_SECONDS;
+}
 
 /** An alarm metric from a dashboard metric, with the statistic and period the alarm needs. */
 export function alarmMetric(metric: MetricStat, stat: string, period: number): AlarmMetric {
@@ -101,8 +110,9 @@ export function checkAlarmDefinitions(definitions: AlarmDefinition[]): void {
     }
     const period = evaluatedPeriod(d);
     if (period < 60 || period % 60 !== 0) throw new Error(`${where}: period ${period} s must be a multiple of 60`);
-    if (d.evaluationPeriods < 1 || period * d.evaluationPeriods > MAX_WINDOW_SECONDS) {
-      throw new Error(`${where}: ${d.evaluationPeriods} periods of ${period} s exceed CloudWatch's one-day evaluation window`);
+    if (d.evaluationPeriods < 1 || period * d.evaluationPeriods > maxWindowSeconds(period)) {
+      const limit = period < 3600 ? "one-day" : "seven-day";
+      throw new Error(`${where}: ${d.evaluationPeriods} periods of ${period} s exceed CloudWatch's ${limit} evaluation window`);
     }
     const points = d.datapointsToAlarm ?? d.evaluationPeriods;
     if (points < 1 || points > d.evaluationPeriods) throw new Error(`${where}: datapointsToAlarm must be 1-${d.evaluationPeriods}`);

@@ -57,6 +57,8 @@ export interface AuditFacts {
   queueName: string;
   dlqName: string;
   tableName: string;
+  /** Global secondary indexes of the table (DynamoDB reports their throttling under their own dimension). */
+  indexNames: string[];
   processor: FunctionFacts;
   metrics: EmittedMetrics;
 }
@@ -72,7 +74,12 @@ export interface GlueJobFacts {
   ruleName: string;
   /** EventBridge Scheduler schedule that starts it (AWS/Scheduler metrics), when it has one. */
   scheduleName?: string;
+  /** The schedule's own group (AWS/Scheduler metrics are per group). */
   scheduleGroupName?: string;
+  /** The schedule's expression, e.g. `cron(0 2 * * ? *)`: how long a silence means a run that never happened. */
+  scheduleExpression?: string;
+  /** Minutes after which Glue stops a run as TIMEOUT. */
+  timeoutMinutes: number;
   /** The schedule's dead-letter queue (starts that failed after retries). */
   scheduleDlqName?: string;
 }

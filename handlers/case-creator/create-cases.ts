@@ -85,8 +85,9 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
     addTransaction(transactions, decoded.record, kinesisRecord);
   }
 
-  const { outcomes, calls, retrySuccesses } = await upsertAll(deps, [...transactions.values()]);
+  const { outcomes, calls, retrySuccesses, retriesExhausted } = await upsertAll(deps, [...transactions.values()]);
   deps.metrics.add("RetrySuccess", retrySuccesses);
+  deps.metrics.add("RetryExhausted", retriesExhausted);
 
   for (const tx of transactions.values()) {
     const outcome = outcomes.get(tx.transactionId)!;
@@ -159,6 +160,7 @@ async function upsertAll(deps: CreateCasesDeps, transactions: Transaction[]) {
   const outcomes = new Map<string, UpsertOutcome>();
   let calls = 0;
   let retrySuccesses = 0;
+  let retriesExhausted = 0;
   let unavailable: string | undefined;
   for (let i = 0; i < transactions.length; i += size) {
     const chunk = transactions.slice(i, i + size);
@@ -173,10 +175,11 @@ async function upsertAll(deps: CreateCasesDeps, transactions: Transaction[]) {
     const result = await upsertChunk({ ...deps, retry }, items);
     calls += result.calls;
     retrySuccesses += result.retrySuccesses;
+    retriesExhausted += result.retriesExhausted;
     for (const [id, outcome] of result.outcomes) outcomes.set(id, outcome);
     unavailable = result.unavailableReason;
   }
-  return { outcomes, calls, retrySuccesses };
+  return { outcomes, calls, retrySuccesses, retriesExhausted };
 }
 
 function addTransaction(transactions: Map<string, Transaction>, record: KycRecord, kinesisRecord: KinesisStreamRecord): void {

@@ -48,6 +48,8 @@ export interface ChunkResult {
   calls: number;
   /** Calls that succeeded after at least one retry (the `RetrySuccess` metric). */
   retrySuccesses: number;
+  /** Calls still failing temporarily (429/5xx/network/401/locked rows) when retrying stopped (the `RetryExhausted` metric): 0 or 1. */
+  retriesExhausted: number;
   /** Set when the whole call kept failing transiently: Salesforce looks unavailable. */
   unavailableReason?: string;
 }
@@ -56,7 +58,7 @@ export interface ChunkResult {
 const TRANSIENT_RECORD_ERRORS = new Set(["UNABLE_TO_LOCK_ROW"]);
 
 export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Promise<ChunkResult> {
-  const result: ChunkResult = { outcomes: new Map(), calls: 0, retrySuccesses: 0 };
+  const result: ChunkResult = { outcomes: new Map(), calls: 0, retrySuccesses: 0, retriesExhausted: 0 };
   const sleep = deps.sleep ?? realSleep;
   let pending = items;
   let attempt = 0;
@@ -65,6 +67,8 @@ export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Pr
   let token: string | undefined;
 
   const settleAll = (outcome: UpsertOutcome): void => {
+    // A transient settle is a call that kept failing for a temporary reason: retrying gave up on it.
+    if (outcome.kind === "transient" && pending.length > 0) result.retriesExhausted = 1;
     for (const item of pending) result.outcomes.set(item.transactionId, outcome);
     pending = [];
   };

@@ -12,13 +12,20 @@ export interface MetricDefinition {
   unit: MetricUnit;
   /** Dimensions besides `Environment`, which every metric carries. */
   extraDimensions: readonly string[];
+  /**
+   * Also published under `[Environment]` alone — every value (the total over the extra dimensions)
+   * and a 0 in every flush that counted none — so a chart of the total shows 0 on a good day rather
+   * than "no data" (values under the extra dimensions exist only when something happened).
+   * @default `false`
+   */
+  total?: boolean;
   description: string;
 }
 
 export const METRIC_CATALOG = {
   "token-manager": {
     TokenRefreshSuccess: { unit: "Count", extraDimensions: [], description: "A new TIAA token was fetched and stored." },
-    TokenRefreshFailure: { unit: "Count", extraDimensions: ["Reason"], description: "A refresh failed; the previous token stays current." },
+    TokenRefreshFailure: { unit: "Count", extraDimensions: ["Reason"], total: true, description: "A refresh failed; the previous token stays current. Also under [Environment] alone: the total, 0 when none failed." },
   },
   "event-producer": {
     S3RecordsProcessed: { unit: "Count", extraDimensions: [], description: "Records read from uploaded files (valid or not)." },
@@ -31,6 +38,7 @@ export const METRIC_CATALOG = {
     SFCaseCreationFailure: { unit: "Count", extraDimensions: [], description: "Transactions the case creator or its discard auditor reported FAILED (first FAILED; counted by the audit processor)." },
     EndToEndLatency: { unit: "Milliseconds", extraDimensions: [], description: "Time from a record's producedAt to its Salesforce case, once per transaction (counted by the audit processor)." },
     RetrySuccess: { unit: "Count", extraDimensions: [], description: "Salesforce calls that succeeded after a 429/5xx/401 retry." },
+    RetryExhausted: { unit: "Count", extraDimensions: [], description: "Salesforce calls still failing for a temporary reason (429/5xx/network/401/locked rows) when retrying stopped; their records are redelivered." },
   },
   "audit-processor": {
     AuditEventWritten: { unit: "Count", extraDimensions: ["Status"], description: "Transactions that reached a status for the first time, by status (repeats and redeliveries are not counted)." },

@@ -12,7 +12,19 @@ export interface MetricSeries {
   unit: MetricUnit;
   dimensions: Record<string, string>;
   values: number[];
+  /**
+   * The dimension sets the values are published under (each a list of keys of `dimensions`), as in
+   * EMF's `Dimensions`. @default `[Object.keys(dimensions)]` (the series' own dimensions only)
+   */
+  dimensionSets?: string[][];
 }
+
+/** The dimension sets of a series (its own dimensions unless it says otherwise). */
+export function dimensionSetsOf(series: MetricSeries): string[][] {
+  return series.dimensionSets ?? [Object.keys(series.dimensions)];
+}
+
+type CatalogEntry = { unit: MetricUnit; extraDimensions: readonly string[]; total?: boolean };
 
 export interface MetricsSink {
   publish(namespace: string, series: MetricSeries[], timestamp: Date): Promise<void>;
@@ -35,18 +47,36 @@ export class Metrics<C extends MetricComponent> {
     return this.options.namespace;
   }
 
+  private get catalog(): Record<string, CatalogEntry> {
+    return METRIC_CATALOG[this.options.component] as Record<string, CatalogEntry>;
+  }
+
   /** Adds a value; counts with the same name and dimensions are summed, other units kept apart. */
   add(name: MetricName<C>, value = 1, extraDimensions: Record<string, string> = {}): void {
-    const definition = (METRIC_CATALOG[this.options.component] as Record<string, { unit: MetricUnit }>)[name]!;
+    const definition = this.catalog[name]!;
     const dimensions = { Environment: this.options.environment, ...extraDimensions };
     const key = `${name}|${JSON.stringify(dimensions)}`;
     const existing = this.series.get(key);
     if (!existing) {
-      this.series.set(key, { name, unit: definition.unit, dimensions, values: [value] });
+      // A `total` metric's value also goes to [Environment] alone, in the same document / call.
+      const withTotal = definition.total === true && Object.keys(extraDimensions).length > 0;
+      this.series.set(key, { name, unit: definition.unit, dimensions, values: [value], ...(withTotal ? { dimensionSets: [Object.keys(dimensions), ["Environment"]] } : {}) });
     } else if (definition.unit === "Count") {
       existing.values[0]! += value;
     } else {
       existing.values.push(value);
+    }
+  }
+
+  /**
+   * A 0 under [Environment] for every `total` metric this flush counted nothing of. Only a flush that
+   * publishes something carries them (once per invocation), never a document or call of their own.
+   */
+  private addZeroTotals(): void {
+    const counted = new Set([...this.series.values()].map((s) => s.name));
+    for (const [name, definition] of Object.entries(this.catalog)) {
+      if (definition.total !== true || counted.has(name)) continue;
+      this.series.set(`${name}|zero-total`, { name, unit: definition.unit, dimensions: { Environment: this.options.environment }, values: [0] });
     }
   }
 
@@ -57,6 +87,7 @@ export class Metrics<C extends MetricComponent> {
 
   async flush(): Promise<void> {
     if (this.series.size === 0) return;
+    this.addZeroTotals();
     const batch = [...this.series.values()];
     this.series.clear();
     await this.options.sink.publish(this.options.namespace, batch, (this.options.now ?? (() => new Date()))());
@@ -66,18 +97,24 @@ export class Metrics<C extends MetricComponent> {
 /** EMF allows at most 100 values per metric in one document. */
 const EMF_MAX_VALUES = 100;
 
-/** Embedded Metric Format: one JSON log line per dimension set, read by CloudWatch Logs in Lambda. */
+/**
+ * Embedded Metric Format: one JSON log line per set of dimension values, read by CloudWatch Logs in
+ * Lambda. A series with several dimension sets (e.g. `[Environment, Reason]` and `[Environment]`)
+ * is one document whose `Dimensions` lists them all: CloudWatch publishes each value under every set
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+ */
 export class EmfSink implements MetricsSink {
   constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
 
   async publish(namespace: string, series: MetricSeries[], timestamp: Date): Promise<void> {
     const byDimensions = new Map<string, MetricSeries[]>();
     for (const s of series) {
-      const key = JSON.stringify(s.dimensions);
+      const key = JSON.stringify([s.dimensions, dimensionSetsOf(s)]);
       byDimensions.set(key, [...(byDimensions.get(key) ?? []), s]);
     }
     for (const group of byDimensions.values()) {
       const dimensions = group[0]!.dimensions;
+      const dimensionSets = dimensionSetsOf(group[0]!);
       const longest = Math.max(...group.map((s) => s.values.length));
       for (let offset = 0; offset < longest; offset += EMF_MAX_VALUES) {
         const slice = group.filter((s) => s.values.length > offset);
@@ -87,7 +124,7 @@ export class EmfSink implements MetricsSink {
             CloudWatchMetrics: [
               {
                 Namespace: namespace,
-                Dimensions: [Object.keys(dimensions)],
+                Dimensions: dimensionSets,
                 Metrics: slice.map((s) => ({ Name: s.name, Unit: s.unit })),
               },
             ],
@@ -118,16 +155,19 @@ export class PutMetricDataSink implements MetricsSink {
       const counts = new Map<number, number>();
       for (const v of s.values) counts.set(v, (counts.get(v) ?? 0) + 1);
       const distinct = [...counts.entries()];
-      for (let i = 0; i < distinct.length; i += PUT_MAX_VALUES) {
-        const chunk = distinct.slice(i, i + PUT_MAX_VALUES);
-        datums.push({
-          MetricName: s.name,
-          Unit: s.unit,
-          Timestamp: timestamp,
-          Dimensions: Object.entries(s.dimensions).map(([Name, Value]) => ({ Name, Value })),
-          Values: chunk.map(([v]) => v),
-          Counts: chunk.map(([, c]) => c),
-        });
+      // The same values under every dimension set, as CloudWatch does for an EMF document.
+      for (const set of dimensionSetsOf(s)) {
+        for (let i = 0; i < distinct.length; i += PUT_MAX_VALUES) {
+          const chunk = distinct.slice(i, i + PUT_MAX_VALUES);
+          datums.push({
+            MetricName: s.name,
+            Unit: s.unit,
+            Timestamp: timestamp,
+            Dimensions: set.map((Name) => ({ Name, Value: s.dimensions[Name]! })),
+            Values: chunk.map(([v]) => v),
+            Counts: chunk.map(([, c]) => c),
+          });
+        }
       }
     }
     for (let i = 0; i < datums.length; i += PUT_MAX_DATUMS) {
@@ -136,7 +176,7 @@ export class PutMetricDataSink implements MetricsSink {
   }
 }
 
-/** Collects published series in memory: for tests and the local run's summary. */
+/** Collects published series in memory: for tests and the local run's summary. Each series once, whatever its dimension sets. */
 export class MemorySink implements MetricsSink {
   readonly published: Array<{ namespace: string; series: MetricSeries[] }> = [];
   async publish(namespace: string, series: MetricSeries[]): Promise<void> {

@@ -36,7 +36,11 @@ export class EmfMetrics {
     if (!doc._aws || !Array.isArray(doc._aws.CloudWatchMetrics)) return false;
     const timestamp = new Date(doc._aws.Timestamp);
     for (const directive of doc._aws.CloudWatchMetrics) {
-      for (const dimensionSet of directive.Dimensions) {
+      // Only the first (most specific) dimension set: moto's GetMetricStatistics matches any series
+      // that has the asked-for dimensions, so a value published again under [Environment] alone
+      // would be summed twice by the run's CloudWatch read-back. AWS keeps dimension sets apart
+      // and publishes each (the deployed EMF sink writes all of them; test/metrics.test.ts).
+      for (const dimensionSet of directive.Dimensions.slice(0, 1)) {
         const dimensions = Object.fromEntries(dimensionSet.map((name) => [name, String(doc[name])]));
         const series: MetricSeries[] = directive.Metrics.map((m) => {
           const raw = doc[m.Name];

@@ -3,6 +3,7 @@
  * naming rules of that stack's config), the segments built from them, and both dashboard bodies.
  */
 import type { EmittedMetrics } from "../../components/monitoring/facts.js";
+import { STATUS_INDEX_NAME } from "../../handlers/audit-processor/audit-item.js";
 import { alarmArn } from "../../components/monitoring/alarms.js";
 import { dashboardBody } from "../../components/monitoring/layout.js";
 import { alarmSection, platformMonitoring, type PlatformFacts } from "../../components/monitoring/segments/platform.js";
@@ -59,7 +60,8 @@ export function factsFor(config: PlatformConfig): { naming: Naming; facts: Platf
     audit: {
       queueName: naming.physicalName("sqs-queue", "audit-queue"),
       dlqName: naming.physicalName("sqs-queue", "audit-dlq"),
-      tableName: naming.physicalName("dynamodb-table", "audit-data"),
+      tableName: naming.physicalName("dynamodb-table", "audit-trail"),
+      indexNames: [STATUS_INDEX_NAME],
       processor: fn("audit-processor", "Audit processor"),
       metrics: emitted("audit-processor", "audit-processor"),
     },
@@ -69,7 +71,9 @@ export function factsFor(config: PlatformConfig): { naming: Naming; facts: Platf
       metrics: emitted("glue-publisher", `${g.name}-glue-publisher`),
       ruleName: naming.physicalName("event-rule", `${g.name}-glue-failed`),
       scheduleName: naming.physicalName("schedule", `${g.name}-glue`),
-      scheduleGroupName: "default",
+      scheduleGroupName: naming.physicalName("schedule", `${g.name}-glue-group`),
+      scheduleExpression: g.schedule,
+      timeoutMinutes: 60,
       scheduleDlqName: naming.physicalName("sqs-queue", `${g.name}-glue-schedule-dlq`),
     })),
     external: config.external,

@@ -63,6 +63,16 @@ export function customMetric(emitted: EmittedMetrics, metricName: string, env: s
 }
 
 /**
+ * A `total` metric (see `MetricDefinition.total`) under `[Environment]` alone: the sum over every
+ * value of its extra dimensions, with a 0 on a good day, so a tile shows 0 rather than "no data".
+ */
+export function totalMetric(emitted: EmittedMetrics, metricName: string, env: string, render: Rendering = {}): MetricStat {
+  const definition = definitionOf(emitted, metricName);
+  if (definition.total !== true) throw new Error(`${metricName} in ${emitted.namespace} has no [Environment] total; it carries [Environment,${definition.extraDimensions.join(",")}]`);
+  return { namespace: emitted.namespace, metricName, dimensions: { Environment: env }, ...render };
+}
+
+/**
  * A search over every value of the catalog's extra dimensions (e.g. every failure `Reason`), for
  * metrics whose extra dimension values are not known in advance. One time series per value.
  */
@@ -128,6 +138,15 @@ export function queueStuckAlarm(nameSuffix: string, queueName: string, maxAgeSec
     treatMissingData: "notBreaching",
   };
 }
+
+/**
+ * EventBridge and Scheduler publish their metrics best effort and sometimes minutes late; an alarm
+ * that looks at one 5-minute period has already evaluated that period (as OK) when the point
+ * arrives. Evaluating the last three periods and alarming on any one of them (1 out of 3) still
+ * sees a point up to ten minutes late. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+ */
+export const LATE_DATA_PERIOD_SECONDS = 300;
+export const LATE_DATA_WINDOW = { evaluationPeriods: 3, datapointsToAlarm: 1 } as const;
 
 /** Sum of several series where a missing point counts as 0 (so one quiet source does not hide the others). */
 export function sumOf(ids: string[]): string {

@@ -8,11 +8,12 @@
  * `Glue Job State Change` rule (AWS/Events MatchedEvents), which also sees runs that died before the
  * script could record its own JobRunFailure.
  */
-import { alarmMetric, type AlarmDefinition } from "../alarms.js";
+import { alarmMetric, maxWindowSeconds, type AlarmDefinition } from "../alarms.js";
+import { longestIntervalHours } from "../schedule-interval.js";
 import type { GlueJobFacts } from "../facts.js";
 import type { Section } from "../layout.js";
 import { COLORS, PERIOD, bar, pie, singleValue, timeSeries, type MetricStat } from "../widgets.js";
-import { componentOf, customMetric, eventRuleMetric, queueNotEmptyAlarm, type Segment, type SegmentContext } from "./common.js";
+import { LATE_DATA_PERIOD_SECONDS, LATE_DATA_WINDOW, componentOf, customMetric, eventRuleMetric, queueNotEmptyAlarm, type Segment, type SegmentContext } from "./common.js";
 
 type GlueDriverMetric = "glue.driver.aggregate.numFailedTasks" | "glue.driver.aggregate.elapsedTime";
 
@@ -22,8 +23,15 @@ export function glueDriverMetric(jobName: string, metricName: GlueDriverMetric, 
   return { namespace: "Glue", metricName, dimensions: { JobName: jobName, JobRunId: "ALL", Type: "count" }, ...render };
 }
 
-/** Failed Spark tasks and run time of any Glue job (managed here or elsewhere). */
+/**
+ * Failed Spark tasks and run time of any Glue job (managed here or elsewhere).
+ * `glue.driver.aggregate.elapsedTime` is reported every 30 seconds as the time elapsed since the
+ * last report, and its valid statistic is Sum (https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html):
+ * a Maximum shows one 30-second slice, so run time is the Sum over a run. Per run: a search over
+ * the JobRunId dimension (one series per run, `ALL` excluded) summed over the selected period.
+ */
 export function glueRuntimeWidgets(jobName: string, region: string) {
+  const perRun = `SEARCH('{Glue,JobName,JobRunId,Type} MetricName="glue.driver.aggregate.elapsedTime" JobName="${jobName}" Type="count" NOT JobRunId="ALL"', 'Sum')`;
   return [
     timeSeries({
       title: `Glue job ${jobName}: failed Spark tasks`,
@@ -32,18 +40,61 @@ export function glueRuntimeWidgets(jobName: string, region: string) {
       metrics: [glueDriverMetric(jobName, "glue.driver.aggregate.numFailedTasks", { label: "Failed tasks (all runs)", color: COLORS.failure })],
       width: 8,
     }),
-    timeSeries({
-      title: `Glue job ${jobName}: run time (minutes, longest run)`,
+    bar({
+      title: `Glue job ${jobName}: run time per run (minutes, selected period)`,
       region,
-      stat: "Maximum",
+      yAxisLabel: "minutes",
+      metrics: [
+        { expression: perRun, id: "elapsedMsByRun", visible: false },
+        { expression: "elapsedMsByRun / 60000", id: "elapsedMinutesByRun", label: "Run" },
+      ],
+      width: 8,
+    }),
+    timeSeries({
+      title: `Glue job ${jobName}: run time per day (minutes, all runs added up)`,
+      region,
+      period: PERIOD.day,
+      stat: "Sum",
       yAxisLabel: "minutes",
       metrics: [
         glueDriverMetric(jobName, "glue.driver.aggregate.elapsedTime", { id: "elapsedMs", visible: false }),
-        { expression: "elapsedMs / 60000", id: "elapsedMinutes", label: "Elapsed time" },
+        { expression: "elapsedMs / 60000", id: "elapsedMinutes", label: "Elapsed time (all runs of the day)" },
       ],
       width: 8,
     }),
   ];
+}
+
+/** AWS/Scheduler metrics exist per schedule group only (dimension ScheduleGroup). */
+export function schedulerMetric(groupName: string, metricName: string, render: Partial<MetricStat> = {}): MetricStat {
+  return { namespace: "AWS/Scheduler", metricName, dimensions: { ScheduleGroup: groupName }, ...render };
+}
+
+/**
+ * "The run that should have happened did not": no JobRunSuccess for longer than the longest gap
+ * between two scheduled starts plus the run's timeout. Missing data is the failure (breaching):
+ * a run that never started publishes nothing at all, and a failed run publishes only JobRunFailure.
+ */
+function runMissingAlarm(g: GlueJobFacts, ctx: SegmentContext): AlarmDefinition {
+  const intervalHours = longestIntervalHours(g.scheduleExpression!);
+  const graceHours = Math.ceil(g.timeoutMinutes / 60);
+  const periods = intervalHours + graceHours;
+  const hour = 3600;
+  if (periods * hour > maxWindowSeconds(hour)) {
+    throw new Error(`Glue job ${g.jobName}: its schedule "${g.scheduleExpression}" runs every ${intervalHours} h; CloudWatch cannot watch a silence longer than ${maxWindowSeconds(hour) / hour - graceHours} h`);
+  }
+  return {
+    nameSuffix: `${componentOf(ctx.naming, g.jobName)}-run-missing`,
+    description:
+      `No successful run of Glue job ${g.jobName} for ${periods} hours (its schedule ${g.scheduleExpression} starts it at least every ${intervalHours} h, and a run may take ${g.timeoutMinutes} minutes): ` +
+      `no JobRunSuccess in ${g.metrics.namespace}. The schedule ${g.scheduleName ?? ""} may be disabled or failing (DLQ ${g.scheduleDlqName ?? "none"}), or every run failed. ` +
+      `The ${g.pipelineName} stream has not had the table's new rows since; start the job by hand once the cause is fixed.`,
+    metric: alarmMetric(customMetric(g.metrics, "JobRunSuccess", ctx.naming.env), "Sum", hour),
+    threshold: 1,
+    comparison: "LessThanThreshold",
+    evaluationPeriods: periods,
+    treatMissingData: "breaching",
+  };
 }
 
 export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
@@ -101,23 +152,40 @@ export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
     },
   ];
 
+  const component = componentOf(ctx.naming, g.jobName);
   const alarms: AlarmDefinition[] = [
     {
-      nameSuffix: `${componentOf(ctx.naming, g.jobName)}-run-failures`,
+      nameSuffix: `${component}-run-failures`,
       description:
-        `A run of Glue job ${g.jobName} failed, timed out or recorded JobRunFailure (state-change rule ${g.ruleName} matched, or ${g.metrics.namespace} JobRunFailure > 0). ` +
+        `A run of Glue job ${g.jobName} failed, timed out or recorded JobRunFailure (state-change rule ${g.ruleName} matched, or ${g.metrics.namespace} JobRunFailure > 0, in any of the last 15 minutes). ` +
         `Rows after the failure were not published to the ${g.pipelineName} stream. Open the run in the Glue console and its error log; rerun after fixing.`,
       queries: [
-        { id: "stateChanges", label: "Failed runs (state-change events)", metric: alarmMetric(eventRuleMetric(g.ruleName, "MatchedEvents"), "Sum", 300) },
-        { id: "recorded", label: "JobRunFailure", metric: alarmMetric(customMetric(g.metrics, "JobRunFailure", env), "Sum", 300) },
-        { id: "failedRuns", label: "Failed runs", expression: "FILL(stateChanges, 0) + FILL(recorded, 0)", returnData: true },
+        { id: "stateChanges", label: "Failed runs (state-change events)", metric: alarmMetric(eventRuleMetric(g.ruleName, "MatchedEvents"), "Sum", LATE_DATA_PERIOD_SECONDS) },
+        { id: "recorded", label: "JobRunFailure", metric: alarmMetric(customMetric(g.metrics, "JobRunFailure", env), "Sum", LATE_DATA_PERIOD_SECONDS) },
+        // Array SUM adds whichever of the two has a point and is missing only when both are, so no
+        // FILL is needed; a missing period is then not breaching (nothing failed that we know of).
+        { id: "failedRuns", label: "Failed runs", expression: "SUM([stateChanges, recorded])", returnData: true },
       ],
       threshold: 0,
       comparison: "GreaterThanThreshold",
-      evaluationPeriods: 1,
+      ...LATE_DATA_WINDOW,
       treatMissingData: "notBreaching",
     },
   ];
+  if (g.scheduleExpression) alarms.push(runMissingAlarm(g, ctx));
+  if (g.scheduleGroupName) {
+    alarms.push({
+      nameSuffix: `${component}-schedule-target-errors`,
+      description:
+        `EventBridge Scheduler could not start Glue job ${g.jobName} (AWS/Scheduler TargetErrorCount, schedule group ${g.scheduleGroupName}, which holds only ${g.scheduleName ?? "its schedule"}). ` +
+        `Check the scheduler role's glue:StartJobRun right and the job's concurrency; starts given up on land in ${g.scheduleDlqName ?? "the schedule's DLQ"}.`,
+      metric: alarmMetric(schedulerMetric(g.scheduleGroupName, "TargetErrorCount"), "Sum", LATE_DATA_PERIOD_SECONDS),
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      ...LATE_DATA_WINDOW,
+      treatMissingData: "notBreaching",
+    });
+  }
   if (g.scheduleDlqName) {
     alarms.push(
       queueNotEmptyAlarm(

@@ -28,7 +28,8 @@ function functionalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
   const m = p.caseCreatorMetrics;
   const created = customMetric(m, "SFCaseCreationSuccess", env, { id: "ok", label: "Cases created", color: COLORS.success });
   const failed = customMetric(m, "SFCaseCreationFailure", env, { id: "failed", label: "Records failed", color: COLORS.failure });
-  const retried = customMetric(m, "RetrySuccess", env, { id: "retried", label: "Recovered by retry", color: COLORS.info });
+  const retried = customMetric(m, "RetrySuccess", env, { id: "retried", label: "Calls fixed by a retry", color: COLORS.info });
+  const exhausted = customMetric(m, "RetryExhausted", env, { id: "exhausted", label: "Calls given up after every retry", color: COLORS.warning });
   const hidden = <T extends GraphMetric>(metric: T): T => ({ ...metric, visible: false });
 
   const latencySeconds = (stat: string, id: string, label: string, color?: string): GraphMetric[] => [
@@ -41,11 +42,12 @@ function functionalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
       title: `Salesforce case creation: ${p.label}`,
       meaning:
         `Each valid record of ${p.label} becomes (or updates) one Salesforce case. "Cases created" should track the records read; ` +
-        `"Records failed" are records that could not become a case and were audited FAILED with a reason. "Recovered by retry" counts ` +
-        "Salesforce calls that first failed (busy, unavailable, expired token) and then succeeded on a retry: the platform healing itself.",
+        `"Records failed" are records that could not become a case and were audited FAILED with a reason. The retry tiles count Salesforce calls ` +
+        "(one call carries up to 200 records) that hit a temporary error (busy, unavailable, expired token, locked record): the retry success rate is the share of those calls " +
+        "a retry fixed, the platform healing itself; calls given up are retried later from the stream. Invalid records are not in it (no retry can fix them). It is blank when no call needed a retry.",
       whenRed:
         "any failed record needs a look: search the audit table by status FAILED for the reason (invalid data goes back to the data owner; " +
-        "Salesforce or token errors go to the platform on-call engineer). A falling retry success rate means Salesforce is struggling.",
+        "Salesforce or token errors go to the platform on-call engineer). A falling retry success rate (calls given up) means Salesforce is struggling.",
       widgets: [
         pie({ title: `Cases created vs failed (${p.label}, selected period)`, region, metrics: [created, failed], width: 6 }),
         timeSeries({ title: `Cases created and failed per 15 minutes (${p.label})`, region, period: PERIOD.fifteenMinutes, yAxisLabel: "records", metrics: [created, failed], width: 12 }),
@@ -57,21 +59,24 @@ function functionalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
           height: 6,
         }),
         timeSeries({
-          title: `Salesforce calls recovered by a retry, per day (${p.label})`,
+          title: `Salesforce calls with a temporary error: fixed by a retry vs given up, per day (${p.label})`,
           region,
           period: PERIOD.day,
-          yAxisLabel: "calls / records",
-          metrics: [retried, failed],
+          yAxisLabel: "calls",
+          metrics: [retried, exhausted],
           width: 12,
         }),
         singleValue({
-          title: `Retry success rate (${p.label}, selected period)`,
+          title: `Retry success rate: Salesforce calls fixed by a retry (${p.label}, selected period)`,
           region,
           metrics: [
             hidden(retried),
-            hidden(failed),
-            { expression: "100 * FILL(retried, 0) / (FILL(retried, 0) + FILL(failed, 0))", id: "retryRate", label: "% of Salesforce problems recovered by retry" },
-            { expression: "FILL(retried, 0)", id: "retriedTotal", label: "Calls recovered by retry" },
+            hidden(exhausted),
+            // One unit (Salesforce calls) above and below the line; records that failed validation are
+            // not calls with a temporary error, so no retry could fix them and they are not counted.
+            { expression: "100 * FILL(retried, 0) / (FILL(retried, 0) + FILL(exhausted, 0))", id: "retryRate", label: "% of calls with a temporary error fixed by a retry" },
+            { expression: "FILL(retried, 0)", id: "retriedTotal", label: "Calls fixed by a retry" },
+            { expression: "FILL(exhausted, 0)", id: "exhaustedTotal", label: "Calls given up after every retry" },
           ],
           width: 12,
           height: 6,
@@ -131,11 +136,12 @@ function technicalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
       width: 8,
     }),
     timeSeries({
-      title: `Records into ${s} and failed puts`,
+      title: `Records into and out of ${s}, and failed puts`,
       region,
       yAxisLabel: "records",
       metrics: [
         kinesisMetric(s, "IncomingRecords", { label: "Records written", color: COLORS.neutral }),
+        kinesisMetric(s, "GetRecords.Records", { label: "Records read (GetRecords, every reader)", color: COLORS.success }),
         kinesisMetric(s, "PutRecords.FailedRecords", { label: "Failed puts (PutRecords.FailedRecords)", color: COLORS.failure }),
       ],
       width: 8,
@@ -188,27 +194,70 @@ function technicalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
   ];
 }
 
+/**
+ * Records wait longer than the SLA. `GetRecords.IteratorAgeMilliseconds` exists only while someone
+ * calls GetRecords (Kinesis: "the age of the last record in all GetRecords calls",
+ * https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html). The case creator's
+ * event source mapping polls every shard about once a second even when the stream is empty
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), so on its stream no data means
+ * the reader stopped (mapping disabled or deleted, function gone): missing data breaches.
+ * An external consumer's polling is not ours to promise, so there silence is judged by
+ * `consumerNotReadingAlarm` instead.
+ */
+function iteratorAgeAlarm(p: PipelineFacts, ctx: SegmentContext): AlarmDefinition {
+  return {
+    nameSuffix: `${p.pipelineName}-iterator-age`,
+    description:
+      `Records wait longer than the ${ctx.slaSeconds} s SLA in Kinesis stream ${p.streamName} (GetRecords.IteratorAgeMilliseconds, max over 5 minutes, twice in a row): ` +
+      (p.caseCreator
+        ? `its consumer ${p.caseCreator.functionName} is failing, throttled, too slow, or not reading at all (no iterator age for 10 minutes counts as breaching: its event source mapping polls every second). ` +
+          `Check that the mapping is Enabled, its Lambda errors, its log group ${p.caseCreator.logGroupName}${p.onFailureQueueName ? ` and the on-failure queue ${p.onFailureQueueName}` : ""}.`
+        : "the external consumer reading it (e.g. TMS) is behind. Tell its owners; records expire after the stream's retention period."),
+    metric: alarmMetric(kinesisMetric(p.streamName, "GetRecords.IteratorAgeMilliseconds"), "Maximum", 300),
+    threshold: ctx.slaSeconds * 1000,
+    comparison: "GreaterThanThreshold",
+    evaluationPeriods: 2,
+    treatMissingData: p.caseCreator ? "breaching" : "notBreaching",
+  };
+}
+
+/** An hour in which records came in and nobody read any: the external consumer has stopped. */
+const CONSUMER_SILENCE_PERIOD_SECONDS = 3600;
+
+/**
+ * For streams read by an external consumer (TMS). What TMS is known to do: the stream policy lets
+ * its role call GetRecords/GetShardIterator/ListShards/DescribeStream only (`readerPrincipals`), not
+ * SubscribeToShard or RegisterStreamConsumer, so it can only read with shared-throughput
+ * GetRecords, whose reads Kinesis counts in `GetRecords.Records`. When records arrive
+ * (`IncomingRecords` > 0) and none are read within the same hour, TMS has stopped. Missing read
+ * data is 0 here (no GetRecords call publishes nothing); missing incoming data is 0 (nothing to read).
+ * If TMS ever moves to enhanced fan-out, this alarm fires: read `SubscribeToShardEvent.Records` then.
+ */
+function consumerNotReadingAlarm(p: PipelineFacts): AlarmDefinition {
+  const sum = (metricName: string) => alarmMetric(kinesisMetric(p.streamName, metricName), "Sum", CONSUMER_SILENCE_PERIOD_SECONDS);
+  return {
+    nameSuffix: `${p.pipelineName}-consumer-not-reading`,
+    description:
+      `Records were written to Kinesis stream ${p.streamName} in the last hour (IncomingRecords > 0) but its external consumer (e.g. TMS) read none (GetRecords.Records = 0): ` +
+      "the consumer has stopped or lost access. Tell its owners; records expire after the stream's retention period, and the Glue job does not publish them again.",
+    queries: [
+      { id: "incoming", label: "Records written", metric: sum("IncomingRecords") },
+      { id: "read", label: "Records read (GetRecords)", metric: sum("GetRecords.Records") },
+      { id: "unread", label: "Written but nothing read (1 = yes)", expression: "IF(FILL(incoming, 0) > 0 AND FILL(read, 0) == 0, 1, 0)", returnData: true },
+    ],
+    threshold: 0,
+    comparison: "GreaterThanThreshold",
+    evaluationPeriods: 1,
+    treatMissingData: "notBreaching",
+  };
+}
+
 /** An on-failure record waits seconds for the discard auditor; fifteen minutes means it is not working. */
 const ON_FAILURE_MAX_AGE_SECONDS = 900;
 
 function pipelineAlarms(p: PipelineFacts, ctx: SegmentContext): AlarmDefinition[] {
   const { env } = ctx.naming;
-  const alarms: AlarmDefinition[] = [
-    {
-      nameSuffix: `${p.pipelineName}-iterator-age`,
-      description:
-        `Records wait longer than the ${ctx.slaSeconds} s SLA in Kinesis stream ${p.streamName} (GetRecords.IteratorAgeMilliseconds, max over 5 minutes, twice in a row): ` +
-        (p.caseCreator
-          ? `its consumer ${p.caseCreator.functionName} is failing, throttled or too slow. Check its Lambda errors, its log group ${p.caseCreator.logGroupName}` +
-            `${p.onFailureQueueName ? ` and the on-failure queue ${p.onFailureQueueName}` : ""}.`
-          : "the external consumer reading it (e.g. TMS) is behind or stopped. Tell its owners; records expire after the stream's retention period."),
-      metric: alarmMetric(kinesisMetric(p.streamName, "GetRecords.IteratorAgeMilliseconds"), "Maximum", 300),
-      threshold: ctx.slaSeconds * 1000,
-      comparison: "GreaterThanThreshold",
-      evaluationPeriods: 2,
-      treatMissingData: "notBreaching",
-    },
-  ];
+  const alarms: AlarmDefinition[] = [iteratorAgeAlarm(p, ctx), ...(p.caseCreator ? [] : [consumerNotReadingAlarm(p)])];
   if (p.caseCreator && p.caseCreatorMetrics) {
     alarms.push({
       nameSuffix: `${p.pipelineName}-case-creation-failures`,

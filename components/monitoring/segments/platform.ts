@@ -3,26 +3,25 @@
  * span components (today's totals, the end-to-end flow, combined daily failures, every Lambda
  * function, every queue, every schedule and rule) and a Lambda-errors alarm per function.
  */
-import { AUDIT_STATUSES } from "../../../handlers/lib/audit-event.js";
 import type { ExternalResources } from "../../../stacks/config-types.js";
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { AuditFacts, FunctionFacts, GlueJobFacts, PipelineFacts, TokenManagerFacts } from "../facts.js";
 import type { Section } from "../layout.js";
-import { AUDIT_QUEUE_MAX_AGE_SECONDS, auditStoreSegment, auditWritten } from "./audit-store.js";
+import { AUDIT_QUEUE_MAX_AGE_SECONDS, auditStoreSegment } from "./audit-store.js";
 import {
   componentOf,
   customMetric,
   eventRuleMetric,
   lambdaMetric,
   mergeSegments,
-  searchExpression,
   sqsMetric,
   sumOf,
+  totalMetric,
   type Segment,
   type SegmentContext,
 } from "./common.js";
 import { externalSegment } from "./external.js";
-import { glueJobSegment } from "./glue-job.js";
+import { glueJobSegment, schedulerMetric } from "./glue-job.js";
 import { pipelineSegment } from "./pipeline.js";
 import { tokenManagerSegment } from "./token-manager.js";
 import { COLORS, MAX_ALARMS_PER_WIDGET, PERIOD, alarmStatus, bar, singleValue, timeSeries, type GraphMetric, type MetricStat } from "../widgets.js";
@@ -39,7 +38,7 @@ export interface PlatformFacts {
 export function platformMonitoring(facts: PlatformFacts, ctx: SegmentContext): Segment {
   const token = tokenManagerSegment(facts.tokenManager, ctx);
   const pipelines = facts.pipelines.map((p) => pipelineSegment(p, ctx));
-  const audit = auditStoreSegment(facts.audit, ctx);
+  const audit = auditStoreSegment(facts.audit, facts.pipelines, ctx);
   const glue = facts.glueJobs.map((g) => glueJobSegment(g, ctx));
   const external = externalSegment(facts.external, ctx);
   const all = mergeSegments([...pipelines, token, audit, ...glue, external]);
@@ -95,44 +94,63 @@ function allFunctions(facts: PlatformFacts): Array<{ functionName: string; label
   ];
 }
 
-interface StageSources {
-  read: MetricStat[];
-  published: MetricStat[];
-  cases: MetricStat[];
-  audited: MetricStat[];
+/** One pipeline's flow: each stage's raw metrics (hidden) and the stage line drawn from them. */
+interface Flow {
+  title: string;
+  metrics: GraphMetric[];
 }
 
-/** The raw metrics behind each flow stage, each with a unique id, hidden (the stage sums are shown). */
-function stageSources(facts: PlatformFacts, env: string): StageSources {
-  const hide = (m: MetricStat, id: string): MetricStat => ({ ...m, id, visible: false });
-  const producers = facts.pipelines.filter((p) => p.producerMetrics);
-  const creators = facts.pipelines.filter((p) => p.caseCreatorMetrics);
-  return {
-    read: [
-      ...producers.map((p, i) => hide(customMetric(p.producerMetrics!, "S3RecordsProcessed", env), `read${i}`)),
-      ...facts.glueJobs.map((g, i) => hide(customMetric(g.metrics, "RecordsRead", env), `glueRead${i}`)),
-    ],
-    published: [
-      ...producers.map((p, i) => hide(customMetric(p.producerMetrics!, "EventPublishSuccess", env), `pub${i}`)),
-      ...facts.glueJobs.map((g, i) => hide(customMetric(g.metrics, "RecordsSucceeded", env), `gluePub${i}`)),
-    ],
-    cases: creators.map((p, i) => hide(customMetric(p.caseCreatorMetrics!, "SFCaseCreationSuccess", env), `cases${i}`)),
-    // A record's final status: a case exists, it was handed to an external consumer, or it failed.
-    audited: (["PROCESSED", "PUBLISHED", "FAILED"] as const)
-      .filter((s) => (AUDIT_STATUSES as readonly string[]).includes(s))
-      .map((status) => auditWritten(facts.audit, env, status, { id: `audit${status.toLowerCase()}`, visible: false })),
-  };
-}
+const hidden = (m: MetricStat, id: string): MetricStat => ({ ...m, id, visible: false });
+const stage = (expression: string, id: string, label: string, color: string): GraphMetric => ({ expression, id, label, color });
 
-function stageMetrics(sources: StageSources): GraphMetric[] {
-  const stage = (metrics: MetricStat[], id: string, label: string, color: string): GraphMetric[] =>
-    metrics.length === 0 ? [] : [...metrics, { expression: sumOf(metrics.map((m) => m.id!)), id, label, color }];
-  return [
-    ...stage(sources.read, "stageRead", "1. Records read", COLORS.neutral),
-    ...stage(sources.published, "stagePublished", "2. Published to Kinesis", COLORS.info),
-    ...stage(sources.cases, "stageCases", "3. Salesforce cases created", COLORS.success),
-    ...stage(sources.audited, "stageAudited", "4. Audited with a final status", COLORS.muted),
-  ];
+/**
+ * The flow of every pipeline, counted like with like: each stage counts the same records as the
+ * one before it, in the same unit, from the components that decide them. Stage 4 is every record
+ * with a final status, made of the parts that end a record (so it equals stage 1 once everything is
+ * settled): for an S3 pipeline with a case creator, cases created + case failures (both counted by
+ * the audit processor at the status-deciding write) + records the producer rejected or could not
+ * publish (audited FAILED); for a Glue feed, rows handed to the stream's external consumer (the
+ * stream is their destination; Glue does not audit them) + rows that failed (audited FAILED).
+ * The audit table's own totals, across pipelines, are in the Audit summary section.
+ */
+function flows(facts: PlatformFacts, env: string): Flow[] {
+  const out: Flow[] = [];
+  for (const p of facts.pipelines) {
+    if (!p.producerMetrics) continue;
+    const pm = p.producerMetrics;
+    const read = hidden(customMetric(pm, "S3RecordsProcessed", env), "read");
+    const published = hidden(customMetric(pm, "EventPublishSuccess", env), "published");
+    const rejected = hidden(customMetric(pm, "EventPublishFailure", env), "rejected");
+    const metrics: GraphMetric[] = [read, published, rejected, stage("FILL(read, 0)", "stageRead", "1. Records read from files", COLORS.neutral), stage("FILL(published, 0)", "stagePublished", "2. Published to Kinesis", COLORS.info)];
+    if (p.caseCreatorMetrics) {
+      const cm = p.caseCreatorMetrics;
+      metrics.splice(3, 0, hidden(customMetric(cm, "SFCaseCreationSuccess", env), "cases"), hidden(customMetric(cm, "SFCaseCreationFailure", env), "caseFailures"));
+      metrics.push(
+        stage("FILL(cases, 0)", "stageCases", "3. Salesforce cases created", COLORS.success),
+        stage(sumOf(["cases", "caseFailures", "rejected"]), "stageFinal", "4. With a final status (cases + case failures + rejected)", COLORS.muted),
+      );
+    } else {
+      metrics.push(stage(sumOf(["published", "rejected"]), "stageFinal", "4. With a final status (published + rejected)", COLORS.muted));
+    }
+    out.push({ title: `${p.label} (${p.pipelineName})`, metrics });
+  }
+  for (const g of facts.glueJobs) {
+    const read = hidden(customMetric(g.metrics, "RecordsRead", env), "read");
+    const succeeded = hidden(customMetric(g.metrics, "RecordsSucceeded", env), "published");
+    const failed = hidden(customMetric(g.metrics, "RecordsFailed", env), "failed");
+    out.push({
+      title: `${g.jobName} → ${g.pipelineName}`,
+      metrics: [
+        read,
+        succeeded,
+        failed,
+        stage("FILL(read, 0)", "stageRead", "1. Rows read from the Iceberg table", COLORS.neutral),
+        stage("FILL(published, 0)", "stagePublished", "2. Published to Kinesis (handed to the external consumer)", COLORS.info),
+        stage(sumOf(["published", "failed"]), "stageFinal", "4. With a final status (published + failed)", COLORS.muted),
+      ],
+    });
+  }
+  return out;
 }
 
 function todaySection(facts: PlatformFacts, ctx: SegmentContext): Section {
@@ -164,24 +182,23 @@ function withTotal(metrics: GraphMetric[], label: string): GraphMetric[] {
 
 function flowSection(facts: PlatformFacts, ctx: SegmentContext): Section {
   const { env, region } = ctx.naming;
-  const metrics = stageMetrics(stageSources(facts, env));
   return {
     title: "End-to-end flow",
     meaning:
-      "How many records reached each stage: 1. read from uploaded files (and Glue tables), 2. published to the Kinesis streams, 3. turned into Salesforce cases, 4. audited with a final status. " +
-      "Each stage should be close to the one before it; the audit count includes failed records, so it matches stage 1 when nothing is lost.",
-    whenRed: "a stage far below the one before it shows where records stop: check that part's section below (case creation, Glue audit, audit summary).",
-    widgets: [
-      bar({ title: "Records at each stage (selected period)", region, yAxisLabel: "records", metrics, width: 8 }),
-      singleValue({ title: "Records at each stage (selected period)", region, metrics, width: 8, height: 6 }),
-      timeSeries({ title: "Records at each stage per 15 minutes", region, period: PERIOD.fifteenMinutes, yAxisLabel: "records", metrics, width: 8 }),
-    ],
+      "How many records reached each stage, per pipeline: 1. read (from uploaded files, or from a Glue job's table), 2. published to the pipeline's Kinesis stream, " +
+      "3. turned into Salesforce cases (pipelines with a case creator), 4. ended with a final status. Stage 4 adds up what ends a record — a case, a failure with a reason (audited FAILED), " +
+      "or, for a stream an external consumer reads, being handed to it — so it matches stage 1 when nothing is lost, once the last records are settled (minutes after an upload). " +
+      "A Glue run that failed publishes its rows again in the next run, so they are counted in both runs.",
+    whenRed: "stage 4 below stage 1 for longer than an hour shows records without an outcome: check that pipeline's section below (case creation, Glue audit) and the audit summary.",
+    widgets: flows(facts, env).flatMap((flow) => [
+      bar({ title: `Records at each stage: ${flow.title} (selected period)`, region, yAxisLabel: "records", metrics: flow.metrics, width: 6 }),
+      singleValue({ title: `Records at each stage: ${flow.title} (selected period)`, region, metrics: flow.metrics, width: 6, height: 6 }),
+    ]),
   };
 }
 
 /** Glue failed runs + Lambda errors + case failures + token failures, each a sum, plus their total. */
 function failureMetrics(facts: PlatformFacts, env: string, totalOnly: boolean): GraphMetric[] {
-  const hidden = (m: MetricStat, id: string): MetricStat => ({ ...m, id, visible: false });
   const parts: Array<{ id: string; label: string; color: string; sources: GraphMetric[]; expression?: string }> = [
     { id: "glueFailed", label: "Glue failed runs", color: COLORS.info, sources: facts.glueJobs.map((g, i) => hidden(eventRuleMetric(g.ruleName, "MatchedEvents"), `rule${i}`)) },
     {
@@ -204,8 +221,8 @@ function failureMetrics(facts: PlatformFacts, env: string, totalOnly: boolean): 
       id: "tokenFailures",
       label: "Token refresh failures",
       color: COLORS.muted,
-      sources: [{ expression: searchExpression(facts.tokenManager.metrics, "TokenRefreshFailure", env, "Sum"), id: "tokenByReason", visible: false }],
-      expression: "SUM(tokenByReason)",
+      // The total over every Reason, published (as 0 on a good day) under [Environment] alone.
+      sources: [hidden(totalMetric(facts.tokenManager.metrics, "TokenRefreshFailure", env), "tokenFailed")],
     },
   ];
   const present = parts.filter((p) => p.sources.length > 0);
@@ -224,7 +241,7 @@ function failuresSection(facts: PlatformFacts, ctx: SegmentContext): Section {
     title: "Daily failures (combined)",
     meaning:
       "Everything that failed, per day: Glue job runs that failed, Lambda function errors (any platform function), Salesforce case creation failures and TIAA token refresh failures, and their total. " +
-      "A token failure usually also counts as a token-manager Lambda error; the parts are shown separately so nothing is hidden.",
+      "A failed token refresh is also an error of the token manager's Lambda function; it is counted once, as a token refresh failure.",
     whenRed: "find the part that is not zero and go to its section (Glue audit, case creation, token refresh); engineers find the details on the technical dashboard.",
     widgets: [
       timeSeries({ title: "Failures per day, by kind and in total", region, period: PERIOD.day, yAxisLabel: "failures", metrics: failureMetrics(facts, env, false), width: 16 }),
@@ -298,29 +315,37 @@ function schedulingSection(facts: PlatformFacts, ctx: SegmentContext): Section {
   const { region } = ctx.naming;
   const t = facts.tokenManager;
   const rules = [...facts.glueJobs.map((g) => g.ruleName), ...facts.external.eventRules];
-  const scheduler = (metricName: string, label: string, color: string): MetricStat => ({ namespace: "AWS/Scheduler", metricName, dimensions: { ScheduleGroup: t.scheduleGroupName }, label, color });
+  // One group per component, so each widget (and alarm) sees exactly one component's schedule.
+  const groups = [
+    { group: t.scheduleGroupName, holds: `the token refresh schedule ${t.scheduleName}`, dlq: t.scheduleDlqName },
+    ...facts.glueJobs.filter((g) => g.scheduleGroupName).map((g) => ({ group: g.scheduleGroupName!, holds: `the schedule ${g.scheduleName ?? ""} starting Glue job ${g.jobName}`, dlq: g.scheduleDlqName ?? "its DLQ" })),
+  ];
+  const scheduler = (group: string, metricName: string, label: string, color: string): MetricStat => schedulerMetric(group, metricName, { label, color });
   return {
     title: "Schedules and event rules",
     meaning:
       `EventBridge rules that failed to deliver to their targets (FailedInvocations; AWS reports it only when it is not zero) for ${rules.join(", ") || "no rules"}, ` +
-      `and EventBridge Scheduler's attempts and target errors for schedule group ${t.scheduleGroupName} (it holds the token refresh schedule ${t.scheduleName}).`,
-    whenRed: `check the target's permissions (the rule's or schedule's role) and the target itself; dropped token refreshes land in ${t.scheduleDlqName}.`,
+      `and EventBridge Scheduler's attempts and target errors per schedule group (Scheduler reports per group; each group holds one component's schedule): ` +
+      groups.map((g) => `${g.group} holds ${g.holds}`).join("; ") + ".",
+    whenRed: `check the target's permissions (the rule's or schedule's role) and the target itself; starts Scheduler gave up on land in ${groups.map((g) => g.dlq).join(", ")}.`,
     widgets: [
       ...(rules.length > 0
         ? [timeSeries({ title: "EventBridge rule failed invocations", region, yAxisLabel: "invocations", metrics: rules.map((r) => eventRuleMetric(r, "FailedInvocations", { label: r })), width: 12 })]
         : []),
-      timeSeries({
-        title: `EventBridge Scheduler, group ${t.scheduleGroupName}: attempts and target errors`,
-        region,
-        yAxisLabel: "invocations",
-        metrics: [
-          scheduler("InvocationAttemptCount", "Invocation attempts", COLORS.neutral),
-          scheduler("TargetErrorCount", "Target errors", COLORS.failure),
-          scheduler("InvocationDroppedCount", "Dropped after retries", COLORS.warning),
-          scheduler("InvocationsSentToDeadLetterCount", "Sent to DLQ", COLORS.muted),
-        ],
-        width: 12,
-      }),
+      ...groups.map((g) =>
+        timeSeries({
+          title: `EventBridge Scheduler, group ${g.group}: attempts and target errors`,
+          region,
+          yAxisLabel: "invocations",
+          metrics: [
+            scheduler(g.group, "InvocationAttemptCount", "Invocation attempts", COLORS.neutral),
+            scheduler(g.group, "TargetErrorCount", "Target errors", COLORS.failure),
+            scheduler(g.group, "InvocationDroppedCount", "Dropped after retries", COLORS.warning),
+            scheduler(g.group, "InvocationsSentToDeadLetterCount", "Sent to DLQ", COLORS.muted),
+          ],
+          width: 12,
+        }),
+      ),
     ],
   };
 }

@@ -6,7 +6,7 @@
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { TokenManagerFacts } from "../facts.js";
 import { COLORS, PERIOD, logsInsights, singleValue, timeSeries } from "../widgets.js";
-import { customMetric, insightsSum, queueNotEmptyAlarm, searchExpression, type Segment, type SegmentContext } from "./common.js";
+import { LATE_DATA_PERIOD_SECONDS, LATE_DATA_WINDOW, customMetric, insightsSum, queueNotEmptyAlarm, searchExpression, totalMetric, type Segment, type SegmentContext } from "./common.js";
 
 /** The "no successful refresh" alarm looks at 5-minute periods, so it fires within 5 minutes of the lifetime. */
 const SILENCE_PERIOD_SECONDS = 300;
@@ -29,7 +29,8 @@ export function tokenManagerSegment(f: TokenManagerFacts, ctx: SegmentContext): 
         singleValue({
           title: "Token refreshes in the selected period",
           region,
-          metrics: [succeeded(), { expression: failedByReason, id: "fr", visible: false }, { expression: "SUM(fr)", id: "frTotal", label: "Failed refreshes", color: COLORS.failure }],
+          // The [Environment] total of TokenRefreshFailure: 0 on a good day (a SEARCH over Reason finds nothing then).
+          metrics: [succeeded(), totalMetric(f.metrics, "TokenRefreshFailure", env, { id: "failed", label: "Failed refreshes", color: COLORS.failure })],
           width: 8,
           height: 4,
         }),
@@ -38,7 +39,11 @@ export function tokenManagerSegment(f: TokenManagerFacts, ctx: SegmentContext): 
           region,
           period: PERIOD.hour,
           yAxisLabel: "refreshes",
-          metrics: [succeeded(), { expression: failedByReason, id: "fr", label: "Failed" }],
+          metrics: [
+            succeeded(),
+            totalMetric(f.metrics, "TokenRefreshFailure", env, { id: "failed", label: "Failed (all reasons)", color: COLORS.failure }),
+            { expression: failedByReason, id: "fr", label: "Failed:" },
+          ],
           width: 16,
           height: 4,
         }),
@@ -121,10 +126,10 @@ function tokenAlarms(f: TokenManagerFacts, ctx: SegmentContext): AlarmDefinition
       description:
         `EventBridge Scheduler could not invoke the token manager (AWS/Scheduler TargetErrorCount, schedule group ${f.scheduleGroupName}, which holds ${f.scheduleName}). ` +
         `Check the scheduler role's lambda:InvokeFunction right and the function ${f.fn.functionName}; failed invocations land in ${f.scheduleDlqName}.`,
-      metric: { namespace: "AWS/Scheduler", metricName: "TargetErrorCount", dimensions: { ScheduleGroup: f.scheduleGroupName }, stat: "Sum", period: 300 },
+      metric: { namespace: "AWS/Scheduler", metricName: "TargetErrorCount", dimensions: { ScheduleGroup: f.scheduleGroupName }, stat: "Sum", period: LATE_DATA_PERIOD_SECONDS },
       threshold: 0,
       comparison: "GreaterThanThreshold",
-      evaluationPeriods: 1,
+      ...LATE_DATA_WINDOW,
       treatMissingData: "notBreaching",
     },
     queueNotEmptyAlarm(
