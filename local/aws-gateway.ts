@@ -35,10 +35,13 @@ export interface GatewayFaults {
   /** Share of PutRecords entries and of GetRecords calls that are throttled. */
   kinesis?: number;
   /**
-   * The next `calls` requests of `operation` (e.g. `sqs.SendMessageBatch`) are carried out, but
-   * answered only after `ms`: a caller without a request timeout waits, and Lambda's timeout kills it.
+   * The next `calls` requests of `operation` (e.g. `sqs.SendMessageBatch`), from `caller` when given
+   * (a function name: each signs with its own key), are answered only after `ms`: a caller without a
+   * request timeout waits, and Lambda's timeout kills it. `carriedOut`: the request reaches the
+   * emulator first (the answer is lost on the way back); otherwise it never arrives (lost on the way
+   * there) and is answered with a 500.
    */
-  hang?: { operation: string; calls: number; ms: number };
+  hangs?: Array<{ operation: string; calls: number; ms: number; caller?: string; carriedOut: boolean }>;
 }
 
 /** Calls per caller (access key id) and operation, e.g. `secretsmanager.GetSecretValue`. */
@@ -101,12 +104,15 @@ export class AwsGateway {
         if (operation === "PutRecords") return await this.putRecordsWithThrottling(req, body, res, this.faults.kinesis);
       }
       const upstream: Upstream = service === "dynamodb" ? "dynamodb" : service === "sqs" ? "sqs" : "main";
-      const answer = await this.forward(upstream, req, body, undefined, `${service}.${operation}`);
-      const hang = this.faults.hang;
-      if (hang && hang.calls > 0 && hang.operation === `${service}.${operation}`) {
-        hang.calls -= 1;
+      const hang = this.faults.hangs?.find((h) => h.calls > 0 && h.operation === `${service}.${operation}` && (h.caller === undefined || h.caller === caller));
+      if (hang) hang.calls -= 1;
+      if (hang && !hang.carriedOut) {
         await new Promise((r) => setTimeout(r, hang.ms));
+        if (!res.destroyed) res.writeHead(500, { "content-type": "text/plain" }).end("local AWS gateway: request lost (injected)");
+        return;
       }
+      const answer = await this.forward(upstream, req, body, undefined, `${service}.${operation}`);
+      if (hang) await new Promise((r) => setTimeout(r, hang.ms));
       if (res.destroyed) return;
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);

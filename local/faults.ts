@@ -12,6 +12,9 @@
  *   case creator's own 20 s request timeout gives up first: Salesforce looks unavailable).
  * - `audit-hang=N`: the next N SendMessageBatch calls to SQS are carried out but answered only after
  *   60 s (the SDK has no request timeout: the caller waits until Lambda's timeout kills it).
+ * - `audit-write-hang=N`: the audit processor's next N writes to the audit table are lost on the way
+ *   and answered only after 60 s: it is killed at its timeout with the other writes of its batch
+ *   done, and SQS delivers the whole batch again.
  * - `kinesis=RATE`: that share of PutRecords entries are throttled (ProvisionedThroughputExceeded,
  *   the producer retries them) and that share of GetRecords calls are throttled (the poller retries);
  *   injected at the local AWS gateway, where the functions cannot tell them from AWS's.
@@ -23,6 +26,7 @@ export interface Faults {
   salesforceRecords?: number;
   salesforceHang?: number;
   auditHang?: number;
+  auditWriteHang?: number;
   token?: "down" | "expire" | number;
   kinesis?: number;
   duplicates?: number;
@@ -60,6 +64,9 @@ export function parseFaults(spec: string | undefined): Faults {
       case "audit-hang":
         faults.auditHang = calls(name, value);
         break;
+      case "audit-write-hang":
+        faults.auditWriteHang = calls(name, value);
+        break;
       case "kinesis":
         faults.kinesis = share(name, value);
         break;
@@ -67,7 +74,7 @@ export function parseFaults(spec: string | undefined): Faults {
         faults.duplicates = share(name, value);
         break;
       default:
-        throw new FaultSpecError(`unknown fault "${name}"; use salesforce, salesforce-records, salesforce-hang, audit-hang, token, kinesis or duplicates (e.g. salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05)`);
+        throw new FaultSpecError(`unknown fault "${name}"; use salesforce, salesforce-records, salesforce-hang, audit-hang, audit-write-hang, token, kinesis or duplicates (e.g. salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05)`);
     }
   }
   return faults;
@@ -92,6 +99,7 @@ export function describeFaults(faults: Faults): string[] {
   if (faults.salesforceRecords) lines.push(`Salesforce rejects ${pct(faults.salesforceRecords)} of records`);
   if (faults.salesforceHang) lines.push(`Salesforce answers the next ${faults.salesforceHang} call(s) only after 30 s (after applying them)`);
   if (faults.auditHang) lines.push(`the next ${faults.auditHang} SendMessageBatch call(s) to SQS answered only after 60 s (after being carried out)`);
+  if (faults.auditWriteHang) lines.push(`the audit processor's next ${faults.auditWriteHang} audit-table write(s) lost on the way and answered only after 60 s`);
   if (faults.token === "down") lines.push("TIAA token endpoint down for the whole run");
   else if (faults.token === "expire") lines.push("TIAA down after the first refresh: the token runs past its expiry");
   else if (faults.token) lines.push(`TIAA answers 500 to ${pct(faults.token)} of scheduled refreshes`);

@@ -102,7 +102,12 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   if (faults.token === "down") tiaa.setFault("down");
   gateway.setFaults({
     ...(faults.kinesis ? { kinesis: faults.kinesis } : {}),
-    ...(faults.auditHang ? { hang: { operation: "sqs.SendMessageBatch", calls: faults.auditHang, ms: 60_000 } } : {}),
+    hangs: [
+      ...(faults.auditHang ? [{ operation: "sqs.SendMessageBatch", calls: faults.auditHang, ms: 60_000, carriedOut: true }] : []),
+      ...(faults.auditWriteHang
+        ? [{ operation: "dynamodb.UpdateItem", calls: faults.auditWriteHang, ms: 60_000, carriedOut: false, caller: stack.functions.find((f) => f.name.includes("audit-processor"))!.name }]
+        : []),
+    ],
   });
 
   mkdirSync(options.runDir, { recursive: true });

@@ -44,8 +44,9 @@ describe("a batch of PROCESSED, FAILED and malformed messages", () => {
     expect(txn2).toMatchObject({ status: "FAILED", reason: "customerId is missing", component: "cta-event-producer", statusDay: "FAILED#2026-11-26" });
     expect(txn2.history.map((h) => h.reason)).toEqual(["customerId is missing"]);
 
-    // One flush per invocation and namespace: the processor's own, and the case creator's outcomes.
-    expect(sink.published.map((p) => p.namespace).sort()).toEqual(["bbkyc/audit-processor/sit", "bbkyc/cta-case-creator/sit"]);
+    // One flush per counted outcome (the shell's EMF sink: a log line each, durable before the next
+    // write), into the processor's own namespace and, for the case outcome, the case creator's.
+    expect(sink.published.map((p) => p.namespace).sort()).toEqual(["bbkyc/audit-processor/sit", "bbkyc/audit-processor/sit", "bbkyc/cta-case-creator/sit"]);
     expect(sink.total("SFCaseCreationSuccess")).toBe(1);
     expect(sink.total("AuditEventWritten", { Status: "PROCESSED" })).toBe(1);
     expect(sink.total("AuditEventWritten", { Status: "FAILED" })).toBe(1);

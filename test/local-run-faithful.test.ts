@@ -2,7 +2,8 @@
  * The local run does what AWS does, no more (issue #18): a timed-out case creator is killed half-way
  * and what it leaves behind is repaired by the event source's retry, not by the local run; a token
  * that runs past its expiry because refreshes keep failing ends its records FAILED with a reason,
- * through the deployed functions' own rules, with every waiting time compressed together.
+ * through the deployed functions' own rules, with every waiting time compressed together; an audit
+ * processor killed half-way has counted the outcomes it wrote.
  */
 import { readFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
@@ -39,6 +40,20 @@ describe("local run: faithful to AWS", () => {
     expect(summary.metrics.SFCaseCreationSuccess).toBe(60);
     expect(summary.checks.filter((c) => !c.ok)).toEqual([]);
     expect(summary.differences.some((d) => d.includes("bbkyc-cta-case-creator-sit runs with a 27 s timeout"))).toBe(true);
+  }, 300_000);
+
+  it("kills an audit processor whose write hangs; its batch's other writes were counted as they landed, so every outcome is counted once", async () => {
+    // One audit-table write is lost on the way and never answered: the processor (30 s timeout) is
+    // killed with the rest of its batch written. Waiting times 10× faster: SQS redelivers the batch
+    // after 18 s instead of 180 s.
+    const { summary, log } = await run({ faults: { auditWriteHang: 1 }, timeScale: 10 });
+
+    expect(log).toMatch(/bbkyc-audit-processor-sit .*Task timed out after 30\.00 seconds/);
+    expect(summary.unaccounted).toBe(0);
+    expect(summary.audited).toEqual({ PROCESSED: 60, FAILED: 0 });
+    expect(summary.metrics.SFCaseCreationSuccess).toBe(60);
+    expect(summary.metrics.AuditEventWritten.PROCESSED).toBe(60);
+    expect(summary.checks.filter((c) => !c.ok)).toEqual([]);
   }, 300_000);
 
   it("ends records FAILED with a reason when refreshes fail past the token's expiry (time compressed 600× throughout)", async () => {

@@ -15,7 +15,8 @@ import { readAuditProcessorSettings } from "./settings.js";
 const { environment, namespace, tableName, retentionDays, caseOutcomeNamespaces } = readAuditProcessorSettings(process.env);
 
 const dynamodb = new DynamoDBClient(awsClientConfig());
-const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
+const putMetricData = process.env.METRICS_SINK === "cloudwatch";
+const sink: MetricsSink = putMetricData ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
 const logger = new Logger({ service: "audit-processor", context: { environment } });
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
@@ -25,6 +26,8 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     caseOutcomeNamespaces,
     caseMetrics: (caseNamespace) => new Metrics({ component: "case-creator", namespace: caseNamespace, environment, sink }),
     logger: log,
+    // A log line per count costs nothing with EMF and survives a later timeout (outcome-metrics.ts).
+    flushEachOutcome: !putMetricData,
   });
-  return processAuditBatch({ dynamodb, tableName, retentionDays, outcomes, logger: log }, event);
+  return processAuditBatch({ dynamodb, tableName, retentionDays, outcomes, logger: log, remainingTimeMs: () => context.getRemainingTimeInMillis() }, event);
 }

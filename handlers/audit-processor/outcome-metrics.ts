@@ -11,8 +11,13 @@
  *   case-creating component (the case creator or the discard auditor of its pipeline).
  *   Counting them in the case creator itself counted every redelivered record again.
  *
- * A crash between the write and the flush loses those counts (at most once, never twice); the audit
- * table stays the truth.
+ * Each count is flushed as soon as its write has landed (`flushEachOutcome`, the EMF sink: one log
+ * line, no API call), not at the end of the invocation: a Lambda timeout or crash later in the batch
+ * must not take counts of writes that are already durable with it — the redelivered messages find
+ * the status recorded and count nothing, so a count lost there is lost for good. What remains is the
+ * instant between a write's answer and its log line (at most once, never twice); the audit table
+ * stays the truth. Measured before this rule: a loaded local run whose audit processor timed out 6
+ * times lost 125 of 5,000 `AuditEventWritten{FAILED}`.
  */
 import type { AuditEvent, AuditStatus } from "../lib/audit-event.js";
 import type { Logger } from "../lib/logger.js";
@@ -31,6 +36,12 @@ export interface OutcomeMetricsOptions {
   /** Makes the per-invocation metrics of one case-creator namespace (same sink as `audit`). */
   caseMetrics: (namespace: string) => Metrics<"case-creator">;
   logger: Logger;
+  /**
+   * Flush after every count. Set for the EMF sink (a log line each); not for PutMetricData, where it
+   * would be an API call per record.
+   * @default `false`
+   */
+  flushEachOutcome?: boolean;
 }
 
 export class OutcomeMetrics {
@@ -38,8 +49,13 @@ export class OutcomeMetrics {
 
   constructor(private readonly options: OutcomeMetricsOptions) {}
 
-  /** Counts the outcome a write gave a transaction for the first time. */
-  count(event: AuditEvent, firstOfStatus: AuditStatus): void {
+  /** Counts the outcome a write gave a transaction for the first time (and flushes it, see `flushEachOutcome`). */
+  async count(event: AuditEvent, firstOfStatus: AuditStatus): Promise<void> {
+    this.add(event, firstOfStatus);
+    if (this.options.flushEachOutcome) await this.flush();
+  }
+
+  private add(event: AuditEvent, firstOfStatus: AuditStatus): void {
     this.options.audit.add("AuditEventWritten", 1, { Status: firstOfStatus });
     const namespace = this.options.caseOutcomeNamespaces[event.component];
     if (namespace === undefined || (firstOfStatus !== "PROCESSED" && firstOfStatus !== "FAILED")) return;

@@ -10,8 +10,9 @@
  *   transactions in parallel, a few at a time.
  * - A DynamoDB error (throttling, a service error, repeated version conflicts) fails only that message.
  * - Outcomes are counted once per transaction and status, at the write that records them first
- *   (`outcome-metrics.ts`): repeats, duplicates and superseded events count nothing. Metrics are
- *   flushed once, at the end of the invocation.
+ *   (`outcome-metrics.ts`): repeats, duplicates and superseded events count nothing. With the EMF
+ *   sink each count is flushed as its write lands, so a timeout later in the batch cannot lose it.
+ * - With less than `STOP_STARTING_WRITES_MS` left, no new write starts: the rest go back to SQS.
  *
  * Needs no environment variables: the Lambda shell and the local run both call it with their own deps.
  */
@@ -31,7 +32,16 @@ export interface AuditProcessorDeps extends AuditTableDeps {
   now?: () => Date;
   /** Transactions recorded in parallel. @default `8` */
   concurrency?: number;
+  /** Time left in this invocation (ms), e.g. `context.getRemainingTimeInMillis`. */
+  remainingTimeMs?: () => number;
 }
+
+/**
+ * No new write starts with less time left than this: a write that outlives the invocation is killed
+ * with it, and the messages not started are better handed back to SQS at once (batch item failures)
+ * than redelivered only after the visibility timeout of a timed-out batch.
+ */
+export const STOP_STARTING_WRITES_MS = 5_000;
 
 /** Summary of one batch, for logs and the local run's report. */
 export interface AuditBatchSummary {
@@ -44,6 +54,8 @@ export interface AuditBatchSummary {
   superseded: number;
   malformed: number;
   failed: number;
+  /** Not started: the invocation was running out of time (handed back to SQS). */
+  deferred: number;
 }
 
 type ParsedMessage = { record: SQSRecord; event: AuditEvent };
@@ -59,7 +71,7 @@ export async function processAuditBatchWithSummary(
   event: SQSEvent,
 ): Promise<{ response: SQSBatchResponse; summary: AuditBatchSummary }> {
   const failures: SQSBatchItemFailure[] = [];
-  const summary: AuditBatchSummary = { received: event.Records.length, written: 0, repeats: 0, duplicates: 0, superseded: 0, malformed: 0, failed: 0 };
+  const summary: AuditBatchSummary = { received: event.Records.length, written: 0, repeats: 0, duplicates: 0, superseded: 0, malformed: 0, failed: 0, deferred: 0 };
   try {
     const byTransaction = new Map<string, ParsedMessage[]>();
     for (const record of event.Records) {
@@ -82,6 +94,11 @@ export async function processAuditBatchWithSummary(
 
     await forEachLimited([...byTransaction.values()], deps.concurrency ?? 8, async (messages) => {
       for (const message of messages) {
+        if (deps.remainingTimeMs && deps.remainingTimeMs() < STOP_STARTING_WRITES_MS) {
+          summary.deferred++;
+          failures.push({ itemIdentifier: message.record.messageId });
+          continue;
+        }
         const ok = await recordOne(deps, message, summary);
         if (!ok) failures.push({ itemIdentifier: message.record.messageId });
       }
@@ -89,7 +106,7 @@ export async function processAuditBatchWithSummary(
   } finally {
     await flushMetrics(deps);
   }
-  summary.failed = failures.length - summary.malformed;
+  summary.failed = failures.length - summary.malformed - summary.deferred;
   deps.logger.info("audit batch processed", { ...summary });
   return { response: { batchItemFailures: failures }, summary };
 }
@@ -124,7 +141,7 @@ async function recordOne(deps: AuditProcessorDeps, message: ParsedMessage, summa
     } else {
       summary.written++;
       if (outcome.repeat) summary.repeats++;
-      if (outcome.firstOfStatus) deps.outcomes.count(event, outcome.firstOfStatus);
+      if (outcome.firstOfStatus) await deps.outcomes.count(event, outcome.firstOfStatus);
       log.info("audit event recorded", { messageId: record.messageId, status: event.status, current: outcome.becameCurrent, repeat: outcome.repeat });
     }
     return true;

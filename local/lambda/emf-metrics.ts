@@ -3,6 +3,10 @@
  * log line of a function that is an EMF document becomes metrics in the emulator's CloudWatch
  * (PutMetricData). So the functions run with their deployed metrics sink (EMF, no API call), and a
  * function killed before it printed its metrics publishes none — exactly as in AWS.
+ *
+ * Like CloudWatch, it aggregates before storing: documents arriving within `COALESCE_MS` of each other
+ * for the same namespace and timestamp go to the emulator in one PutMetricData (the audit processor
+ * prints a document per outcome; a call each would make the emulator the bottleneck of the run).
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { MemorySink, PutMetricDataSink, type MetricSeries } from "../../handlers/lib/metrics.js";
@@ -13,12 +17,18 @@ interface EmfDocument {
   [key: string]: unknown;
 }
 
+/** Documents are gathered this long before they are published together. */
+const COALESCE_MS = 250;
+
 export class EmfMetrics {
   /** Everything extracted, for the summary (e.g. latency percentiles). */
   readonly memory = new MemorySink();
   private readonly sink: PutMetricDataSink;
   private chain: Promise<void> = Promise.resolve();
   private failures = 0;
+  /** Series waiting to be published, by namespace and timestamp. */
+  private pending = new Map<string, { namespace: string; timestamp: Date; series: MetricSeries[] }>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(cloudwatch: CloudWatchClient) {
     this.sink = new PutMetricDataSink(cloudwatch);
@@ -47,16 +57,41 @@ export class EmfMetrics {
           return { name: m.Name, unit: (m.Unit ?? "None") as MetricUnit, dimensions, values: (Array.isArray(raw) ? raw : [raw]).map(Number) };
         });
         void this.memory.publish(directive.Namespace, series);
-        // One PutMetricData at a time, in order: the summary waits for `drain()`.
-        this.chain = this.chain.then(() => this.sink.publish(directive.Namespace, series, timestamp)).catch(() => void this.failures++);
+        const key = `${directive.Namespace}\n${timestamp.getTime()}`;
+        const batch = this.pending.get(key) ?? this.pending.set(key, { namespace: directive.Namespace, timestamp, series: [] }).get(key)!;
+        batch.series.push(...series);
       }
     }
+    this.timer ??= setTimeout(() => this.publishPending(), COALESCE_MS);
     return true;
   }
 
   /** Resolves once everything extracted so far is in the emulator's CloudWatch; returns failed publishes. */
   async drain(): Promise<number> {
+    this.publishPending();
     await this.chain;
     return this.failures;
   }
+
+  /** One PutMetricData (or a few: the sink splits at the API's limits) per namespace and timestamp, in order. */
+  private publishPending(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const { namespace, timestamp, series } of this.pending.values()) {
+      this.chain = this.chain.then(() => this.sink.publish(namespace, mergeSeries(series), timestamp)).catch(() => void this.failures++);
+    }
+    this.pending.clear();
+  }
+}
+
+/** Series of the same name, unit and dimensions become one with all their values (CloudWatch would sum them alike). */
+function mergeSeries(series: MetricSeries[]): MetricSeries[] {
+  const merged = new Map<string, MetricSeries>();
+  for (const s of series) {
+    const key = JSON.stringify([s.name, s.unit, Object.entries(s.dimensions).sort()]);
+    const existing = merged.get(key);
+    if (existing) existing.values.push(...s.values);
+    else merged.set(key, { ...s, values: [...s.values] });
+  }
+  return [...merged.values()];
 }

@@ -30,9 +30,10 @@ export interface Harness {
 export const CASE_NAMESPACE = "bbkyc/cta-case-creator/sit";
 export const CASE_OUTCOME_NAMESPACES = { "cta-case-creator": CASE_NAMESPACE, "cta-discard-auditor": CASE_NAMESPACE };
 
-/** The processor's outcome metrics as its Lambda shell builds them, into `sink`. */
-export function outcomeMetrics(sink: MetricsSink, logger: Logger): OutcomeMetrics {
+/** The processor's outcome metrics as its Lambda shell builds them (EMF: flushed per outcome), into `sink`. */
+export function outcomeMetrics(sink: MetricsSink, logger: Logger, flushEachOutcome = true): OutcomeMetrics {
   return new OutcomeMetrics({
+    flushEachOutcome,
     audit: new Metrics({ component: "audit-processor", namespace: "bbkyc/audit-processor/sit", environment: "sit", sink }),
     caseOutcomeNamespaces: CASE_OUTCOME_NAMESPACES,
     caseMetrics: (namespace) => new Metrics({ component: "case-creator", namespace, environment: "sit", sink }),
