@@ -59,6 +59,12 @@ export interface LocalRunOptions {
   onProgress?: (progress: Progress) => void;
   /** Aborted on Ctrl-C: the run stops waiting and throws; `Cleanup` stops what it started. */
   signal?: AbortSignal;
+  /**
+   * Runs once the records have settled, while the schedule and every event source still run — for
+   * tests that drive the platform further as an operator would (e.g. `npm run ops -- replay`). The
+   * summary is read after it.
+   */
+  beforeStop?: (environment: LocalEnvironment) => Promise<void>;
 }
 
 export interface Progress {
@@ -292,6 +298,8 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     log(`gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`);
     log(`where the emulator spent its time:\n  ${gateway.slowest().join("\n  ")}`);
   }
+
+  if (options.beforeStop) await options.beforeStop(environment);
 
   // Nothing may move while the figures are read: stop the schedule and the pollers first.
   await Promise.all([...schedules.map((s) => s.stop()), ...kinesisSources.map((s) => s.stop()), ...sqsSources.map((s) => s.stop())]);

@@ -9,6 +9,7 @@ import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { AUDIT_STATUSES, type AuditStatus } from "../handlers/lib/audit-event.js";
 import { METRIC_CATALOG, type MetricComponent } from "../handlers/lib/metric-catalog.js";
+import { reasonGroupOf } from "../ops/lib/reason-groups.js";
 
 /** One audit item, reduced to what the summary needs. */
 export interface AuditRow {
@@ -194,11 +195,7 @@ export function topFailureReasons(rows: AuditRow[], limit = 8): Array<{ reason: 
   const counts = new Map<string, number>();
   for (const row of rows) {
     if (row.status !== "FAILED") continue;
-    const reason = (row.reason ?? "no reason given")
-      .replace(/TXN-[\w-]+/g, "TXN-…")
-      .replace(/s3:\/\/\S+/g, "s3://…")
-      .replace(/\d+(\.\d+)?/g, "N")
-      .slice(0, 200);
+    const reason = reasonGroupOf(row.reason);
     counts.set(reason, (counts.get(reason) ?? 0) + 1);
   }
   return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([reason, count]) => ({ reason, count }));

@@ -15,6 +15,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import type { AuditEvent } from "../lib/audit-event.js";
 import type { AuditSender } from "../lib/audit-sender.js";
 import { streamRecordKey } from "../lib/audit-keys.js";
+import { replayAttributes } from "../lib/replay-record.js";
 import type { Sleep } from "../lib/backoff.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
@@ -58,6 +59,9 @@ interface Transaction {
   /** The latest delivery wins: it is what the producer sent last. */
   record: KycRecord;
   sequenceNumbers: string[];
+  /** The latest delivery's data (base64) and partition key, kept on a FAILED event for `ops replay`. */
+  data: string;
+  partitionKey: string;
   /** Oldest arrival among its records (ms since epoch). */
   arrivedAtMs: number;
 }
@@ -79,7 +83,8 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
     if (!decoded.ok) {
       const auditId = decoded.transactionId ?? fallbackId(kinesisRecord);
       logger.warn("invalid record", { correlationId: auditId, sequenceNumber: kinesisRecord.kinesis.sequenceNumber, reason: decoded.reason });
-      settled.push({ event: failedEvent(auditId, `invalid record: ${decoded.reason}`), sequenceNumbers: [kinesisRecord.kinesis.sequenceNumber] });
+      const kept = replayAttributes({ data: Buffer.from(kinesisRecord.kinesis.data, "base64"), partitionKey: kinesisRecord.kinesis.partitionKey }, false);
+      settled.push({ event: failedEvent(auditId, `invalid record: ${decoded.reason}`, kept), sequenceNumbers: [kinesisRecord.kinesis.sequenceNumber] });
       continue;
     }
     addTransaction(transactions, decoded.record, kinesisRecord);
@@ -112,12 +117,12 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
       });
     } else if (outcome.kind === "failed") {
       log.warn("case not created", { reason: outcome.reason });
-      settled.push({ event: failedEvent(tx.transactionId, outcome.reason), sequenceNumbers: tx.sequenceNumbers });
+      settled.push({ event: failedEvent(tx.transactionId, outcome.reason, keptRecord(tx)), sequenceNumbers: tx.sequenceNumbers });
     } else if (deps.now().getTime() - tx.arrivedAtMs > config.giveUpAfterSeconds * 1000) {
       const waitedSeconds = Math.round((deps.now().getTime() - tx.arrivedAtMs) / 1000);
       const reason = `Salesforce unavailable: ${outcome.reason} (gave up after ${waitedSeconds} s)`;
       log.error("giving up on record", { reason });
-      settled.push({ event: failedEvent(tx.transactionId, reason), sequenceNumbers: tx.sequenceNumbers });
+      settled.push({ event: failedEvent(tx.transactionId, reason, keptRecord(tx)), sequenceNumbers: tx.sequenceNumbers });
     } else {
       log.warn("record left for redelivery", { reason: outcome.reason });
       redeliver.push(...tx.sequenceNumbers);
@@ -144,8 +149,13 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
   await flushMetrics(deps);
   return { batchItemFailures };
 
-  function failedEvent(transactionId: string, reason: string): AuditEvent {
-    return { transactionId, status: "FAILED", reason, component: config.component, occurredAt };
+  function failedEvent(transactionId: string, reason: string, attributes: AuditEvent["attributes"]): AuditEvent {
+    return { transactionId, status: "FAILED", reason, component: config.component, occurredAt, ...(attributes ? { attributes } : {}) };
+  }
+
+  /** A valid record that failed outside itself (Salesforce, an outage): a replay may succeed. */
+  function keptRecord(tx: Transaction): AuditEvent["attributes"] {
+    return replayAttributes({ data: Buffer.from(tx.data, "base64"), partitionKey: tx.partitionKey }, true);
   }
 }
 
@@ -186,10 +196,19 @@ function addTransaction(transactions: Map<string, Transaction>, record: KycRecor
   const arrivedAtMs = kinesisRecord.kinesis.approximateArrivalTimestamp * 1000;
   const existing = transactions.get(record.transactionId);
   if (!existing) {
-    transactions.set(record.transactionId, { transactionId: record.transactionId, record, sequenceNumbers: [kinesisRecord.kinesis.sequenceNumber], arrivedAtMs });
+    transactions.set(record.transactionId, {
+      transactionId: record.transactionId,
+      record,
+      sequenceNumbers: [kinesisRecord.kinesis.sequenceNumber],
+      data: kinesisRecord.kinesis.data,
+      partitionKey: kinesisRecord.kinesis.partitionKey,
+      arrivedAtMs,
+    });
     return;
   }
   existing.record = record;
+  existing.data = kinesisRecord.kinesis.data;
+  existing.partitionKey = kinesisRecord.kinesis.partitionKey;
   existing.sequenceNumbers.push(kinesisRecord.kinesis.sequenceNumber);
   existing.arrivedAtMs = Math.min(existing.arrivedAtMs, arrivedAtMs);
 }

@@ -16,6 +16,7 @@
 import type { KinesisClient, _Record } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamRecord, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { decodeKinesisRecord } from "../case-creator/kinesis-record.js";
+import { replayAttributes } from "../lib/replay-record.js";
 import type { AuditEvent } from "../lib/audit-event.js";
 import { streamRangeKey, streamRecordKey } from "../lib/audit-keys.js";
 import type { AuditSender } from "../lib/audit-sender.js";
@@ -99,7 +100,13 @@ async function eventsFor(deps: DiscardAuditorDeps, range: DiscardedRange, summar
     component: deps.config.component,
     occurredAt,
     onlyIfUnsettled: true,
-    attributes: { shardId: range.shardId, sequenceNumber: record.SequenceNumber!, condition: range.condition },
+    attributes: {
+      shardId: range.shardId,
+      sequenceNumber: record.SequenceNumber!,
+      condition: range.condition,
+      // Discarded for want of time or retries, not for what it holds: a replay may succeed.
+      ...replayAttributes({ data: record.Data, partitionKey: record.PartitionKey }, true),
+    },
   }));
 }
 

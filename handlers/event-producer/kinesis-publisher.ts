@@ -39,6 +39,11 @@ export interface PublishedEntry {
 
 export interface FailedEntry {
   transactionId: string;
+  /** The record's bytes and partition key, for the FAILED event (`ops replay` publishes them again). */
+  data: Uint8Array;
+  partitionKey: string;
+  /** false: Kinesis refused the record's content itself, so publishing it again would fail the same way. */
+  retryable: boolean;
   errorCode: string;
   errorMessage: string;
   attempts: number;
@@ -199,7 +204,8 @@ export class KinesisPublisher {
           return;
         }
         if (last || PERMANENT_CALL_ERRORS.has(code)) {
-          await this.fail(pending.map((e) => ({ transactionId: e.transactionId, errorCode: code, errorMessage: errorMessage(error), attempts: attempt })));
+          const retryable = !CONTENT_CALL_ERRORS.has(code);
+          await this.fail(pending.map((e) => ({ transactionId: e.transactionId, data: e.data, partitionKey: e.partitionKey, retryable, errorCode: code, errorMessage: errorMessage(error), attempts: attempt })));
           return;
         }
         continue;
@@ -222,7 +228,9 @@ export class KinesisPublisher {
         await this.options.onPublished?.(published);
       }
       if (retry.length > 0 && last) {
-        await this.fail(retry.map((r) => ({ transactionId: r.entry.transactionId, errorCode: r.code, errorMessage: r.message, attempts: attempt })));
+        await this.fail(
+          retry.map((r) => ({ transactionId: r.entry.transactionId, data: r.entry.data, partitionKey: r.entry.partitionKey, retryable: true, errorCode: r.code, errorMessage: r.message, attempts: attempt })),
+        );
         return;
       }
       pending = retry.map((r) => r.entry);

@@ -16,6 +16,7 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { AuditEvent } from "../lib/audit-event.js";
 import { fileKey, recordPositionKey, s3Uri } from "../lib/audit-keys.js";
 import type { AuditSender } from "../lib/audit-sender.js";
+import { replayAttributes } from "../lib/replay-record.js";
 import type { Sleep } from "../lib/backoff.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
@@ -136,7 +137,7 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
       for (const e of entries) {
         const reason = `Kinesis did not accept the record after ${e.attempts} attempt(s): ${e.errorCode}: ${e.errorMessage}`;
         log.error("record not published", { correlationId: e.transactionId, errorCode: e.errorCode, attempts: e.attempts });
-        await audit.add(failedEvent(e.transactionId, reason, { errorCode: e.errorCode }));
+        await audit.add(failedEvent(e.transactionId, reason, { errorCode: e.errorCode, ...replayAttributes(e, e.retryable) }));
       }
     },
   });
@@ -144,7 +145,8 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
   const reject = async (transactionId: string | undefined, item: { position: number; line: number }, reason: string) => {
     const auditKey = transactionId ?? recordPositionKey(sourceObject, item.position);
     log.warn("record rejected", { correlationId: auditKey, position: item.position, line: item.line, reason });
-    await audit.add(failedEvent(auditKey, reason, { position: item.position, line: item.line }));
+    // The record itself is the cause: replay refuses it (the fix is a corrected file, uploaded again).
+    await audit.add(failedEvent(auditKey, reason, { position: item.position, line: item.line, ...replayAttributes({ data: undefined, partitionKey: undefined }, false) }));
   };
 
   try {

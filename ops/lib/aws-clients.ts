@@ -8,6 +8,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { awsClientConfig, type AwsClientConfig } from "../../handlers/lib/aws-config.js";
@@ -35,6 +36,7 @@ export interface RegionClients {
   s3: S3Client;
   cloudwatch: CloudWatchClient;
   glue: GlueClient;
+  secretsManager: SecretsManagerClient;
 }
 
 export interface RegionClientOptions {
@@ -57,5 +59,6 @@ export function clientsForRegion(region: string, options: RegionClientOptions = 
     s3: new S3Client(config),
     cloudwatch: new CloudWatchClient(config),
     glue: new GlueClient(config),
+    secretsManager: new SecretsManagerClient(config),
   };
 }

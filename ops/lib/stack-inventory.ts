@@ -16,6 +16,11 @@ export interface StackInventory {
   auditQueueName: string;
   /** Every dead-letter and on-failure queue (the audit DLQ, producer failures, on-failure queues, schedule DLQs). */
   deadLetterQueueNames: string[];
+  /**
+   * Dead-letter queue → the queue whose redrive policy sends to it (the messages' home). Queues that
+   * Lambda or Scheduler write to (on-failure destinations, schedule DLQs) have no such source.
+   */
+  redriveSources: Record<string, string>;
   /** Pipeline name → its input bucket (file-fed pipelines) and stream. */
   pipelines: Record<string, { bucket?: string; stream: string; caseCreator?: string; producer?: string }>;
   tokenSecretName: string;
@@ -28,6 +33,7 @@ export interface StackInventory {
   functionNames: string[];
   glueJobNames: string[];
   dashboardNames: string[];
+  alarmNames: string[];
   alarmTopicName: string;
   /** Resources whose names are global to an account (IAM, S3, dashboards), as `type name`. */
   globalNames: Array<{ type: string; name: string }>;
@@ -67,6 +73,7 @@ export async function inventoryOf(stack: string, overrides: Record<string, strin
     auditTableName: outputs.auditTableName,
     auditQueueName,
     deadLetterQueueNames: queues.filter((q) => q !== auditQueueName),
+    redriveSources: redriveSourcesOf(resources),
     pipelines,
     tokenSecretName: outputs.tokenSecretName,
     tokenManagerFunction: outputs.tokenManagerFunction,
@@ -74,11 +81,23 @@ export async function inventoryOf(stack: string, overrides: Record<string, strin
     functionNames: functions,
     glueJobNames: outputs.glueJobs,
     dashboardNames: [outputs.dashboards.functional, outputs.dashboards.technical],
+    alarmNames: physical(resources, "aws:cloudwatch/metricAlarm:MetricAlarm"),
     alarmTopicName: String(outputs.alarmTopicArn).split(":").pop()!,
     globalNames: resources
       .filter((r) => GLOBAL_RESOURCE_TYPES.includes(r.type) && r.physicalName !== undefined)
       .map((r) => ({ type: r.type, name: r.physicalName! })),
   };
+}
+
+/** From each queue's recorded `redrivePolicy` (`{"deadLetterTargetArn": …}`): DLQ name → source queue name. */
+function redriveSourcesOf(resources: RecordedResource[]): Record<string, string> {
+  const sources: Record<string, string> = {};
+  for (const r of resources) {
+    if (r.type !== "aws:sqs/queue:Queue" || r.physicalName === undefined || typeof r.inputs.redrivePolicy !== "string") continue;
+    const target = (JSON.parse(r.inputs.redrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
+    if (target) sources[target.split(":").pop()!] = r.physicalName;
+  }
+  return sources;
 }
 
 /** The role a planned function runs with, from the function's recorded `role` input. */
