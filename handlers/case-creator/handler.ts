@@ -7,7 +7,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { AuditSender } from "../lib/audit-sender.js";
-import { awsClientConfig } from "../lib/aws-config.js";
+import { awsClientConfig, loopRetriedClientConfig } from "../lib/aws-config.js";
 import { Logger } from "../lib/logger.js";
 import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
 import { SecretTokenClient } from "../lib/token-client.js";
@@ -25,7 +25,7 @@ const tokenProvider = new SecretTokenClient({
   secretId: settings.tokenSecretId,
   refreshMarginMs: settings.tokenRefreshMarginMs,
 });
-const audit = new AuditSender({ sqs: new SQSClient(awsClientConfig()), queueUrl: settings.auditQueueUrl, logger });
+const audit = new AuditSender({ sqs: new SQSClient(loopRetriedClientConfig()), queueUrl: settings.auditQueueUrl, logger });
 const metricsSink: MetricsSink =
   process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
 

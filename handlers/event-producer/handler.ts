@@ -12,7 +12,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Context, S3Event } from "aws-lambda";
 import { AuditSender } from "../lib/audit-sender.js";
-import { awsClientConfig } from "../lib/aws-config.js";
+import { awsClientConfig, loopRetriedClientConfig } from "../lib/aws-config.js";
 import { Logger, type LogLevel } from "../lib/logger.js";
 import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
 import { FileLedger } from "./file-ledger.js";
@@ -26,9 +26,10 @@ const { environment, namespace, auditQueueUrl, ledger: ledgerSettings, config } 
 const logger = new Logger({ service: `${config.pipelineName}-event-producer`, level: process.env.LOG_LEVEL as LogLevel | undefined });
 const s3 = new S3Client(awsClientConfig());
 // The Kinesis client defaults to HTTP/2 (needed only for SubscribeToShard); PutRecords works over
-// HTTP/1.1, which also works against plain-http endpoints such as the local emulator.
-const kinesis = new KinesisClient({ ...awsClientConfig(), requestHandler: new NodeHttpHandler() });
-const sqs = new SQSClient(awsClientConfig());
+// HTTP/1.1, which also works against plain-http endpoints such as the local emulator. Both clients
+// serve only calls whose retries the publisher / audit sender own (see aws-config.ts).
+const kinesis = new KinesisClient({ ...loopRetriedClientConfig(), requestHandler: new NodeHttpHandler() });
+const sqs = new SQSClient(loopRetriedClientConfig());
 const ledger = new FileLedger({ dynamodb: new DynamoDBClient(awsClientConfig()), ...ledgerSettings });
 const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
 
