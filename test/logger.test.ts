@@ -50,7 +50,7 @@ describe("Logger", () => {
   it("logs errors with name, message, stack and the cause chain, and no other field of the error", () => {
     const root = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     const error = Object.assign(new TypeError("bad input", { cause: new Error("upsert failed", { cause: root }) }), { $response: { body: "request data" } });
-    const logged = redact({ error }).error as Record<string, any>;
+    const logged = redact({ error }).error as Record<string, unknown>;
 
     expect(logged).toEqual({
       name: "TypeError",
