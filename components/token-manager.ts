@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
-import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/config.js";
+import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/settings.js";
 import { IAM_PROPAGATION_WINDOW_SECONDS } from "../handlers/token-manager/deployment-refresh.js";
 import type { TokenManagerConfig } from "../stacks/config-types.js";
 import { kmsUseStatement, policyDocument, putMetricStatement, type PolicyStatement } from "./iam.js";

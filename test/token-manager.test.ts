@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadClientCertificate } from "../handlers/token-manager/certificate.js";
-import type { CertificateSettings, CredentialSettings } from "../handlers/token-manager/config.js";
+import type { CertificateSettings, CredentialSettings } from "../handlers/token-manager/settings.js";
 import { TokenRefreshError } from "../handlers/token-manager/errors.js";
 import { parseTokenResponse } from "../handlers/token-manager/token-response.js";
 import { SecretTokenClient } from "../handlers/lib/token-client.js";

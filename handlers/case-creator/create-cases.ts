@@ -16,6 +16,7 @@ import type { AuditEvent } from "../lib/audit-event.js";
 import type { AuditSender } from "../lib/audit-sender.js";
 import { streamRecordKey } from "../lib/audit-keys.js";
 import type { Sleep } from "../lib/backoff.js";
+import { flushMetrics } from "../lib/invocation.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { TokenProvider } from "../lib/token-provider.js";
@@ -140,7 +141,7 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
     batchItemFailures: batchItemFailures.length,
     ...(batchItemFailures.length > 0 ? { redeliverFrom: batchItemFailures[0]!.itemIdentifier } : {}),
   });
-  await flushMetrics(deps);
+  await flushMetrics(deps.metrics, deps.logger);
   return { batchItemFailures };
 
   function failedEvent(transactionId: string, reason: string): AuditEvent {
@@ -203,14 +204,6 @@ async function sendAudit(deps: CreateCasesDeps, settled: Settled[]): Promise<Set
   }
 }
 
-/** Metrics must never turn a processed batch into a redelivered one. */
-async function flushMetrics(deps: CreateCasesDeps): Promise<void> {
-  try {
-    await deps.metrics.flush();
-  } catch (error) {
-    deps.logger.warn("metrics not published", { error });
-  }
-}
 
 /**
  * A record with no usable transaction id is audited under `#kinesis:<stream>#<sequence number>`, in

@@ -8,6 +8,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { AuditSender } from "../lib/audit-sender.js";
 import { awsClientConfig, loopRetriedClientConfig } from "../lib/aws-config.js";
+import { invocationLogger } from "../lib/invocation.js";
 import { Logger, type LogLevel } from "../lib/logger.js";
 import { auditDiscardedBatches } from "./audit-discarded.js";
 import { readDiscardAuditorSettings } from "./settings.js";
@@ -19,6 +20,6 @@ const kinesis = new KinesisClient({ ...awsClientConfig(), requestHandler: new No
 const audit = new AuditSender({ sqs: new SQSClient(loopRetriedClientConfig()), queueUrl: auditQueueUrl, logger });
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { batchItemFailures } = await auditDiscardedBatches({ kinesis, audit, logger: logger.child({ requestId: context.awsRequestId }), now: () => new Date(), config }, event);
+  const { batchItemFailures } = await auditDiscardedBatches({ kinesis, audit, logger: invocationLogger(logger, context), now: () => new Date(), config }, event);
   return { batchItemFailures };
 }

@@ -4,7 +4,6 @@
  * from the environment the EventPipeline component sets; metrics are flushed once per invocation,
  * and hold only the objects this invocation completed.
  */
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -14,7 +13,8 @@ import type { Context, S3Event } from "aws-lambda";
 import { AuditSender } from "../lib/audit-sender.js";
 import { awsClientConfig, loopRetriedClientConfig } from "../lib/aws-config.js";
 import { Logger, type LogLevel } from "../lib/logger.js";
-import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
+import { flushMetrics, invocationLogger, metricsSinkFromEnv } from "../lib/invocation.js";
+import { Metrics } from "../lib/metrics.js";
 import { FileLedger } from "./file-ledger.js";
 import { produceFromS3Event, type ObjectOutcome } from "./produce-from-s3.js";
 import { decodeS3Key, readProducerSettings } from "./settings.js";
@@ -31,10 +31,10 @@ const s3 = new S3Client(awsClientConfig());
 const kinesis = new KinesisClient({ ...loopRetriedClientConfig(), requestHandler: new NodeHttpHandler() });
 const sqs = new SQSClient(loopRetriedClientConfig());
 const ledger = new FileLedger({ dynamodb: new DynamoDBClient(awsClientConfig()), ...ledgerSettings });
-const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
+const sink = metricsSinkFromEnv();
 
 export async function handler(event: S3Event, context: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>): Promise<ObjectOutcome[]> {
-  const log = logger.child({ requestId: context.awsRequestId });
+  const log = invocationLogger(logger, context);
   const metrics = new Metrics({ component: "event-producer", namespace, environment, sink });
   const audit = new AuditSender({ sqs, queueUrl: auditQueueUrl, logger: log });
   try {
@@ -46,6 +46,6 @@ export async function handler(event: S3Event, context: Pick<Context, "awsRequest
   } finally {
     // Only completed objects' counts are in `metrics`. A metrics outage must not fail (and so re-run)
     // an invocation whose records are already out; the counts also stay on each ledger item.
-    await metrics.flush().catch((error: unknown) => log.error("metrics not published", { error }));
+    await flushMetrics(metrics, log);
   }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import type { RefreshConfig } from "../../handlers/token-manager/config.js";
+import type { RefreshConfig } from "../../handlers/token-manager/settings.js";
 import { TokenRefreshError } from "../../handlers/token-manager/errors.js";
 import { refreshToken, type RefreshDeps, type StoredToken } from "../../handlers/token-manager/refresh-token.js";
 import { Logger } from "../../handlers/lib/logger.js";
