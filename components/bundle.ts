@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import { join } from "node:path";
-import { PROJECT_DIR } from "../stacks/stack-files.js";
+import { PROJECT_DIR } from "./project-dir.js";
 
 /** The Lambda runtime every function uses (the current Node.js LTS runtime on Lambda). */
 export const LAMBDA_RUNTIME = "nodejs22.x";

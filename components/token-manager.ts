@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/settings.js";
 import { IAM_PROPAGATION_WINDOW_SECONDS } from "../handlers/token-manager/deployment-refresh.js";
-import type { TokenManagerConfig } from "../stacks/config-types.js";
+import type { TokenManagerConfig } from "./token-manager-config.js";
 import { kmsUseStatement, policyDocument, putMetricStatement, type PolicyStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
 import { createFirstRefresh } from "./token-manager-first-refresh.js";

@@ -4,7 +4,7 @@
  * function, every queue, every schedule and rule) and a Lambda-errors alarm per function.
  */
 import { AUDIT_STATUSES } from "../../../handlers/lib/audit-event.js";
-import type { ExternalResources } from "../../../stacks/config-types.js";
+import type { ExternalResources } from "../../dashboards-config.js";
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { AuditFacts, FunctionFacts, GlueJobFacts, PipelineFacts, TokenManagerFacts } from "../facts.js";
 import type { Section } from "../layout.js";
