@@ -4,7 +4,7 @@
  * CSM invoke is a fake Lambda client (moto cannot run Lambda code). Successful refreshes, ACM
  * certificates and what gets stored and logged are here; failures are in token-manager-failures.test.ts.
  */
-import { ACMClient, ExportCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from "@aws-sdk/client-acm";
+import { ACMClient, type ExportCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from "@aws-sdk/client-acm";
 import { CreateSecretCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { createPrivateKey } from "node:crypto";
 import { writeFileSync } from "node:fs";

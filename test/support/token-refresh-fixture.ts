@@ -100,7 +100,14 @@ export async function run(cfg: RefreshConfig, extra: Partial<RefreshDeps> = {}):
   const deps: RefreshDeps = {
     secretsManager: secrets,
     metrics: new Metrics({ component: "token-manager", namespace: "bbkyc/token-manager/sit", environment: "sit", sink }),
-    logger: new Logger({ service: "token-manager", level: "DEBUG", write: (line) => (lines.push(line), allLogLines.push(line)) }),
+    logger: new Logger({
+      service: "token-manager",
+      level: "DEBUG",
+      write: (line) => {
+        lines.push(line);
+        allLogLines.push(line);
+      },
+    }),
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     ca: ca.certificate,
