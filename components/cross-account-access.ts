@@ -15,7 +15,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PipelineConfig } from "../stacks/config-types.js";
+import type { PipelineConfig } from "./event-pipeline-config.js";
 import type { Naming } from "./naming.js";
 
 /** What a standard (shared-throughput) consumer calls, Lambda event source mappings included. */

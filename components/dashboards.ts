@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ExternalResources } from "../stacks/config-types.js";
+import type { ExternalResources } from "./dashboards-config.js";
 import { createAlarms, type CreatedAlarm } from "./monitoring/alarms.js";
 import type { AuditFacts, GlueJobFacts, PipelineFacts, TokenManagerFacts } from "./monitoring/facts.js";
 import { dashboardBody } from "./monitoring/layout.js";

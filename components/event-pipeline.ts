@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
-import type { PipelineConfig, SalesforceConfig } from "../stacks/config-types.js";
+import { PIPELINE_LIMITS, type PipelineConfig, type SalesforceConfig } from "./event-pipeline-config.js";
 import { connectStreamToCaseCreator, createCaseCreator } from "./event-pipeline-case-creator.js";
 import { createDiscardAuditor, createDiscardAuditorDlq, ON_FAILURE_VISIBILITY_SECONDS, onFailureRedrivePolicy } from "./event-pipeline-discard-auditor.js";
 import { grantStreamReaders } from "./cross-account-access.js";
@@ -336,17 +336,18 @@ function validateArgs(args: EventPipelineArgs): void {
   if (p.onDemand === (p.shardCount !== undefined)) {
     throw new Error(`${where}: exactly one of \`shardCount\` or \`onDemand\` can be set`);
   }
-  if (p.shardCount !== undefined && (!Number.isInteger(p.shardCount) || p.shardCount < 1)) {
-    throw new Error(`${where}: \`shardCount\` must be a positive integer, got ${p.shardCount}`);
+  const { shardCount } = PIPELINE_LIMITS;
+  if (p.shardCount !== undefined && (!Number.isInteger(p.shardCount) || p.shardCount < shardCount.min || p.shardCount > shardCount.max)) {
+    throw new Error(`${where}: \`shardCount\` must be an integer ${shardCount.min}–${shardCount.max}, got ${p.shardCount}`);
   }
-  if (p.retentionHours < 24 || p.retentionHours > 8760) throw new Error(`${where}: \`retentionHours\` must be 24–8760, got ${p.retentionHours}`);
+  const { retentionHours } = PIPELINE_LIMITS;
+  if (p.retentionHours < retentionHours.min || p.retentionHours > retentionHours.max) {
+    throw new Error(`${where}: \`retentionHours\` must be ${retentionHours.min}–${retentionHours.max}, got ${p.retentionHours}`);
+  }
   if (!p.caseCreator) return;
-  const ranges: Array<[keyof PipelineConfig, number, number]> = [
-    ["batchSize", 1, 10_000],
-    ["parallelizationFactor", 1, 10],
-    ["maximumRetryAttempts", 0, 10_000],
-    ["maximumRecordAgeSeconds", 60, 604_800],
-  ];
+  const ranges = (["batchSize", "parallelizationFactor", "maximumRetryAttempts", "maximumRecordAgeSeconds"] as const).map(
+    (key) => [key, PIPELINE_LIMITS[key].min, PIPELINE_LIMITS[key].max] as const,
+  );
   for (const [key, min, max] of ranges) {
     const value = p[key] as number;
     if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${where}: \`${key}\` must be an integer ${min}–${max}, got ${value}`);

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_DIR } from "../stacks/stack-files.js";
+import { PROJECT_DIR } from "./project-dir.js";
 import { policyDocument, type PolicyStatement } from "./iam.js";
 
 export const GLUE_SCRIPT = "handlers/glue/event_producer_job.py";

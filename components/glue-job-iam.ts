@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { glueBookmarkKey } from "../handlers/lib/audit-keys.js";
-import type { GlueTableAccess } from "../stacks/config-types.js";
+import type { GlueTableAccess } from "./glue-job-config.js";
 import { HELPERS_KEY, SCRIPT_KEY } from "./glue-job-assets.js";
 import type { GlueJobArgs } from "./glue-job.js";
 import { kmsUseStatement, type PolicyStatement } from "./iam.js";

@@ -20,7 +20,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
-import type { GlueJobConfig, GlueTableAccess } from "../stacks/config-types.js";
+import type { GlueJobConfig, GlueTableAccess } from "./glue-job-config.js";
 import { HELPERS_KEY, SCRIPT_KEY, createAssetsBucket, uploadAssets } from "./glue-job-assets.js";
 import { jobRoleStatements } from "./glue-job-iam.js";
 import { assumeRolePolicy, kmsUseStatement, policyDocument } from "./iam.js";

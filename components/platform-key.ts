@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PipelineConfig } from "../stacks/config-types.js";
+import type { PipelineConfig } from "./event-pipeline-config.js";
 import { platformKeyCrossAccountStatements } from "./cross-account-access.js";
 import type { Naming } from "./naming.js";
 

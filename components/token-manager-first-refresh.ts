@@ -20,7 +20,7 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { TokenManagerConfig } from "../stacks/config-types.js";
+import type { TokenManagerConfig } from "./token-manager-config.js";
 import type { BundledFunction } from "./lambda-function.js";
 
 /** What the function receives from the deployment (the handler does the same refresh for any event). */

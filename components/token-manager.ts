@@ -7,9 +7,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
-import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/config.js";
+import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/settings.js";
 import { IAM_PROPAGATION_WINDOW_SECONDS } from "../handlers/token-manager/deployment-refresh.js";
-import type { TokenManagerConfig } from "../stacks/config-types.js";
+import type { TokenManagerConfig } from "./token-manager-config.js";
 import { kmsUseStatement, policyDocument, putMetricStatement, type PolicyStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
 import { createFirstRefresh } from "./token-manager-first-refresh.js";
@@ -112,7 +112,8 @@ export class TokenManager extends pulumi.ComponentResource {
     this.dlqName = naming.physicalName("sqs-queue", "token-refresh-dlq");
 
     if (config.certificate.source === "file") {
-      pulumi.log.warn(
+      // A log line only: nothing to wait for, and a failed write must not fail the deployment.
+      void pulumi.log.warn(
         `certificateSource is file (legacy): the function reads ${config.certificate.path} at run time; this component does not ship ` +
           "that file, and a key kept in a file escapes the rotation and audit of ACM or Secrets Manager. Prefer acm or secret (docs/certificates.md).",
         this,
@@ -294,10 +295,10 @@ function validateArgs(args: TokenManagerArgs): void {
 /** The CSM payload with safe and object filled in, JSON-escaped so a quote in a name cannot break it. */
 export function csmPayload(config: TokenManagerConfig): string {
   if (config.credentials.source !== "csm-lambda") return "";
-  const escape = (value: string) => JSON.stringify(value).slice(1, -1);
+  const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
   return config.credentials.payloadTemplate
-    .replaceAll("{safe}", escape(config.credentials.safe))
-    .replaceAll("{object}", escape(config.credentials.object));
+    .replaceAll("{safe}", jsonEscape(config.credentials.safe))
+    .replaceAll("{object}", jsonEscape(config.credentials.object));
 }
 
 /** A function ARN from a name (`csm-reader`, `csm-reader:live`) or the ARN itself (possibly in another account). */

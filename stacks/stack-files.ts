@@ -5,12 +5,12 @@
  * would see for that stack.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parse } from "yaml";
+import { PROJECT_DIR } from "../components/project-dir.js";
 import { PROJECT_NAME } from "./validate-config.js";
 
-export const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+export { PROJECT_DIR };
 
 /** Config in Pulumi's own form: `namespace:key` → string. */
 export type PulumiConfigMap = Record<string, string>;

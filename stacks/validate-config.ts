@@ -2,6 +2,7 @@
  * Turns one stack's raw configuration into a `PlatformConfig`, or throws a `ConfigError` that lists
  * every invalid or missing key with its fix. Runs before any resource is declared.
  */
+import { PIPELINE_LIMITS } from "../components/event-pipeline-config.js";
 import { ENVIRONMENTS, Naming, NamingError } from "../components/naming.js";
 import { ConfigError, ConfigReader, ObjectReader, isPlainObject, type RawValues } from "./config-reader.js";
 import type {
@@ -241,24 +242,26 @@ function readPipeline(reader: ConfigReader, item: unknown, index: number): Pipel
     reader.problem(`${where} must set exactly one of shardCount (provisioned) or onDemand: true.`);
   }
   const source = fields.string("source", /^(s3|glue)$/, "it must be s3 or glue");
+  const limited = (key: Exclude<keyof typeof PIPELINE_LIMITS, "shardCount">) =>
+    fields.integer(key, PIPELINE_LIMITS[key].min, PIPELINE_LIMITS[key].max, PIPELINE_LIMITS[key].default);
   return {
     name: fields.string("name", SHORT_NAME, SHORT_NAME_HELP),
     label: fields.string("label"),
-    shardCount: onDemand ? undefined : fields.integer("shardCount", 1, 500, 1),
+    shardCount: onDemand ? undefined : fields.integer("shardCount", PIPELINE_LIMITS.shardCount.min, PIPELINE_LIMITS.shardCount.max, 1),
     onDemand,
     source: source as PipelineConfig["source"],
     caseCreator: fields.boolean("caseCreator", false),
-    batchSize: fields.integer("batchSize", 1, 10_000, 200),
-    parallelizationFactor: fields.integer("parallelizationFactor", 1, 10, 2),
-    maximumRetryAttempts: fields.integer("maximumRetryAttempts", 0, 10_000, 5),
-    maximumRecordAgeSeconds: fields.integer("maximumRecordAgeSeconds", 60, 604_800, 3600),
-    retentionHours: fields.integer("retentionHours", 24, 8760, 24),
+    batchSize: limited("batchSize"),
+    parallelizationFactor: limited("parallelizationFactor"),
+    maximumRetryAttempts: limited("maximumRetryAttempts"),
+    maximumRecordAgeSeconds: limited("maximumRecordAgeSeconds"),
+    retentionHours: limited("retentionHours"),
     ...readCrossAccountPrincipals(reader, fields, where, source),
   };
 }
 
 /** Principal ARNs a key policy, bucket policy and stream policy all accept (no wildcards, no services). */
-const PRINCIPAL_ARN = /^arn:aws[\w-]*:iam::\d{12}:(root|role\/[\w+=,.@\/-]+|user\/[\w+=,.@\/-]+)$/;
+const PRINCIPAL_ARN = /^arn:aws[\w-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 
 /** Issue #10, finding 3: who in other accounts may read a pipeline's stream or upload to its bucket. */
 function readCrossAccountPrincipals(reader: ConfigReader, fields: ObjectReader, where: string, source: string): Pick<PipelineConfig, "readerPrincipals" | "uploaderPrincipals"> {

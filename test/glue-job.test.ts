@@ -1,11 +1,10 @@
 /**
  * GlueJob under Pulumi mocks (what it declares: assets, job arguments, encryption, IAM, schedule,
- * failed-runs rule), the Python job's own pytest suite (so `npm test` covers the PySpark code), and
- * the check that the Python metric names are the catalog's.
+ * failed-runs rule), and the check that the Python metric names are the catalog's. The Python job's own
+ * pytest suite is a step of `npm test` of its own (test/run-glue-tests.sh), not a case here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GlueJob, type GlueJobArgs } from "../components/glue-job.js";
@@ -325,34 +324,4 @@ describe("Glue publisher Python code", () => {
     const prefix = bookmark.match(/^BOOKMARK_KEY_PREFIX = "([^"]+)"/m)?.[1];
     expect(`${prefix}${JOB_NAME}`).toBe(glueBookmarkKey(JOB_NAME));
   });
-
-  it("passes its pytest suite: helpers against moto, the job on a real local SparkSession with Iceberg", () => {
-    const python = join(process.env.KYC_VENV_DIR ?? join(PROJECT_DIR, ".venv"), "bin", "python");
-    expect(existsSync(python), `${python} (created by the test emulator setup)`).toBe(true);
-    ensureTestRequirements(python);
-    const run = spawnSync(python, ["-m", "pytest", "handlers/glue/tests", "-q", "-p", "no:cacheprovider"], {
-      cwd: PROJECT_DIR,
-      encoding: "utf8",
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", AWS_ENDPOINT_URL: "" },
-      // Generous: on this shared 2-core machine the Spark tests took ~70 s when lightly loaded, 4-6 min when heavily loaded.
-      timeout: 840_000,
-    });
-    const output = `${run.stdout}\n${run.stderr}`;
-    expect(run.status, output).toBe(0);
-    const passed = Number(output.match(/(\d+) passed/)?.[1] ?? 0);
-    expect(passed, output).toBeGreaterThan(100);
-    expect(output).not.toMatch(/\d+ (failed|error|skipped)/);
-  }, 900_000);
 });
-
-/**
- * The venv is made for the emulator; the job's test requirements (pytest, pyspark) come from their own
- * pinned file on first use, as in CI (`.ci/run`). Spark needs a Java runtime (17) on the PATH.
- */
-function ensureTestRequirements(python: string): void {
-  if (spawnSync(python, ["-c", "import pytest, pyspark"]).status !== 0) {
-    const pip = spawnSync(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", join(PROJECT_DIR, "handlers/glue/requirements-test.txt")], { encoding: "utf8" });
-    if (pip.status !== 0) throw new Error(`could not install the Glue job's test requirements: ${pip.stderr}`);
-  }
-  if (spawnSync("java", ["-version"]).status !== 0) throw new Error("the Glue job's Spark tests need Java 17 on the PATH (e.g. apt-get install openjdk-17-jre-headless)");
-}

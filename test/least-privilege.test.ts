@@ -38,7 +38,7 @@ import { AuditSender } from "../handlers/lib/audit-sender.js";
 import { Logger } from "../handlers/lib/logger.js";
 import { MemorySink, Metrics } from "../handlers/lib/metrics.js";
 import { SecretTokenClient } from "../handlers/lib/token-client.js";
-import { readRefreshConfig } from "../handlers/token-manager/config.js";
+import { readRefreshConfig } from "../handlers/token-manager/settings.js";
 import { refreshToken } from "../handlers/token-manager/refresh-token.js";
 import { createCertificateAuthority, type CertificateAuthority } from "../local/pki.js";
 import { startSalesforceStandIn, type SalesforceStandIn } from "../local/salesforce-stand-in.js";

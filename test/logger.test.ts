@@ -47,7 +47,22 @@ describe("Logger", () => {
     });
   });
 
-  it("logs errors as name and message only", () => {
-    expect(redact({ error: new TypeError("bad input") })).toEqual({ error: { name: "TypeError", message: "bad input" } });
+  it("logs errors with name, message, stack and the cause chain, and no other field of the error", () => {
+    const root = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    const error = Object.assign(new TypeError("bad input", { cause: new Error("upsert failed", { cause: root }) }), { $response: { body: "request data" } });
+    const logged = redact({ error }).error as Record<string, unknown>;
+
+    expect(logged).toEqual({
+      name: "TypeError",
+      message: "bad input",
+      stack: error.stack,
+      cause: { name: "Error", message: "upsert failed", stack: expect.any(String), cause: { name: "Error", message: "socket hang up", stack: root.stack } },
+    });
+    expect(logged.stack).toMatch(/^TypeError: bad input\n\s+at .*logger\.test\.ts/);
+  });
+
+  it("still redacts secret-looking keys inside a non-Error cause", () => {
+    const error = new Error("token request failed", { cause: { status: 401, access_token: "eyJ.leaked" } });
+    expect(redact({ error }).error).toEqual(expect.objectContaining({ cause: { status: 401, access_token: REDACTED } }));
   });
 });

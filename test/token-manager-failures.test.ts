@@ -6,7 +6,7 @@
  */
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CredentialSettings } from "../handlers/token-manager/config.js";
+import type { CredentialSettings } from "../handlers/token-manager/settings.js";
 import type { StoredToken } from "../handlers/token-manager/refresh-token.js";
 import { uniqueName } from "./support/emulator.js";
 import {

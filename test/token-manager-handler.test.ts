@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleSource } from "../components/bundle.js";
-import { readRefreshConfig } from "../handlers/token-manager/config.js";
+import { readRefreshConfig } from "../handlers/token-manager/settings.js";
 import { createCertificateAuthority } from "../local/pki.js";
 import { startTiaaStandIn, type TiaaStandIn } from "../local/tiaa-stand-in.js";
 import { emulatorEndpoint, testClientConfig, uniqueName } from "./support/emulator.js";
@@ -131,7 +131,7 @@ describe("the deployed bundle (handlers/token-manager/handler.ts)", () => {
     expect(stdout).not.toContain(stored.access_token);
     expect(stdout).not.toContain("pw-handler-test");
     const lines = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.find((l) => l.message === "token refreshed and stored")).toMatchObject({ correlationId: "req-1", attempts: 1 });
+    expect(lines.find((l) => l.message === "token refreshed and stored")).toMatchObject({ requestId: "req-1", attempts: 1 });
     expect(await metricNames()).toContain("TokenRefreshSuccess|Environment=sit");
   });
 

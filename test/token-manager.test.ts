@@ -4,14 +4,14 @@
  * CSM invoke is a fake Lambda client (moto cannot run Lambda code). Successful refreshes, ACM
  * certificates and what gets stored and logged are here; failures are in token-manager-failures.test.ts.
  */
-import { ACMClient, ExportCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from "@aws-sdk/client-acm";
+import { ACMClient, type ExportCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from "@aws-sdk/client-acm";
 import { CreateSecretCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { createPrivateKey } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadClientCertificate } from "../handlers/token-manager/certificate.js";
-import type { CertificateSettings, CredentialSettings } from "../handlers/token-manager/config.js";
+import type { CertificateSettings, CredentialSettings } from "../handlers/token-manager/settings.js";
 import { TokenRefreshError } from "../handlers/token-manager/errors.js";
 import { parseTokenResponse } from "../handlers/token-manager/token-response.js";
 import { SecretTokenClient } from "../handlers/lib/token-client.js";

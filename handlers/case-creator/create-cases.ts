@@ -17,6 +17,7 @@ import type { AuditSender } from "../lib/audit-sender.js";
 import { streamRecordKey } from "../lib/audit-keys.js";
 import { replayAttributes } from "../lib/replay-record.js";
 import type { Sleep } from "../lib/backoff.js";
+import { flushMetrics } from "../lib/invocation.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { TokenProvider } from "../lib/token-provider.js";
@@ -146,7 +147,7 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
     batchItemFailures: batchItemFailures.length,
     ...(batchItemFailures.length > 0 ? { redeliverFrom: batchItemFailures[0]!.itemIdentifier } : {}),
   });
-  await flushMetrics(deps);
+  await flushMetrics(deps.metrics, deps.logger);
   return { batchItemFailures };
 
   function failedEvent(transactionId: string, reason: string, attributes: AuditEvent["attributes"]): AuditEvent {
@@ -225,14 +226,6 @@ async function sendAudit(deps: CreateCasesDeps, settled: Settled[]): Promise<Set
   }
 }
 
-/** Metrics must never turn a processed batch into a redelivered one. */
-async function flushMetrics(deps: CreateCasesDeps): Promise<void> {
-  try {
-    await deps.metrics.flush();
-  } catch (error) {
-    deps.logger.warn("metrics not published", { error });
-  }
-}
 
 /**
  * A record with no usable transaction id is audited under `#kinesis:<stream>#<sequence number>`, in

@@ -2,14 +2,14 @@
  * Lambda shell for the case creator: builds clients once per container from the environment the
  * EventPipeline component sets, then hands each Kinesis batch to `createCases`.
  */
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { AuditSender } from "../lib/audit-sender.js";
-import { awsClientConfig } from "../lib/aws-config.js";
+import { awsClientConfig, loopRetriedClientConfig } from "../lib/aws-config.js";
 import { Logger } from "../lib/logger.js";
-import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
+import { invocationLogger, metricsSinkFromEnv } from "../lib/invocation.js";
+import { Metrics } from "../lib/metrics.js";
 import { SecretTokenClient } from "../lib/token-client.js";
 import { createCases } from "./create-cases.js";
 import { SalesforceClient } from "./salesforce-client.js";
@@ -25,9 +25,8 @@ const tokenProvider = new SecretTokenClient({
   secretId: settings.tokenSecretId,
   refreshMarginMs: settings.tokenRefreshMarginMs,
 });
-const audit = new AuditSender({ sqs: new SQSClient(awsClientConfig()), queueUrl: settings.auditQueueUrl, logger });
-const metricsSink: MetricsSink =
-  process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
+const audit = new AuditSender({ sqs: new SQSClient(loopRetriedClientConfig()), queueUrl: settings.auditQueueUrl, logger });
+const metricsSink = metricsSinkFromEnv();
 
 export async function handler(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
   return createCases(
@@ -36,7 +35,7 @@ export async function handler(event: KinesisStreamEvent, context: Context): Prom
       tokenProvider,
       audit,
       metrics: new Metrics({ component: "case-creator", namespace, environment, sink: metricsSink }),
-      logger: logger.child({ requestId: context.awsRequestId }),
+      logger: invocationLogger(logger, context),
       now: () => new Date(),
       config,
       remainingTimeMs: () => context.getRemainingTimeInMillis(),

@@ -4,7 +4,6 @@
  * from the environment the EventPipeline component sets; metrics are flushed once per invocation,
  * and hold only the objects this invocation completed.
  */
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -12,9 +11,10 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Context, S3Event } from "aws-lambda";
 import { AuditSender } from "../lib/audit-sender.js";
-import { awsClientConfig } from "../lib/aws-config.js";
+import { awsClientConfig, loopRetriedClientConfig } from "../lib/aws-config.js";
 import { Logger, type LogLevel } from "../lib/logger.js";
-import { EmfSink, Metrics, PutMetricDataSink, type MetricsSink } from "../lib/metrics.js";
+import { flushMetrics, invocationLogger, metricsSinkFromEnv } from "../lib/invocation.js";
+import { Metrics } from "../lib/metrics.js";
 import { FileLedger } from "./file-ledger.js";
 import { produceFromS3Event, type ObjectOutcome } from "./produce-from-s3.js";
 import { decodeS3Key, readProducerSettings } from "./settings.js";
@@ -26,14 +26,15 @@ const { environment, namespace, auditQueueUrl, ledger: ledgerSettings, config } 
 const logger = new Logger({ service: `${config.pipelineName}-event-producer`, level: process.env.LOG_LEVEL as LogLevel | undefined });
 const s3 = new S3Client(awsClientConfig());
 // The Kinesis client defaults to HTTP/2 (needed only for SubscribeToShard); PutRecords works over
-// HTTP/1.1, which also works against plain-http endpoints such as the local emulator.
-const kinesis = new KinesisClient({ ...awsClientConfig(), requestHandler: new NodeHttpHandler() });
-const sqs = new SQSClient(awsClientConfig());
+// HTTP/1.1, which also works against plain-http endpoints such as the local emulator. Both clients
+// serve only calls whose retries the publisher / audit sender own (see aws-config.ts).
+const kinesis = new KinesisClient({ ...loopRetriedClientConfig(), requestHandler: new NodeHttpHandler() });
+const sqs = new SQSClient(loopRetriedClientConfig());
 const ledger = new FileLedger({ dynamodb: new DynamoDBClient(awsClientConfig()), ...ledgerSettings });
-const sink: MetricsSink = process.env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig())) : new EmfSink();
+const sink = metricsSinkFromEnv();
 
 export async function handler(event: S3Event, context: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>): Promise<ObjectOutcome[]> {
-  const log = logger.child({ requestId: context.awsRequestId });
+  const log = invocationLogger(logger, context);
   const metrics = new Metrics({ component: "event-producer", namespace, environment, sink });
   const audit = new AuditSender({ sqs, queueUrl: auditQueueUrl, logger: log });
   try {
@@ -45,6 +46,6 @@ export async function handler(event: S3Event, context: Pick<Context, "awsRequest
   } finally {
     // Only completed objects' counts are in `metrics`. A metrics outage must not fail (and so re-run)
     // an invocation whose records are already out; the counts also stay on each ledger item.
-    await metrics.flush().catch((error: unknown) => log.error("metrics not published", { error }));
+    await flushMetrics(metrics, log);
   }
 }

@@ -65,14 +65,19 @@ export class Logger {
   }
 }
 
-/** A copy with secret-looking keys replaced; errors become `{name, message}` (no stack of request data). */
+/**
+ * A copy with secret-looking keys replaced. Errors become `{name, message, stack, cause}`, the cause
+ * chain followed (an unexpected error is readable from its log line alone; with the bundles' source
+ * maps the stack names `handlers/…ts` lines). Other own fields of an error (an SDK error's response
+ * metadata, request data) are left out on purpose.
+ */
 export function redact(value: Record<string, unknown>): Record<string, unknown> {
   return redactValue(value, 0) as Record<string, unknown>;
 }
 
 function redactValue(value: unknown, depth: number): unknown {
   if (depth > 6) return "[…]";
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return errorFields(value, depth);
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {};
@@ -80,4 +85,11 @@ function redactValue(value: unknown, depth: number): unknown {
     return out;
   }
   return value;
+}
+
+function errorFields(error: Error, depth: number): Record<string, unknown> {
+  const fields: Record<string, unknown> = { name: error.name, message: error.message };
+  if (error.stack !== undefined) fields.stack = error.stack;
+  if (error.cause !== undefined) fields.cause = redactValue(error.cause, depth + 1);
+  return fields;
 }

@@ -10,7 +10,7 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from "node:crypto";
 import { readFile as fsReadFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import type { CertificateSettings } from "./config.js";
+import type { CertificateSettings } from "./settings.js";
 import type { SecretReader } from "./credentials.js";
 import { TokenRefreshError } from "./errors.js";
 

@@ -5,7 +5,7 @@
  */
 import { GetSecretValueCommand, type GetSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { InvokeCommand, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
-import type { CredentialSettings } from "./config.js";
+import type { CredentialSettings } from "./settings.js";
 import { TokenRefreshError } from "./errors.js";
 
 export interface Credentials {

@@ -9,10 +9,11 @@
  */
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Sleep } from "../lib/backoff.js";
+import { flushMetrics } from "../lib/invocation.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
 import { loadClientCertificate, type CertificateExporter } from "./certificate.js";
-import type { RefreshConfig } from "./config.js";
+import type { RefreshConfig } from "./settings.js";
 import { fetchCredentials, type LambdaInvoker } from "./credentials.js";
 import { TokenRefreshError } from "./errors.js";
 import { storeTokenUnlessNewer, type StoredToken } from "./store-token.js";
@@ -126,15 +127,7 @@ export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Pr
     log.error("token refresh failed; the previous token stays current", { reason: failure.reason, error: failure.message });
     throw failure;
   } finally {
-    await flushMetrics(deps);
+    await flushMetrics(deps.metrics, deps.logger);
   }
 }
 
-/** A metrics outage must not turn a refreshed token into a failed invocation, nor hide the real error. */
-async function flushMetrics(deps: RefreshDeps): Promise<void> {
-  try {
-    await deps.metrics.flush();
-  } catch (error) {
-    deps.logger.warn("could not publish metrics", { error: (error as Error).message });
-  }
-}

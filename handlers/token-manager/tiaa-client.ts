@@ -11,7 +11,7 @@ import { Agent } from "node:https";
 import { backoffDelay, sleep as realSleep, type Sleep } from "../lib/backoff.js";
 import type { Logger } from "../lib/logger.js";
 import type { ClientCertificate } from "./certificate.js";
-import { DEFAULT_TOKEN_BACKOFF } from "./config.js";
+import { DEFAULT_TOKEN_BACKOFF } from "./settings.js";
 import type { Credentials } from "./credentials.js";
 import { TokenRefreshError } from "./errors.js";
 

@@ -11,14 +11,14 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundleSource } from "../../components/bundle.js";
+import { bundleFiles } from "../../components/bundle.js";
 import { bundledEntryOf } from "../../components/lambda-function.js";
 import type { FunctionSettings } from "../provision.js";
 import { LambdaContainer } from "./container.js";
 
 export interface FunctionHostOptions {
   functions: FunctionSettings[];
-  /** Where bundles are written (`<runDir>/functions/<name>.mjs`). */
+  /** Where bundles are written (`<runDir>/functions/<name>/index.mjs`, with its source map). */
   runDir: string;
   gatewayUrl: string;
   region: string;
@@ -96,10 +96,10 @@ export class FunctionHost {
     if (cached) return cached;
     const entry = bundledEntryOf(fn.name);
     if (!entry) throw new Error(`No handler entry is known for ${fn.name}: plan the stack in this process first (provisionStack does).`);
-    const dir = join(this.options.runDir, "functions");
+    const dir = join(this.options.runDir, "functions", fn.name);
     mkdirSync(dir, { recursive: true });
-    const path = join(dir, `${fn.name}.mjs`);
-    writeFileSync(path, bundleSource(entry));
+    for (const [name, text] of Object.entries(bundleFiles(entry))) writeFileSync(join(dir, name), text);
+    const path = join(dir, "index.mjs");
     this.bundles.set(fn.name, path);
     return path;
   }

@@ -4,7 +4,10 @@ import { inject } from "vitest";
 import { emulatorClientConfig } from "../../local/emulator.js";
 
 export function emulatorEndpoint(): string {
-  return inject("emulatorEndpoint");
+  const endpoint = inject("emulatorEndpoint");
+  // Only the `e2e` project starts moto: a file that needs it must be listed there.
+  if (!endpoint) throw new Error("No test emulator in this project: add this test file to E2E_TESTS in vitest.config.ts.");
+  return endpoint;
 }
 
 /** Client settings for any AWS SDK v3 client, pointed at the test emulator. */

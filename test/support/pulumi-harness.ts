@@ -18,9 +18,19 @@ export async function useRecordingMocks(region = "eu-west-1", stack = "sit"): Pr
   return mocks;
 }
 
-/** The value of an output, once the mocks have resolved it. */
+/**
+ * The value of an output, once the mocks have resolved it. Rejects with the output's error when it
+ * (or an output it depends on) fails: an `apply` callback is never called then, so a promise made
+ * from one would hang the test until its timeout and hide the error.
+ */
 export function outputOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise<T>((resolve) => output.apply(resolve));
+  // `promise()` is the Output's own resolution, errors included; the SDK does not type it. Its
+  // sibling promises (known, secret) reject with the same error: observed here, so the error is
+  // reported once, by the test that awaits this, not again as an unhandled rejection.
+  const internals = output as unknown as { promise?: () => Promise<T>; isKnown?: Promise<boolean>; isSecret?: Promise<boolean> };
+  if (typeof internals.promise !== "function") throw new Error("outputOf needs a Pulumi Output (got no promise() on it)");
+  for (const sibling of [internals.isKnown, internals.isSecret]) sibling?.catch(() => undefined);
+  return internals.promise.call(output);
 }
 
 /** Waits until every resource registration started so far has reached the mocks. */

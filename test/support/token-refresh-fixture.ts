@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import type { RefreshConfig } from "../../handlers/token-manager/config.js";
+import type { RefreshConfig } from "../../handlers/token-manager/settings.js";
 import { TokenRefreshError } from "../../handlers/token-manager/errors.js";
 import { refreshToken, type RefreshDeps, type StoredToken } from "../../handlers/token-manager/refresh-token.js";
 import { Logger } from "../../handlers/lib/logger.js";
@@ -100,7 +100,14 @@ export async function run(cfg: RefreshConfig, extra: Partial<RefreshDeps> = {}):
   const deps: RefreshDeps = {
     secretsManager: secrets,
     metrics: new Metrics({ component: "token-manager", namespace: "bbkyc/token-manager/sit", environment: "sit", sink }),
-    logger: new Logger({ service: "token-manager", level: "DEBUG", write: (line) => (lines.push(line), allLogLines.push(line)) }),
+    logger: new Logger({
+      service: "token-manager",
+      level: "DEBUG",
+      write: (line) => {
+        lines.push(line);
+        allLogLines.push(line);
+      },
+    }),
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     ca: ca.certificate,

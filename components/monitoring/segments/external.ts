@@ -6,7 +6,7 @@
  * AWS Batch publishes job metrics itself (namespace AWS/Batch, dimension JobQueueName, best effort);
  * no Container Insights or custom metrics are needed for failures and durations.
  */
-import type { ExternalResources } from "../../../stacks/config-types.js";
+import type { ExternalResources } from "../../dashboards-config.js";
 import type { Section } from "../layout.js";
 import { COLORS, timeSeries, type MetricStat, type WidgetSpec } from "../widgets.js";
 import { EMPTY_SEGMENT, type Segment, type SegmentContext } from "./common.js";

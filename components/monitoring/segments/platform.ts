@@ -3,7 +3,7 @@
  * span components (today's totals, the end-to-end flow, combined daily failures, every Lambda
  * function, every queue, every schedule and rule) and a Lambda-errors alarm per function.
  */
-import type { ExternalResources } from "../../../stacks/config-types.js";
+import type { ExternalResources } from "../../dashboards-config.js";
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { AuditFacts, FunctionFacts, GlueJobFacts, PipelineFacts, TokenManagerFacts } from "../facts.js";
 import type { Section } from "../layout.js";

@@ -80,7 +80,7 @@ export function tokenManagerSegment(f: TokenManagerFacts, ctx: SegmentContext): 
           region,
           logGroupNames: logGroups,
           query:
-            'fields @timestamp, coalesce(reason, message) as failureReason, message, correlationId\n' +
+            'fields @timestamp, coalesce(reason, message) as failureReason, message, requestId\n' +
             '| filter level = "ERROR" or @message like /Task timed out|Runtime\\.ExitError|Invoke Error/\n' +
             "| sort @timestamp desc\n| limit 50",
           width: 8,

@@ -1,0 +1,62 @@
+/**
+ * One pipeline's part of a stack's configuration, and the Salesforce settings its case creator uses,
+ * as `EventPipeline` takes them (validated by `stacks/validate-config.ts`; keys in `Pulumi.yaml`).
+ */
+
+export type PipelineSource = "s3" | "glue";
+
+export interface PipelineConfig {
+  /** Short lower-case name, part of every physical name (`cta`, `tt`). */
+  name: string;
+  /** Human label for dashboards. */
+  label: string;
+  /** Provisioned shard count, or `undefined` when the stream is on-demand. */
+  shardCount?: number;
+  onDemand: boolean;
+  /** `s3`: files uploaded to the pipeline's bucket feed the producer; `glue`: a Glue job publishes. */
+  source: PipelineSource;
+  /** Whether this pipeline's stream feeds the Salesforce case creator (false: an external consumer reads it). */
+  caseCreator: boolean;
+  /** Case creator: Kinesis records per invocation. @default `200` */
+  batchSize: number;
+  /** Case creator: concurrent batches per shard. @default `2` */
+  parallelizationFactor: number;
+  /** Case creator: retries of a failing batch before it goes to the on-failure queue. @default `5` */
+  maximumRetryAttempts: number;
+  /** Case creator: records older than this go to the on-failure queue. @default `3600` */
+  maximumRecordAgeSeconds: number;
+  /** Stream retention. @default `24` */
+  retentionHours: number;
+  /**
+   * IAM principals of other accounts that read the stream (e.g. TMS's consumer role): granted the
+   * stream through its resource policy and the platform key for Kinesis only. @default `[]`
+   */
+  readerPrincipals?: string[];
+  /**
+   * IAM principals of other accounts that upload files to the input bucket (data providers): granted
+   * `s3:PutObject` by the bucket policy and the platform key for S3 only. @default `[]`
+   */
+  uploaderPrincipals?: string[];
+}
+
+export interface SalesforceConfig {
+  instanceUrl: string;
+  apiVersion: string;
+  objectName: string;
+  externalIdField: string;
+}
+
+/**
+ * The one source of each numeric pipeline setting's range (what AWS accepts; `shardCount`'s 500 is the
+ * default per-account shard quota) and default. `stacks/validate-config.ts` reads config with them,
+ * `EventPipeline` checks its args against them; Pulumi.yaml's comment and the README state the same
+ * defaults (test/pipeline-limits.test.ts).
+ */
+export const PIPELINE_LIMITS = {
+  shardCount: { min: 1, max: 500 },
+  batchSize: { min: 1, max: 10_000, default: 200 },
+  parallelizationFactor: { min: 1, max: 10, default: 2 },
+  maximumRetryAttempts: { min: 0, max: 10_000, default: 5 },
+  maximumRecordAgeSeconds: { min: 60, max: 604_800, default: 3600 },
+  retentionHours: { min: 24, max: 8760, default: 24 },
+} as const;
