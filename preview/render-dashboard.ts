@@ -33,7 +33,7 @@ export interface RenderedTile {
   /** What the tile could not show and why. */
   problems: string[];
   /** Metric tiles: the drawn series with their values (the latest/whole-range datapoint). */
-  values?: Array<{ label: string; value: number | null }>;
+  values?: Array<{ id: string; label: string; value: number | null }>;
 }
 
 export interface RenderedDashboard {
@@ -79,7 +79,7 @@ async function renderTile(index: number, widget: Widget, o: RenderOptions): Prom
       const chartBox = { width: body.width, height: body.height - footnote };
       let svg = data.series.length === 0 ? problemSvg(data.problems.length > 0 ? data.problems : ["No data for this range"], body) : drawMetric(widget.view, widget, data, chartBox);
       if (footnote > 0) svg = stack(body, svg, problemSvg([`${data.problems.length} of the widget's entries not drawn: ${data.problems.join("; ")}`], { width: body.width, height: footnote }), chartBox.height);
-      const values = data.series.map((s) => ({ label: s.label, value: s.points.length > 0 ? s.points[s.points.length - 1]![1] : null }));
+      const values = data.series.map((s) => ({ id: s.id, label: s.label, value: s.points.length > 0 ? s.points[s.points.length - 1]![1] : null }));
       return { ...base, view: widget.view, svg, problems: data.problems, values };
     }
   }

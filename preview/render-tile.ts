@@ -51,7 +51,7 @@ export function timeSeriesSvg(widget: MetricWidget, data: WidgetData, box: Box):
   return chart(box, {
     grid: { left: 56, right: hasRight ? 56 : 16, top: 26, bottom: legend === "bottom" ? 58 : 30, containLabel: false },
     legend: legend ? { type: "plain", [legend === "bottom" ? "bottom" : "right"]: 0, orient: legend === "right" ? "vertical" : "horizontal", itemWidth: 12, itemHeight: 8, textStyle: { fontSize: 11 } } : { show: false },
-    xAxis: { type: "time", axisLabel: { fontSize: 10, formatter: "{HH}:{mm}" }, name: `period ${periodText(data.period)}`, nameLocation: "end", nameGap: 4, nameTextStyle: { fontSize: 9, color: "#687078", verticalAlign: "top", padding: [14, 0, 0, 0] } },
+    xAxis: { type: "time", min: data.range.start.getTime(), max: data.range.end.getTime(), axisLabel: { fontSize: 10, formatter: "{HH}:{mm}" }, name: `period ${periodText(data.period)}`, nameLocation: "end", nameGap: 4, nameTextStyle: { fontSize: 9, color: "#687078", verticalAlign: "top", padding: [14, 0, 0, 0] } },
     yAxis: [
       { type: "value", min: 0, name: widget.yAxisLabel ?? "", nameLocation: "end", nameTextStyle: { fontSize: 10, color: "#687078", align: "left" }, axisLabel: { fontSize: 10, formatter: (v: number) => formatNumber(v) } },
       ...(hasRight ? [{ type: "value" as const, min: 0, name: widget.rightAxisLabel ?? "", nameTextStyle: { fontSize: 10, color: "#687078" }, axisLabel: { fontSize: 10 } }] : []),

@@ -23,6 +23,7 @@ export interface WidgetData {
   problems: string[];
   /** Seconds per datapoint. */
   period: number;
+  range: TimeRange;
 }
 
 /** Seconds per datapoint of an entry: its own period, else the widget's, else the whole range. */
@@ -110,7 +111,7 @@ export async function widgetData(widget: MetricWidget, source: MetricSource, ran
     else if (value.kind === "series") series.push({ id: e.id, label, ...base, points: sorted(value.series) });
     else value.series.forEach((s, i) => series.push({ id: `${e.id}_${i}`, label: [label, s.label].filter(Boolean).join(" "), ...base, ...(i > 0 ? { color: undefined } : {}), points: sorted(s) }));
   }
-  return { series, problems, period };
+  return { series, problems, period, range };
 }
 
 function sorted(s: Series): Array<[number, number]> {
