@@ -75,6 +75,11 @@ async function renderTile(index: number, widget: Widget, o: RenderOptions): Prom
       return { ...base, view: widget.view, svg: logTableSvg(widget, body, o.logNote), problems: [o.logNote] };
     case "metric": {
       const data = await widgetData(widget, o.source, o.range);
+      if (data.series.length > 0 && data.series.every((s) => s.points.length === 0)) {
+        // Nothing to draw: say why rather than show empty axes that look like "all zero".
+        data.problems.push(noDataReason(widget, o.source.sample));
+        data.series = [];
+      }
       const footnote = data.problems.length > 0 && data.series.length > 0 ? 16 : 0;
       const chartBox = { width: body.width, height: body.height - footnote };
       let svg = data.series.length === 0 ? problemSvg(data.problems.length > 0 ? data.problems : ["No data for this range"], body) : drawMetric(widget.view, widget, data, chartBox);
@@ -83,6 +88,12 @@ async function renderTile(index: number, widget: Widget, o: RenderOptions): Prom
       return { ...base, view: widget.view, svg, problems: data.problems, values };
     }
   }
+}
+
+function noDataReason(widget: Extract<Widget, { type: "metric" }>, sample: boolean): string {
+  const services = [...new Set(widget.metrics.flatMap((m) => (m.kind === "metric" && m.namespace.startsWith("AWS/") ? [m.namespace] : [])))];
+  if (!sample && services.length > 0) return `No data: ${services.join(", ")} metrics are published by AWS itself; the local run has none`;
+  return "No data in this range";
 }
 
 function drawMetric(view: string, widget: Extract<Widget, { type: "metric" }>, data: WidgetData, box: Box): string {

@@ -77,6 +77,7 @@ async function writeSamplePreviews(resources: RecordedResource[], dir: string): 
     subtitle: "SAMPLE numbers (made up for review; a plan has no metrics)",
     alarmNote: "SAMPLE: alarm states exist only in AWS",
     logNote: "SAMPLE: Logs Insights rows exist only in AWS (the columns are the query's)",
+    onProgress: (line) => process.stderr.write(`${line}\n`),
   });
   return written.flatMap((w) => [w.png, w.html]);
 }
