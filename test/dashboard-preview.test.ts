@@ -82,15 +82,17 @@ describe("dashboards drawn from a local run", () => {
     }
   });
 
-  it("draws pies and bars where the bodies have them", () => {
+  it("draws pies and bars where the bodies have them (or says there is no data, as CloudWatch does)", () => {
     let charts = 0;
     for (const d of drawn) {
       for (const { w, index } of metricWidgets(d).filter(({ w }) => w.view === "pie" || w.view === "bar")) {
         const section = new RegExp(`<section class="tile" data-index="${index}" data-type="metric" data-view="${w.view}".*?</section>`, "s").exec(d.html)?.[0] ?? "";
-        expect(section, w.title).toMatch(/<path d="M/);
-        charts++;
+        if (/<path d="M/.test(section)) charts++;
+        // The Glue job does not run locally: its pie and bars have no data and must say so.
+        else expect(d.layout[index]!.problems, w.title).toContain("No data in this range");
       }
     }
+    // Pipeline, audit and stage charts have data after a run: end-to-end flow bar, case pie, audit pie.
     expect(charts).toBeGreaterThanOrEqual(3);
   });
 
