@@ -114,7 +114,9 @@ function writeOut(text: string): Promise<void> {
 /** The stack's dashboards from the run's metrics; the lines to print (paths, or why there are none). */
 async function drawDashboards(environment: LocalRunResult["environment"], window: { start: Date; end: Date }, dir: string, log: (line: string) => void): Promise<string> {
   try {
+    const started = Date.now();
     const written = await writeRunPreviews({ resources: environment.stack.resources, translate: environment.stack.translate, cloudwatch: environment.clients.cloudwatch, window, dir, log });
+    log(`dashboards drawn in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return `Dashboards (from this run's metrics):\n${written.flatMap((w) => [`  ${w.png}`, `  ${w.html}`]).join("\n")}`;
   } catch (error) {
     return `Dashboards: not drawn (${(error as Error).message})`;

@@ -2,7 +2,7 @@
  * Where a preview's numbers come from: the emulator's CloudWatch after a local run, or a clearly
  * marked sample for `npm run plan`. Both answer per-period datapoints on the period grid of a range.
  */
-import { GetMetricStatisticsCommand, ListMetricsCommand, type CloudWatchClient, type Statistic } from "@aws-sdk/client-cloudwatch";
+import { GetMetricStatisticsCommand, ListMetricsCommand, type CloudWatchClient, type Datapoint, type Statistic } from "@aws-sdk/client-cloudwatch";
 import { UnsupportedExpression, type Series } from "./metric-math.js";
 
 export interface TimeRange {
@@ -79,6 +79,7 @@ export function parseSearch(expression: string): { namespace: string; dimensionN
 export class EmulatorMetricSource implements MetricSource {
   readonly sample = false;
   private readonly listed = new Map<string, Promise<Array<Record<string, string>>>>();
+  private readonly fetched = new Map<string, Promise<Datapoint[]>>();
 
   constructor(private readonly cloudwatch: CloudWatchClient) {}
 
@@ -90,20 +91,10 @@ export class EmulatorMetricSource implements MetricSource {
     if (!exact) return { points: new Map() };
     const wider = existing.some((d) => Object.keys(d).length > Object.keys(q.dimensions).length && Object.entries(q.dimensions).every(([k, v]) => d[k] === v));
     if (wider) throw new UnsupportedExpression(`${q.metricName} exists with more dimensions too; the emulator cannot keep them apart`);
-    const response = await this.cloudwatch.send(
-      new GetMetricStatisticsCommand({
-        Namespace: q.namespace,
-        MetricName: q.metricName,
-        Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
-        StartTime: range.start,
-        EndTime: range.end,
-        Period: 1,
-        Statistics: ["Sum", "SampleCount", "Minimum", "Maximum"] satisfies Statistic[],
-      }),
-    );
+    const datapoints = await this.seconds(q, range);
     const grid = periodGrid(q.period, range);
     const buckets = new Map<number, { sum: number; count: number; min: number; max: number }>();
-    for (const p of response.Datapoints ?? []) {
+    for (const p of datapoints) {
       const at = p.Timestamp ? periodOf(p.Timestamp.getTime(), grid, q.period, range) : undefined;
       if (at === undefined) continue;
       const b = buckets.get(at) ?? { sum: 0, count: 0, min: Infinity, max: -Infinity };
@@ -136,6 +127,32 @@ export class EmulatorMetricSource implements MetricSource {
       results.push({ ...s, label: distinguishing.join(" ") || metricName });
     }
     return results;
+  }
+
+  /**
+   * One metric's 1-second datapoints over the range, fetched once: the dashboards read the same
+   * metric in many widgets and periods, and every call to the emulator waits its turn at the gateway.
+   */
+  private seconds(q: MetricQuery, range: TimeRange): Promise<Datapoint[]> {
+    const key = `${q.namespace}\u0000${q.metricName}\u0000${JSON.stringify(Object.entries(q.dimensions).sort())}\u0000${range.start.getTime()}\u0000${range.end.getTime()}`;
+    let points = this.fetched.get(key);
+    if (!points) {
+      points = this.cloudwatch
+        .send(
+          new GetMetricStatisticsCommand({
+            Namespace: q.namespace,
+            MetricName: q.metricName,
+            Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+            StartTime: range.start,
+            EndTime: range.end,
+            Period: 1,
+            Statistics: ["Sum", "SampleCount", "Minimum", "Maximum"] satisfies Statistic[],
+          }),
+        )
+        .then((response) => response.Datapoints ?? []);
+      this.fetched.set(key, points);
+    }
+    return points;
   }
 
   /** Every dimension set the metric has in the emulator (ListMetrics, all pages). */
