@@ -16,6 +16,7 @@ export const E2E_TESTS = [
   "test/bundle-source-maps.test.ts",
   "test/case-creator.test.ts",
   "test/cross-account-access.test.ts",
+  "test/dashboard-preview.test.ts",
   "test/deploy-order.test.ts",
   "test/discard-auditor.test.ts",
   "test/event-producer-input.test.ts",

@@ -13,9 +13,12 @@
  *   --seed N           seed of the generated records (default 1)
  *   --timeout SECONDS  stop waiting for records to settle after this (default: scales with records)
  *   --json             print only the JSON summary on stdout (progress still goes to stderr)
+ *   --dashboards DIR   where the run's dashboard pictures go (default out/dashboards)
  *   --keep             leave the emulator and stand-ins running for inspection until Ctrl-C
  *
- * Exit code 0 only when every record is accounted for; otherwise 1, with the lost ids listed.
+ * It ends by drawing the stack's dashboards from the run's metrics (`<name>.png` and `.html` in
+ * out/dashboards) and printing their paths. Exit code 0 only when every record is accounted for;
+ * otherwise 1, with the lost ids listed (the pictures do not change it; a failure to draw them is reported).
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -23,18 +26,19 @@ import { pathToFileURL } from "node:url";
 import { PROJECT_DIR } from "../stacks/stack-files.js";
 import { Cleanup } from "./cleanup.js";
 import { parseFaults } from "./faults.js";
-import { runLocalPlatform, type LocalRunOptions, type Progress } from "./platform-run.js";
+import { runLocalPlatform, type LocalRunOptions, type LocalRunResult, type Progress } from "./platform-run.js";
 import { formatSummary } from "./run-report.js";
 import { keepHint } from "./keep-hint.js";
+import { writeRunPreviews } from "../preview/local-run-previews.js";
 
 /** The run's own options (see `LocalRunOptions`), plus how to report and whether to keep it up. */
 export type CliOptions = Pick<LocalRunOptions, "records" | "input" | "shards" | "faults" | "badShare" | "seed"> &
-  Partial<Pick<LocalRunOptions, "timeoutMs" | "timeScale" | "uploadDelayMinutes">> & { json: boolean; keep: boolean };
+  Partial<Pick<LocalRunOptions, "timeoutMs" | "timeScale" | "uploadDelayMinutes">> & { json: boolean; keep: boolean; dashboardsDir: string };
 
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { records: 1000, faults: {}, badShare: 0, seed: 1, json: false, keep: false };
+  const options: CliOptions = { records: 1000, faults: {}, badShare: 0, seed: 1, json: false, keep: false, dashboardsDir: join(PROJECT_DIR, "out", "dashboards") };
   const value = (i: number, name: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new UsageError(`${name} needs a value`);
@@ -69,6 +73,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case "--upload-delay": options.uploadDelayMinutes = integer(value(i++, arg), arg, 0); break;
       case "--json": options.json = true; break;
       case "--keep": options.keep = true; break;
+      case "--dashboards": options.dashboardsDir = value(i++, arg); break;
       case "--help": case "-h": throw new UsageError("");
       default: throw new UsageError(`unknown option "${arg}"`);
     }
@@ -76,7 +81,7 @@ export function parseArgs(argv: string[]): CliOptions {
   return options;
 }
 
-const USAGE = "usage: npm start -- [--records N] [--input FILE] [--shards S] [--faults salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05] [--bad-records 0.02] [--seed N] [--time-scale N] [--upload-delay MINUTES] [--timeout SECONDS] [--json] [--keep]";
+const USAGE = "usage: npm start -- [--records N] [--input FILE] [--shards S] [--faults salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05] [--bad-records 0.02] [--seed N] [--time-scale N] [--upload-delay MINUTES] [--timeout SECONDS] [--json] [--keep] [--dashboards DIR]";
 
 /** A progress line on stderr: rewritten in place on a terminal, one line every few seconds otherwise. */
 function progressPrinter(): (p: Progress) => void {
@@ -104,6 +109,18 @@ function newRunDir(): string {
 /** Resolves once the text is handed to the OS: `process.exit` right after a pipe write can cut it off. */
 function writeOut(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+}
+
+/** The stack's dashboards from the run's metrics; the lines to print (paths, or why there are none). */
+async function drawDashboards(environment: LocalRunResult["environment"], window: { start: Date; end: Date }, dir: string, log: (line: string) => void): Promise<string> {
+  try {
+    const started = Date.now();
+    const written = await writeRunPreviews({ resources: environment.stack.resources, translate: environment.stack.translate, cloudwatch: environment.clients.cloudwatch, window, dir, log });
+    log(`dashboards drawn in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return `Dashboards (from this run's metrics):\n${written.flatMap((w) => [`  ${w.png}`, `  ${w.html}`]).join("\n")}`;
+  } catch (error) {
+    return `Dashboards: not drawn (${(error as Error).message})`;
+  }
 }
 
 async function main(): Promise<number> {
@@ -141,6 +158,7 @@ async function main(): Promise<number> {
     const runDir = newRunDir();
     // The emulator records about 45 audit events a second on two cores; leave room for slower machines.
     const timeoutMs = options.timeoutMs ?? 120_000 + options.records * 60;
+    const runStart = new Date();
     const result = await runLocalPlatform(
       {
         records: options.records,
@@ -162,6 +180,10 @@ async function main(): Promise<number> {
     const { summary } = result;
     if (options.json) await writeOut(`${JSON.stringify(summary, null, 2)}\n`);
     else await writeOut(`${formatSummary(summary)}\n\nHandler logs: ${join(runDir, "handlers.log")}\n`);
+    const pictures = await drawDashboards(result.environment, { start: runStart, end: new Date() }, options.dashboardsDir, log);
+    // With --json stdout carries only the summary, so the paths go to stderr.
+    if (options.json) log(pictures);
+    else await writeOut(`${pictures}\n`);
     if (options.keep && !interrupted) {
       log(keepHint(result.environment));
       await new Promise<never>(() => undefined); // until Ctrl-C: onSignal stops everything and exits

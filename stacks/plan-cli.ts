@@ -2,12 +2,16 @@
  * `npm run plan -- <stack> [--json] [--config key=value ...]`
  *
  * Renders what a stack would create — type, logical name, physical name, region — without
- * credentials, and writes dashboard bodies and IAM policy documents to `out/plan/<stack>/` for review.
+ * credentials, and writes dashboard bodies and IAM policy documents to `out/plan/<stack>/` for review,
+ * with a preview of each dashboard beside its JSON (`<name>.html`, `<name>.png`) drawn from clearly
+ * marked SAMPLE numbers (a plan has no metrics).
  * With `--json` it prints only `[{type, name, physicalName, region, inputs}]`.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "./config-reader.js";
+import { SampleMetricSource } from "../preview/metric-source.js";
+import { declaredDashboards, writePreviews } from "../preview/write-previews.js";
 import { planStack } from "./offline/plan.js";
 import type { RecordedResource } from "./offline/recording-mocks.js";
 import { PROJECT_DIR, stackNames } from "./stack-files.js";
@@ -64,6 +68,20 @@ function writeReviewFiles(stack: string, resources: RecordedResource[]): string 
   return dir;
 }
 
+/** Previews of every dashboard, drawn from made-up numbers that every picture marks as SAMPLE. */
+async function writeSamplePreviews(resources: RecordedResource[], dir: string): Promise<string[]> {
+  const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  const written = await writePreviews(declaredDashboards(resources), dir, {
+    source: new SampleMetricSource(),
+    range: { start: new Date(end.getTime() - 24 * 3_600_000), end },
+    subtitle: "SAMPLE numbers (made up for review; a plan has no metrics)",
+    alarmNote: "SAMPLE: alarm states exist only in AWS",
+    logNote: "SAMPLE: Logs Insights rows exist only in AWS (the columns are the query's)",
+    onProgress: (line) => process.stderr.write(`${line}\n`),
+  });
+  return written.flatMap((w) => [w.png, w.html]);
+}
+
 function table(resources: RecordedResource[]): string {
   const rows = resources.map((r) => [r.type, r.name, r.physicalName ?? "", r.type.startsWith("pulumi:providers") ? "" : (r.region ?? "")]);
   const header = ["TYPE", "LOGICAL NAME", "PHYSICAL NAME", "REGION"];
@@ -83,12 +101,14 @@ async function main(): Promise<number> {
     const plan = await planStack(args.stack, args.overrides);
     const resources = plan.resources;
     const dir = writeReviewFiles(args.stack, resources);
+    const previews = await writeSamplePreviews(resources, join(dir, "dashboards"));
     if (args.json) {
       const rows = resources.map((r) => ({ type: r.type, name: r.name, physicalName: r.physicalName ?? null, region: r.region ?? null, inputs: r.inputs }));
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     } else {
       process.stdout.write(`${table(resources)}\n\n${resources.length} resources in stack ${args.stack} (${plan.config.region}).\n`);
       process.stdout.write(`Dashboard bodies and IAM policy documents: ${dir}\n`);
+      process.stdout.write(`Dashboard previews (SAMPLE numbers):\n${previews.map((p) => `  ${p}`).join("\n")}\n`);
     }
     return 0;
   } catch (error) {

@@ -7,11 +7,9 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { KinesisStreamEvent, SQSEvent } from "aws-lambda";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
-import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { PROJECT_DIR } from "../stacks/stack-files.js";
+import { describe, expect, it } from "vitest";
 import { AuditBacklogGate } from "../local/audit-backlog.js";
 import { KinesisEventSource } from "../local/event-sources/kinesis-source.js";
 import { newSourceStats } from "../local/event-sources/source-stats.js";
@@ -22,40 +20,7 @@ import { expectedAuditIds } from "../local/input-file.js";
 import { parseArgs } from "../local/run.js";
 import type { RunSummary } from "../local/summary.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
-
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as `npm start` does (tsx), without npm in between so signals reach it directly. */
-function runCli(args: string[], options: { interruptWhen?: RegExp } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "local", "run.ts"), ...args], {
-      cwd: PROJECT_DIR,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    let interrupted = false;
-    // A test that times out must not leave the run (and its emulators) behind: SIGTERM makes it stop everything.
-    onTestFinished(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    });
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
-        interrupted = true;
-        child.kill("SIGINT");
-      }
-    });
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+import { runCli } from "./support/local-run-cli.js";
 
 /** Every loopback port the run said it listened on (emulators and stand-ins). */
 function announcedPorts(stderr: string): number[] {

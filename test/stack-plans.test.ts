@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -87,6 +87,14 @@ describe("npm run plan", () => {
     const dir = join(PROJECT_DIR, "out", "plan", "sit-london");
     expect(existsSync(join(dir, "iam"))).toBe(true);
     expect(readdirSync(join(dir, "iam")).some((f) => f.endsWith(".json"))).toBe(true);
+    // Beside each dashboard's JSON, its preview drawn from numbers marked SAMPLE.
+    const dashboards = readdirSync(join(dir, "dashboards")).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -".json".length));
+    expect(dashboards).toHaveLength(2);
+    for (const name of dashboards) {
+      expect(readFileSync(join(dir, "dashboards", `${name}.png`)).subarray(1, 4).toString()).toBe("PNG");
+      expect(readFileSync(join(dir, "dashboards", `${name}.html`), "utf8")).toContain('<span class="sample">SAMPLE</span>');
+      expect(stdout).toContain(join(dir, "dashboards", `${name}.png`));
+    }
   });
 
   it("bad config: exit code 1 and the validation message, no stack trace", async () => {
