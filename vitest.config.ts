@@ -11,6 +11,7 @@ import { defineConfig } from "vitest/config";
  */
 export const E2E_TESTS = [
   "test/audit-processor-delivery.test.ts",
+  "test/audit-processor-durable-counts.test.ts",
   "test/audit-processor.test.ts",
   "test/audit-sender.test.ts",
   "test/bundle-source-maps.test.ts",

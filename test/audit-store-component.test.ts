@@ -174,6 +174,7 @@ describe("outputs and facts", () => {
       queueName: "bbkyc-audit-queue-sit",
       dlqName: "bbkyc-audit-dlq-sit",
       tableName: "bbkyc-audit-trail-sit",
+      indexNames: ["status-day-index"],
       processor: { functionName: "bbkyc-audit-processor-sit", logGroupName: "/aws/lambda/bbkyc-audit-processor-sit", label: "Audit processor" },
       metrics: { component: "audit-processor", namespace: "bbkyc/audit-processor/sit" },
     });
