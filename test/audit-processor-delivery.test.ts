@@ -149,7 +149,7 @@ describe("the Lambda shell", () => {
       const { handler } = await import("../handlers/audit-processor/handler.js");
       const response = await handler(
         sqsEvent(eventRecord(auditEvent("TXN-SHELL", "PROCESSED", "2026-11-26T08:00:00Z"), "s-1"), record("nope", "s-2")),
-        { awsRequestId: "req-1" } as never,
+        { awsRequestId: "req-1", getRemainingTimeInMillis: () => 30_000 } as never,
       );
       expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "s-2" }] });
     } finally {

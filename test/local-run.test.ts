@@ -87,7 +87,7 @@ describe("local run, end to end", () => {
     // Only the JSON summary is on stdout; nothing the run started is still running.
     expect(run.stdout.trim().startsWith("{")).toBe(true);
     await expectNothingLeft(run.stderr, 5);
-  }, 150_000);
+  }, 300_000);
 
   it("stops every process and server it started when it fails part-way", async () => {
     // 501 shards is past the config's limit: the plan fails after the emulators and stand-ins are up.
