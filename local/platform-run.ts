@@ -283,10 +283,9 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     onTick: () => options.onProgress?.(progress(uploadOutcome ? "settling" : "running")),
   });
   await upload;
-  if (timedOut) {
-    log(`gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`);
-    log(`where the emulator spent its time:\n  ${gateway.slowest().join("\n  ")}`);
-  }
+  if (timedOut) log(`gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`);
+  // Always on stderr: the run's profile (issue #13), the first thing to read when a run is slow.
+  log(`where the emulator spent its time:\n  ${gateway.slowest(12).join("\n  ")}`);
 
   // Nothing may move while the figures are read: stop the schedule and the pollers first.
   await Promise.all([...schedules.map((s) => s.stop()), ...kinesisSources.map((s) => s.stop()), ...sqsSources.map((s) => s.stop())]);
