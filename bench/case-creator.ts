@@ -44,6 +44,7 @@ export interface CaseCreatorVariantResult {
   containers: number;
   salesforceCalls: number;
   salesforceCallsPer1000: number;
+  secretReads: number;
   tokenReadsPer1000PerContainer: number;
   cloudWatchCallsPerInvocation: number;
   meanBatch: number;
@@ -164,6 +165,7 @@ async function runVariant(env: VariantEnv, variant: string, records: number, map
     containers,
     salesforceCalls,
     salesforceCallsPer1000: round((salesforceCalls / records) * 1000, 2),
+    secretReads,
     tokenReadsPer1000PerContainer: round(((secretReads / containers) * 1000) / records, 2),
     cloudWatchCallsPerInvocation: round(cloudWatchCalls / stats.invocations, 2),
     meanBatch: round(records / stats.invocations, 1),

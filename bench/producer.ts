@@ -134,6 +134,11 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string, 
   };
 }
 
+/** The child runs this TypeScript file: with tsx's loader as the parent has it (tsx CLI), or added (vitest). */
+function typeScriptLoader(): string[] {
+  return process.execArgv.some((a) => a.includes("tsx")) ? process.execArgv : ["--import", "tsx"];
+}
+
 export interface ProducerBenchOptions {
   records: number;
   shards: number;
@@ -156,7 +161,7 @@ export async function runProducerBench(options: ProducerBenchOptions) {
     for (const mode of ["ours", "baseline"] as const) {
       log(`producer bench: ${mode}, ${mode === "ours" ? options.records : Math.min(options.records, options.baselineRecords)} of ${options.records} records (${fileMb} MB file), ${options.shards} shards`);
       const limit = Math.min(options.records, options.baselineRecords);
-      const run = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--child", mode, emulator.endpoint, bucket, key, String(options.shards), String(limit)], {
+      const run = spawnSync(process.execPath, [...typeScriptLoader(), fileURLToPath(import.meta.url), "--child", mode, emulator.endpoint, bucket, key, String(options.shards), String(limit)], {
         encoding: "utf8",
         maxBuffer: 10 * 1024 * 1024,
       });

@@ -9,15 +9,12 @@
  * producer-rejections.ts, copy-audit.ts, glue_publish_throughput.py.
  */
 import { describeMachine, machine, writeResults } from "./bench-results.js";
+import { BENCH_SIZES } from "./bench-sizes.js";
 import { printCaseCreatorTable, runCaseCreatorBench } from "./case-creator.js";
 import { printHandlersTable, runHandlersBench } from "./handlers.js";
 import { runPlanBench } from "./plan.js";
 import { printProducerTable, runProducerBench } from "./producer.js";
 
-export const BENCH_SIZES = {
-  full: { producer: { records: 50_000, shards: 4, baselineRecords: 2_000 }, caseCreator: { records: 10_000, naiveRecords: 1_000, stack: "sit" }, handlers: { stack: "sit", runs: 5 }, plan: {} },
-  small: { producer: { records: 600, shards: 4, baselineRecords: 40 }, caseCreator: { records: 600, naiveRecords: 40, stack: "sit" }, handlers: { stack: "sit", runs: 1 }, plan: { stacks: ["sit"] } },
-} as const;
 
 const argv = process.argv.slice(2);
 const sizes = argv.includes("--small") ? BENCH_SIZES.small : BENCH_SIZES.full;
