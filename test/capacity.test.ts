@@ -8,6 +8,7 @@ const stack = (window: number, shards = 4): StackModel => ({
   stack: "t",
   region: "eu-west-1",
   env: "sit",
+  slaSeconds: 300,
   pipelines: [
     {
       name: "cta",

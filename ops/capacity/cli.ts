@@ -30,7 +30,7 @@ export const CAPACITY_SPEC: CommandSpec = {
     "salesforce-ms": { kind: "integer", min: 1, default: 800, help: "time of one sObject Collections upsert of ≤200 records", placeholder: "MS" },
     "salesforce-daily-limit": { kind: "integer", min: 1, default: 100_000, help: "the org's daily API request limit", placeholder: "N" },
     "concurrency-quota": { kind: "integer", min: 1, default: 1_000, help: "the account's Lambda concurrency quota in the region", placeholder: "N" },
-    "sla-minutes": { kind: "number", min: 0, default: 30, help: "a file must be drained within this", placeholder: "MIN" },
+    sla: { kind: "integer", min: 1, help: "seconds a file must be drained within (default: the stack's slaSeconds)", placeholder: "SECONDS" },
     pipeline: { kind: "string", help: "the pipeline to model (default: the first one with a case creator)", placeholder: "NAME" },
     "sweep-shards": { kind: "list", help: "also predict the drain time with these shard counts", placeholder: "N,N" },
     "service-time": { kind: "pairs", help: "override a service time of the model, e.g. auditPerRecordMs=197 (see model.ts)", placeholder: "NAME=MS" },
@@ -106,9 +106,9 @@ async function capacity(args: ParsedArgs, io: CliIo): Promise<number> {
   } else {
     io.out(report(model, workload, prediction, cost, sweep, pipelineName));
   }
-  const sla = (o["sla-minutes"] as number) * 60;
+  const sla = (o.sla as number | undefined) ?? model.slaSeconds;
   return reportChecks(io, `capacity ${stack}`, [
-    { name: "Drain time", status: prediction.drainSeconds <= sla ? "pass" : "fail", detail: `${Math.round(prediction.drainSeconds)} s predicted, SLA ${sla} s`, fix: `more shards or parallelization (binding: ${prediction.bindingLimit})` },
+    { name: "Drain time", status: prediction.drainSeconds <= sla ? "pass" : "fail", detail: `${Math.round(prediction.drainSeconds)} s predicted, SLA ${sla} s`, fix: `relieve the binding limit: ${prediction.bindingLimit}` },
     { name: "Lambda concurrency", status: prediction.peakConcurrency <= workload.accountConcurrencyQuota ? "pass" : "fail", detail: `peak ${prediction.peakConcurrency} of ${workload.accountConcurrencyQuota}`, fix: "ask for a higher quota or cap the audit processor's concurrency" },
     { name: "Salesforce daily API limit", status: prediction.salesforceCallsPerDay <= workload.salesforceDailyLimit ? "pass" : "fail", detail: `${prediction.salesforceCallsPerDay.toLocaleString("en-GB")} calls a day of ${workload.salesforceDailyLimit.toLocaleString("en-GB")}`, fix: "fewer, fuller batches (batch size, batching window) or a higher org limit" },
   ], { good: "FITS", bad: "DOES NOT FIT" });

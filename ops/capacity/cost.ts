@@ -53,7 +53,7 @@ export function monthlyCost(stack: StackModel, workload: Workload, prediction: P
   }
   lines.push(
     { item: "SQS requests", quantity: `${Math.round(sqsRequests).toLocaleString("en-GB")} (sends, receives, deletes, idle long polls)`, usd: (sqsRequests / 1e6) * PRICES.sqs.perMillionRequests },
-    // Per record: one GetItem (1 read unit) and one UpdateItem of an item up to 2 KB with its history (2 write units).
+    // Per record: one GetItem (1 read unit) and one conditional PutItem of an item up to 2 KB with its history (2 write units).
     { item: "DynamoDB on-demand", quantity: `${records.toLocaleString("en-GB")} reads, ${(2 * records).toLocaleString("en-GB")} write units`, usd: (records / 1e6) * PRICES.dynamodb.perMillionReadUnits + ((2 * records) / 1e6) * PRICES.dynamodb.perMillionWriteUnits },
     { item: "CloudWatch custom metrics", quantity: `${CUSTOM_METRIC_SERIES} series`, usd: CUSTOM_METRIC_SERIES * PRICES.cloudwatch.perMetricMonth },
     { item: "CloudWatch Logs (EMF lines)", quantity: `${((requests * EMF_BYTES_PER_INVOCATION) / 1024 ** 3).toFixed(3)} GB`, usd: ((requests * EMF_BYTES_PER_INVOCATION) / 1024 ** 3) * PRICES.cloudwatch.perGbLogsIngested },

@@ -34,6 +34,8 @@ export interface StackModel {
   stack: string;
   region: string;
   env: string;
+  /** The stack's end-to-end SLA (`slaSeconds`), the drain time a file should meet. */
+  slaSeconds: number;
   pipelines: PipelineModel[];
   auditProcessor: FunctionModel & { batchSize: number; batchingWindowSeconds: number; maximumConcurrency?: number };
 }
@@ -91,6 +93,7 @@ export function stackModelFromPlan(plan: OfflinePlan): StackModel {
     stack: plan.stack,
     region: config.region,
     env: config.env,
+    slaSeconds: config.slaSeconds,
     pipelines,
     auditProcessor: {
       ...auditFn,
