@@ -107,7 +107,11 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string, 
     records = summary.published;
   } else {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const all = JSON.parse(await object.Body!.transformToString()) as unknown[];
+    // The whole body in memory, then one JSON.parse: the old code's way. (Read chunk by chunk: the SDK's
+    // transformToString never returned for a multi-MB moto object here.)
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.Body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+    const all = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown[];
     const now = new Date();
     for (const r of all.slice(0, limit)) {
       const v = validateRecord(JSON.stringify(r), { partitionKeyPrefix: "", sourceObject: `s3://${bucket}/${key}`, now });
