@@ -179,16 +179,16 @@ export async function runProducerBench(options: ProducerBenchOptions) {
   }
   const [ours, baseline] = results as [ProducerModeResult, ProducerModeResult];
   return {
-      records: options.records,
-      fileMb,
-      shards: options.shards,
-      results,
-      targets: { callsExpected: Math.ceil(options.records / 500) },
-      // Per record, since the baseline may run on a prefix of the file.
-      speedup: round(ours.recordsPerSecond / baseline.recordsPerSecond, 1),
-      baselineSecondsForAll: round((options.records / baseline.records) * baseline.seconds, 0),
-      // Kinesis's own time for the whole file with each spread (the baseline's one shard takes it all).
-      awsBoundSecondsForAll: Object.fromEntries(results.map((r) => [r.mode, round((r.awsBoundSeconds * options.records) / r.records, 1)])),
+    records: options.records,
+    fileMb,
+    shards: options.shards,
+    results,
+    targets: { callsExpected: Math.ceil(options.records / 500) },
+    // Per record, since the baseline may run on a prefix of the file.
+    speedup: round(ours.recordsPerSecond / baseline.recordsPerSecond, 1),
+    baselineSecondsForAll: round((options.records / baseline.records) * baseline.seconds, 0),
+    // Kinesis's own time for the whole file with each spread (the baseline's one shard takes it all).
+    awsBoundSecondsForAll: Object.fromEntries(results.map((r) => [r.mode, round((r.awsBoundSeconds * options.records) / r.records, 1)])),
   };
 }
 
