@@ -239,8 +239,8 @@ export class AuditStore extends pulumi.ComponentResource {
         Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
         Resource: queue.arn,
       },
-      // Read-modify-write with a version condition: GetItem and UpdateItem are all the processor calls.
-      { Sid: "WriteAuditTrail", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: table.arn },
+      // Read-modify-write with a version condition: GetItem and a conditional PutItem are all the processor calls.
+      { Sid: "WriteAuditTrail", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: table.arn },
       kmsUseStatement(this.args.kmsKeyArn),
       putMetricStatement([namespace, ...new Set(Object.values(this.caseOutcomeNamespaces()))]),
     ];

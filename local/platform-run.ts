@@ -111,7 +111,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     hangs: [
       ...(faults.auditHang ? [{ operation: "sqs.SendMessageBatch", calls: faults.auditHang, ms: 60_000, carriedOut: true }] : []),
       ...(faults.auditWriteHang
-        ? [{ operation: "dynamodb.UpdateItem", calls: faults.auditWriteHang, ms: 60_000, carriedOut: false, caller: stack.functions.find((f) => f.name.includes("audit-processor"))!.name }]
+        ? [{ operation: "dynamodb.PutItem", calls: faults.auditWriteHang, ms: 60_000, carriedOut: false, caller: stack.functions.find((f) => f.name.includes("audit-processor"))!.name }]
         : []),
     ],
   });
@@ -294,10 +294,9 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     onTick: () => options.onProgress?.(progress(uploadOutcome ? "settling" : "running")),
   });
   await upload;
-  if (timedOut) {
-    log(`gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`);
-    log(`where the emulator spent its time:\n  ${gateway.slowest().join("\n  ")}`);
-  }
+  if (timedOut) log(`gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`);
+  // Always on stderr: the run's profile (issue #13), the first thing to read when a run is slow.
+  log(`where the emulator spent its time:\n  ${gateway.slowest(12).join("\n  ")}`);
 
   if (options.beforeStop) await options.beforeStop(environment);
 

@@ -32,6 +32,8 @@ export interface KinesisSourceSettings {
   streamArn: string;
   batchSize: number;
   parallelizationFactor: number;
+  /** Seconds Lambda gathers records before invoking with a batch that is not full. @default `0` (at once) */
+  maximumBatchingWindowInSeconds?: number;
   /** `-1`: until the record expires (Lambda's meaning). */
   maximumRetryAttempts: number;
   /** `-1`: no limit. */
@@ -164,6 +166,7 @@ export async function provisionStack(options: ProvisionOptions): Promise<Provisi
         streamArn: stream.arn,
         batchSize: num(i.batchSize, 100),
         parallelizationFactor: num(i.parallelizationFactor, 1),
+        maximumBatchingWindowInSeconds: num(i.maximumBatchingWindowInSeconds, 0),
         maximumRetryAttempts: num(i.maximumRetryAttempts, -1),
         maximumRecordAgeInSeconds: num(i.maximumRecordAgeInSeconds, -1),
         bisectBatchOnFunctionError: i.bisectBatchOnFunctionError === true,

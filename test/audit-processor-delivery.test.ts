@@ -4,7 +4,7 @@
  * events are recorded once, and the Lambda shell reading its environment. The batch contents,
  * idempotency and ordering are in audit-processor.test.ts.
  */
-import { UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
 import { processAuditBatch, type AuditProcessorDeps } from "../handlers/audit-processor/process-audit-batch.js";
@@ -19,7 +19,7 @@ describe("faults", () => {
     const tableName = await createTable();
     const throttling = {
       send: async (command: any) => {
-        if (command instanceof UpdateItemCommand && command.input.Key?.transactionId?.S === "TXN-T") {
+        if (command instanceof PutItemCommand && command.input.Item?.transactionId?.S === "TXN-T") {
           throw Object.assign(new Error("Rate of requests exceeds the allowed throughput."), {
             name: "ProvisionedThroughputExceededException",
             $fault: "client",

@@ -5,7 +5,7 @@
  * Each count is now flushed as its write lands, and no new write starts when the invocation is about
  * to time out. A fake DynamoDB holds the 4th write forever, as a call whose answer never comes.
  */
-import { GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { processAuditBatch, STOP_STARTING_WRITES_MS } from "../handlers/audit-processor/process-audit-batch.js";
 import { Logger } from "../handlers/lib/logger.js";
@@ -13,13 +13,13 @@ import { MemorySink } from "../handlers/lib/metrics.js";
 import { auditEvent, eventRecord, NOW, sqsEvent } from "./support/audit-fixtures.js";
 import { outcomeMetrics } from "./support/audit-processor-bench.js";
 
-/** GetItem finds nothing; UpdateItem succeeds, except call number `hangOn`, which never answers. */
+/** GetItem finds nothing; PutItem succeeds, except call number `hangOn`, which never answers. */
 function fakeDynamoDb(hangOn: number) {
   const state = { updates: 0 };
   const client = {
     send: (command: unknown) => {
       if (command instanceof GetItemCommand) return Promise.resolve({});
-      if (command instanceof UpdateItemCommand) {
+      if (command instanceof PutItemCommand) {
         state.updates++;
         return state.updates === hangOn ? new Promise(() => undefined) : Promise.resolve({});
       }
@@ -74,7 +74,7 @@ describe("audit processor: counts that outlive a timeout", () => {
         dynamodb: {
           send: (command: unknown) => {
             // Each write takes 6 s of the invocation's time.
-            if (command instanceof UpdateItemCommand) left -= 6_000;
+            if (command instanceof PutItemCommand) left -= 6_000;
             return dynamo.client.send(command);
           },
         } as never,

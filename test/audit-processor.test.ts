@@ -3,7 +3,7 @@
  * writes, idempotency on redelivery, ordering, and the status index. Faults, the DLQ path and the
  * Lambda shell are in audit-processor-delivery.test.ts.
  */
-import { UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { MAX_HISTORY_ENTRIES, MAX_ITEM_BYTES, mergeEvent, type AuditItem } from "../handlers/audit-processor/audit-item.js";
 import { listByStatusAndDay, recordAuditEvent, writeAuditItem } from "../handlers/audit-processor/audit-table.js";
@@ -149,7 +149,7 @@ describe("idempotency and ordering", () => {
     let interfered = false;
     const racingClient = {
       send: async (command: any) => {
-        if (command instanceof UpdateItemCommand && !interfered) {
+        if (command instanceof PutItemCommand && !interfered) {
           interfered = true;
           await recordAuditEvent({ dynamodb, tableName }, auditEvent("TXN-C", "PUBLISHED", "2026-11-26T08:00:01Z"), { now: NOW, retentionDays: 30 });
         }

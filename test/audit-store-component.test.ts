@@ -147,7 +147,7 @@ describe("audit processor", () => {
     const actionsOn = (resource: string) => actionsOnResource(statements, resource);
 
     expect(actionsOn(resolved.queueArn)).toEqual(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]);
-    expect(actionsOn(resolved.tableArn)).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+    expect(actionsOn(resolved.tableArn)).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
     expect(actionsOn(KEY_ARN)).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
     const actions = allActions(statements);
     expect(actions.filter((a) => a.includes("*"))).toEqual([]);

@@ -89,11 +89,11 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
     expect(component.streamName).toBe("bbkyc-cta-event-stream-sit");
   });
 
-  it("maps the stream to the case creator with bounded retries, bisect, partial batch response and a KMS-encrypted on-failure queue", async () => {
+  it("maps the stream to the case creator with a batching window, bounded retries, bisect, partial batch response and a KMS-encrypted on-failure queue", async () => {
     const { one } = await render(CTA);
     expect(one("aws:lambda/eventSourceMapping:EventSourceMapping", "cta-case-creator-events").inputs).toMatchObject({
       eventSourceArn: STREAM_ARN, functionName: CASE_CREATOR_ARN, startingPosition: "TRIM_HORIZON", batchSize: 200, parallelizationFactor: 2,
-      maximumRetryAttempts: 5, maximumRecordAgeInSeconds: 3600, bisectBatchOnFunctionError: true, functionResponseTypes: ["ReportBatchItemFailures"],
+      maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 5, maximumRecordAgeInSeconds: 3600, bisectBatchOnFunctionError: true, functionResponseTypes: ["ReportBatchItemFailures"],
       destinationConfig: { onFailure: { destinationArn: FAILURE_QUEUE_ARN } },
     });
     expect(one("aws:sqs/queue:Queue", "cta-case-creator-failures").inputs).toMatchObject({ name: "bbkyc-cta-case-creator-failures-sit", kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600 });

@@ -276,7 +276,7 @@ describe("each function works with exactly its role's policy, and is refused wha
     expect(response.batchItemFailures).toEqual([]);
     // The producer's FAILED record, three PROCESSED cases and the discard auditor's provisional FAILED.
     expect(event.Records.length).toBeGreaterThanOrEqual(5);
-    expect([...used].sort()).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem", "sqs:DeleteMessage", "sqs:ReceiveMessage"]);
+    expect([...used].sort()).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "sqs:DeleteMessage", "sqs:ReceiveMessage"]);
     await expectDenied(() => dynamodb.send(new DeleteItemCommand({ TableName: settings.tableName, Key: { transactionId: { S: "TXN-LP0" } } })));
     table.push({ function: "audit-processor", actionsUsed: [...used].sort().join(", "), denied: "dynamodb:DeleteItem" });
   });

@@ -86,7 +86,7 @@ describe("copy-audit under faults and races", () => {
       throttleEvery: 3,
       unprocessedEvery: 2,
       beforeWrite: async (input) => {
-        if (raced || input.Key?.transactionId?.S !== racedBySomeoneElse.transactionId) return;
+        if (raced || (input.Key ?? input.Item)?.transactionId?.S !== racedBySomeoneElse.transactionId) return;
         raced = true;
         await recordAuditEvent(target, { transactionId: racedBySomeoneElse.transactionId, status: "PROCESSED", component: "cta-case-creator", occurredAt: racedAt }, { now: new Date(), retentionDays: RETENTION_DAYS, messageId: "ireland-live" });
       },

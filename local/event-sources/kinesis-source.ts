@@ -4,7 +4,9 @@
  * - every shard is polled (GetShardIterator / GetRecords); its records are split over
  *   `parallelizationFactor` lanes by partition key, so records of one key stay in order while
  *   up to that many batches of one shard run at once (each lane is one warm "container");
- * - batches of up to `batchSize` records; with `ReportBatchItemFailures` the checkpoint moves to the
+ * - batches of up to `batchSize` records, gathered for up to `maximumBatchingWindowInSeconds` (a lane
+ *   whose queue holds fewer records waits until it is full or its oldest record has waited that long);
+ *   with `ReportBatchItemFailures` the checkpoint moves to the
  *   lowest failed sequence number and the batch is retried from there; a thrown error retries the
  *   whole batch, split in two first when `bisectBatchOnFunctionError` is on;
  * - after `maximumRetryAttempts` retries, or once a record is older than `maximumRecordAgeInSeconds`,
@@ -48,6 +50,8 @@ export interface KinesisSourceOptions {
 
 interface Lane {
   queue: KinesisStreamRecord[];
+  /** When each queued record was read (ms, `Date.now()`), in step with `queue`: the batching window. */
+  queuedAtMs: number[];
   invoke: KinesisInvoke;
   running: boolean;
 }
@@ -65,7 +69,7 @@ export class KinesisEventSource {
     const { kinesis, settings } = this.options;
     const shards = await kinesis.send(new ListShardsCommand({ StreamName: settings.streamName }));
     for (const shard of shards.Shards ?? []) {
-      const lanes = Array.from({ length: Math.max(1, settings.parallelizationFactor) }, (): Lane => ({ queue: [], invoke: this.options.newContainer(), running: false }));
+      const lanes = Array.from({ length: Math.max(1, settings.parallelizationFactor) }, (): Lane => ({ queue: [], queuedAtMs: [], invoke: this.options.newContainer(), running: false }));
       this.lanes.push(...lanes);
       const iterator = await kinesis.send(
         new GetShardIteratorCommand({ StreamName: settings.streamName, ShardId: shard.ShardId!, ShardIteratorType: settings.startingPosition }),
@@ -114,7 +118,12 @@ export class KinesisEventSource {
       }
       stats.recordsRead += records.length;
       stats.perShard[shardId] = (stats.perShard[shardId] ?? 0) + records.length;
-      for (const record of records) lanes[hashKey(record.PartitionKey ?? "") % lanes.length]!.queue.push(this.toLambdaRecord(shardId, record));
+      const readAtMs = Date.now();
+      for (const record of records) {
+        const lane = lanes[hashKey(record.PartitionKey ?? "") % lanes.length]!;
+        lane.queue.push(this.toLambdaRecord(shardId, record));
+        lane.queuedAtMs.push(readAtMs);
+      }
       // Only after the whole page is queued, so a batch takes as many records as are there.
       for (const lane of lanes) {
         if (lane.running || lane.queue.length === 0) continue;
@@ -130,12 +139,31 @@ export class KinesisEventSource {
     lane.running = true;
     try {
       while (!this.stopped && lane.queue.length > 0) {
+        await this.gatherBatch(lane);
+        if (this.stopped) break;
         const batch = lane.queue.slice(0, this.options.settings.batchSize);
         const done = await this.processBatch(shardId, lane, batch);
         lane.queue.splice(0, done);
+        lane.queuedAtMs.splice(0, done);
       }
     } finally {
       lane.running = false;
+    }
+  }
+
+  /**
+   * Lambda's batching window: it invokes when the batch is full or the window has passed since it
+   * began gathering (the 6 MB payload limit never binds here: records are ≤1 MiB and batches ≤200).
+   * https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+   * (MaximumBatchingWindowInSeconds: "the maximum amount of time … Lambda spends gathering records
+   * before invoking the function"). The pollers keep reading meanwhile, so the lane's queue grows.
+   */
+  private async gatherBatch(lane: Lane): Promise<void> {
+    const windowMs = (this.options.settings.maximumBatchingWindowInSeconds ?? 0) * 1000;
+    if (windowMs <= 0) return;
+    const deadline = lane.queuedAtMs[0]! + windowMs;
+    while (!this.stopped && lane.queue.length < this.options.settings.batchSize && Date.now() < deadline) {
+      await sleep(Math.min(50, deadline - Date.now()));
     }
   }
 

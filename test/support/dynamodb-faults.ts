@@ -20,7 +20,7 @@ export interface FaultPlan {
   unprocessedEvery?: number;
   /** After this many successful writes, every further write throws a non-retryable error (a crash). */
   crashAfterWrites?: number;
-  /** Runs before each write reaches the table (the write's command input is passed). */
+  /** Runs before each write reaches the table (the write's command input is passed: PutItem names its item by `Item`, UpdateItem by `Key`). */
   beforeWrite?: (input: Record<string, any>) => Promise<void>;
 }
 
@@ -35,7 +35,7 @@ const WRITE_OPERATIONS = new Set(["UpdateItemCommand", "PutItemCommand", "BatchW
 
 export function faultyDynamoDB(client: DynamoDBClient, plan: FaultPlan): { client: DynamoDBClient; stats: FaultStats } {
   const stats: FaultStats = { calls: {}, throttled: 0, partialBatches: 0, writes: 0 };
-  const throttled = new Set(plan.throttled ?? ["ScanCommand", "BatchGetItemCommand", "UpdateItemCommand", "GetItemCommand"]);
+  const throttled = new Set(plan.throttled ?? ["ScanCommand", "BatchGetItemCommand", "UpdateItemCommand", "PutItemCommand", "GetItemCommand"]);
   const send = async (command: { constructor: { name: string }; input: Record<string, any> }): Promise<unknown> => {
     const name = command.constructor.name;
     const n = (stats.calls[name] = (stats.calls[name] ?? 0) + 1);
