@@ -36,6 +36,13 @@ export const FAILED_RUN_STATES = ["FAILED", "TIMEOUT", "ERROR"];
 /** Glue stops a run as TIMEOUT after this many minutes unless `timeoutMinutes` says otherwise. */
 const DEFAULT_TIMEOUT_MINUTES = 60;
 
+/**
+ * A refused start (e.g. the previous run still going) is retried for an hour, then kept in the DLQ.
+ * The run-missing alarm reads the same numbers (a start retried this long is still on schedule).
+ * https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html
+ */
+const SCHEDULE_RETRY_POLICY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 } as const;
+
 export interface GlueJobArgs {
   naming: Naming;
   /** The job's configuration (name, pipeline, Iceberg table `database.table`, schedule expression). */
@@ -156,6 +163,7 @@ export class GlueJob extends pulumi.ComponentResource {
       scheduleGroupName: this.scheduleGroupName,
       scheduleExpression: job.schedule,
       timeoutMinutes: args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
+      scheduleMaxEventAgeSeconds: SCHEDULE_RETRY_POLICY.maximumEventAgeInSeconds,
       scheduleDlqName: this.scheduleDlqName,
     };
     this.registerOutputs({ jobName: this.jobName, ruleName: this.ruleName, scheduleName: this.scheduleName, facts: this.facts });
@@ -273,8 +281,7 @@ export class GlueJob extends pulumi.ComponentResource {
           arn: pulumi.interpolate`arn:${this.partition}:scheduler:::aws-sdk:glue:startJobRun`,
           roleArn: role.arn,
           input: JSON.stringify({ JobName: this.jobName }),
-          // A refused start (e.g. the previous run still going) is retried for an hour, then kept in the DLQ.
-          retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+          retryPolicy: { ...SCHEDULE_RETRY_POLICY },
           deadLetterConfig: { arn: dlq.arn },
         },
       },

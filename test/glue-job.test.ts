@@ -292,6 +292,8 @@ describe("GlueJob schedule and failed runs", () => {
       scheduleGroupName: "bbkyc-et-event-producer-glue-group-sit",
       scheduleExpression: "cron(0 2 * * ? *)",
       timeoutMinutes: 60,
+      // The schedule's retry policy: a start retried this long is still on schedule (run-missing alarm).
+      scheduleMaxEventAgeSeconds: 3600,
       scheduleDlqName: "bbkyc-et-event-producer-glue-schedule-dlq-sit",
     });
   });

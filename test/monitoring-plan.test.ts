@@ -213,12 +213,19 @@ describe("9. the retry success rate divides calls by calls", () => {
 });
 
 describe("10. a Glue run that never happened is noticed", () => {
-  it("alarms when JobRunSuccess is missing for longer than the schedule's interval plus the run's timeout", () => {
+  it("alarms when JobRunSuccess is missing for longer than two on-schedule successes can be apart", () => {
     const a = alarm("et-event-producer-run-missing");
     expect(a).toMatchObject({ namespace: "bbkyc/et-event-producer-glue-publisher/sit", metricName: "JobRunSuccess", dimensions: { Environment: "sit" }, statistic: "Sum", comparisonOperator: "LessThanThreshold", threshold: 1, treatMissingData: "breaching" });
-    // cron(0 2 * * ? *): a run every 24 h, and a run may take its 60-minute timeout.
-    expect(a.period * a.evaluationPeriods).toBe(25 * 3600);
     expect(a.datapointsToAlarm).toBe(a.evaluationPeriods);
+    // The worst on-schedule gap, from what the plan deploys: a quick run at 02:00, then a start that
+    // Scheduler retried for its whole maximumEventAgeInSeconds and a run that ended just inside the
+    // job's timeout. The alarm's window slides (it ends at each evaluation), so it must be longer
+    // than that gap, with an hour to spare for Glue's start-up and the metric's delivery.
+    const schedule = ofType("aws:scheduler/schedule:Schedule").find((s) => s.inputs.target.input?.includes("bbkyc-et-event-producer-sit"))!.inputs;
+    const job = ofType("aws:glue/job:Job").find((j) => j.inputs.name === "bbkyc-et-event-producer-sit")!.inputs;
+    const worstGapSeconds = longestIntervalHours(schedule.scheduleExpression) * 3600 + schedule.target.retryPolicy.maximumEventAgeInSeconds + job.timeout * 60;
+    expect({ worstGapSeconds, window: a.period * a.evaluationPeriods }).toEqual({ worstGapSeconds: 26 * 3600, window: worstGapSeconds + 3600 });
+    expect(a.alarmDescription).toMatch(/retried for up to 60 minutes/);
   });
 
   it("tells the longest gap of a schedule", () => {

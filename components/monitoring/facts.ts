@@ -80,6 +80,11 @@ export interface GlueJobFacts {
   scheduleExpression?: string;
   /** Minutes after which Glue stops a run as TIMEOUT. */
   timeoutMinutes: number;
+  /**
+   * How long Scheduler keeps retrying a refused start (the schedule's retry policy
+   * `maximumEventAgeInSeconds`): a start may happen this late and still be on schedule.
+   */
+  scheduleMaxEventAgeSeconds?: number;
   /** The schedule's dead-letter queue (starts that failed after retries). */
   scheduleDlqName?: string;
 }

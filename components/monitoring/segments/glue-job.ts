@@ -71,13 +71,24 @@ export function schedulerMetric(groupName: string, metricName: string, render: P
 }
 
 /**
- * "The run that should have happened did not": no JobRunSuccess for longer than the longest gap
- * between two scheduled starts plus the run's timeout. Missing data is the failure (breaching):
- * a run that never started publishes nothing at all, and a failed run publishes only JobRunFailure.
+ * "The run that should have happened did not": no JobRunSuccess for longer than the longest gap two
+ * on-schedule successes can have. Missing data is the failure (breaching): a run that never started
+ * publishes nothing at all, and a failed run publishes only JobRunFailure.
+ *
+ * The alarm's evaluation window slides (the default SlidingWindow: it ends at each evaluation, not
+ * on the hour; https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html),
+ * so it fires once no success lies in the last `periods` hours. Two successes on schedule can be as
+ * far apart as the schedule's longest gap + the time Scheduler keeps retrying a refused start
+ * (`maximumEventAgeInSeconds`, https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html)
+ * + the run's timeout (a quick run at the first attempt, then a start retried for the whole event
+ * age and a run that ends just inside its timeout); one more hour covers Glue's start-up before the
+ * timeout clock runs and the metric's delivery. Interval + timeout alone (25 h for a daily job with
+ * a 60-minute timeout and a 1-hour retry age) paged on such a late, successful run.
  */
 function runMissingAlarm(g: GlueJobFacts, ctx: SegmentContext): AlarmDefinition {
   const intervalHours = longestIntervalHours(g.scheduleExpression!);
-  const graceHours = Math.ceil(g.timeoutMinutes / 60);
+  const lateStartSeconds = g.scheduleMaxEventAgeSeconds ?? 0;
+  const graceHours = Math.ceil((g.timeoutMinutes * 60 + lateStartSeconds) / 3600) + 1;
   const periods = intervalHours + graceHours;
   const hour = 3600;
   if (periods * hour > maxWindowSeconds(hour)) {
@@ -86,7 +97,8 @@ function runMissingAlarm(g: GlueJobFacts, ctx: SegmentContext): AlarmDefinition 
   return {
     nameSuffix: `${componentOf(ctx.naming, g.jobName)}-run-missing`,
     description:
-      `No successful run of Glue job ${g.jobName} for ${periods} hours (its schedule ${g.scheduleExpression} starts it at least every ${intervalHours} h, and a run may take ${g.timeoutMinutes} minutes): ` +
+      `No successful run of Glue job ${g.jobName} for ${periods} hours (its schedule ${g.scheduleExpression} starts it at least every ${intervalHours} h, ` +
+      `a refused start is retried for up to ${Math.round(lateStartSeconds / 60)} minutes, and a run may take ${g.timeoutMinutes} minutes): ` +
       `no JobRunSuccess in ${g.metrics.namespace}. The schedule ${g.scheduleName ?? ""} may be disabled or failing (DLQ ${g.scheduleDlqName ?? "none"}), or every run failed. ` +
       `The ${g.pipelineName} stream has not had the table's new rows since; start the job by hand once the cause is fixed.`,
     metric: alarmMetric(customMetric(g.metrics, "JobRunSuccess", ctx.naming.env), "Sum", hour),
