@@ -62,3 +62,12 @@ export function clientsForRegion(region: string, options: RegionClientOptions = 
     secretsManager: new SecretsManagerClient(config),
   };
 }
+
+/** Clients per region, built once each: what the tools' real contexts hand their commands. */
+export function regionClientCache(options: RegionClientOptions = {}): (region: string) => RegionClients {
+  const cache = new Map<string, RegionClients>();
+  return (region) => {
+    if (!cache.has(region)) cache.set(region, clientsForRegion(region, options));
+    return cache.get(region)!;
+  };
+}

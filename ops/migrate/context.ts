@@ -6,7 +6,7 @@
  */
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { stackNames } from "../../stacks/stack-files.js";
-import { clientsForRegion, type RegionClients } from "../lib/aws-clients.js";
+import { regionClientCache, type RegionClients } from "../lib/aws-clients.js";
 import { UsageError } from "../lib/cli.js";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "../lib/retry.js";
 import { inventoryOf, type StackInventory } from "../lib/stack-inventory.js";
@@ -32,13 +32,9 @@ export interface MigrateContext {
 }
 
 export function defaultContext(signal?: AbortSignal): MigrateContext {
-  const cache = new Map<string, RegionClients>();
   return {
     inventory: (stack, overrides) => inventoryOf(stack, overrides),
-    clients: (region) => {
-      if (!cache.has(region)) cache.set(region, clientsForRegion(region));
-      return cache.get(region)!;
-    },
+    clients: regionClientCache(),
     stacks: () => stackNames(),
     targetPrerequisites: deployPreflightOf,
     retry: DEFAULT_RETRY,

@@ -6,15 +6,8 @@ import type { AuditStatus } from "../../handlers/lib/audit-event.js";
 import type { RegionClients } from "../lib/aws-clients.js";
 import { withRetry, type RetryPolicy } from "../lib/retry.js";
 
-/** What the status index projects (keys, status, reason, component, firstSeenAt). */
-export interface IndexedAuditRow {
-  transactionId: string;
-  status: AuditStatus;
-  reason?: string;
-  component: string;
-  firstSeenAt: string;
-  lastUpdatedAt: string;
-}
+/** What the status index projects: its keys and `STATUS_INDEX_ATTRIBUTES`. */
+export type IndexedAuditRow = Pick<AuditItem, "transactionId" | "status" | "reason" | "component" | "firstSeenAt" | "lastUpdatedAt">;
 
 /** A missing table is a wrong stack, region or account: say so instead of the SDK's words. */
 function tableError(error: unknown, table: string, region: string): unknown {

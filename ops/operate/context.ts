@@ -4,7 +4,7 @@
  * the real one; tests build one whose clients point at the emulator.
  */
 import { stackNames } from "../../stacks/stack-files.js";
-import { clientsForRegion, type RegionClients } from "../lib/aws-clients.js";
+import { regionClientCache, type RegionClients } from "../lib/aws-clients.js";
 import { UsageError } from "../lib/cli.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../lib/retry.js";
 import { inventoryOf, type StackInventory } from "../lib/stack-inventory.js";
@@ -21,13 +21,9 @@ export interface OperateContext {
 }
 
 export function defaultContext(): OperateContext {
-  const cache = new Map<string, RegionClients>();
   return {
     inventory: (stack, overrides) => inventoryOf(stack, overrides),
-    clients: (region) => {
-      if (!cache.has(region)) cache.set(region, clientsForRegion(region));
-      return cache.get(region)!;
-    },
+    clients: regionClientCache(),
     stacks: () => stackNames(),
     retry: DEFAULT_RETRY,
     now: () => new Date(),
