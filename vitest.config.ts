@@ -68,7 +68,10 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: "unit", include: ALL_TESTS, exclude: E2E_TESTS } },
-      { extends: true, test: { name: "e2e", include: E2E_TESTS, globalSetup: ["test/support/global-setup.ts"] } },
+      {
+        extends: true,
+        test: { name: "e2e", include: E2E_TESTS, globalSetup: ["test/support/global-setup.ts"] },
+      },
     ],
   },
 });

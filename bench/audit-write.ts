@@ -24,15 +24,37 @@ export async function runAuditWriteBench(options: { items: number; log?: (line: 
       await dynamodb.send(new CreateTableCommand(auditTableDefinition(tableName)));
       const items: AuditItem[] = [];
       for (let i = 0; i < options.items; i++) {
-        const merged = mergeEvent(undefined, { transactionId: `TXN-${i}`, status: "PROCESSED", component: "cta-case-creator", occurredAt: "2026-12-02T00:00:00.000Z", attributes: { salesforceId: `500${i}`, created: true } }, { now: new Date(), retentionDays: 2555 });
+        const merged = mergeEvent(
+          undefined,
+          {
+            transactionId: `TXN-${i}`,
+            status: "PROCESSED",
+            component: "cta-case-creator",
+            occurredAt: "2026-12-02T00:00:00.000Z",
+            attributes: { salesforceId: `500${i}`, created: true },
+          },
+          { now: new Date(), retentionDays: 2555 },
+        );
         if (merged.kind === "written") items.push(merged.item);
       }
       const started = performance.now();
       for (const item of items) {
         if (variant === "update-item") await writeAuditItem({ dynamodb, tableName }, item, undefined);
-        else await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: marshall(item, { removeUndefinedValues: true }), ConditionExpression: "attribute_not_exists(#txn)", ExpressionAttributeNames: { "#txn": "transactionId" } }));
+        else
+          await dynamodb.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: marshall(item, { removeUndefinedValues: true }),
+              ConditionExpression: "attribute_not_exists(#txn)",
+              ExpressionAttributeNames: { "#txn": "transactionId" },
+            }),
+          );
       }
-      results.push({ variant, items: items.length, msPerWrite: round((performance.now() - started) / items.length, 1) });
+      results.push({
+        variant,
+        items: items.length,
+        msPerWrite: round((performance.now() - started) / items.length, 1),
+      });
     }
     return { results, ratio: round(results[0]!.msPerWrite / results[1]!.msPerWrite, 2) };
   } finally {

@@ -16,7 +16,14 @@ export interface Machine {
 
 export function machine(): Machine {
   const gb = (n: number) => Math.round((n / 1024 ** 3) * 10) / 10;
-  return { cores: cpus().length, cpu: cpus()[0]?.model ?? "?", memoryGb: gb(totalmem()), freeMemoryGb: gb(freemem()), loadAverage: loadavg().map((l) => Math.round(l * 10) / 10), node: process.version };
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? "?",
+    memoryGb: gb(totalmem()),
+    freeMemoryGb: gb(freemem()),
+    loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
+    node: process.version,
+  };
 }
 
 export function describeMachine(m: Machine = machine()): string {
@@ -24,11 +31,19 @@ export function describeMachine(m: Machine = machine()): string {
 }
 
 /** Writes `bench/results/<name>.json` (gitignored) and returns its path. */
-export function writeResults(name: string, data: Record<string, unknown>, startedAt: Date, m: Machine): string {
+export function writeResults(
+  name: string,
+  data: Record<string, unknown>,
+  startedAt: Date,
+  m: Machine,
+): string {
   const dir = process.env.BENCH_RESULTS_DIR ?? join(PROJECT_DIR, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify({ bench: name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine: m, ...data }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ bench: name, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine: m, ...data }, null, 2)}\n`,
+  );
   return file;
 }
 

@@ -15,7 +15,12 @@
  *   npx tsx bench/case-creator.ts [records=10000] [--naive-records 1000] [--stack sit]
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand, type PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
+import {
+  CreateStreamCommand,
+  KinesisClient,
+  type PutRecordsCommand,
+  type PutRecordsCommandOutput,
+} from "@aws-sdk/client-kinesis";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -64,23 +69,61 @@ export async function runCaseCreatorBench(options: CaseCreatorBenchOptions) {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const model = await stackModelOf(options.stack);
   const pipeline = model.pipelines.find((p) => p.caseCreator && p.shards !== undefined);
-  if (!pipeline?.caseCreator || pipeline.shards === undefined) throw new Error(`stack ${options.stack} has no case-creating pipeline with provisioned shards`);
+  if (!pipeline?.caseCreator || pipeline.shards === undefined)
+    throw new Error(`stack ${options.stack} has no case-creating pipeline with provisioned shards`);
   const deployed = pipeline.caseCreator.mapping;
   const emulator = await startEmulator();
   const ca = createCertificateAuthority();
-  const sf = await startSalesforceStandIn({ tls: ca.issue({ commonName: "localhost", usage: "server" }), acceptToken: TOKEN });
+  const sf = await startSalesforceStandIn({
+    tls: ca.issue({ commonName: "localhost", usage: "server" }),
+    acceptToken: TOKEN,
+  });
   try {
     const config = emulatorClientConfig(emulator.endpoint);
     const secrets = new SecretsManagerClient(config);
     const secretId = `bench-token-${process.pid}`;
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-    await secrets.send(new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ access_token: TOKEN, token_type: "Bearer", expires_at: expiresAt, fetched_at: new Date().toISOString() }) }));
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: secretId,
+        SecretString: JSON.stringify({
+          access_token: TOKEN,
+          token_type: "Bearer",
+          expires_at: expiresAt,
+          fetched_at: new Date().toISOString(),
+        }),
+      }),
+    );
     const env = { config, secrets, secretId, sf, ca, shards: pipeline.shards, log };
     const results: CaseCreatorVariantResult[] = [];
-    results.push(await runVariant(env, "naive", options.naiveRecords, { ...deployed, batchingWindowSeconds: 0 }, { chunkSize: 1, cacheToken: false }));
-    results.push(await runVariant(env, "window-0", options.records, { ...deployed, batchingWindowSeconds: 0 }, { chunkSize: 200, cacheToken: true }));
-    results.push(await runVariant(env, "deployed", options.records, deployed, { chunkSize: 200, cacheToken: true }));
-    return { stack: options.stack, shards: pipeline.shards, mapping: deployed, results, lowerBoundPer1000: 1000 / 200 };
+    results.push(
+      await runVariant(
+        env,
+        "naive",
+        options.naiveRecords,
+        { ...deployed, batchingWindowSeconds: 0 },
+        { chunkSize: 1, cacheToken: false },
+      ),
+    );
+    results.push(
+      await runVariant(
+        env,
+        "window-0",
+        options.records,
+        { ...deployed, batchingWindowSeconds: 0 },
+        { chunkSize: 200, cacheToken: true },
+      ),
+    );
+    results.push(
+      await runVariant(env, "deployed", options.records, deployed, { chunkSize: 200, cacheToken: true }),
+    );
+    return {
+      stack: options.stack,
+      shards: pipeline.shards,
+      mapping: deployed,
+      results,
+      lowerBoundPer1000: 1000 / 200,
+    };
   } finally {
     await sf.stop();
     await emulator.stop();
@@ -97,8 +140,16 @@ interface VariantEnv {
   log: (line: string) => void;
 }
 
-async function runVariant(env: VariantEnv, variant: string, records: number, mapping: KinesisMappingModel, handling: { chunkSize: number; cacheToken: boolean }): Promise<CaseCreatorVariantResult> {
-  env.log(`case-creator bench: ${variant}, ${records} records, ${env.shards} shards × parallelization ${mapping.parallelizationFactor}, batch ${mapping.batchSize}, window ${mapping.batchingWindowSeconds} s`);
+async function runVariant(
+  env: VariantEnv,
+  variant: string,
+  records: number,
+  mapping: KinesisMappingModel,
+  handling: { chunkSize: number; cacheToken: boolean },
+): Promise<CaseCreatorVariantResult> {
+  env.log(
+    `case-creator bench: ${variant}, ${records} records, ${env.shards} shards × parallelization ${mapping.parallelizationFactor}, batch ${mapping.batchSize}, window ${mapping.batchingWindowSeconds} s`,
+  );
   const kinesis = new KinesisClient({ ...env.config, requestHandler: new NodeHttpHandler() });
   const streamName = `bench-cc-${variant}-${process.pid}`;
   await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: env.shards }));
@@ -107,14 +158,32 @@ async function runVariant(env: VariantEnv, variant: string, records: number, map
   let cloudWatchCalls = 0;
   let processed = 0;
   let containers = 0;
-  const countingSecrets = { send: (command: Parameters<SecretsManagerClient["send"]>[0]) => ((secretReads += 1), env.secrets.send(command)) } as Pick<SecretsManagerClient, "send">;
+  const countingSecrets = {
+    send: (command: Parameters<SecretsManagerClient["send"]>[0]) => {
+      secretReads += 1;
+      return env.secrets.send(command);
+    },
+  } as Pick<SecretsManagerClient, "send">;
   const cloudwatch = new CloudWatchClient(env.config);
-  const countingCloudWatch = { send: (command: Parameters<CloudWatchClient["send"]>[0]) => ((cloudWatchCalls += 1), cloudwatch.send(command)) } as unknown as CloudWatchClient;
+  const countingCloudWatch = {
+    send: (command: Parameters<CloudWatchClient["send"]>[0]) => {
+      cloudWatchCalls += 1;
+      return cloudwatch.send(command);
+    },
+  } as unknown as CloudWatchClient;
   const logger = new Logger({ service: "bench", level: "ERROR" });
   const settings: KinesisSourceSettings = {
-    functionName: "bench-case-creator", streamName, streamArn: `arn:aws:kinesis:eu-west-1:123456789012:stream/${streamName}`,
-    batchSize: mapping.batchSize, parallelizationFactor: mapping.parallelizationFactor, maximumBatchingWindowInSeconds: mapping.batchingWindowSeconds,
-    maximumRetryAttempts: mapping.maximumRetryAttempts, maximumRecordAgeInSeconds: -1, bisectBatchOnFunctionError: true, reportBatchItemFailures: true, startingPosition: "TRIM_HORIZON",
+    functionName: "bench-case-creator",
+    streamName,
+    streamArn: `arn:aws:kinesis:eu-west-1:123456789012:stream/${streamName}`,
+    batchSize: mapping.batchSize,
+    parallelizationFactor: mapping.parallelizationFactor,
+    maximumBatchingWindowInSeconds: mapping.batchingWindowSeconds,
+    maximumRetryAttempts: mapping.maximumRetryAttempts,
+    maximumRecordAgeInSeconds: -1,
+    bisectBatchOnFunctionError: true,
+    reportBatchItemFailures: true,
+    startingPosition: "TRIM_HORIZON",
   };
   const stats = newSourceStats();
   const source = new KinesisEventSource({
@@ -130,19 +199,45 @@ async function runVariant(env: VariantEnv, variant: string, records: number, map
       const cached = new SecretTokenClient({ secretsManager: countingSecrets, secretId: env.secretId });
       const tokenProvider: TokenProvider = handling.cacheToken
         ? cached
-        : { getToken: () => new SecretTokenClient({ secretsManager: countingSecrets, secretId: env.secretId }).getToken(), refreshAfterUnauthorized: () => cached.refreshAfterUnauthorized() };
-      const salesforce = new SalesforceClient({ instanceUrl: env.sf.url, apiVersion: "v60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c", extraCertificateAuthorities: [env.ca.certificate] });
+        : {
+            getToken: () =>
+              new SecretTokenClient({ secretsManager: countingSecrets, secretId: env.secretId }).getToken(),
+            refreshAfterUnauthorized: () => cached.refreshAfterUnauthorized(),
+          };
+      const salesforce = new SalesforceClient({
+        instanceUrl: env.sf.url,
+        apiVersion: "v60.0",
+        objectName: "Case",
+        externalIdField: "KYC_Transaction_Id__c",
+        extraCertificateAuthorities: [env.ca.certificate],
+      });
       const sink = new PutMetricDataSink(countingCloudWatch);
       return async (event) => {
         const response = await createCases(
           {
             salesforce,
             tokenProvider,
-            audit: { send: async (events) => ({ sent: events.length, failed: [], calls: Math.ceil(events.length / 10) }) },
-            metrics: new Metrics({ component: "case-creator", namespace: "bench/case-creator", environment: "bench", sink }),
+            audit: {
+              send: async (events) => ({
+                sent: events.length,
+                failed: [],
+                calls: Math.ceil(events.length / 10),
+              }),
+            },
+            metrics: new Metrics({
+              component: "case-creator",
+              namespace: "bench/case-creator",
+              environment: "bench",
+              sink,
+            }),
             logger,
             now: () => new Date(),
-            config: { component: "cta-case-creator", mapping: { objectName: "Case", externalIdField: "KYC_Transaction_Id__c" }, giveUpAfterSeconds: 3300, chunkSize: handling.chunkSize },
+            config: {
+              component: "cta-case-creator",
+              mapping: { objectName: "Case", externalIdField: "KYC_Transaction_Id__c" },
+              giveUpAfterSeconds: 3300,
+              chunkSize: handling.chunkSize,
+            },
           },
           event,
         );
@@ -186,8 +281,18 @@ async function publish(kinesis: KinesisClient, streamName: string, records: numb
   const publisher = new KinesisPublisher({ kinesis: serialized, streamName });
   const now = new Date();
   for (let i = 0; i < records; i++) {
-    const text = JSON.stringify({ transactionId: `TXN-${String(i).padStart(7, "0")}`, customerId: `C${100_000 + i}`, eventType: "KYC_REVIEW", riskRating: "LOW", payload: { name: `Customer ${i}`, country: "GB" } });
-    const v = validateRecord(text, { partitionKeyPrefix: "bbkyc-cta-", sourceObject: "s3://bench/file", now });
+    const text = JSON.stringify({
+      transactionId: `TXN-${String(i).padStart(7, "0")}`,
+      customerId: `C${100_000 + i}`,
+      eventType: "KYC_REVIEW",
+      riskRating: "LOW",
+      payload: { name: `Customer ${i}`, country: "GB" },
+    });
+    const v = validateRecord(text, {
+      partitionKeyPrefix: "bbkyc-cta-",
+      sourceObject: "s3://bench/file",
+      now,
+    });
     if (!v.ok) throw new Error(`bench record ${i} invalid: ${v.reason}`);
     await publisher.add({ transactionId: v.transactionId, partitionKey: v.partitionKey, data: v.data });
   }
@@ -196,7 +301,11 @@ async function publish(kinesis: KinesisClient, streamName: string, records: numb
 
 export function printCaseCreatorTable(result: Awaited<ReturnType<typeof runCaseCreatorBench>>): void {
   console.table(result.results);
-  const [naive, before, now] = result.results as [CaseCreatorVariantResult, CaseCreatorVariantResult, CaseCreatorVariantResult];
+  const [naive, before, now] = result.results as [
+    CaseCreatorVariantResult,
+    CaseCreatorVariantResult,
+    CaseCreatorVariantResult,
+  ];
   console.log(
     `Salesforce calls / 1,000 records: naive ${naive.salesforceCallsPer1000}, window 0 ${before.salesforceCallsPer1000}, deployed ${now.salesforceCallsPer1000} ` +
       `(${round(before.salesforceCallsPer1000 / now.salesforceCallsPer1000, 2)}× fewer than window 0, ${round(naive.salesforceCallsPer1000 / now.salesforceCallsPer1000, 0)}× fewer than naive; lower bound with 200-record collections: ${result.lowerBoundPer1000})`,
@@ -205,12 +314,17 @@ export function printCaseCreatorTable(result: Awaited<ReturnType<typeof runCaseC
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
-  const option = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
+  const option = (name: string, fallback: string) =>
+    argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback;
   const records = Number(argv.find((a, i) => /^\d+$/.test(a) && !argv[i - 1]?.startsWith("--")) ?? 10_000);
   const startedAt = new Date();
   const m = machine();
   console.log(describeMachine(m));
-  const result = await runCaseCreatorBench({ records, naiveRecords: Number(option("--naive-records", "1000")), stack: option("--stack", "sit") });
+  const result = await runCaseCreatorBench({
+    records,
+    naiveRecords: Number(option("--naive-records", "1000")),
+    stack: option("--stack", "sit"),
+  });
   printCaseCreatorTable(result);
   console.log(`results: ${writeResults("case-creator", result, startedAt, m)}`);
 }

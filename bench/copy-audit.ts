@@ -19,16 +19,24 @@ import { newCheckpoint } from "../ops/migrate/copy-checkpoint.js";
 import { buildAuditItems, loadItems, RETENTION_DAYS } from "../test/support/audit-history-fixtures.js";
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
+const option = (name: string, fallback: number) =>
+  argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback;
 const count = Number(argv.find((a, i) => /^\d+$/.test(a) && !argv[i - 1]?.startsWith("--")) ?? 50_000);
 const secondPass = argv.includes("--second-pass");
 const SEGMENTS = option("--segments", 4);
 const CONCURRENCY = option("--concurrency", 16);
 
 const started = new Date();
-const load = () => loadavg().map((l) => l.toFixed(1)).join(" / ");
-console.log(`copy-audit bench: ${count.toLocaleString("en-GB")} items, ${SEGMENTS} segments × ${CONCURRENCY} writes in flight`);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}; started ${started.toISOString()}, load average ${load()}`);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
+console.log(
+  `copy-audit bench: ${count.toLocaleString("en-GB")} items, ${SEGMENTS} segments × ${CONCURRENCY} writes in flight`,
+);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}; started ${started.toISOString()}, load average ${load()}`,
+);
 
 const emulator = await startEmulator();
 try {
@@ -43,11 +51,15 @@ try {
   const items = buildAuditItems(count);
   const histories = items.reduce((n, i) => n + i.history.length, 0);
   await loadItems(london, tableName, items);
-  console.log(`loaded the source in ${((Date.now() - t) / 1000).toFixed(0)} s (average history ${(histories / count).toFixed(1)} entries)`);
+  console.log(
+    `loaded the source in ${((Date.now() - t) / 1000).toFixed(0)} s (average history ${(histories / count).toFixed(1)} entries)`,
+  );
 
   const source = { stack: "sit-london", region: "eu-west-2", tableName, dynamodb: london };
   const target = { stack: "sit", region: "eu-west-1", tableName, dynamodb: ireland };
-  for (const pass of secondPass ? ["first pass (empty target)", "second pass (nothing to write)"] : ["first pass (empty target)"]) {
+  for (const pass of secondPass
+    ? ["first pass (empty target)", "second pass (nothing to write)"]
+    : ["first pass (empty target)"]) {
     t = Date.now();
     let done = 0;
     let lastPrint = t;
@@ -63,7 +75,9 @@ try {
         done += counts.scanned;
         if (Date.now() - lastPrint > 30_000) {
           lastPrint = Date.now();
-          console.log(`  ${done.toLocaleString("en-GB")} items, ${Math.round(done / ((Date.now() - t) / 1000))} items/s`);
+          console.log(
+            `  ${done.toLocaleString("en-GB")} items, ${Math.round(done / ((Date.now() - t) / 1000))} items/s`,
+          );
         }
       },
     });

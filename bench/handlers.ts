@@ -36,7 +36,11 @@ const ENTRY_BY_SUFFIX: Array<[RegExp, string]> = [
 
 const IMPORT_TIMER = `const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));`;
 
-export async function runHandlersBench(options: { stack: string; runs: number; log?: (line: string) => void }) {
+export async function runHandlersBench(options: {
+  stack: string;
+  runs: number;
+  log?: (line: string) => void;
+}) {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const plan = await planStack(options.stack);
   const dir = mkdtempSync(join(tmpdir(), "bench-handlers-"));
@@ -54,12 +58,19 @@ export async function runHandlersBench(options: { stack: string; runs: number; l
         AWS_REGION: plan.config.region,
         AWS_ACCESS_KEY_ID: "bench",
         AWS_SECRET_ACCESS_KEY: "bench",
-        ...Object.fromEntries(Object.entries((fn.inputs.environment?.variables ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+        ...Object.fromEntries(
+          Object.entries((fn.inputs.environment?.variables ?? {}) as Record<string, unknown>).map(
+            ([k, v]) => [k, String(v)],
+          ),
+        ),
       };
       log(`handlers bench: ${name} (${entry}), ${options.runs} cold imports`);
       const runs: number[] = [];
       for (let i = 0; i < options.runs; i++) {
-        const run = spawnSync(process.execPath, ["--input-type=module", "-e", IMPORT_TIMER, file], { env, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["--input-type=module", "-e", IMPORT_TIMER, file], {
+          env,
+          encoding: "utf8",
+        });
         if (run.status !== 0) throw new Error(`importing ${name} failed: ${run.stderr.slice(-1500)}`);
         runs.push(round(Number(run.stdout), 1));
       }
@@ -85,11 +96,15 @@ export function printHandlersTable(result: Awaited<ReturnType<typeof runHandlers
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
-  const option = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
+  const option = (name: string, fallback: string) =>
+    argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback;
   const startedAt = new Date();
   const m = machine();
   console.log(describeMachine(m));
-  const result = await runHandlersBench({ stack: option("--stack", "sit"), runs: Number(option("--runs", "5")) });
+  const result = await runHandlersBench({
+    stack: option("--stack", "sit"),
+    runs: Number(option("--runs", "5")),
+  });
   printHandlersTable(result);
   console.log(`results: ${writeResults("handlers", result, startedAt, m)}`);
 }

@@ -19,7 +19,11 @@ export async function runPlanBench(options: { stacks?: string[]; log?: (line: st
     log(`plan bench: ${stack}`);
     const started = performance.now();
     const plan = await planStack(stack, stack === "prod" ? PLACEHOLDER_OVERRIDES : {});
-    results.push({ stack, resources: plan.resources.length, seconds: round((performance.now() - started) / 1000, 1) });
+    results.push({
+      stack,
+      resources: plan.resources.length,
+      seconds: round((performance.now() - started) / 1000, 1),
+    });
   }
   return { results };
 }

@@ -8,7 +8,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand, type PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
+import {
+  CreateStreamCommand,
+  KinesisClient,
+  type PutRecordsCommand,
+  type PutRecordsCommandOutput,
+} from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -38,7 +43,9 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string):
   const sqs = new SQSClient(config);
   const stream = `bench-${mode}-${process.pid}`;
   await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: SHARDS }));
-  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `bench-audit-${mode}-${process.pid}` }))).QueueUrl!;
+  const queueUrl = (
+    await sqs.send(new CreateQueueCommand({ QueueName: `bench-audit-${mode}-${process.pid}` }))
+  ).QueueUrl!;
   const logger = new Logger({ service: "bench", level: "ERROR" });
   const serialized = serialize(kinesis);
 
@@ -55,7 +62,18 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string):
   let published: number;
   if (mode === "streaming") {
     const summary = await produceEvents(
-      { s3, kinesis: serialized, audit: new AuditSender({ sqs, queueUrl, logger }), logger, config: { streamName: stream, partitionKeyPrefix: "bbkyc-cta-", pipelineName: "cta", auditPublished: false } },
+      {
+        s3,
+        kinesis: serialized,
+        audit: new AuditSender({ sqs, queueUrl, logger }),
+        logger,
+        config: {
+          streamName: stream,
+          partitionKeyPrefix: "bbkyc-cta-",
+          pipelineName: "cta",
+          auditPublished: false,
+        },
+      },
       { bucket, key },
     );
     published = summary.published;
@@ -64,15 +82,27 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string):
     const records = JSON.parse(await object.Body!.transformToString()) as unknown[];
     const publisher = new KinesisPublisher({ kinesis: serialized, streamName: stream });
     for (const r of records) {
-      const v = validateRecord(JSON.stringify(r), { partitionKeyPrefix: "bbkyc-cta-", sourceObject: `s3://${bucket}/${key}`, now: new Date() });
-      if (v.ok) await publisher.add({ transactionId: v.transactionId, partitionKey: v.partitionKey, data: v.data });
+      const v = validateRecord(JSON.stringify(r), {
+        partitionKeyPrefix: "bbkyc-cta-",
+        sourceObject: `s3://${bucket}/${key}`,
+        now: new Date(),
+      });
+      if (v.ok)
+        await publisher.add({ transactionId: v.transactionId, partitionKey: v.partitionKey, data: v.data });
     }
     published = (await publisher.close()).published;
   }
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
-  return { mode, seconds: Math.round(seconds * 10) / 10, peakRssMb: mb(peakRss), peakHeapMb: mb(peakHeap), baselineRssMb: mb(baseline.rss), published };
+  return {
+    mode,
+    seconds: Math.round(seconds * 10) / 10,
+    peakRssMb: mb(peakRss),
+    peakHeapMb: mb(peakHeap),
+    baselineRssMb: mb(baseline.rss),
+    published,
+  };
 }
 
 /** moto's Kinesis loses records when PutRecords calls overlap; the producer keeps 4 in flight, moto sees them in turn. */
@@ -96,7 +126,12 @@ function makeFile(records: number): string {
         customerId: `C${100_000 + i}`,
         eventType: "KYC_REVIEW",
         riskRating: (["LOW", "MEDIUM", "HIGH"] as const)[i % 3],
-        payload: { name: `Customer ${i}`, country: "GB", address: `${i} High Street, London`, notes: "n".repeat(300) },
+        payload: {
+          name: `Customer ${i}`,
+          country: "GB",
+          address: `${i} High Street, London`,
+          notes: "n".repeat(300),
+        },
       }),
     );
   }
@@ -116,18 +151,37 @@ async function main(): Promise<void> {
     const s3 = new S3Client(emulatorClientConfig(emulator.endpoint));
     const bucket = "bench-input";
     const key = `bench-${records}.json`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+      }),
+    );
     const body = makeFile(records);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     console.log(`file: ${records} records, ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(1)} MB`);
     const results: Result[] = [];
     for (const mode of ["streaming", "naive"] as const) {
-      const run = spawnSync(process.execPath, [...process.execArgv, "--expose-gc", fileURLToPath(import.meta.url), "--child", mode, emulator.endpoint, bucket, key], {
-        encoding: "utf8",
-        maxBuffer: 10 * 1024 * 1024,
-      });
+      const run = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          "--expose-gc",
+          fileURLToPath(import.meta.url),
+          "--child",
+          mode,
+          emulator.endpoint,
+          bucket,
+          key,
+        ],
+        {
+          encoding: "utf8",
+          maxBuffer: 10 * 1024 * 1024,
+        },
+      );
       const line = run.stdout.trim().split("\n").at(-1) ?? "";
-      if (run.status !== 0 || !line.startsWith("{")) throw new Error(`${mode} run failed: ${run.stderr.slice(-2000)}`);
+      if (run.status !== 0 || !line.startsWith("{"))
+        throw new Error(`${mode} run failed: ${run.stderr.slice(-2000)}`);
       results.push(JSON.parse(line) as Result);
     }
     console.table(results);

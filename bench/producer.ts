@@ -16,7 +16,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { CreateStreamCommand, KinesisClient, PutRecordCommand, type PutRecordsCommand, type PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
+import {
+  CreateStreamCommand,
+  KinesisClient,
+  PutRecordCommand,
+  type PutRecordsCommand,
+  type PutRecordsCommandOutput,
+} from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -51,7 +57,12 @@ function makeRecord(i: number): string {
     customerId: `C${100_000 + i}`,
     eventType: "KYC_REVIEW",
     riskRating: (["LOW", "MEDIUM", "HIGH"] as const)[i % 3],
-    payload: { name: `Customer ${i}`, country: "GB", address: `${i} High Street, London`, notes: "n".repeat(300) },
+    payload: {
+      name: `Customer ${i}`,
+      country: "GB",
+      address: `${i} High Street, London`,
+      notes: "n".repeat(300),
+    },
   });
 }
 
@@ -60,10 +71,18 @@ export function makeFile(records: number): string {
 }
 
 /** The time Kinesis needs to accept `perShard` records of `bytesPerRecord` at its write limits. */
-export function awsBoundSeconds(perShard: Record<string, number>, shards: number, bytesPerRecord: number): number {
+export function awsBoundSeconds(
+  perShard: Record<string, number>,
+  shards: number,
+  bytesPerRecord: number,
+): number {
   const counts = Object.values(perShard);
   while (counts.length < shards) counts.push(0);
-  return Math.max(...counts.map((n) => Math.max(n / KINESIS_RECORDS_PER_SHARD_SECOND, (n * bytesPerRecord) / KINESIS_BYTES_PER_SHARD_SECOND)));
+  return Math.max(
+    ...counts.map((n) =>
+      Math.max(n / KINESIS_RECORDS_PER_SHARD_SECOND, (n * bytesPerRecord) / KINESIS_BYTES_PER_SHARD_SECOND),
+    ),
+  );
 }
 
 export function maxOverMean(perShard: Record<string, number>, shards: number): number {
@@ -72,7 +91,14 @@ export function maxOverMean(perShard: Record<string, number>, shards: number): n
   return total === 0 ? 0 : Math.max(...counts) / (total / shards);
 }
 
-async function child(mode: Mode, endpoint: string, bucket: string, key: string, shards: number, limit: number): Promise<ProducerModeResult> {
+async function child(
+  mode: Mode,
+  endpoint: string,
+  bucket: string,
+  key: string,
+  shards: number,
+  limit: number,
+): Promise<ProducerModeResult> {
   const config = emulatorClientConfig(endpoint);
   const s3 = new S3Client(config);
   const kinesis = new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() });
@@ -87,20 +113,34 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string, 
   const started = performance.now();
   if (mode === "ours") {
     const sqs = new SQSClient(config);
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `bench-producer-audit-${process.pid}` }))).QueueUrl!;
+    const queueUrl = (
+      await sqs.send(new CreateQueueCommand({ QueueName: `bench-producer-audit-${process.pid}` }))
+    ).QueueUrl!;
     const logger = new Logger({ service: "bench", level: "ERROR" });
     let queue: Promise<unknown> = Promise.resolve();
     const serialized: PutRecordsClient = {
       send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput> {
         apiCalls += 1;
-        for (const r of command.input.Records ?? []) bytes += (r.Data?.byteLength ?? 0) + Buffer.byteLength(r.PartitionKey ?? "");
+        for (const r of command.input.Records ?? [])
+          bytes += (r.Data?.byteLength ?? 0) + Buffer.byteLength(r.PartitionKey ?? "");
         const turn = queue.then(() => kinesis.send(command));
         queue = turn.catch(() => undefined);
         return turn;
       },
     };
     const summary = await produceEvents(
-      { s3, kinesis: serialized, audit: new AuditSender({ sqs, queueUrl, logger }), logger, config: { streamName: stream, partitionKeyPrefix: "bbkyc-cta-", pipelineName: "cta", auditPublished: false } },
+      {
+        s3,
+        kinesis: serialized,
+        audit: new AuditSender({ sqs, queueUrl, logger }),
+        logger,
+        config: {
+          streamName: stream,
+          partitionKeyPrefix: "bbkyc-cta-",
+          pipelineName: "cta",
+          auditPublished: false,
+        },
+      },
       { bucket, key },
     );
     Object.assign(perShard, summary.shardsSeen);
@@ -114,11 +154,17 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string, 
     const all = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown[];
     const now = new Date();
     for (const r of all.slice(0, limit)) {
-      const v = validateRecord(JSON.stringify(r), { partitionKeyPrefix: "", sourceObject: `s3://${bucket}/${key}`, now });
+      const v = validateRecord(JSON.stringify(r), {
+        partitionKeyPrefix: "",
+        sourceObject: `s3://${bucket}/${key}`,
+        now,
+      });
       if (!v.ok) continue;
       apiCalls += 1;
       bytes += v.data.byteLength + "kyc-events".length;
-      const answer = await kinesis.send(new PutRecordCommand({ StreamName: stream, PartitionKey: "kyc-events", Data: v.data }));
+      const answer = await kinesis.send(
+        new PutRecordCommand({ StreamName: stream, PartitionKey: "kyc-events", Data: v.data }),
+      );
       perShard[answer.ShardId!] = (perShard[answer.ShardId!] ?? 0) + 1;
       records += 1;
     }
@@ -160,18 +206,40 @@ export async function runProducerBench(options: ProducerBenchOptions) {
   // Each mode gets an emulator of its own: a moto process left with a half-read 24 MB object answers nothing more.
   for (const mode of ["ours", "baseline"] as const) {
     const limit = Math.min(options.records, options.baselineRecords);
-    log(`producer bench: ${mode}, ${mode === "ours" ? options.records : limit} of ${options.records} records (${fileMb} MB file), ${options.shards} shards`);
+    log(
+      `producer bench: ${mode}, ${mode === "ours" ? options.records : limit} of ${options.records} records (${fileMb} MB file), ${options.shards} shards`,
+    );
     const emulator = await startEmulator();
     try {
       const s3 = new S3Client(emulatorClientConfig(emulator.endpoint));
-      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+        }),
+      );
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-      const run = spawnSync(process.execPath, [...typeScriptLoader(), fileURLToPath(import.meta.url), "--child", mode, emulator.endpoint, bucket, key, String(options.shards), String(limit)], {
-        encoding: "utf8",
-        maxBuffer: 10 * 1024 * 1024,
-      });
+      const run = spawnSync(
+        process.execPath,
+        [
+          ...typeScriptLoader(),
+          fileURLToPath(import.meta.url),
+          "--child",
+          mode,
+          emulator.endpoint,
+          bucket,
+          key,
+          String(options.shards),
+          String(limit),
+        ],
+        {
+          encoding: "utf8",
+          maxBuffer: 10 * 1024 * 1024,
+        },
+      );
       const line = run.stdout.trim().split("\n").at(-1) ?? "";
-      if (run.status !== 0 || !line.startsWith("{")) throw new Error(`${mode} run failed: ${run.stderr.slice(-2000)}`);
+      if (run.status !== 0 || !line.startsWith("{"))
+        throw new Error(`${mode} run failed: ${run.stderr.slice(-2000)}`);
       results.push(JSON.parse(line) as ProducerModeResult);
     } finally {
       await emulator.stop();
@@ -188,12 +256,16 @@ export async function runProducerBench(options: ProducerBenchOptions) {
     speedup: round(ours.recordsPerSecond / baseline.recordsPerSecond, 1),
     baselineSecondsForAll: round((options.records / baseline.records) * baseline.seconds, 0),
     // Kinesis's own time for the whole file with each spread (the baseline's one shard takes it all).
-    awsBoundSecondsForAll: Object.fromEntries(results.map((r) => [r.mode, round((r.awsBoundSeconds * options.records) / r.records, 1)])),
+    awsBoundSecondsForAll: Object.fromEntries(
+      results.map((r) => [r.mode, round((r.awsBoundSeconds * options.records) / r.records, 1)]),
+    ),
   };
 }
 
 export function printProducerTable(result: Awaited<ReturnType<typeof runProducerBench>>): void {
-  console.table(result.results.map(({ perShard, ...r }) => ({ ...r, shards: Object.values(perShard).join("/") })));
+  console.table(
+    result.results.map(({ perShard, ...r }) => ({ ...r, shards: Object.values(perShard).join("/") })),
+  );
   console.log(
     `producer: ${result.results[0]!.apiCalls} calls (target ceil(N/500) = ${result.targets.callsExpected}); ${result.speedup}× the baseline's records/s ` +
       `(baseline on all ${result.records} records: ~${result.baselineSecondsForAll} s); Kinesis's own bound for all records: ours ${result.awsBoundSecondsForAll.ours} s, baseline ${result.awsBoundSecondsForAll.baseline} s`,
@@ -208,12 +280,17 @@ if (first === "--child") {
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
-  const option = (name: string, fallback: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
+  const option = (name: string, fallback: string) =>
+    argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback;
   const records = Number(argv.find((a, i) => /^\d+$/.test(a) && !argv[i - 1]?.startsWith("--")) ?? 50_000);
   const startedAt = new Date();
   const m = machine();
   console.log(describeMachine(m));
-  const result = await runProducerBench({ records, shards: Number(option("--shards", "4")), baselineRecords: Number(option("--baseline-records", "2000")) });
+  const result = await runProducerBench({
+    records,
+    shards: Number(option("--shards", "4")),
+    baselineRecords: Number(option("--baseline-records", "2000")),
+  });
   printProducerTable(result);
   console.log(`results: ${writeResults("producer", result, startedAt, m)}`);
 }

@@ -15,10 +15,11 @@ import { printHandlersTable, runHandlersBench } from "./handlers.js";
 import { runPlanBench } from "./plan.js";
 import { printProducerTable, runProducerBench } from "./producer.js";
 
-
 const argv = process.argv.slice(2);
 const sizes = argv.includes("--small") ? BENCH_SIZES.small : BENCH_SIZES.full;
-const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1]!.split(",") : ["producer", "case-creator", "handlers", "plan"];
+const only = argv.includes("--only")
+  ? argv[argv.indexOf("--only") + 1]!.split(",")
+  : ["producer", "case-creator", "handlers", "plan"];
 const m = machine();
 console.log(describeMachine(m));
 for (const name of only) {
@@ -37,7 +38,10 @@ for (const name of only) {
     printHandlersTable(result);
     console.log(`results: ${writeResults(name, result, startedAt, m)}`);
   } else if (name === "plan") {
-    const result = await runPlanBench({ ...sizes.plan, stacks: "stacks" in sizes.plan ? [...sizes.plan.stacks] : undefined });
+    const result = await runPlanBench({
+      ...sizes.plan,
+      stacks: "stacks" in sizes.plan ? [...sizes.plan.stacks] : undefined,
+    });
     console.table(result.results);
     console.log(`results: ${writeResults(name, result, startedAt, m)}`);
   } else {

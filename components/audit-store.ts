@@ -125,7 +125,11 @@ export class AuditStore extends pulumi.ComponentResource {
       dlqName: this.dlqName,
       tableName: this.tableName,
       indexNames: [STATUS_INDEX_NAME],
-      processor: { functionName: processor.functionName, logGroupName: processor.logGroupName, label: "Audit processor" },
+      processor: {
+        functionName: processor.functionName,
+        logGroupName: processor.logGroupName,
+        label: "Audit processor",
+      },
       metrics: { component: METRICS_COMPONENT, namespace },
     };
 
@@ -164,7 +168,10 @@ export class AuditStore extends pulumi.ComponentResource {
         visibilityTimeoutSeconds,
         messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
         receiveWaitTimeSeconds: 20,
-        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: this.args.maxReceives }),
+        redrivePolicy: pulumi.jsonStringify({
+          deadLetterTargetArn: dlq.arn,
+          maxReceiveCount: this.args.maxReceives,
+        }),
       },
       { parent: this },
     );
@@ -176,7 +183,13 @@ export class AuditStore extends pulumi.ComponentResource {
   private allowRedriveOnlyFrom(dlq: aws.sqs.Queue, queue: aws.sqs.Queue): void {
     new aws.sqs.RedriveAllowPolicy(
       `${this.name}-dlq-redrive-allow`,
-      { queueUrl: dlq.url, redriveAllowPolicy: pulumi.jsonStringify({ redrivePermission: "byQueue", sourceQueueArns: [queue.arn] }) },
+      {
+        queueUrl: dlq.url,
+        redriveAllowPolicy: pulumi.jsonStringify({
+          redrivePermission: "byQueue",
+          sourceQueueArns: [queue.arn],
+        }),
+      },
       { parent: this },
     );
   }
@@ -190,7 +203,14 @@ export class AuditStore extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: queue.arn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "sqs:*",
+              Resource: queue.arn,
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
           ],
         }),
       },
@@ -231,16 +251,31 @@ export class AuditStore extends pulumi.ComponentResource {
     );
   }
 
-  private createProcessor(queue: aws.sqs.Queue, table: aws.dynamodb.Table, namespace: string, settings: Settings): BundledFunction {
+  private createProcessor(
+    queue: aws.sqs.Queue,
+    table: aws.dynamodb.Table,
+    namespace: string,
+    settings: Settings,
+  ): BundledFunction {
     const statements: pulumi.Input<PolicyStatement>[] = [
       {
         Sid: "ConsumeAuditQueue",
         Effect: "Allow",
-        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+        Action: [
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+          "sqs:ChangeMessageVisibility",
+        ],
         Resource: queue.arn,
       },
       // Read-modify-write with a version condition: GetItem and a conditional PutItem are all the processor calls.
-      { Sid: "WriteAuditTrail", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: table.arn },
+      {
+        Sid: "WriteAuditTrail",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
+        Resource: table.arn,
+      },
       kmsUseStatement(this.args.kmsKeyArn),
       putMetricStatement([namespace, ...new Set(Object.values(this.caseOutcomeNamespaces()))]),
     ];
@@ -281,7 +316,9 @@ export class AuditStore extends pulumi.ComponentResource {
         batchSize: settings.batchSize,
         maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds,
         functionResponseTypes: ["ReportBatchItemFailures"],
-        ...(this.args.maximumConcurrency !== undefined ? { scalingConfig: { maximumConcurrency: this.args.maximumConcurrency } } : {}),
+        ...(this.args.maximumConcurrency !== undefined
+          ? { scalingConfig: { maximumConcurrency: this.args.maximumConcurrency } }
+          : {}),
       },
       // AWS checks the role's SQS rights when the mapping is created.
       { parent: this, dependsOn: processor.rolePolicy ? [processor.rolePolicy] : [processor.function] },
@@ -308,9 +345,12 @@ export function validateArgs(args: AuditStoreArgs): Settings {
   requireInteger("maximumBatchingWindowInSeconds", maximumBatchingWindowInSeconds, 0, 300);
   requireInteger("timeoutSeconds", timeoutSeconds, 1, 900);
   if (args.memorySize !== undefined) requireInteger("memorySize", args.memorySize, 128, 10_240);
-  if (args.maximumConcurrency !== undefined) requireInteger("maximumConcurrency", args.maximumConcurrency, 2, 1000);
+  if (args.maximumConcurrency !== undefined)
+    requireInteger("maximumConcurrency", args.maximumConcurrency, 2, 1000);
   if (batchSize > 10 && maximumBatchingWindowInSeconds < 1) {
-    throw new Error("A `batchSize` above 10 needs `maximumBatchingWindowInSeconds` of at least 1 (an SQS event source rule)");
+    throw new Error(
+      "A `batchSize` above 10 needs `maximumBatchingWindowInSeconds` of at least 1 (an SQS event source rule)",
+    );
   }
   // At most 6 × 900 + 300 = 5700 s, well within SQS's 43200 s limit.
   const visibilityTimeoutSeconds = 6 * timeoutSeconds + maximumBatchingWindowInSeconds;

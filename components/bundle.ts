@@ -47,7 +47,9 @@ export function bundleFiles(entry: string): BundleFiles {
     sourcesContent: false,
     legalComments: "none",
     // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
-    banner: { js: "import { createRequire as __kycCreateRequire } from 'node:module'; const require = __kycCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __kycCreateRequire } from 'node:module'; const require = __kycCreateRequire(import.meta.url);",
+    },
     logLevel: "silent",
   });
   const output = (suffix: string) => result.outputFiles.find((f) => f.path.endsWith(suffix))!.text;

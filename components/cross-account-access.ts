@@ -19,7 +19,13 @@ import type { PipelineConfig } from "./event-pipeline-config.js";
 import type { Naming } from "./naming.js";
 
 /** What a standard (shared-throughput) consumer calls, Lambda event source mappings included. */
-export const STREAM_READ_ACTIONS = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"];
+export const STREAM_READ_ACTIONS = [
+  "kinesis:DescribeStream",
+  "kinesis:DescribeStreamSummary",
+  "kinesis:GetRecords",
+  "kinesis:GetShardIterator",
+  "kinesis:ListShards",
+];
 /** An upload; multipart uploads also need kms:Decrypt (S3 decrypts the parts it combines). */
 export const UPLOAD_KMS_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"];
 
@@ -41,29 +47,50 @@ export interface ResourcePolicyStatement {
 const sidOf = (text: string) => text.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 
 /** The platform key statements for every pipeline's cross-account readers and uploaders (none by default). */
-export function platformKeyCrossAccountStatements(pipelines: PipelineConfig[], naming: Naming, account: AccountContext): ResourcePolicyStatement[] {
+export function platformKeyCrossAccountStatements(
+  pipelines: PipelineConfig[],
+  naming: Naming,
+  account: AccountContext,
+): ResourcePolicyStatement[] {
   const statements: ResourcePolicyStatement[] = [];
   for (const p of pipelines) {
     if (p.readerPrincipals?.length) {
-      const streamArn = pulumiInterpolate(account, (partition, accountId) => `arn:${partition}:kinesis:${naming.region}:${accountId}:stream/${naming.physicalName("kinesis-stream", `${p.name}-event-stream`)}`);
+      const streamArn = pulumiInterpolate(
+        account,
+        (partition, accountId) =>
+          `arn:${partition}:kinesis:${naming.region}:${accountId}:stream/${naming.physicalName("kinesis-stream", `${p.name}-event-stream`)}`,
+      );
       statements.push({
         Sid: `${sidOf(p.name)}StreamReadersDecryptViaKinesis`,
         Effect: "Allow",
         Principal: { AWS: [...p.readerPrincipals] },
         Action: ["kms:Decrypt"],
         Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": `kinesis.${naming.region}.amazonaws.com`, "kms:EncryptionContext:aws:kinesis:arn": streamArn } },
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": `kinesis.${naming.region}.amazonaws.com`,
+            "kms:EncryptionContext:aws:kinesis:arn": streamArn,
+          },
+        },
       });
     }
     if (p.uploaderPrincipals?.length && p.source === "s3") {
-      const bucketArn = pulumiInterpolate(account, (partition) => `arn:${partition}:s3:::${naming.physicalName("s3-bucket", `${p.name}-input`)}`);
+      const bucketArn = pulumiInterpolate(
+        account,
+        (partition) => `arn:${partition}:s3:::${naming.physicalName("s3-bucket", `${p.name}-input`)}`,
+      );
       statements.push({
         Sid: `${sidOf(p.name)}UploadersEncryptViaS3`,
         Effect: "Allow",
         Principal: { AWS: [...p.uploaderPrincipals] },
         Action: [...UPLOAD_KMS_ACTIONS],
         Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": `s3.${naming.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": bucketArn } },
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": `s3.${naming.region}.amazonaws.com`,
+            "kms:EncryptionContext:aws:s3:arn": bucketArn,
+          },
+        },
       });
     }
   }
@@ -71,32 +98,67 @@ export function platformKeyCrossAccountStatements(pipelines: PipelineConfig[], n
 }
 
 /** The stream's resource policy statement for its readers. */
-export function streamReaderStatement(pipelineName: string, streamArn: pulumi.Input<string>, principals: string[]): ResourcePolicyStatement {
-  return { Sid: `${sidOf(pipelineName)}CrossAccountReaders`, Effect: "Allow", Principal: { AWS: [...principals] }, Action: [...STREAM_READ_ACTIONS], Resource: streamArn };
+export function streamReaderStatement(
+  pipelineName: string,
+  streamArn: pulumi.Input<string>,
+  principals: string[],
+): ResourcePolicyStatement {
+  return {
+    Sid: `${sidOf(pipelineName)}CrossAccountReaders`,
+    Effect: "Allow",
+    Principal: { AWS: [...principals] },
+    Action: [...STREAM_READ_ACTIONS],
+    Resource: streamArn,
+  };
 }
 
 /**
  * The bucket policy statement for uploaders: put objects, nothing else (no read, list or delete).
  * The bucket's default encryption applies the platform key to what they upload.
  */
-export function bucketUploaderStatement(bucketArn: pulumi.Input<string>, principals: string[]): ResourcePolicyStatement {
-  return { Sid: "CrossAccountUploaders", Effect: "Allow", Principal: { AWS: [...principals] }, Action: ["s3:PutObject"], Resource: pulumi.interpolate`${bucketArn}/*` };
+export function bucketUploaderStatement(
+  bucketArn: pulumi.Input<string>,
+  principals: string[],
+): ResourcePolicyStatement {
+  return {
+    Sid: "CrossAccountUploaders",
+    Effect: "Allow",
+    Principal: { AWS: [...principals] },
+    Action: ["s3:PutObject"],
+    Resource: pulumi.interpolate`${bucketArn}/*`,
+  };
 }
 
 /** Resolved lazily, so the statements can be declared before the account is known. */
-function pulumiInterpolate(account: AccountContext, make: (partition: string, accountId: string) => string): pulumi.Input<string> {
-  return pulumi.all([account.partition, account.accountId]).apply(([partition, accountId]) => make(partition, accountId));
+function pulumiInterpolate(
+  account: AccountContext,
+  make: (partition: string, accountId: string) => string,
+): pulumi.Input<string> {
+  return pulumi
+    .all([account.partition, account.accountId])
+    .apply(([partition, accountId]) => make(partition, accountId));
 }
 
 /**
  * The stream's resource policy, when the pipeline has cross-account readers; nothing otherwise.
  * A child of the pipeline component, logical name `<name>-stream-policy`.
  */
-export function grantStreamReaders(name: string, pipeline: PipelineConfig, streamArn: pulumi.Input<string>, parent: pulumi.Resource): aws.kinesis.ResourcePolicy | undefined {
+export function grantStreamReaders(
+  name: string,
+  pipeline: PipelineConfig,
+  streamArn: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): aws.kinesis.ResourcePolicy | undefined {
   if (!pipeline.readerPrincipals?.length) return undefined;
   return new aws.kinesis.ResourcePolicy(
     `${name}-stream-policy`,
-    { resourceArn: streamArn, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [streamReaderStatement(pipeline.name, streamArn, pipeline.readerPrincipals)] }) },
+    {
+      resourceArn: streamArn,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [streamReaderStatement(pipeline.name, streamArn, pipeline.readerPrincipals)],
+      }),
+    },
     { parent },
   );
 }

@@ -71,7 +71,11 @@ export class Dashboards extends pulumi.ComponentResource {
 
     const topic = this.createTopic(name, args);
     this.createEmailSubscription(name, topic, args.alarmEmail);
-    const created = createAlarms(`${name}-alarm`, monitoring.alarms, { naming: args.naming, topicArn: topic.arn, parent: this });
+    const created = createAlarms(`${name}-alarm`, monitoring.alarms, {
+      naming: args.naming,
+      topicArn: topic.arn,
+      parent: this,
+    });
 
     this.functionalDashboardName = args.naming.physicalName("dashboard", "functional");
     this.technicalDashboardName = args.naming.physicalName("dashboard", "technical");
@@ -97,7 +101,11 @@ export class Dashboards extends pulumi.ComponentResource {
   private createTopic(name: string, args: DashboardsArgs): aws.sns.Topic {
     const topic = new aws.sns.Topic(
       `${name}-topic`,
-      { name: args.naming.physicalName("sns-topic", "alarms"), displayName: `${args.domain} platform alarms (${args.naming.env})`, kmsMasterKeyId: args.kmsKeyArn },
+      {
+        name: args.naming.physicalName("sns-topic", "alarms"),
+        displayName: `${args.domain} platform alarms (${args.naming.env})`,
+        kmsMasterKeyId: args.kmsKeyArn,
+      },
       { parent: this },
     );
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
@@ -112,8 +120,16 @@ export class Dashboards extends pulumi.ComponentResource {
             {
               Sid: "AccountManagesTopic",
               Effect: "Allow",
-              Principal: { AWS: pulumi.interpolate`arn:${partition.partition}:iam::${identity.accountId}:root` },
-              Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
+              Principal: {
+                AWS: pulumi.interpolate`arn:${partition.partition}:iam::${identity.accountId}:root`,
+              },
+              Action: [
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:Subscribe",
+                "sns:ListSubscriptionsByTopic",
+                "sns:Publish",
+              ],
               Resource: topic.arn,
             },
             {
@@ -124,7 +140,9 @@ export class Dashboards extends pulumi.ComponentResource {
               Resource: topic.arn,
               Condition: {
                 StringEquals: { "aws:SourceAccount": identity.accountId },
-                ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition.partition}:cloudwatch:${args.naming.region}:${identity.accountId}:alarm:*` },
+                ArnLike: {
+                  "aws:SourceArn": pulumi.interpolate`arn:${partition.partition}:cloudwatch:${args.naming.region}:${identity.accountId}:alarm:*`,
+                },
               },
             },
             {
@@ -145,31 +163,53 @@ export class Dashboards extends pulumi.ComponentResource {
 
   private createEmailSubscription(name: string, topic: aws.sns.Topic, alarmEmail: string | undefined): void {
     if (alarmEmail === undefined) return;
-    new aws.sns.TopicSubscription(`${name}-email`, { topic: topic.arn, protocol: "email", endpoint: alarmEmail }, { parent: this });
+    new aws.sns.TopicSubscription(
+      `${name}-email`,
+      { topic: topic.arn, protocol: "email", endpoint: alarmEmail },
+      { parent: this },
+    );
   }
 
   /** The alarm status widget needs the alarms' ARNs, known once they are created. */
-  private technicalBodyWithAlarms(monitoring: Segment, created: CreatedAlarm[], domain: string): pulumi.Output<string> {
+  private technicalBodyWithAlarms(
+    monitoring: Segment,
+    created: CreatedAlarm[],
+    domain: string,
+  ): pulumi.Output<string> {
     return pulumi.all(created.map((c) => c.alarm.arn)).apply((arns) => {
-      const sections = arns.length > 0 ? [alarmSection(arns, domain), ...monitoring.technical] : monitoring.technical;
+      const sections =
+        arns.length > 0 ? [alarmSection(arns, domain), ...monitoring.technical] : monitoring.technical;
       return JSON.stringify(dashboardBody(sections));
     });
   }
 
-  private createDashboard(logicalName: string, dashboardName: string, body: pulumi.Output<string>): aws.cloudwatch.Dashboard {
-    return new aws.cloudwatch.Dashboard(logicalName, { dashboardName, dashboardBody: body }, { parent: this });
+  private createDashboard(
+    logicalName: string,
+    dashboardName: string,
+    body: pulumi.Output<string>,
+  ): aws.cloudwatch.Dashboard {
+    return new aws.cloudwatch.Dashboard(
+      logicalName,
+      { dashboardName, dashboardBody: body },
+      { parent: this },
+    );
   }
 }
 
 function validateArgs(args: DashboardsArgs): void {
-  if (!Number.isInteger(args.slaSeconds) || args.slaSeconds <= 0) throw new Error(`\`slaSeconds\` must be a positive whole number of seconds, got ${args.slaSeconds}`);
+  if (!Number.isInteger(args.slaSeconds) || args.slaSeconds <= 0)
+    throw new Error(`\`slaSeconds\` must be a positive whole number of seconds, got ${args.slaSeconds}`);
   if (args.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(args.alarmEmail)) {
-    throw new Error(`\`alarmEmail\` "${args.alarmEmail}" is not an e-mail address (leave it unset for no subscription)`);
+    throw new Error(
+      `\`alarmEmail\` "${args.alarmEmail}" is not an e-mail address (leave it unset for no subscription)`,
+    );
   }
   if (args.domain.trim() === "") throw new Error("`domain` must not be empty");
   const lifetime = args.tokenManager.lifetimeMinutes;
   if (!Number.isInteger(lifetime) || lifetime < 5 || lifetime > 1440) {
-    throw new Error(`Token lifetime must be 5-1440 whole minutes for the "no successful refresh" alarm, got ${lifetime}`);
+    throw new Error(
+      `Token lifetime must be 5-1440 whole minutes for the "no successful refresh" alarm, got ${lifetime}`,
+    );
   }
   const names = args.pipelines.map((p) => p.pipelineName);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);

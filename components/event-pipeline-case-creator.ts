@@ -37,7 +37,12 @@ export interface CaseCreatorWiring {
   namespace: string;
 }
 
-export function createCaseCreator(logicalPrefix: string, args: EventPipelineArgs, wiring: CaseCreatorWiring, parent: pulumi.Resource): BundledFunction {
+export function createCaseCreator(
+  logicalPrefix: string,
+  args: EventPipelineArgs,
+  wiring: CaseCreatorWiring,
+  parent: pulumi.Resource,
+): BundledFunction {
   const p = args.pipeline.name;
   const { stream, onFailureQueue, namespace } = wiring;
   return createBundledFunction(
@@ -71,12 +76,28 @@ export function createCaseCreator(logicalPrefix: string, args: EventPipelineArgs
           Sid: "ReadStream",
           Effect: "Allow",
           // What Lambda's event source mapping needs for a standard (non-fan-out) consumer.
-          Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+          Action: [
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+          ],
           Resource: stream.arn,
         },
-        { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: onFailureQueue.arn },
+        {
+          Sid: "SendToOnFailureQueue",
+          Effect: "Allow",
+          Action: "sqs:SendMessage",
+          Resource: onFailureQueue.arn,
+        },
         { Sid: "SendAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
-        { Sid: "ReadToken", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: args.tokenSecretArn },
+        {
+          Sid: "ReadToken",
+          Effect: "Allow",
+          Action: "secretsmanager:GetSecretValue",
+          Resource: args.tokenSecretArn,
+        },
         kmsUseStatement(args.kmsKeyArn),
         putMetricStatement(namespace),
       ],
@@ -85,7 +106,13 @@ export function createCaseCreator(logicalPrefix: string, args: EventPipelineArgs
   );
 }
 
-export function connectStreamToCaseCreator(logicalPrefix: string, args: EventPipelineArgs, caseCreator: BundledFunction, wiring: CaseCreatorWiring, parent: pulumi.Resource): void {
+export function connectStreamToCaseCreator(
+  logicalPrefix: string,
+  args: EventPipelineArgs,
+  caseCreator: BundledFunction,
+  wiring: CaseCreatorWiring,
+  parent: pulumi.Resource,
+): void {
   const { pipeline } = args;
   new aws.lambda.EventSourceMapping(
     `${logicalPrefix}-case-creator-events`,

@@ -33,7 +33,11 @@ export interface DiscardAuditorArgs {
 }
 
 /** The DLQ behind the on-failure queue: create it first, the on-failure queue's redrive policy names it. */
-export function createDiscardAuditorDlq(logicalPrefix: string, args: Pick<DiscardAuditorArgs, "naming" | "pipelineName" | "kmsKeyArn">, parent: pulumi.Resource): aws.sqs.Queue {
+export function createDiscardAuditorDlq(
+  logicalPrefix: string,
+  args: Pick<DiscardAuditorArgs, "naming" | "pipelineName" | "kmsKeyArn">,
+  parent: pulumi.Resource,
+): aws.sqs.Queue {
   return new aws.sqs.Queue(
     `${logicalPrefix}-discard-auditor-dlq`,
     {
@@ -48,10 +52,18 @@ export function createDiscardAuditorDlq(logicalPrefix: string, args: Pick<Discar
 
 /** The on-failure queue's redrive policy to the auditor's DLQ. */
 export function onFailureRedrivePolicy(dlq: aws.sqs.Queue): pulumi.Output<string> {
-  return pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: DISCARD_AUDITOR_MAX_RECEIVES });
+  return pulumi.jsonStringify({
+    deadLetterTargetArn: dlq.arn,
+    maxReceiveCount: DISCARD_AUDITOR_MAX_RECEIVES,
+  });
 }
 
-export function createDiscardAuditor(logicalPrefix: string, args: DiscardAuditorArgs, onFailureQueue: aws.sqs.Queue, parent: pulumi.Resource): BundledFunction {
+export function createDiscardAuditor(
+  logicalPrefix: string,
+  args: DiscardAuditorArgs,
+  onFailureQueue: aws.sqs.Queue,
+  parent: pulumi.Resource,
+): BundledFunction {
   const p = args.pipelineName;
   const auditor = createBundledFunction(
     `${logicalPrefix}-discard-auditor`,
@@ -74,11 +86,21 @@ export function createDiscardAuditor(logicalPrefix: string, args: DiscardAuditor
         {
           Sid: "ConsumeOnFailureQueue",
           Effect: "Allow",
-          Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+          Action: [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ChangeMessageVisibility",
+          ],
           Resource: onFailureQueue.arn,
         },
         // Its own iterator over the discarded range; the mapping's position is not touched.
-        { Sid: "ReadDiscardedRange", Effect: "Allow", Action: ["kinesis:GetShardIterator", "kinesis:GetRecords"], Resource: args.streamArn },
+        {
+          Sid: "ReadDiscardedRange",
+          Effect: "Allow",
+          Action: ["kinesis:GetShardIterator", "kinesis:GetRecords"],
+          Resource: args.streamArn,
+        },
         { Sid: "SendAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
         kmsUseStatement(args.kmsKeyArn),
       ],

@@ -25,11 +25,21 @@ export interface InputBucketArgs {
 }
 
 /** Declares the bucket and its settings as children of `parent`; logical names are `${name}-input…`. */
-export function createInputBucket(name: string, args: InputBucketArgs, parent: pulumi.Resource): aws.s3.Bucket {
+export function createInputBucket(
+  name: string,
+  args: InputBucketArgs,
+  parent: pulumi.Resource,
+): aws.s3.Bucket {
   const bucket = new aws.s3.Bucket(`${name}-input`, { bucket: args.bucketName }, { parent });
   const publicAccess = new aws.s3.BucketPublicAccessBlock(
     `${name}-input-public-access`,
-    { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
     { parent },
   );
   new aws.s3.BucketPolicy(
@@ -48,7 +58,9 @@ export function createInputBucket(name: string, args: InputBucketArgs, parent: p
             Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
-          ...(args.uploaderPrincipals?.length ? [bucketUploaderStatement(bucket.arn, args.uploaderPrincipals)] : []),
+          ...(args.uploaderPrincipals?.length
+            ? [bucketUploaderStatement(bucket.arn, args.uploaderPrincipals)]
+            : []),
         ],
       }),
     },
@@ -60,7 +72,12 @@ export function createInputBucket(name: string, args: InputBucketArgs, parent: p
     {
       bucket: bucket.id,
       // The bucket key cuts KMS calls (and their cost and throttling) to one per bucket and period.
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
+      rules: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
     },
     { parent },
   );
@@ -82,7 +99,12 @@ export function createInputBucket(name: string, args: InputBucketArgs, parent: p
           noncurrentVersionExpiration: { noncurrentDays: args.noncurrentRetentionDays ?? 7 },
           abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
         },
-        { id: "remove-expired-delete-markers", status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } },
+        {
+          id: "remove-expired-delete-markers",
+          status: "Enabled",
+          filter: {},
+          expiration: { expiredObjectDeleteMarker: true },
+        },
       ],
     },
     { parent, dependsOn: [versioning] },
@@ -95,7 +117,18 @@ export function createInputBucket(name: string, args: InputBucketArgs, parent: p
  * account) could not read it: ACLs off, bucket owner enforced. It is S3's default for new buckets
  * since April 2023; declared so an account-level or older default cannot change it.
  */
-function uploaderOwnership(name: string, bucket: aws.s3.Bucket, args: InputBucketArgs, parent: pulumi.Resource): aws.s3.BucketOwnershipControls[] {
+function uploaderOwnership(
+  name: string,
+  bucket: aws.s3.Bucket,
+  args: InputBucketArgs,
+  parent: pulumi.Resource,
+): aws.s3.BucketOwnershipControls[] {
   if (!args.uploaderPrincipals?.length) return [];
-  return [new aws.s3.BucketOwnershipControls(`${name}-input-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent })];
+  return [
+    new aws.s3.BucketOwnershipControls(
+      `${name}-input-ownership`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent },
+    ),
+  ];
 }

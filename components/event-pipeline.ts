@@ -11,7 +11,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import { PIPELINE_LIMITS, type PipelineConfig, type SalesforceConfig } from "./event-pipeline-config.js";
 import { connectStreamToCaseCreator, createCaseCreator } from "./event-pipeline-case-creator.js";
-import { createDiscardAuditor, createDiscardAuditorDlq, ON_FAILURE_VISIBILITY_SECONDS, onFailureRedrivePolicy } from "./event-pipeline-discard-auditor.js";
+import {
+  createDiscardAuditor,
+  createDiscardAuditorDlq,
+  ON_FAILURE_VISIBILITY_SECONDS,
+  onFailureRedrivePolicy,
+} from "./event-pipeline-discard-auditor.js";
 import { grantStreamReaders } from "./cross-account-access.js";
 import { createInputBucket } from "./event-pipeline-input-bucket.js";
 import { kmsUseStatement, putMetricStatement } from "./iam.js";
@@ -76,7 +81,11 @@ export interface EventPipelineArgs {
 }
 
 /** Namespace of one pipeline function's metrics: `<prefix>/<pipeline>-<kind>/<env>`. */
-export function pipelineMetricNamespace(naming: Naming, pipelineName: string, kind: "event-producer" | "case-creator"): string {
+export function pipelineMetricNamespace(
+  naming: Naming,
+  pipelineName: string,
+  kind: "event-producer" | "case-creator",
+): string {
   return metricNamespace(naming.prefix, `${pipelineName}-${kind}`, naming.env);
 }
 
@@ -128,9 +137,16 @@ export class EventPipeline extends pulumi.ComponentResource {
 
     if (args.pipeline.source === "s3") {
       this.bucketName = naming.physicalName("s3-bucket", `${p}-input`);
-      const retention = { retentionDays: args.inputRetentionDays, noncurrentRetentionDays: args.noncurrentVersionRetentionDays };
+      const retention = {
+        retentionDays: args.inputRetentionDays,
+        noncurrentRetentionDays: args.noncurrentVersionRetentionDays,
+      };
       const uploaderPrincipals = args.pipeline.uploaderPrincipals;
-      const bucket = createInputBucket(name, { bucketName: this.bucketName, kmsKeyArn: args.kmsKeyArn, ...retention, uploaderPrincipals }, this);
+      const bucket = createInputBucket(
+        name,
+        { bucketName: this.bucketName, kmsKeyArn: args.kmsKeyArn, ...retention, uploaderPrincipals },
+        this,
+      );
       const producerFailures = this.createFailureQueue(name, args, "producer-failures");
       const producer = this.createProducer(name, args, bucket, producerFailures);
       this.keepFailedProducerEvents(name, producer, producerFailures);
@@ -139,13 +155,24 @@ export class EventPipeline extends pulumi.ComponentResource {
       this.producerFailureQueueName = naming.physicalName("sqs-queue", `${p}-producer-failures`);
       this.facts.bucketName = this.bucketName;
       this.facts.producerFailureQueueName = this.producerFailureQueueName;
-      this.facts.producer = { functionName: producer.functionName, logGroupName: producer.logGroupName, label: `${args.pipeline.label} producer` };
-      this.facts.producerMetrics = { component: "event-producer", namespace: this.namespace(args, "event-producer") };
+      this.facts.producer = {
+        functionName: producer.functionName,
+        logGroupName: producer.logGroupName,
+        label: `${args.pipeline.label} producer`,
+      };
+      this.facts.producerMetrics = {
+        component: "event-producer",
+        namespace: this.namespace(args, "event-producer"),
+      };
     }
 
     if (args.pipeline.caseCreator) {
       // Batches Lambda gives up on go to the on-failure queue; the discard auditor audits their records.
-      const auditorDlq = createDiscardAuditorDlq(name, { naming, pipelineName: p, kmsKeyArn: args.kmsKeyArn }, this);
+      const auditorDlq = createDiscardAuditorDlq(
+        name,
+        { naming, pipelineName: p, kmsKeyArn: args.kmsKeyArn },
+        this,
+      );
       const onFailureQueue = this.createFailureQueue(name, args, "case-creator-failures", {
         redrivePolicy: onFailureRedrivePolicy(auditorDlq),
         visibilityTimeoutSeconds: ON_FAILURE_VISIBILITY_SECONDS,
@@ -155,17 +182,33 @@ export class EventPipeline extends pulumi.ComponentResource {
       connectStreamToCaseCreator(name, args, caseCreator, wiring, this);
       const auditor = createDiscardAuditor(
         name,
-        { ...args, pipelineName: p, streamArn: this.stream.arn, caseCreatorFunctionName: caseCreator.functionName },
+        {
+          ...args,
+          pipelineName: p,
+          streamArn: this.stream.arn,
+          caseCreatorFunctionName: caseCreator.functionName,
+        },
         onFailureQueue,
         this,
       );
       this.caseCreatorFunctionName = caseCreator.functionName;
       this.onFailureQueueName = naming.physicalName("sqs-queue", `${p}-case-creator-failures`);
       this.discardAuditorFunctionName = auditor.functionName;
-      this.facts.caseCreator = { functionName: caseCreator.functionName, logGroupName: caseCreator.logGroupName, label: `${args.pipeline.label} case creator` };
-      this.facts.caseCreatorMetrics = { component: "case-creator", namespace: this.namespace(args, "case-creator") };
+      this.facts.caseCreator = {
+        functionName: caseCreator.functionName,
+        logGroupName: caseCreator.logGroupName,
+        label: `${args.pipeline.label} case creator`,
+      };
+      this.facts.caseCreatorMetrics = {
+        component: "case-creator",
+        namespace: this.namespace(args, "case-creator"),
+      };
       this.facts.onFailureQueueName = this.onFailureQueueName;
-      this.facts.discardAuditor = { functionName: auditor.functionName, logGroupName: auditor.logGroupName, label: `${args.pipeline.label} discard auditor` };
+      this.facts.discardAuditor = {
+        functionName: auditor.functionName,
+        logGroupName: auditor.logGroupName,
+        label: `${args.pipeline.label} discard auditor`,
+      };
       this.facts.discardAuditorDlqName = naming.physicalName("sqs-queue", `${p}-discard-auditor-dlq`);
     }
 
@@ -201,7 +244,12 @@ export class EventPipeline extends pulumi.ComponentResource {
     );
   }
 
-  private createProducer(name: string, args: EventPipelineArgs, bucket: aws.s3.Bucket, failureQueue: aws.sqs.Queue): BundledFunction {
+  private createProducer(
+    name: string,
+    args: EventPipelineArgs,
+    bucket: aws.s3.Bucket,
+    failureQueue: aws.sqs.Queue,
+  ): BundledFunction {
     const p = args.pipeline.name;
     const namespace = this.namespace(args, "event-producer");
     return createBundledFunction(
@@ -229,11 +277,31 @@ export class EventPipeline extends pulumi.ComponentResource {
           AUDIT_PUBLISHED: args.pipeline.caseCreator ? "false" : "true",
         },
         statements: [
-          { Sid: "ReadInputFiles", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${bucket.arn}/*` },
-          { Sid: "PublishToStream", Effect: "Allow", Action: "kinesis:PutRecords", Resource: this.stream.arn },
-          { Sid: "SendAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
+          {
+            Sid: "ReadInputFiles",
+            Effect: "Allow",
+            Action: "s3:GetObject",
+            Resource: pulumi.interpolate`${bucket.arn}/*`,
+          },
+          {
+            Sid: "PublishToStream",
+            Effect: "Allow",
+            Action: "kinesis:PutRecords",
+            Resource: this.stream.arn,
+          },
+          {
+            Sid: "SendAuditEvents",
+            Effect: "Allow",
+            Action: "sqs:SendMessage",
+            Resource: args.auditQueueArn,
+          },
           // Lambda delivers the failed-invocation record to the on-failure destination with this role.
-          { Sid: "SendToFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: failureQueue.arn },
+          {
+            Sid: "SendToFailureQueue",
+            Effect: "Allow",
+            Action: "sqs:SendMessage",
+            Resource: failureQueue.arn,
+          },
           kmsUseStatement(args.kmsKeyArn),
           putMetricStatement(namespace),
           ...producerLedgerStatements(bucket, args.auditTable.arn),
@@ -249,7 +317,11 @@ export class EventPipeline extends pulumi.ComponentResource {
    * on-failure destination keeps the invocation record, S3 event included, so the file can be
    * re-uploaded or the producer re-invoked with it.
    */
-  private keepFailedProducerEvents(name: string, producer: BundledFunction, failureQueue: aws.sqs.Queue): void {
+  private keepFailedProducerEvents(
+    name: string,
+    producer: BundledFunction,
+    failureQueue: aws.sqs.Queue,
+  ): void {
     new aws.lambda.FunctionEventInvokeConfig(
       `${name}-producer-async-config`,
       {
@@ -279,7 +351,10 @@ export class EventPipeline extends pulumi.ComponentResource {
     );
     new aws.s3.BucketNotification(
       `${name}-input-notification`,
-      { bucket: bucket.id, lambdaFunctions: [{ lambdaFunctionArn: producer.function.arn, events: ["s3:ObjectCreated:*"] }] },
+      {
+        bucket: bucket.id,
+        lambdaFunctions: [{ lambdaFunctionArn: producer.function.arn, events: ["s3:ObjectCreated:*"] }],
+      },
       // S3 checks that it may invoke the function when the notification is saved.
       { parent: this, dependsOn: [permission] },
     );
@@ -325,7 +400,12 @@ function producerLedgerStatements(bucket: aws.s3.Bucket, auditTableArn: pulumi.I
       Resource: auditTableArn,
       Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["#ledger:*"] } },
     },
-    { Sid: "ReadNotifiedVersion", Effect: "Allow" as const, Action: "s3:GetObjectVersion", Resource: pulumi.interpolate`${bucket.arn}/*` },
+    {
+      Sid: "ReadNotifiedVersion",
+      Effect: "Allow" as const,
+      Action: "s3:GetObjectVersion",
+      Resource: pulumi.interpolate`${bucket.arn}/*`,
+    },
   ];
 }
 
@@ -337,19 +417,27 @@ function validateArgs(args: EventPipelineArgs): void {
     throw new Error(`${where}: exactly one of \`shardCount\` or \`onDemand\` can be set`);
   }
   const { shardCount } = PIPELINE_LIMITS;
-  if (p.shardCount !== undefined && (!Number.isInteger(p.shardCount) || p.shardCount < shardCount.min || p.shardCount > shardCount.max)) {
-    throw new Error(`${where}: \`shardCount\` must be an integer ${shardCount.min}–${shardCount.max}, got ${p.shardCount}`);
+  if (
+    p.shardCount !== undefined &&
+    (!Number.isInteger(p.shardCount) || p.shardCount < shardCount.min || p.shardCount > shardCount.max)
+  ) {
+    throw new Error(
+      `${where}: \`shardCount\` must be an integer ${shardCount.min}–${shardCount.max}, got ${p.shardCount}`,
+    );
   }
   const { retentionHours } = PIPELINE_LIMITS;
   if (p.retentionHours < retentionHours.min || p.retentionHours > retentionHours.max) {
-    throw new Error(`${where}: \`retentionHours\` must be ${retentionHours.min}–${retentionHours.max}, got ${p.retentionHours}`);
+    throw new Error(
+      `${where}: \`retentionHours\` must be ${retentionHours.min}–${retentionHours.max}, got ${p.retentionHours}`,
+    );
   }
   if (!p.caseCreator) return;
-  const ranges = (["batchSize", "parallelizationFactor", "maximumRetryAttempts", "maximumRecordAgeSeconds"] as const).map(
-    (key) => [key, PIPELINE_LIMITS[key].min, PIPELINE_LIMITS[key].max] as const,
-  );
+  const ranges = (
+    ["batchSize", "parallelizationFactor", "maximumRetryAttempts", "maximumRecordAgeSeconds"] as const
+  ).map((key) => [key, PIPELINE_LIMITS[key].min, PIPELINE_LIMITS[key].max] as const);
   for (const [key, min, max] of ranges) {
     const value = p[key] as number;
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${where}: \`${key}\` must be an integer ${min}–${max}, got ${value}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`${where}: \`${key}\` must be an integer ${min}–${max}, got ${value}`);
   }
 }

@@ -21,22 +21,48 @@ export interface JobRoleContext {
   jobName: string;
 }
 
-export function jobRoleStatements(args: GlueJobArgs, context: JobRoleContext): pulumi.Input<PolicyStatement>[] {
+export function jobRoleStatements(
+  args: GlueJobArgs,
+  context: JobRoleContext,
+): pulumi.Input<PolicyStatement>[] {
   const [database, table] = args.job.icebergTable.split(".") as [string, string];
-  const arn = (service: string, resource: string) => pulumi.interpolate`arn:${context.partition}:${service}:${args.naming.region}:${context.account}:${resource}`;
+  const arn = (service: string, resource: string) =>
+    pulumi.interpolate`arn:${context.partition}:${service}:${args.naming.region}:${context.account}:${resource}`;
   const bucketArn = context.assetsBucketArn;
   return [
-    { Sid: "ReadOwnScriptAndHelpers", Effect: "Allow", Action: "s3:GetObject", Resource: [pulumi.interpolate`${bucketArn}/${SCRIPT_KEY}`, pulumi.interpolate`${bucketArn}/${HELPERS_KEY}`] },
+    {
+      Sid: "ReadOwnScriptAndHelpers",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: [
+        pulumi.interpolate`${bucketArn}/${SCRIPT_KEY}`,
+        pulumi.interpolate`${bucketArn}/${HELPERS_KEY}`,
+      ],
+    },
     {
       // Iceberg's GlueCatalog loads the table (and its metadata tables `refs`, `history`) with GetTable.
       Sid: "ReadIcebergTableMetadata",
       Effect: "Allow",
       Action: ["glue:GetDatabase", "glue:GetTable"],
-      Resource: [arn("glue", "catalog"), arn("glue", `database/${database}`), arn("glue", `table/${database}/${table}`)],
+      Resource: [
+        arn("glue", "catalog"),
+        arn("glue", `database/${database}`),
+        arn("glue", `table/${database}/${table}`),
+      ],
     },
     ...tableFileStatements(args.job.tableAccess, context.partition),
-    { Sid: "PublishToPipelineStream", Effect: "Allow", Action: "kinesis:PutRecords", Resource: args.streamArn },
-    { Sid: "SendFailedAuditEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: args.auditQueueArn },
+    {
+      Sid: "PublishToPipelineStream",
+      Effect: "Allow",
+      Action: "kinesis:PutRecords",
+      Resource: args.streamArn,
+    },
+    {
+      Sid: "SendFailedAuditEvents",
+      Effect: "Allow",
+      Action: "sqs:SendMessage",
+      Resource: args.auditQueueArn,
+    },
     {
       // The bookmark is one item of the audit table; the role may read and write that item only.
       // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html (dynamodb:LeadingKeys)
@@ -44,11 +70,19 @@ export function jobRoleStatements(args: GlueJobArgs, context: JobRoleContext): p
       Effect: "Allow",
       Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
       Resource: args.auditTableArn,
-      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [glueBookmarkKey(context.jobName)] } },
+      Condition: {
+        "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [glueBookmarkKey(context.jobName)] },
+      },
     },
     // Unlike Lambda's EMF, Glue sends its own job metrics (`--enable-metrics`, namespace `Glue`) with
     // PutMetricData under the job's role, so that namespace needs the right as well.
-    { Sid: "PublishOwnAndGlueMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": [context.namespace, "Glue"] } } },
+    {
+      Sid: "PublishOwnAndGlueMetrics",
+      Effect: "Allow",
+      Action: "cloudwatch:PutMetricData",
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": [context.namespace, "Glue"] } },
+    },
     {
       // Glue creates its log groups under /aws-glue/ and, with a security configuration, ties them to the key.
       Sid: "WriteGlueLogs",
@@ -71,11 +105,23 @@ function tableFileStatements(access: GlueTableAccess, partition: pulumi.Input<st
   if (access.mode === "lake-formation") {
     // GetDataAccess has no resource-level permissions; Lake Formation grants decide what is readable.
     // https://docs.aws.amazon.com/glue/latest/dg/security-access-control-fta.html
-    return [{ Sid: "ReadTableThroughLakeFormation", Effect: "Allow", Action: "lakeformation:GetDataAccess", Resource: "*" }];
+    return [
+      {
+        Sid: "ReadTableThroughLakeFormation",
+        Effect: "Allow",
+        Action: "lakeformation:GetDataAccess",
+        Resource: "*",
+      },
+    ];
   }
   const { bucket, prefix } = splitS3Location(access.location);
   const statements: PolicyStatement[] = [
-    { Sid: "ReadTableFiles", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`arn:${partition}:s3:::${bucket}/${prefix === "" ? "*" : `${prefix}/*`}` },
+    {
+      Sid: "ReadTableFiles",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: pulumi.interpolate`arn:${partition}:s3:::${bucket}/${prefix === "" ? "*" : `${prefix}/*`}`,
+    },
     {
       // Not needed to read known keys, but without it S3 answers a missing file with 403 instead of 404.
       Sid: "ListTableFiles",
@@ -86,7 +132,13 @@ function tableFileStatements(access: GlueTableAccess, partition: pulumi.Input<st
     },
   ];
   // Reading an SSE-KMS object needs kms:Decrypt on its key (S3 calls KMS on the reader's behalf).
-  if (access.kmsKeyArn) statements.push({ Sid: "DecryptTableFiles", Effect: "Allow", Action: "kms:Decrypt", Resource: access.kmsKeyArn });
+  if (access.kmsKeyArn)
+    statements.push({
+      Sid: "DecryptTableFiles",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: access.kmsKeyArn,
+    });
   return statements;
 }
 

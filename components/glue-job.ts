@@ -150,7 +150,13 @@ export class GlueJob extends pulumi.ComponentResource {
     const securityConfiguration = this.createSecurityConfiguration(name, args);
     const { role, policy, attachment } = this.createJobRole(name, args, bucket, namespace);
     this.rolePolicy = policy;
-    this.job = this.createJob(name, args, { bucket, role, securityConfiguration, namespace, dependsOn: [...assets, attachment] });
+    this.job = this.createJob(name, args, {
+      bucket,
+      role,
+      securityConfiguration,
+      namespace,
+      dependsOn: [...assets, attachment],
+    });
     this.createSchedule(name, args);
     this.createFailedRunsRule(name, args);
 
@@ -166,7 +172,12 @@ export class GlueJob extends pulumi.ComponentResource {
       scheduleMaxEventAgeSeconds: SCHEDULE_RETRY_POLICY.maximumEventAgeInSeconds,
       scheduleDlqName: this.scheduleDlqName,
     };
-    this.registerOutputs({ jobName: this.jobName, ruleName: this.ruleName, scheduleName: this.scheduleName, facts: this.facts });
+    this.registerOutputs({
+      jobName: this.jobName,
+      ruleName: this.ruleName,
+      scheduleName: this.scheduleName,
+      facts: this.facts,
+    });
   }
 
   private createSecurityConfiguration(name: string, args: GlueJobArgs): aws.glue.SecurityConfiguration {
@@ -178,16 +189,38 @@ export class GlueJob extends pulumi.ComponentResource {
     };
     // Security configurations follow the same name rules as jobs.
     const configName = args.naming.physicalName("glue-job", `${args.job.name}-security`);
-    return new aws.glue.SecurityConfiguration(`${name}-security`, { name: configName, encryptionConfiguration }, { parent: this });
+    return new aws.glue.SecurityConfiguration(
+      `${name}-security`,
+      { name: configName, encryptionConfiguration },
+      { parent: this },
+    );
   }
 
   private createJobRole(name: string, args: GlueJobArgs, bucket: aws.s3.Bucket, namespace: string) {
     const { naming, job } = args;
     const roleName = naming.physicalName("iam-role", `${job.name}-glue`);
-    const role = new aws.iam.Role(`${name}-role`, { name: roleName, description: `Runs Glue job ${this.jobName} (least privilege)`, assumeRolePolicy: assumeRolePolicy("glue.amazonaws.com") }, { parent: this });
-    const statements = jobRoleStatements(args, { account: this.account, partition: this.partition, assetsBucketArn: bucket.arn, namespace, jobName: this.jobName });
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        name: roleName,
+        description: `Runs Glue job ${this.jobName} (least privilege)`,
+        assumeRolePolicy: assumeRolePolicy("glue.amazonaws.com"),
+      },
+      { parent: this },
+    );
+    const statements = jobRoleStatements(args, {
+      account: this.account,
+      partition: this.partition,
+      assetsBucketArn: bucket.arn,
+      namespace,
+      jobName: this.jobName,
+    });
     const policy = policyDocument(statements);
-    const attachment = new aws.iam.RolePolicy(`${name}-policy`, { name: naming.physicalName("iam-policy", `${job.name}-glue`), role: role.id, policy }, { parent: this });
+    const attachment = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      { name: naming.physicalName("iam-policy", `${job.name}-glue`), role: role.id, policy },
+      { parent: this },
+    );
     return { role, policy, attachment };
   }
 
@@ -213,7 +246,10 @@ export class GlueJob extends pulumi.ComponentResource {
           "--job-language": "python",
           "--extra-py-files": assets(HELPERS_KEY),
           "--datalake-formats": "iceberg",
-          "--conf": icebergCatalogConf(assets("iceberg-warehouse/"), job.tableAccess, { accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId, region: naming.region }),
+          "--conf": icebergCatalogConf(assets("iceberg-warehouse/"), job.tableAccess, {
+            accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+            region: naming.region,
+          }),
           "--enable-metrics": "true",
           // Glue 5.0 logs in real time on its own; the flag exists for 4.0 and earlier only.
           // https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging-enable.html
@@ -246,8 +282,16 @@ export class GlueJob extends pulumi.ComponentResource {
     // A group of its own (as the token schedule has): AWS/Scheduler metrics carry only the
     // ScheduleGroup dimension, so in `default` this job's alarm would also count every other
     // schedule of the account and region. https://docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html
-    const group = new aws.scheduler.ScheduleGroup(`${name}-schedule-group`, { name: this.scheduleGroupName }, { parent: this });
-    const dlq = new aws.sqs.Queue(`${name}-schedule-dlq`, { name: this.scheduleDlqName, kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 14 * 24 * 3600 }, { parent: this });
+    const group = new aws.scheduler.ScheduleGroup(
+      `${name}-schedule-group`,
+      { name: this.scheduleGroupName },
+      { parent: this },
+    );
+    const dlq = new aws.sqs.Queue(
+      `${name}-schedule-dlq`,
+      { name: this.scheduleDlqName, kmsMasterKeyId: args.kmsKeyArn, messageRetentionSeconds: 14 * 24 * 3600 },
+      { parent: this },
+    );
     const role = new aws.iam.Role(
       `${name}-schedule-role`,
       {
@@ -255,7 +299,14 @@ export class GlueJob extends pulumi.ComponentResource {
         description: `Lets EventBridge Scheduler start ${this.jobName} only`,
         assumeRolePolicy: pulumi.jsonStringify({
           Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": this.account } } }],
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "scheduler.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": this.account } },
+            },
+          ],
         }),
       },
       { parent: this },
@@ -266,7 +317,11 @@ export class GlueJob extends pulumi.ComponentResource {
       kmsUseStatement(args.kmsKeyArn),
     ]);
     const policyName = args.naming.physicalName("iam-policy", `${args.job.name}-glue-sched`);
-    new aws.iam.RolePolicy(`${name}-schedule-policy`, { name: policyName, role: role.id, policy }, { parent: this });
+    new aws.iam.RolePolicy(
+      `${name}-schedule-policy`,
+      { name: policyName, role: role.id, policy },
+      { parent: this },
+    );
     return new aws.scheduler.Schedule(
       `${name}-schedule`,
       {
@@ -291,13 +346,21 @@ export class GlueJob extends pulumi.ComponentResource {
 
   /** Failed runs become countable (AWS/Events MatchedEvents by RuleName) and are kept for investigation. */
   private createFailedRunsRule(name: string, args: GlueJobArgs): void {
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-failed-runs-logs`, { name: this.failedRunsLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, { parent: this });
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-failed-runs-logs`,
+      { name: this.failedRunsLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+      { parent: this },
+    );
     const rule = new aws.cloudwatch.EventRule(
       `${name}-failed-runs-rule`,
       {
         name: this.ruleName,
         description: `Runs of Glue job ${this.jobName} that ended ${FAILED_RUN_STATES.join("/")}`,
-        eventPattern: JSON.stringify({ source: ["aws.glue"], "detail-type": ["Glue Job State Change"], detail: { jobName: [this.jobName], state: FAILED_RUN_STATES } }),
+        eventPattern: JSON.stringify({
+          source: ["aws.glue"],
+          "detail-type": ["Glue Job State Change"],
+          detail: { jobName: [this.jobName], state: FAILED_RUN_STATES },
+        }),
       },
       { parent: this },
     );
@@ -323,23 +386,35 @@ export class GlueJob extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.cloudwatch.EventTarget(`${name}-failed-runs-target`, { rule: rule.name, targetId: "failed-runs-log", arn: logGroup.arn }, { parent: this, dependsOn: [access] });
+    new aws.cloudwatch.EventTarget(
+      `${name}-failed-runs-target`,
+      { rule: rule.name, targetId: "failed-runs-log", arn: logGroup.arn },
+      { parent: this, dependsOn: [access] },
+    );
   }
 }
 
 function validateArgs(args: GlueJobArgs): void {
   if (!/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(args.job.icebergTable)) {
-    throw new Error(`GlueJob "${args.job.name}": \`icebergTable\` must be database.table, got "${args.job.icebergTable}"`);
+    throw new Error(
+      `GlueJob "${args.job.name}": \`icebergTable\` must be database.table, got "${args.job.icebergTable}"`,
+    );
   }
   const access = args.job.tableAccess;
   if (access.mode === "s3" && !/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?$/.test(access.location)) {
-    throw new Error(`GlueJob "${args.job.name}": \`tableAccess.location\` must be an s3://bucket/prefix URI, got "${access.location}"`);
+    throw new Error(
+      `GlueJob "${args.job.name}": \`tableAccess.location\` must be an s3://bucket/prefix URI, got "${access.location}"`,
+    );
   }
   if (access.mode === "lake-formation" && glueMajorVersion(args) < 5) {
-    throw new Error(`GlueJob "${args.job.name}": Lake Formation full-table access needs \`glueVersion\` 5.0 or later, got "${args.glueVersion}"`);
+    throw new Error(
+      `GlueJob "${args.job.name}": Lake Formation full-table access needs \`glueVersion\` 5.0 or later, got "${args.glueVersion}"`,
+    );
   }
   if (args.numberOfWorkers !== undefined && args.numberOfWorkers < 2) {
-    throw new Error(`GlueJob "${args.job.name}": \`numberOfWorkers\` must be at least 2 (a driver and an executor)`);
+    throw new Error(
+      `GlueJob "${args.job.name}": \`numberOfWorkers\` must be at least 2 (a driver and an executor)`,
+    );
   }
 }
 
@@ -363,7 +438,11 @@ function glueMajorVersion(args: GlueJobArgs): number {
  * account and region, as every example on AWS's Full Table Access page does
  * (https://docs.aws.amazon.com/glue/latest/dg/security-access-control-fta.html).
  */
-export function icebergCatalogConf(defaultWarehouse: pulumi.Input<string>, access: GlueTableAccess, where: { accountId: pulumi.Input<string>; region: string }): pulumi.Output<string> {
+export function icebergCatalogConf(
+  defaultWarehouse: pulumi.Input<string>,
+  access: GlueTableAccess,
+  where: { accountId: pulumi.Input<string>; region: string },
+): pulumi.Output<string> {
   const warehouse = access.mode === "s3" ? access.location : defaultWarehouse;
   const settings: pulumi.Input<string>[] = [
     "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",

@@ -34,7 +34,12 @@ export function logWriteStatement(logGroupArn: pulumi.Input<string>): PolicyStat
 
 /** Use of the platform key for data this role reads and writes (SQS, Kinesis, S3, DynamoDB, secrets). */
 export function kmsUseStatement(keyArn: pulumi.Input<string>): PolicyStatement {
-  return { Sid: "UsePlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn };
+  return {
+    Sid: "UsePlatformKey",
+    Effect: "Allow",
+    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+    Resource: keyArn,
+  };
 }
 
 /**
@@ -48,6 +53,8 @@ export function putMetricStatement(namespace: string | string[]): PolicyStatemen
     Effect: "Allow",
     Action: "cloudwatch:PutMetricData",
     Resource: "*",
-    Condition: { StringEquals: { "cloudwatch:namespace": namespaces.length === 1 ? namespaces[0]! : namespaces } },
+    Condition: {
+      StringEquals: { "cloudwatch:namespace": namespaces.length === 1 ? namespaces[0]! : namespaces },
+    },
   };
 }

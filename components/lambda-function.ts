@@ -4,7 +4,7 @@
  * with retention, and environment variables encrypted with the platform key.
  */
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { BUNDLE_HANDLER, LAMBDA_RUNTIME, bundleHandler } from "./bundle.js";
 import { assumeRolePolicy, logWriteStatement, policyDocument, type PolicyStatement } from "./iam.js";
 import type { Naming } from "./naming.js";
@@ -61,7 +61,11 @@ export function bundledEntryOf(functionName: string): string | undefined {
 }
 
 /** Declares the function's resources as children of `parent`; logical names start with `logicalPrefix`. */
-export function createBundledFunction(logicalPrefix: string, args: BundledFunctionArgs, parent: pulumi.Resource): BundledFunction {
+export function createBundledFunction(
+  logicalPrefix: string,
+  args: BundledFunctionArgs,
+  parent: pulumi.Resource,
+): BundledFunction {
   const functionName = args.naming.physicalName("lambda", args.component);
   entries.set(functionName, args.entry);
   const logGroupName = args.naming.logGroupForFunction(functionName);

@@ -27,9 +27,24 @@ interface NameRule {
 }
 
 const NAME_RULES = {
-  "lambda": { maxLength: 64, pattern: /^[A-Za-z0-9_-]+$/, allowed: "letters, digits, '-' and '_'", global: false },
-  "iam-role": { maxLength: 64, pattern: /^[\w+=,.@-]+$/, allowed: "letters, digits and +=,.@_-", global: true },
-  "iam-policy": { maxLength: 128, pattern: /^[\w+=,.@-]+$/, allowed: "letters, digits and +=,.@_-", global: true },
+  lambda: {
+    maxLength: 64,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    allowed: "letters, digits, '-' and '_'",
+    global: false,
+  },
+  "iam-role": {
+    maxLength: 64,
+    pattern: /^[\w+=,.@-]+$/,
+    allowed: "letters, digits and +=,.@_-",
+    global: true,
+  },
+  "iam-policy": {
+    maxLength: 128,
+    pattern: /^[\w+=,.@-]+$/,
+    allowed: "letters, digits and +=,.@_-",
+    global: true,
+  },
   "s3-bucket": {
     maxLength: 63,
     minLength: 3,
@@ -37,18 +52,79 @@ const NAME_RULES = {
     allowed: "lower-case letters, digits and '-' (starting and ending with a letter or digit)",
     global: true,
   },
-  "kinesis-stream": { maxLength: 128, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "letters, digits and _.-", global: false },
-  "sqs-queue": { maxLength: 80, pattern: /^[A-Za-z0-9_-]+$/, allowed: "letters, digits, '-' and '_'", global: false },
-  "dynamodb-table": { maxLength: 255, minLength: 3, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "letters, digits and _.-", global: false },
-  "secret": { maxLength: 512, pattern: /^[A-Za-z0-9/_+=.@-]+$/, allowed: "letters, digits and /_+=.@-", global: false },
-  "log-group": { maxLength: 512, pattern: /^[A-Za-z0-9_.\/#-]+$/, allowed: "letters, digits and _./#-", global: false },
-  "dashboard": { maxLength: 255, pattern: /^[A-Za-z0-9_-]+$/, allowed: "letters, digits, '-' and '_'", global: true },
-  "alarm": { maxLength: 255, pattern: /^[A-Za-z0-9_. :()\/-]+$/, allowed: "letters, digits, spaces and _.:()/-", global: false },
-  "sns-topic": { maxLength: 256, pattern: /^[A-Za-z0-9_-]+$/, allowed: "letters, digits, '-' and '_'", global: false },
-  "schedule": { maxLength: 64, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "letters, digits and _.-", global: false },
-  "event-rule": { maxLength: 64, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "letters, digits and _.-", global: false },
-  "glue-job": { maxLength: 255, pattern: /^[A-Za-z0-9_.-]+$/, allowed: "letters, digits and _.-", global: false },
-  "kms-alias": { maxLength: 250, pattern: /^[A-Za-z0-9\/_-]+$/, allowed: "letters, digits and /_-", global: false },
+  "kinesis-stream": {
+    maxLength: 128,
+    pattern: /^[A-Za-z0-9_.-]+$/,
+    allowed: "letters, digits and _.-",
+    global: false,
+  },
+  "sqs-queue": {
+    maxLength: 80,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    allowed: "letters, digits, '-' and '_'",
+    global: false,
+  },
+  "dynamodb-table": {
+    maxLength: 255,
+    minLength: 3,
+    pattern: /^[A-Za-z0-9_.-]+$/,
+    allowed: "letters, digits and _.-",
+    global: false,
+  },
+  secret: {
+    maxLength: 512,
+    pattern: /^[A-Za-z0-9/_+=.@-]+$/,
+    allowed: "letters, digits and /_+=.@-",
+    global: false,
+  },
+  "log-group": {
+    maxLength: 512,
+    pattern: /^[A-Za-z0-9_./#-]+$/,
+    allowed: "letters, digits and _./#-",
+    global: false,
+  },
+  dashboard: {
+    maxLength: 255,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    allowed: "letters, digits, '-' and '_'",
+    global: true,
+  },
+  alarm: {
+    maxLength: 255,
+    pattern: /^[A-Za-z0-9_. :()/-]+$/,
+    allowed: "letters, digits, spaces and _.:()/-",
+    global: false,
+  },
+  "sns-topic": {
+    maxLength: 256,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    allowed: "letters, digits, '-' and '_'",
+    global: false,
+  },
+  schedule: {
+    maxLength: 64,
+    pattern: /^[A-Za-z0-9_.-]+$/,
+    allowed: "letters, digits and _.-",
+    global: false,
+  },
+  "event-rule": {
+    maxLength: 64,
+    pattern: /^[A-Za-z0-9_.-]+$/,
+    allowed: "letters, digits and _.-",
+    global: false,
+  },
+  "glue-job": {
+    maxLength: 255,
+    pattern: /^[A-Za-z0-9_.-]+$/,
+    allowed: "letters, digits and _.-",
+    global: false,
+  },
+  "kms-alias": {
+    maxLength: 250,
+    pattern: /^[A-Za-z0-9/_-]+$/,
+    allowed: "letters, digits and /_-",
+    global: false,
+  },
 } satisfies Record<string, NameRule>;
 
 export type NameKind = keyof typeof NAME_RULES;
@@ -59,8 +135,15 @@ export class NamingError extends Error {
 }
 
 const REGION_WORDS: Record<string, string> = {
-  north: "n", south: "s", east: "e", west: "w", central: "c",
-  northeast: "ne", northwest: "nw", southeast: "se", southwest: "sw",
+  north: "n",
+  south: "s",
+  east: "e",
+  west: "w",
+  central: "c",
+  northeast: "ne",
+  northwest: "nw",
+  southeast: "se",
+  southwest: "sw",
 };
 
 /** `eu-west-1` → `euw1`, `ap-southeast-2` → `apse2`, `us-gov-west-1` → `usgovw1`. */
@@ -131,7 +214,9 @@ export function checkName(kind: NameKind, name: string, component = name): void 
     );
   }
   if (rule.minLength !== undefined && name.length < rule.minLength) {
-    throw new NamingError(`${kind} name "${name}" is shorter than AWS's minimum of ${rule.minLength} characters.`);
+    throw new NamingError(
+      `${kind} name "${name}" is shorter than AWS's minimum of ${rule.minLength} characters.`,
+    );
   }
   if (!rule.pattern.test(name)) {
     throw new NamingError(

@@ -40,15 +40,29 @@ export class PlatformKey extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            { Sid: "AccountAdministersThroughIam", Effect: "Allow", Principal: { AWS: accountRoot }, Action: "kms:*", Resource: "*" },
+            {
+              Sid: "AccountAdministersThroughIam",
+              Effect: "Allow",
+              Principal: { AWS: accountRoot },
+              Action: "kms:*",
+              Resource: "*",
+            },
             {
               Sid: "CloudWatchLogsEncryptsLogGroups",
               Effect: "Allow",
               Principal: { Service: `logs.${region}.amazonaws.com` },
-              Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+              Action: [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+              ],
               Resource: "*",
               Condition: {
-                ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition.partition}:logs:${region}:${identity.accountId}:log-group:*` },
+                ArnLike: {
+                  "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition.partition}:logs:${region}:${identity.accountId}:log-group:*`,
+                },
               },
             },
             {
@@ -59,14 +73,21 @@ export class PlatformKey extends pulumi.ComponentResource {
               Resource: "*",
               Condition: { StringEquals: { "aws:SourceAccount": identity.accountId } },
             },
-            ...platformKeyCrossAccountStatements(args.crossAccountPipelines ?? [], args.naming, { partition: partition.partition, accountId: identity.accountId }),
+            ...platformKeyCrossAccountStatements(args.crossAccountPipelines ?? [], args.naming, {
+              partition: partition.partition,
+              accountId: identity.accountId,
+            }),
           ],
         }),
       },
       { parent: this },
     );
     this.aliasName = `alias/${args.naming.physicalName("kms-alias", "platform")}`;
-    new aws.kms.Alias(`${name}-alias`, { name: this.aliasName, targetKeyId: this.key.keyId }, { parent: this });
+    new aws.kms.Alias(
+      `${name}-alias`,
+      { name: this.aliasName, targetKeyId: this.key.keyId },
+      { parent: this },
+    );
     this.arn = this.key.arn;
     this.registerOutputs({ arn: this.arn });
   }

@@ -18,13 +18,19 @@ export type CredentialSource =
       /** Dot paths of the username / password in the answer (first match wins); unset: the handler's defaults. */
       responseFields?: { username?: string[]; password?: string[] };
     }
-  | { source: "secret"; /** ARN of a secret holding `{"username","password"}`. */ secretArn: string };
+  | { source: "secret" /** ARN of a secret holding `{"username","password"}`. */; secretArn: string };
 
 /** Where the client certificate + private key for mutual TLS come from. */
 export type CertificateSource =
-  | { source: "acm"; /** ARN of an exportable ACM certificate. */ certificateArn: string }
-  | { source: "secret"; /** ARN of a secret holding `{"certificate","privateKey","chain"?}` in PEM. */ secretArn: string }
-  | { source: "file"; /** Path of a PEM bundle inside the function package (legacy, discouraged). */ path: string };
+  | { source: "acm" /** ARN of an exportable ACM certificate. */; certificateArn: string }
+  | {
+      source: "secret" /** ARN of a secret holding `{"certificate","privateKey","chain"?}` in PEM. */;
+      secretArn: string;
+    }
+  | {
+      source: "file" /** Path of a PEM bundle inside the function package (legacy, discouraged). */;
+      path: string;
+    };
 
 export interface TokenManagerConfig {
   schedule: string;

@@ -26,7 +26,13 @@ import type { BundledFunction } from "./lambda-function.js";
 /** What the function receives from the deployment (the handler does the same refresh for any event). */
 export const FIRST_REFRESH_INPUT = JSON.stringify({ trigger: "pulumi-deployment" });
 
-export function createFirstRefresh(name: string, config: TokenManagerConfig, fn: BundledFunction, dependsOn: pulumi.Resource[], parent: pulumi.Resource): aws.lambda.Invocation {
+export function createFirstRefresh(
+  name: string,
+  config: TokenManagerConfig,
+  fn: BundledFunction,
+  dependsOn: pulumi.Resource[],
+  parent: pulumi.Resource,
+): aws.lambda.Invocation {
   return new aws.lambda.Invocation(
     `${name}-first-refresh`,
     {
@@ -45,9 +51,16 @@ export function refreshTriggers(config: TokenManagerConfig): Record<string, stri
   const certificate = config.certificate;
   return {
     tokenUrl: config.tokenUrl,
-    credentials: credentials.source === "csm-lambda" ? `csm-lambda:${credentials.lambdaName}:${credentials.safe}/${credentials.object}` : `secret:${credentials.secretArn}`,
+    credentials:
+      credentials.source === "csm-lambda"
+        ? `csm-lambda:${credentials.lambdaName}:${credentials.safe}/${credentials.object}`
+        : `secret:${credentials.secretArn}`,
     certificate:
-      certificate.source === "acm" ? `acm:${certificate.certificateArn}` : certificate.source === "secret" ? `secret:${certificate.secretArn}` : `file:${certificate.path}`,
+      certificate.source === "acm"
+        ? `acm:${certificate.certificateArn}`
+        : certificate.source === "secret"
+          ? `secret:${certificate.secretArn}`
+          : `file:${certificate.path}`,
     role: config.authRoleArn ?? "created by the component",
   };
 }

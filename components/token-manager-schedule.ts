@@ -33,13 +33,28 @@ export interface RefreshSchedule {
  * @param alsoWaitFor resources the first firing needs besides the roles (the function's async
  *   configuration, so a failed first run already goes to the failed-invocations queue).
  */
-export function createRefreshSchedule(name: string, args: RefreshScheduleArgs, fn: BundledFunction, parent: pulumi.Resource, alsoWaitFor: pulumi.Resource[] = []): RefreshSchedule {
+export function createRefreshSchedule(
+  name: string,
+  args: RefreshScheduleArgs,
+  fn: BundledFunction,
+  parent: pulumi.Resource,
+  alsoWaitFor: pulumi.Resource[] = [],
+): RefreshSchedule {
   // A group of its own: Scheduler's metrics are per group, so the token schedule's target-error alarm
   // sees this schedule only (in `default` it also saw every other schedule of the account and region).
-  const group = new aws.scheduler.ScheduleGroup(`${name}-schedule-group`, { name: args.scheduleGroupName }, { parent });
+  const group = new aws.scheduler.ScheduleGroup(
+    `${name}-schedule-group`,
+    { name: args.scheduleGroupName },
+    { parent },
+  );
   const dlq = new aws.sqs.Queue(
     `${name}-dlq`,
-    { name: args.dlqName, kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 14 * 24 * 3600 },
+    {
+      name: args.dlqName,
+      kmsMasterKeyId: args.kmsKeyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 14 * 24 * 3600,
+    },
     { parent },
   );
   const identity = aws.getCallerIdentityOutput({}, { parent });
@@ -69,7 +84,12 @@ export function createRefreshSchedule(name: string, args: RefreshScheduleArgs, f
       name: args.naming.physicalName("iam-policy", "token-scheduler"),
       role: role.id,
       policy: policyDocument([
-        { Sid: "InvokeTokenManager", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fn.function.arn },
+        {
+          Sid: "InvokeTokenManager",
+          Effect: "Allow",
+          Action: "lambda:InvokeFunction",
+          Resource: fn.function.arn,
+        },
         { Sid: "DeadLetterUndelivered", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlq.arn },
         // The DLQ is encrypted with the platform key; sending to it needs the key.
         kmsUseStatement(args.kmsKeyArn),
@@ -92,13 +112,19 @@ export function createRefreshSchedule(name: string, args: RefreshScheduleArgs, f
       target: {
         arn: fn.function.arn,
         roleArn: role.arn,
-        retryPolicy: { maximumRetryAttempts: args.retryAttempts, maximumEventAgeInSeconds: args.maximumEventAgeSeconds },
+        retryPolicy: {
+          maximumRetryAttempts: args.retryAttempts,
+          maximumEventAgeInSeconds: args.maximumEventAgeSeconds,
+        },
         deadLetterConfig: { arn: dlq.arn },
       },
     },
     // Issue #10: the schedule may fire as soon as it exists, so it waits until Scheduler may invoke
     // (its role's policy) and the function may do its work (the function's own policy).
-    { parent, dependsOn: [role, policy, fn.function, ...(fn.rolePolicy ? [fn.rolePolicy] : []), ...alsoWaitFor] },
+    {
+      parent,
+      dependsOn: [role, policy, fn.function, ...(fn.rolePolicy ? [fn.rolePolicy] : []), ...alsoWaitFor],
+    },
   );
   return { schedule, dlq };
 }

@@ -176,7 +176,8 @@ export class TokenManager extends pulumi.ComponentResource {
       `${name}-secret`,
       {
         name: args.config.secretName,
-        description: "TIAA bearer token {access_token, token_type, expires_at, fetched_at}; written only by the token manager",
+        description:
+          "TIAA bearer token {access_token, token_type, expires_at, fetched_at}; written only by the token manager",
         kmsKeyId: args.kmsKeyArn,
       },
       { parent: this },
@@ -184,40 +185,89 @@ export class TokenManager extends pulumi.ComponentResource {
   }
 
   /** Exactly what the refresh needs; no `*` action, resource `*` only for PutMetricData (namespace-bound). */
-  private functionStatements(args: TokenManagerArgs, secret: aws.secretsmanager.Secret, failedInvocations: aws.sqs.Queue): PolicyStatement[] {
+  private functionStatements(
+    args: TokenManagerArgs,
+    secret: aws.secretsmanager.Secret,
+    failedInvocations: aws.sqs.Queue,
+  ): PolicyStatement[] {
     const { config, naming } = args;
     const statements: PolicyStatement[] = [];
     if (config.credentials.source === "csm-lambda") {
       const identity = aws.getCallerIdentityOutput({}, { parent: this });
       const partition = aws.getPartitionOutput({}, { parent: this });
-      const csmArn = pulumi.all([partition.partition, identity.accountId]).apply(([p, account]) =>
-        lambdaArn(config.credentials.source === "csm-lambda" ? config.credentials.lambdaName : "", p, naming.region, account),
-      );
-      statements.push({ Sid: "InvokeCsmLambda", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: csmArn });
+      const csmArn = pulumi
+        .all([partition.partition, identity.accountId])
+        .apply(([p, account]) =>
+          lambdaArn(
+            config.credentials.source === "csm-lambda" ? config.credentials.lambdaName : "",
+            p,
+            naming.region,
+            account,
+          ),
+        );
+      statements.push({
+        Sid: "InvokeCsmLambda",
+        Effect: "Allow",
+        Action: "lambda:InvokeFunction",
+        Resource: csmArn,
+      });
     } else {
-      statements.push({ Sid: "ReadCredentialSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: config.credentials.secretArn });
+      statements.push({
+        Sid: "ReadCredentialSecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: config.credentials.secretArn,
+      });
     }
     if (config.certificate.source === "acm") {
-      statements.push({ Sid: "ExportClientCertificate", Effect: "Allow", Action: "acm:ExportCertificate", Resource: config.certificate.certificateArn });
+      statements.push({
+        Sid: "ExportClientCertificate",
+        Effect: "Allow",
+        Action: "acm:ExportCertificate",
+        Resource: config.certificate.certificateArn,
+      });
     } else if (config.certificate.source === "secret") {
-      statements.push({ Sid: "ReadCertificateSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: config.certificate.secretArn });
+      statements.push({
+        Sid: "ReadCertificateSecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: config.certificate.secretArn,
+      });
     }
     statements.push(
       // The current version is read before every write, so a refresh never replaces a newer token.
-      { Sid: "WriteTokenSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: secret.arn },
+      {
+        Sid: "WriteTokenSecret",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+        Resource: secret.arn,
+      },
       // Lambda sends a refresh it gave up on to the on-failure destination with this role.
-      { Sid: "SendToFailedInvocationQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: failedInvocations.arn },
+      {
+        Sid: "SendToFailedInvocationQueue",
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Resource: failedInvocations.arn,
+      },
       kmsUseStatement(args.kmsKeyArn),
       putMetricStatement(this.metricNamespace),
     );
     return statements;
   }
 
-  private createFunction(name: string, args: TokenManagerArgs, secret: aws.secretsmanager.Secret, statements: PolicyStatement[]): BundledFunction {
+  private createFunction(
+    name: string,
+    args: TokenManagerArgs,
+    secret: aws.secretsmanager.Secret,
+    statements: PolicyStatement[],
+  ): BundledFunction {
     const { config } = args;
     // Long enough for every attempt at its full timeout plus the longest backoffs, never cut mid-retry,
     // plus the first refresh's wait for IAM to propagate the new policy (deployment-refresh.ts).
-    const attemptsMs = (config.retries + 1) * config.requestTimeoutMs + config.retries * DEFAULT_TOKEN_BACKOFF.maxMs + IAM_PROPAGATION_WINDOW_SECONDS * 1000;
+    const attemptsMs =
+      (config.retries + 1) * config.requestTimeoutMs +
+      config.retries * DEFAULT_TOKEN_BACKOFF.maxMs +
+      IAM_PROPAGATION_WINDOW_SECONDS * 1000;
     return createBundledFunction(
       name,
       {
@@ -241,12 +291,22 @@ export class TokenManager extends pulumi.ComponentResource {
   private createFailedInvocationQueue(name: string, args: TokenManagerArgs): aws.sqs.Queue {
     return new aws.sqs.Queue(
       `${name}-failed-invocations`,
-      { name: this.failedInvocationQueueName, kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 14 * 24 * 3600 },
+      {
+        name: this.failedInvocationQueueName,
+        kmsMasterKeyId: args.kmsKeyArn,
+        kmsDataKeyReusePeriodSeconds: 300,
+        messageRetentionSeconds: 14 * 24 * 3600,
+      },
       { parent: this },
     );
   }
 
-  private createAsyncInvokeConfig(name: string, args: TokenManagerArgs, fn: BundledFunction, failedInvocations: aws.sqs.Queue): aws.lambda.FunctionEventInvokeConfig {
+  private createAsyncInvokeConfig(
+    name: string,
+    args: TokenManagerArgs,
+    fn: BundledFunction,
+    failedInvocations: aws.sqs.Queue,
+  ): aws.lambda.FunctionEventInvokeConfig {
     return new aws.lambda.FunctionEventInvokeConfig(
       `${name}-async-config`,
       {
@@ -266,11 +326,14 @@ function validateArgs(args: TokenManagerArgs): void {
   const { config } = args;
   checkName("secret", config.secretName, "tokenSecretName");
   if (config.credentials.source === "csm-lambda") {
-    if (config.credentials.lambdaName === "") throw new Error("Config key `csmLambdaName` must be set when `credentialSource` is csm-lambda");
+    if (config.credentials.lambdaName === "")
+      throw new Error("Config key `csmLambdaName` must be set when `credentialSource` is csm-lambda");
     try {
       JSON.parse(csmPayload(config));
     } catch {
-      throw new Error("Config key `csmPayloadTemplate` is not valid JSON once {safe} and {object} are filled in");
+      throw new Error(
+        "Config key `csmPayloadTemplate` is not valid JSON once {safe} and {object} are filled in",
+      );
     }
   } else if (config.credentials.secretArn === "") {
     throw new Error("Config key `credentialSecretArn` must be set when `credentialSource` is secret");
@@ -280,15 +343,26 @@ function validateArgs(args: TokenManagerArgs): void {
     (certificate.source === "acm" && certificate.certificateArn === "" && "certificateArn") ||
     (certificate.source === "secret" && certificate.secretArn === "" && "certificateSecretArn") ||
     (certificate.source === "file" && certificate.path === "" && "certificatePath");
-  if (missing) throw new Error(`Config key \`${missing}\` must be set when \`certificateSource\` is ${certificate.source}`);
-  for (const [field, value] of [["scheduleRetryAttempts", args.scheduleRetryAttempts], ["asyncRetries", args.asyncRetries]] as const) {
-    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > (field === "asyncRetries" ? 2 : 185))) {
+  if (missing)
+    throw new Error(
+      `Config key \`${missing}\` must be set when \`certificateSource\` is ${certificate.source}`,
+    );
+  for (const [field, value] of [
+    ["scheduleRetryAttempts", args.scheduleRetryAttempts],
+    ["asyncRetries", args.asyncRetries],
+  ] as const) {
+    if (
+      value !== undefined &&
+      (!Number.isInteger(value) || value < 0 || value > (field === "asyncRetries" ? 2 : 185))
+    ) {
       throw new Error(`\`${field}\` is ${value}; AWS allows 0–${field === "asyncRetries" ? 2 : 185}`);
     }
   }
   const age = args.maximumEventAgeSeconds;
   if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 21_600)) {
-    throw new Error(`\`maximumEventAgeSeconds\` is ${age}; use 60–21600 (both Scheduler and Lambda accept that range)`);
+    throw new Error(
+      `\`maximumEventAgeSeconds\` is ${age}; use 60–21600 (both Scheduler and Lambda accept that range)`,
+    );
   }
 }
 
@@ -307,7 +381,11 @@ export function lambdaArn(nameOrArn: string, partition: string, region: string, 
   return `arn:${partition}:lambda:${region}:${accountId}:function:${nameOrArn}`;
 }
 
-function functionEnvironment(args: TokenManagerArgs, namespace: string, secretArn: pulumi.Output<string>): Record<string, pulumi.Input<string>> {
+function functionEnvironment(
+  args: TokenManagerArgs,
+  namespace: string,
+  secretArn: pulumi.Output<string>,
+): Record<string, pulumi.Input<string>> {
   const { config, naming } = args;
   const env: Record<string, pulumi.Input<string>> = {
     ENVIRONMENT: naming.env,
@@ -325,8 +403,10 @@ function functionEnvironment(args: TokenManagerArgs, namespace: string, secretAr
   if (config.credentials.source === "csm-lambda") {
     env.CSM_LAMBDA_NAME = config.credentials.lambdaName;
     env.CSM_PAYLOAD = csmPayload(config);
-    if (args.csmResponseFields?.username?.length) env.CSM_USERNAME_FIELD = args.csmResponseFields.username.join(",");
-    if (args.csmResponseFields?.password?.length) env.CSM_PASSWORD_FIELD = args.csmResponseFields.password.join(",");
+    if (args.csmResponseFields?.username?.length)
+      env.CSM_USERNAME_FIELD = args.csmResponseFields.username.join(",");
+    if (args.csmResponseFields?.password?.length)
+      env.CSM_PASSWORD_FIELD = args.csmResponseFields.password.join(",");
   } else {
     env.CREDENTIAL_SECRET_ID = config.credentials.secretArn;
   }

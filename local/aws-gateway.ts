@@ -18,7 +18,13 @@
  * Upstream answers are read whole before they are passed on, so a slow reader (the producer
  * streaming a large object) never holds a moto process while it makes other calls.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Upstream = "main" | "dynamodb" | "sqs";
@@ -27,7 +33,10 @@ export interface GatewayOptions {
   /** moto endpoints; services without their own process go to `main`. */
   upstreams: Record<Upstream, string>;
   /** Answers Lambda Invoke for functions moto cannot run (the CSM tool). */
-  invokeStandIn?: (functionName: string, payload: Buffer) => Promise<{ statusCode: number; functionError?: string; body: Buffer }>;
+  invokeStandIn?: (
+    functionName: string,
+    payload: Buffer,
+  ) => Promise<{ statusCode: number; functionError?: string; body: Buffer }>;
   random?: () => number;
 }
 
@@ -85,7 +94,8 @@ export class AwsGateway {
   /** Calls of `operation` made with `caller`'s credentials (all callers when undefined). */
   count(operation: string, caller?: string): number {
     let n = 0;
-    for (const [key, ops] of this.calls) if (caller === undefined || key === caller) n += ops.get(operation) ?? 0;
+    for (const [key, ops] of this.calls)
+      if (caller === undefined || key === caller) n += ops.get(operation) ?? 0;
     return n;
   }
 
@@ -100,15 +110,29 @@ export class AwsGateway {
         if (match) return await this.answerInvoke(decodeURIComponent(match[1]!), body, res);
       }
       if (service === "kinesis" && this.faults.kinesis) {
-        if (operation === "GetRecords" && this.random() < this.faults.kinesis) return kinesisError(res, "ProvisionedThroughputExceededException", "Rate exceeded for shard (injected by the local run)");
-        if (operation === "PutRecords") return await this.putRecordsWithThrottling(req, body, res, this.faults.kinesis);
+        if (operation === "GetRecords" && this.random() < this.faults.kinesis)
+          return kinesisError(
+            res,
+            "ProvisionedThroughputExceededException",
+            "Rate exceeded for shard (injected by the local run)",
+          );
+        if (operation === "PutRecords")
+          return await this.putRecordsWithThrottling(req, body, res, this.faults.kinesis);
       }
       const upstream: Upstream = service === "dynamodb" ? "dynamodb" : service === "sqs" ? "sqs" : "main";
-      const hang = this.faults.hangs?.find((h) => h.calls > 0 && h.operation === `${service}.${operation}` && (h.caller === undefined || h.caller === caller));
+      const hang = this.faults.hangs?.find(
+        (h) =>
+          h.calls > 0 &&
+          h.operation === `${service}.${operation}` &&
+          (h.caller === undefined || h.caller === caller),
+      );
       if (hang) hang.calls -= 1;
       if (hang && !hang.carriedOut) {
         await new Promise((r) => setTimeout(r, hang.ms));
-        if (!res.destroyed) res.writeHead(500, { "content-type": "text/plain" }).end("local AWS gateway: request lost (injected)");
+        if (!res.destroyed)
+          res
+            .writeHead(500, { "content-type": "text/plain" })
+            .end("local AWS gateway: request lost (injected)");
         return;
       }
       const answer = await this.forward(upstream, req, body, undefined, `${service}.${operation}`);
@@ -129,7 +153,13 @@ export class AwsGateway {
   }
 
   /** One request at a time per moto process; the answer is read whole before the next starts. */
-  private forward(upstream: Upstream, req: IncomingMessage, body: Buffer, bodyOverride?: Buffer, operation = "other") {
+  private forward(
+    upstream: Upstream,
+    req: IncomingMessage,
+    body: Buffer,
+    bodyOverride?: Buffer,
+    operation = "other",
+  ) {
     const queuedAt = Date.now();
     const run = (this.tails.get(upstream) ?? Promise.resolve()).then(async () => {
       const startedAt = Date.now();
@@ -143,7 +173,10 @@ export class AwsGateway {
         this.timings.set(operation, t);
       }
     });
-    this.tails.set(upstream, run.catch(() => undefined));
+    this.tails.set(
+      upstream,
+      run.catch(() => undefined),
+    );
     return run;
   }
 
@@ -152,32 +185,55 @@ export class AwsGateway {
     return [...this.timings.entries()]
       .sort((a, b) => b[1].upstreamMs - a[1].upstreamMs)
       .slice(0, limit)
-      .map(([op, t]) => `${op}: ${t.calls} calls, ${Math.round(t.upstreamMs / t.calls)} ms each in moto, ${Math.round(t.waitMs / t.calls)} ms waiting`);
+      .map(
+        ([op, t]) =>
+          `${op}: ${t.calls} calls, ${Math.round(t.upstreamMs / t.calls)} ms each in moto, ${Math.round(t.waitMs / t.calls)} ms waiting`,
+      );
   }
 
-  private async putRecordsWithThrottling(req: IncomingMessage, body: Buffer, res: ServerResponse, rate: number): Promise<void> {
+  private async putRecordsWithThrottling(
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    rate: number,
+  ): Promise<void> {
     const input = JSON.parse(body.toString("utf8")) as { Records: unknown[]; [k: string]: unknown };
     const throttled = input.Records.map(() => this.random() < rate);
     const passed = input.Records.filter((_, i) => !throttled[i]);
     let results: Array<Record<string, unknown>> = [];
     let failed = 0;
     if (passed.length > 0) {
-      const answer = await this.forward("main", req, body, Buffer.from(JSON.stringify({ ...input, Records: passed })));
+      const answer = await this.forward(
+        "main",
+        req,
+        body,
+        Buffer.from(JSON.stringify({ ...input, Records: passed })),
+      );
       if (answer.status !== 200) {
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
         return;
       }
-      const output = JSON.parse(answer.body.toString("utf8")) as { FailedRecordCount?: number; Records: Array<Record<string, unknown>> };
+      const output = JSON.parse(answer.body.toString("utf8")) as {
+        FailedRecordCount?: number;
+        Records: Array<Record<string, unknown>>;
+      };
       results = output.Records;
       failed = output.FailedRecordCount ?? 0;
     }
     let next = 0;
     const records = input.Records.map((_, i) =>
-      throttled[i] ? { ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded for shard (injected by the local run)" } : results[next++],
+      throttled[i]
+        ? {
+            ErrorCode: "ProvisionedThroughputExceededException",
+            ErrorMessage: "Rate exceeded for shard (injected by the local run)",
+          }
+        : results[next++],
     );
     res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
-    res.end(JSON.stringify({ FailedRecordCount: failed + throttled.filter(Boolean).length, Records: records }));
+    res.end(
+      JSON.stringify({ FailedRecordCount: failed + throttled.filter(Boolean).length, Records: records }),
+    );
   }
 
   private async answerInvoke(functionName: string, payload: Buffer, res: ServerResponse): Promise<void> {
@@ -211,17 +267,18 @@ function send(endpoint: string, req: IncomingMessage, body: Buffer): Promise<Ans
   const headers = { ...req.headers, host: target.host, "content-length": String(body.length) };
   delete headers["transfer-encoding"];
   return new Promise((resolve, reject) => {
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (response) => {
-      readAll(response).then(
-        (data) => {
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+      (response) => {
+        readAll(response).then((data) => {
           const out: Record<string, string | string[]> = {};
-          for (const [k, v] of Object.entries(response.headers)) if (v !== undefined && k !== "transfer-encoding" && k !== "connection") out[k] = v;
+          for (const [k, v] of Object.entries(response.headers))
+            if (v !== undefined && k !== "transfer-encoding" && k !== "connection") out[k] = v;
           out["content-length"] = String(data.length);
           resolve({ status: response.statusCode ?? 502, headers: out, body: data });
-        },
-        reject,
-      );
-    });
+        }, reject);
+      },
+    );
     upstream.on("error", reject);
     upstream.end(body);
   });
@@ -229,7 +286,9 @@ function send(endpoint: string, req: IncomingMessage, body: Buffer): Promise<Ans
 
 /** SigV4 `Credential=<access key>/<date>/<region>/<service>/aws4_request`. */
 function signatureOf(req: IncomingMessage): { caller: string; service: string } {
-  const match = /Credential=([^/]+)\/\d+\/[^/]+\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ""));
+  const match = /Credential=([^/]+)\/\d+\/[^/]+\/([^/]+)\/aws4_request/.exec(
+    String(req.headers.authorization ?? ""),
+  );
   return { caller: match?.[1] ?? "anonymous", service: match?.[2] ?? "s3" };
 }
 

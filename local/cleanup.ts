@@ -30,7 +30,13 @@ export class Cleanup {
 async function withTimeout(work: Promise<void>, ms: number, name: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([work, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not stop within ${ms} ms`)), ms)))]);
+    await Promise.race([
+      work,
+      new Promise<void>(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`${name} did not stop within ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }

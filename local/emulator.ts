@@ -30,12 +30,19 @@ export function ensureEmulatorInstalled(log: (line: string) => void = () => unde
   log(`installing the AWS emulator (moto server) into ${VENV_DIR} …`);
   const python = process.env.PYTHON ?? "python3";
   run(python, ["-m", "venv", VENV_DIR]);
-  run(join(VENV_DIR, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", join(PROJECT_DIR, "local", "requirements.txt")]);
+  run(join(VENV_DIR, "bin", "pip"), [
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+    "-r",
+    join(PROJECT_DIR, "local", "requirements.txt"),
+  ]);
 }
 
 function run(command: string, args: string[]): void {
   const result = spawnSync(command, args, { stdio: ["ignore", "inherit", "inherit"] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
 }
 
 export async function freePort(): Promise<number> {
@@ -44,13 +51,17 @@ export async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
 
 /** @param options.env extra environment for the moto process (e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM). */
-export async function startEmulator(options: { log?: (line: string) => void; env?: Record<string, string> } = {}): Promise<Emulator> {
+export async function startEmulator(
+  options: { log?: (line: string) => void; env?: Record<string, string> } = {},
+): Promise<Emulator> {
   ensureEmulatorInstalled(options.log);
   const port = await freePort();
   const child = spawn(PYTHON, [LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
@@ -69,7 +80,8 @@ export async function startEmulator(options: { log?: (line: string) => void; env
 async function waitUntilUp(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto server exited with code ${child.exitCode}: ${stderr()}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto server exited with code ${child.exitCode}: ${stderr()}`);
     try {
       const response = await fetch(`${endpoint}/moto-api/`);
       if (response.ok) return;

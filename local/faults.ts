@@ -41,15 +41,24 @@ const SF_STATUSES = [429, 500, 502, 503] as const;
 export function parseFaults(spec: string | undefined): Faults {
   const faults: Faults = {};
   if (!spec) return faults;
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, raw = ""] = part.split("=", 2) as [string, string | undefined];
     const value = raw.trim();
     switch (name.trim()) {
       case "salesforce": {
         const [rate, status] = value.split(":");
         const parsedStatus = status === undefined ? 503 : Number(status);
-        if (!(SF_STATUSES as readonly number[]).includes(parsedStatus)) throw new FaultSpecError(`salesforce fault status must be one of ${SF_STATUSES.join(", ")}, got ${status}`);
-        faults.salesforce = { rate: rate === "down" ? 1 : share(name, rate ?? ""), status: parsedStatus as 429 | 500 | 502 | 503 };
+        if (!(SF_STATUSES as readonly number[]).includes(parsedStatus))
+          throw new FaultSpecError(
+            `salesforce fault status must be one of ${SF_STATUSES.join(", ")}, got ${status}`,
+          );
+        faults.salesforce = {
+          rate: rate === "down" ? 1 : share(name, rate ?? ""),
+          status: parsedStatus as 429 | 500 | 502 | 503,
+        };
         break;
       }
       case "salesforce-records":
@@ -74,7 +83,9 @@ export function parseFaults(spec: string | undefined): Faults {
         faults.duplicates = share(name, value);
         break;
       default:
-        throw new FaultSpecError(`unknown fault "${name}"; use salesforce, salesforce-records, salesforce-hang, audit-hang, audit-write-hang, token, kinesis or duplicates (e.g. salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05)`);
+        throw new FaultSpecError(
+          `unknown fault "${name}"; use salesforce, salesforce-records, salesforce-hang, audit-hang, audit-write-hang, token, kinesis or duplicates (e.g. salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05)`,
+        );
     }
   }
   return faults;
@@ -82,29 +93,45 @@ export function parseFaults(spec: string | undefined): Faults {
 
 function calls(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new FaultSpecError(`fault ${name} needs a number of calls (at least 1), got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new FaultSpecError(`fault ${name} needs a number of calls (at least 1), got "${value}"`);
   return n;
 }
 
 function share(name: string, value: string): number {
   const n = Number(value);
-  if (value === "" || !Number.isFinite(n) || n < 0 || n > 1) throw new FaultSpecError(`fault ${name} needs a share from 0 to 1 (or "down"), got "${value}"`);
+  if (value === "" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new FaultSpecError(`fault ${name} needs a share from 0 to 1 (or "down"), got "${value}"`);
   return n;
 }
 
 /** A human line per active fault, for the summary. */
 export function describeFaults(faults: Faults): string[] {
   const lines: string[] = [];
-  if (faults.salesforce) lines.push(`Salesforce answers ${faults.salesforce.status} to ${pct(faults.salesforce.rate)} of calls`);
+  if (faults.salesforce)
+    lines.push(`Salesforce answers ${faults.salesforce.status} to ${pct(faults.salesforce.rate)} of calls`);
   if (faults.salesforceRecords) lines.push(`Salesforce rejects ${pct(faults.salesforceRecords)} of records`);
-  if (faults.salesforceHang) lines.push(`Salesforce answers the next ${faults.salesforceHang} call(s) only after 30 s (after applying them)`);
-  if (faults.auditHang) lines.push(`the next ${faults.auditHang} SendMessageBatch call(s) to SQS answered only after 60 s (after being carried out)`);
-  if (faults.auditWriteHang) lines.push(`the audit processor's next ${faults.auditWriteHang} audit-table write(s) lost on the way and answered only after 60 s`);
+  if (faults.salesforceHang)
+    lines.push(
+      `Salesforce answers the next ${faults.salesforceHang} call(s) only after 30 s (after applying them)`,
+    );
+  if (faults.auditHang)
+    lines.push(
+      `the next ${faults.auditHang} SendMessageBatch call(s) to SQS answered only after 60 s (after being carried out)`,
+    );
+  if (faults.auditWriteHang)
+    lines.push(
+      `the audit processor's next ${faults.auditWriteHang} audit-table write(s) lost on the way and answered only after 60 s`,
+    );
   if (faults.token === "down") lines.push("TIAA token endpoint down for the whole run");
-  else if (faults.token === "expire") lines.push("TIAA down after the first refresh: the token runs past its expiry");
+  else if (faults.token === "expire")
+    lines.push("TIAA down after the first refresh: the token runs past its expiry");
   else if (faults.token) lines.push(`TIAA answers 500 to ${pct(faults.token)} of scheduled refreshes`);
   if (faults.kinesis) lines.push(`Kinesis throttles ${pct(faults.kinesis)} of writes and reads`);
-  if (faults.duplicates) lines.push(`${pct(faults.duplicates)} of S3 notifications, Kinesis batches and SQS messages delivered twice`);
+  if (faults.duplicates)
+    lines.push(
+      `${pct(faults.duplicates)} of S3 notifications, Kinesis batches and SQS messages delivered twice`,
+    );
   return lines;
 }
 

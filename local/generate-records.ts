@@ -53,12 +53,55 @@ export interface GeneratedFile {
   malformed: Partial<Record<MalformedKind, number>>;
 }
 
-const EVENT_TYPES = ["KYC_REVIEW", "KYC_ONBOARDING", "PERIODIC_REVIEW", "SANCTIONS_SCREENING", "PEP_SCREENING", "ADVERSE_MEDIA", "ADDRESS_CHANGE"];
+const EVENT_TYPES = [
+  "KYC_REVIEW",
+  "KYC_ONBOARDING",
+  "PERIODIC_REVIEW",
+  "SANCTIONS_SCREENING",
+  "PEP_SCREENING",
+  "ADVERSE_MEDIA",
+  "ADDRESS_CHANGE",
+];
 const COUNTRIES = ["GB", "GB", "GB", "IE", "DE", "FR", "NL", "US", "SG", "AE", "IN", "ES"];
 const SEGMENTS = ["RETAIL", "PRIVATE", "BUSINESS", "CORPORATE"];
-const GIVEN = ["Amelia", "Oliver", "Isla", "Noah", "Ava", "Liam", "Sofia", "Arjun", "Chloe", "Mateo", "Aisha", "Finn", "Zara", "Hugo"];
-const FAMILY = ["Smith", "Jones", "Patel", "O'Brien", "Müller", "García", "Nguyen", "Khan", "Murphy", "Rossi", "Kowalski", "Dubois"];
-const REASONS = ["scheduled review", "address change", "new product", "screening hit", "document expiry", "customer request"];
+const GIVEN = [
+  "Amelia",
+  "Oliver",
+  "Isla",
+  "Noah",
+  "Ava",
+  "Liam",
+  "Sofia",
+  "Arjun",
+  "Chloe",
+  "Mateo",
+  "Aisha",
+  "Finn",
+  "Zara",
+  "Hugo",
+];
+const FAMILY = [
+  "Smith",
+  "Jones",
+  "Patel",
+  "O'Brien",
+  "Müller",
+  "García",
+  "Nguyen",
+  "Khan",
+  "Murphy",
+  "Rossi",
+  "Kowalski",
+  "Dubois",
+];
+const REASONS = [
+  "scheduled review",
+  "address change",
+  "new product",
+  "screening hit",
+  "document expiry",
+  "customer request",
+];
 /** Kinesis rejects records above 1 MiB; this is comfortably over it. */
 const OVERSIZED_BYTES = 1_100_000;
 
@@ -111,7 +154,12 @@ export function generateRecords(options: GenerateOptions): GeneratedFile {
 
 type KycRecordShape = Record<string, unknown> & { transactionId: string; payload: Record<string, unknown> };
 
-function goodRecord(i: number, pick: <T>(list: readonly T[]) => T, random: () => number, producedAt: string): KycRecordShape {
+function goodRecord(
+  i: number,
+  pick: <T>(list: readonly T[]) => T,
+  random: () => number,
+  producedAt: string,
+): KycRecordShape {
   const customer = `C${String(Math.floor(random() * 900_000) + 100_000)}`;
   const risk = random();
   const record: KycRecordShape = {

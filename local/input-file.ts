@@ -38,14 +38,21 @@ export interface InputOptions {
   suffix?: string;
 }
 
-export async function prepareInput(options: InputOptions): Promise<Omit<InputFile, "records" | "expectedIds">> {
+export async function prepareInput(
+  options: InputOptions,
+): Promise<Omit<InputFile, "records" | "expectedIds">> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   if (options.path) {
     const body = await readFile(options.path);
     const extension = extname(options.path) || ".json";
     return { body, key: objectKey(options, `local-run-${stamp}`, extension), origin: options.path };
   }
-  const generated = generateRecords({ count: options.records, badShare: options.badShare, seed: options.seed, format: "ndjson" });
+  const generated = generateRecords({
+    count: options.records,
+    badShare: options.badShare,
+    seed: options.seed,
+    format: "ndjson",
+  });
   return {
     body: Buffer.from(generated.text, "utf8"),
     key: objectKey(options, `local-run-${stamp}-seed${options.seed}`, ".ndjson"),
@@ -60,7 +67,11 @@ function objectKey(options: InputOptions, base: string, extension: string): stri
 }
 
 /** The audit ids the producer will use for this file (see the file comment for the rules). */
-export async function expectedAuditIds(body: Buffer, bucket: string, key: string): Promise<{ records: number; expectedIds: string[] }> {
+export async function expectedAuditIds(
+  body: Buffer,
+  bucket: string,
+  key: string,
+): Promise<{ records: number; expectedIds: string[] }> {
   const ids: string[] = [];
   const firstSeen = new Set<string>();
   let records = 0;

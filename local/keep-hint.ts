@@ -7,11 +7,14 @@ export function keepHint(environment: LocalEnvironment): string {
   const aws = `AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region ${stack.config.region} --endpoint-url ${endpoint}`;
   const dynamo = aws;
   const sqs = aws;
-  const auditTable = stack.functions.find((f) => f.environment.AUDIT_TABLE_NAME)?.environment.AUDIT_TABLE_NAME ?? stack.tables[0];
+  const auditTable =
+    stack.functions.find((f) => f.environment.AUDIT_TABLE_NAME)?.environment.AUDIT_TABLE_NAME ??
+    stack.tables[0];
   const auditQueue = stack.sqsSources[0]?.queueUrl;
   const stream = stack.kinesisSources[0]?.streamName ?? stack.streams[0]?.name;
   const bucket = stack.s3Notifications[0]?.bucket ?? stack.buckets[0];
-  const namespace = stack.functions.find((f) => stack.kinesisSources.some((k) => k.functionName === f.name))?.environment.METRIC_NAMESPACE;
+  const namespace = stack.functions.find((f) => stack.kinesisSources.some((k) => k.functionName === f.name))
+    ?.environment.METRIC_NAMESPACE;
   const lines = [
     "",
     "--keep: everything stays up until Ctrl-C.",
@@ -21,8 +24,14 @@ export function keepHint(environment: LocalEnvironment): string {
     "",
     "Look inside with the AWS CLI:",
     ...(auditTable ? [`  ${dynamo} dynamodb scan --table-name ${auditTable} --max-items 5`] : []),
-    ...(auditTable ? [`  ${dynamo} dynamodb query --table-name ${auditTable} --index-name status-day-index --key-condition-expression 'statusDay = :d' --expression-attribute-values '{":d":{"S":"FAILED#${new Date().toISOString().slice(0, 10)}"}}'`] : []),
-    ...(auditQueue ? [`  ${sqs} sqs get-queue-attributes --queue-url ${auditQueue} --attribute-names All`] : []),
+    ...(auditTable
+      ? [
+          `  ${dynamo} dynamodb query --table-name ${auditTable} --index-name status-day-index --key-condition-expression 'statusDay = :d' --expression-attribute-values '{":d":{"S":"FAILED#${new Date().toISOString().slice(0, 10)}"}}'`,
+        ]
+      : []),
+    ...(auditQueue
+      ? [`  ${sqs} sqs get-queue-attributes --queue-url ${auditQueue} --attribute-names All`]
+      : []),
     ...(stream ? [`  ${aws} kinesis describe-stream-summary --stream-name ${stream}`] : []),
     ...(bucket ? [`  ${aws} s3 ls s3://${bucket}/ --recursive`] : []),
     ...(namespace ? [`  ${aws} cloudwatch list-metrics --namespace ${namespace}`] : []),

@@ -100,17 +100,31 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     emulators[role] = emulator;
   }
   const timeScale = options.timeScale ?? 1;
-  const credentials = { username: `${base.prefix}-${base.env}-tiaa-client`, password: randomBytes(24).toString("base64url") };
-  const csmName = base.tokenManager.credentials.source === "csm-lambda" ? base.tokenManager.credentials.lambdaName : undefined;
+  const credentials = {
+    username: `${base.prefix}-${base.env}-tiaa-client`,
+    password: randomBytes(24).toString("base64url"),
+  };
+  const csmName =
+    base.tokenManager.credentials.source === "csm-lambda"
+      ? base.tokenManager.credentials.lambdaName
+      : undefined;
   const gateway = new AwsGateway({
-    upstreams: { main: emulators.main.endpoint, sqs: emulators.sqs.endpoint, dynamodb: emulators.dynamodb.endpoint },
+    upstreams: {
+      main: emulators.main.endpoint,
+      sqs: emulators.sqs.endpoint,
+      dynamodb: emulators.dynamodb.endpoint,
+    },
     invokeStandIn: async (functionName, payload) => csmStandIn(credentials, csmName, functionName, payload),
   });
   await gateway.start();
   cleanup.add("local AWS gateway", () => gateway.stop());
-  log(`AWS emulator listening on ${gateway.url} (the local gateway; moto listening on ${emulators.main.endpoint}, SQS on ${emulators.sqs.endpoint}, DynamoDB on ${emulators.dynamodb.endpoint})`);
+  log(
+    `AWS emulator listening on ${gateway.url} (the local gateway; moto listening on ${emulators.main.endpoint}, SQS on ${emulators.sqs.endpoint}, DynamoDB on ${emulators.dynamodb.endpoint})`,
+  );
   const clients = gatewayClients(gateway.url);
-  cleanup.add("AWS SDK clients", async () => Object.values(clients).forEach((c) => c.destroy()));
+  cleanup.add("AWS SDK clients", async () => {
+    for (const c of Object.values(clients)) c.destroy();
+  });
 
   const ca = createCertificateAuthority("KYC platform local-run CA");
   const tiaa = await startTiaaStandIn({
@@ -141,7 +155,11 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     new CreateSecretCommand({
       Name: naming.physicalName("secret", "tiaa-client-certificate-local"),
       Description: "Throwaway mutual-TLS client certificate of the local run",
-      SecretString: JSON.stringify({ certificate: client.certificate, privateKey: client.privateKey, chain: ca.certificate }),
+      SecretString: JSON.stringify({
+        certificate: client.certificate,
+        privateKey: client.privateKey,
+        chain: ca.certificate,
+      }),
     }),
   );
 
@@ -152,12 +170,30 @@ export async function startLocalEnvironment(options: EnvironmentOptions): Promis
     certificateSecretArn: certificateSecret.ARN!,
   };
   if (options.shards !== undefined) {
-    const pipelines = base.pipelines.map((p) => (p.caseCreator && !p.onDemand ? { ...rawPipeline(p), shardCount: options.shards } : rawPipeline(p)));
+    const pipelines = base.pipelines.map((p) =>
+      p.caseCreator && !p.onDemand ? { ...rawPipeline(p), shardCount: options.shards } : rawPipeline(p),
+    );
     overrides.pipelines = JSON.stringify(pipelines);
   }
-  const stack = await provisionStack({ stack: options.stack, overrides, clients, emulator: { endpoint: emulators.main.endpoint, region: EMULATOR_REGION }, log });
+  const stack = await provisionStack({
+    stack: options.stack,
+    overrides,
+    clients,
+    emulator: { endpoint: emulators.main.endpoint, region: EMULATOR_REGION },
+    log,
+  });
 
-  return { emulators, gateway, clients, tiaa, salesforce, caCertificate: ca.certificate, stack, overrides, timeScale };
+  return {
+    emulators,
+    gateway,
+    clients,
+    tiaa,
+    salesforce,
+    caCertificate: ca.certificate,
+    stack,
+    overrides,
+    timeScale,
+  };
 }
 
 /** A pipeline back in the shape `Pulumi.yaml` declares (the typed config fills defaults in). */
@@ -171,10 +207,23 @@ function rawPipeline(p: ProvisionedStack["config"]["pipelines"][number]): Record
  * local TIAA credentials, in the `{username, password}` shape, whatever payload template the config
  * uses. Any other function is not there, as in an account without it.
  */
-function csmStandIn(credentials: { username: string; password: string }, csmName: string | undefined, functionName: string, payload: Buffer) {
+function csmStandIn(
+  credentials: { username: string; password: string },
+  csmName: string | undefined,
+  functionName: string,
+  payload: Buffer,
+) {
   const name = functionName.split(":function:").pop()!.split(":")[0];
   if (csmName === undefined || name !== csmName.split(":function:").pop()) {
-    return { statusCode: 404, body: Buffer.from(JSON.stringify({ __type: "ResourceNotFoundException", Message: `Function not found: ${functionName}` })) };
+    return {
+      statusCode: 404,
+      body: Buffer.from(
+        JSON.stringify({
+          __type: "ResourceNotFoundException",
+          Message: `Function not found: ${functionName}`,
+        }),
+      ),
+    };
   }
   let known = false;
   try {
@@ -183,6 +232,12 @@ function csmStandIn(credentials: { username: string; password: string }, csmName
   } catch {
     // a payload that is not JSON gets the CSM tool's error answer below
   }
-  const body = known ? credentials : { errorType: "InvalidRequest", errorMessage: "payload is not a JSON object" };
-  return { statusCode: 200, ...(known ? {} : { functionError: "Unhandled" }), body: Buffer.from(JSON.stringify(body)) };
+  const body = known
+    ? credentials
+    : { errorType: "InvalidRequest", errorMessage: "payload is not a JSON object" };
+  return {
+    statusCode: 200,
+    ...(known ? {} : { functionError: "Unhandled" }),
+    body: Buffer.from(JSON.stringify(body)),
+  };
 }

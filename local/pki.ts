@@ -39,7 +39,10 @@ function baseCertificate(publicPem: string, commonName: string, validDays: numbe
   cert.serialNumber = `01${randomBytes(8).toString("hex")}`;
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + validDays * 86_400_000);
-  cert.setSubject([{ name: "commonName", value: commonName }, { name: "organizationName", value: "KYC platform local" }]);
+  cert.setSubject([
+    { name: "commonName", value: commonName },
+    { name: "organizationName", value: "KYC platform local" },
+  ]);
   return cert;
 }
 
@@ -68,7 +71,9 @@ export function createCertificateAuthority(commonName = "KYC platform throwaway 
       cert.setExtensions([
         { name: "basicConstraints", cA: false },
         { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-        options.usage === "server" ? { name: "extKeyUsage", serverAuth: true } : { name: "extKeyUsage", clientAuth: true },
+        options.usage === "server"
+          ? { name: "extKeyUsage", serverAuth: true }
+          : { name: "extKeyUsage", clientAuth: true },
         ...(options.usage === "server" ? [{ name: "subjectAltName", altNames }] : []),
       ]);
       cert.sign(caKey, forge.md.sha256.create());

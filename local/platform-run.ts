@@ -93,14 +93,22 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   const startedAt = new Date();
   const { log, faults } = options;
   const time = new TimeScale(options.timeScale ?? 1);
-  const environment = await startLocalEnvironment({ stack: options.stack ?? "sit", shards: options.shards, timeScale: time.factor, cleanup, log });
+  const environment = await startLocalEnvironment({
+    stack: options.stack ?? "sit",
+    shards: options.shards,
+    timeScale: time.factor,
+    cleanup,
+    log,
+  });
   const { clients, stack, tiaa, salesforce, gateway } = environment;
   const random = seededRandom(options.seed + 7919);
   const duplicateRate = faults.duplicates ?? 0;
 
   if (faults.salesforce || faults.salesforceRecords || faults.salesforceHang) {
     salesforce.setFaults({
-      ...(faults.salesforce ? { failureRate: faults.salesforce.rate, failureStatus: faults.salesforce.status } : {}),
+      ...(faults.salesforce
+        ? { failureRate: faults.salesforce.rate, failureStatus: faults.salesforce.status }
+        : {}),
       ...(faults.salesforceRecords ? { recordErrorRate: faults.salesforceRecords } : {}),
       ...(faults.salesforceHang ? { hangAfterUpsertNext: faults.salesforceHang, hangMs: 30_000 } : {}),
     });
@@ -109,9 +117,19 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   gateway.setFaults({
     ...(faults.kinesis ? { kinesis: faults.kinesis } : {}),
     hangs: [
-      ...(faults.auditHang ? [{ operation: "sqs.SendMessageBatch", calls: faults.auditHang, ms: 60_000, carriedOut: true }] : []),
+      ...(faults.auditHang
+        ? [{ operation: "sqs.SendMessageBatch", calls: faults.auditHang, ms: 60_000, carriedOut: true }]
+        : []),
       ...(faults.auditWriteHang
-        ? [{ operation: "dynamodb.PutItem", calls: faults.auditWriteHang, ms: 60_000, carriedOut: false, caller: stack.functions.find((f) => f.name.includes("audit-processor"))!.name }]
+        ? [
+            {
+              operation: "dynamodb.PutItem",
+              calls: faults.auditWriteHang,
+              ms: 60_000,
+              carriedOut: false,
+              caller: stack.functions.find((f) => f.name.includes("audit-processor"))!.name,
+            },
+          ]
         : []),
     ],
   });
@@ -122,22 +140,37 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   const caFile = join(options.runDir, "local-ca.pem");
   writeFileSync(caFile, environment.caCertificate);
   const emf = new EmfMetrics(clients.cloudwatch);
-  const functions = stack.functions.map((f) => (options.timeoutOverrides?.[f.name] !== undefined ? { ...f, timeoutSeconds: options.timeoutOverrides[f.name]! } : f));
+  const functions = stack.functions.map((f) =>
+    options.timeoutOverrides?.[f.name] !== undefined
+      ? { ...f, timeoutSeconds: options.timeoutOverrides[f.name]! }
+      : f,
+  );
   const host = new FunctionHost({
     functions,
     runDir: options.runDir,
     gatewayUrl: gateway.url,
     region: stack.config.region,
     caCertificatePath: caFile,
-    overrides: Object.fromEntries(stack.functions.map((f) => [f.name, time.functionOverrides(f)]).filter(([, o]) => Object.keys(o as object).length > 0)),
+    overrides: Object.fromEntries(
+      stack.functions
+        .map((f) => [f.name, time.functionOverrides(f)])
+        .filter(([, o]) => Object.keys(o as object).length > 0),
+    ),
     onLog: (fn, line) => {
       emf.accept(line);
       logFile.write(`${fn} ${line}\n`);
     },
   });
   cleanup.add("function execution environments", () => host.stopAll());
-  const sourceLog = (m: string, f?: Record<string, unknown>) => logFile.write(`local-event-sources ${JSON.stringify({ message: m, ...f })}\n`);
-  const stats: RunStats = { producerSummaries: [], skippedDeliveries: 0, tokenRefreshes: [], audit: newSourceStats(), kinesis: newSourceStats() };
+  const sourceLog = (m: string, f?: Record<string, unknown>) =>
+    logFile.write(`local-event-sources ${JSON.stringify({ message: m, ...f })}\n`);
+  const stats: RunStats = {
+    producerSummaries: [],
+    skippedDeliveries: 0,
+    tokenRefreshes: [],
+    audit: newSourceStats(),
+    kinesis: newSourceStats(),
+  };
 
   const invoker = new AsyncInvoker({
     sqs: clients.sqs,
@@ -170,16 +203,32 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   for (const schedule of schedules) {
     const ok = await schedule.fire();
     const last = stats.tokenRefreshes[stats.tokenRefreshes.length - 1];
-    log(ok ? `token refreshed through TIAA (mutual TLS); expires ${(last?.result as { expiresAt?: string } | undefined)?.expiresAt}` : `token refresh failed: ${last?.error ?? "see handlers.log"}`);
+    log(
+      ok
+        ? `token refreshed through TIAA (mutual TLS); expires ${(last?.result as { expiresAt?: string } | undefined)?.expiresAt}`
+        : `token refresh failed: ${last?.error ?? "see handlers.log"}`,
+    );
   }
   if (faults.token === "expire") tiaa.setFault("down");
-  schedules.forEach((s) => s.start());
+  for (const s of schedules) s.start();
 
-  const auditQueues = new Set(stack.functions.filter((f) => f.environment.AUDIT_TABLE_NAME).flatMap((f) => stack.sqsSources.filter((s) => s.functionName === f.name).map((s) => s.queueUrl)));
-  const lanes = stack.kinesisSources.reduce((n, k) => n + k.parallelizationFactor * (stack.streams.find((s) => s.name === k.streamName)?.shardCount ?? 1), 0);
+  const auditQueues = new Set(
+    stack.functions
+      .filter((f) => f.environment.AUDIT_TABLE_NAME)
+      .flatMap((f) => stack.sqsSources.filter((s) => s.functionName === f.name).map((s) => s.queueUrl)),
+  );
+  const lanes = stack.kinesisSources.reduce(
+    (n, k) =>
+      n + k.parallelizationFactor * (stack.streams.find((s) => s.name === k.streamName)?.shardCount ?? 1),
+    0,
+  );
   const largestBatch = Math.max(1, ...stack.kinesisSources.map((k) => k.batchSize));
   // Pacing only (see audit-backlog.ts): as many case-creator invocations at once as deployed.
-  const backlog = new AuditBacklogGate(() => Promise.all([...auditQueues].map((url) => queueDepth(clients.sqs, url))).then((d) => Math.max(0, ...d)), Math.max(250, lanes * largestBatch));
+  const backlog = new AuditBacklogGate(
+    () =>
+      Promise.all([...auditQueues].map((url) => queueDepth(clients.sqs, url))).then((d) => Math.max(0, ...d)),
+    Math.max(250, lanes * largestBatch),
+  );
   cleanup.add("audit backlog gate", async () => backlog.stop());
   const kinesisSources = stack.kinesisSources.map((settings) => {
     return new KinesisEventSource({
@@ -221,18 +270,20 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
         if (!auditQueues.has(settings.queueUrl)) return;
         for (const r of records) {
           const event = parseAuditBody(r.body);
-          if (event && (event.status === "PROCESSED" || event.status === "FAILED")) audited.set(event.transactionId, event.status);
+          if (event && (event.status === "PROCESSED" || event.status === "FAILED"))
+            audited.set(event.transactionId, event.status);
         }
       },
       log: sourceLog,
     });
   });
   cleanup.add("SQS pollers", async () => void (await Promise.all(sqsSources.map((s) => s.stop()))));
-  sqsSources.forEach((s) => s.start());
+  for (const s of sqsSources) s.start();
 
   // The file: generated (or given), uploaded to the bucket whose notification starts the producer.
   const target = stack.s3Notifications[0];
-  if (!target) throw new Error("The plan declares no S3 notification to a function: no pipeline takes uploaded files.");
+  if (!target)
+    throw new Error("The plan declares no S3 notification to a function: no pipeline takes uploaded files.");
   const producers = new Map<string, (event: unknown, requestId?: string) => Promise<unknown>>();
   const s3Source = new S3EventSource({
     notifications: stack.s3Notifications,
@@ -253,18 +304,31 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     random,
     log: sourceLog,
   });
-  const prepared = await prepareInput({ path: options.input, records: options.records, badShare: options.badShare, seed: options.seed, prefix: target.filterPrefix, suffix: target.filterSuffix });
+  const prepared = await prepareInput({
+    path: options.input,
+    records: options.records,
+    badShare: options.badShare,
+    seed: options.seed,
+    prefix: target.filterPrefix,
+    suffix: target.filterSuffix,
+  });
   const { records, expectedIds } = await expectedAuditIds(prepared.body, target.bucket, prepared.key);
   if (options.uploadDelayMinutes) {
-    log(`waiting ${options.uploadDelayMinutes} platform minute(s) (${Math.round(time.ms(options.uploadDelayMinutes * 60_000) / 1000)} s) before uploading`);
+    log(
+      `waiting ${options.uploadDelayMinutes} platform minute(s) (${Math.round(time.ms(options.uploadDelayMinutes * 60_000) / 1000)} s) before uploading`,
+    );
     await sleep(time.ms(options.uploadDelayMinutes * 60_000));
   }
   log(`uploading ${records} records (${prepared.origin}) to s3://${target.bucket}/${prepared.key}`);
   let uploadOutcome: InvocationOutcome[] | undefined;
   let uploadFailure: unknown;
   const upload = s3Source.upload(target.bucket, prepared.key, prepared.body).then(
-    (o) => void (uploadOutcome = o),
-    (error: unknown) => void (uploadFailure = error),
+    (o) => {
+      uploadOutcome = o;
+    },
+    (error: unknown) => {
+      uploadFailure = error;
+    },
   );
 
   const progress = (phase: Progress["phase"]): Progress => {
@@ -278,7 +342,16 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     // Records on the stream, as the case creator's pollers have read them (the producer reports at its end).
     const published = stats.kinesis.recordsRead;
     const read = uploadOutcome ? records : Math.min(records, published);
-    return { phase, records, read, published, cases: salesforce.cases.size, audited: done, failed, elapsedMs: Date.now() - startedAt.getTime() };
+    return {
+      phase,
+      records,
+      read,
+      published,
+      cases: salesforce.cases.size,
+      audited: done,
+      failed,
+      elapsedMs: Date.now() - startedAt.getTime(),
+    };
   };
 
   const timedOut = await waitUntilSettled({
@@ -288,23 +361,36 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
       if (uploadFailure !== undefined) throw uploadFailure;
       return uploadOutcome !== undefined;
     },
-    sourcesIdle: () => s3Source.idle() && kinesisSources.every((s) => s.idle()) && sqsSources.every((s) => s.idle()),
-    queuesEmpty: () => queuesEmpty(clients.sqs, stack.sqsSources.map((s) => s.queueUrl)),
+    sourcesIdle: () =>
+      s3Source.idle() && kinesisSources.every((s) => s.idle()) && sqsSources.every((s) => s.idle()),
+    queuesEmpty: () =>
+      queuesEmpty(
+        clients.sqs,
+        stack.sqsSources.map((s) => s.queueUrl),
+      ),
     allAudited: () => expectedIds.every((id) => audited.has(id)),
     onTick: () => options.onProgress?.(progress(uploadOutcome ? "settling" : "running")),
   });
   await upload;
-  if (timedOut) log(`gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`);
+  if (timedOut)
+    log(
+      `gave up waiting after ${Math.round(options.timeoutMs / 1000)} s; records still moving are reported as unaccounted`,
+    );
   // Always on stderr: the run's profile (issue #13), the first thing to read when a run is slow.
   log(`where the emulator spent its time:\n  ${gateway.slowest(12).join("\n  ")}`);
 
   if (options.beforeStop) await options.beforeStop(environment);
 
   // Nothing may move while the figures are read: stop the schedule and the pollers first.
-  await Promise.all([...schedules.map((s) => s.stop()), ...kinesisSources.map((s) => s.stop()), ...sqsSources.map((s) => s.stop())]);
+  await Promise.all([
+    ...schedules.map((s) => s.stop()),
+    ...kinesisSources.map((s) => s.stop()),
+    ...sqsSources.map((s) => s.stop()),
+  ]);
   await host.stopAll();
   const unpublished = await emf.drain();
-  if (unpublished > 0) log(`${unpublished} metric publish(es) to the emulator failed; the figures below may be short`);
+  if (unpublished > 0)
+    log(`${unpublished} metric publish(es) to the emulator failed; the figures below may be short`);
   options.onProgress?.(progress("summarising"));
   const summary = await buildSummary({
     environment,
@@ -313,8 +399,14 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     expectedIds,
     input: { bucket: target.bucket, key: prepared.key, bytes: prepared.body.length },
     stats,
-    latencies: emf.memory.published.flatMap((p) => p.series).filter((s) => s.name === "EndToEndLatency").flatMap((s) => s.values),
-    secretReads: stack.kinesisSources.reduce((n, k) => n + gateway.count("secretsmanager.GetSecretValue", k.functionName), 0),
+    latencies: emf.memory.published
+      .flatMap((p) => p.series)
+      .filter((s) => s.name === "EndToEndLatency")
+      .flatMap((s) => s.values),
+    secretReads: stack.kinesisSources.reduce(
+      (n, k) => n + gateway.count("secretsmanager.GetSecretValue", k.functionName),
+      0,
+    ),
     faults,
     time,
     functionOverrides: host.overrides,
@@ -327,9 +419,20 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
 
 export async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
   const { Attributes: a = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
   );
-  return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+  return (
+    Number(a.ApproximateNumberOfMessages ?? 0) +
+    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }
 
 interface SettleOptions {
@@ -372,7 +475,9 @@ async function queuesEmpty(sqs: SQSClient, urls: string[]): Promise<boolean> {
 function parseAuditBody(body: string): { transactionId: string; status: string } | undefined {
   try {
     const event = JSON.parse(body) as { transactionId?: unknown; status?: unknown };
-    return typeof event.transactionId === "string" && typeof event.status === "string" ? { transactionId: event.transactionId, status: event.status } : undefined;
+    return typeof event.transactionId === "string" && typeof event.status === "string"
+      ? { transactionId: event.transactionId, status: event.status }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -26,7 +26,12 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { RecordedResource } from "../stacks/offline/recording-mocks.js";
 import type { QueueInfo } from "./provision.js";
 
@@ -41,12 +46,21 @@ export interface EmulatorClients {
 type Translate = (value: string) => string;
 
 const of = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
-const str = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
+const str = (value: unknown): string | undefined =>
+  typeof value === "string" && value !== "" ? value : undefined;
 
 /** Queues without a redrive policy first, so every dead-letter target exists when it is named. */
-export async function createQueues(sqs: SQSClient, resources: RecordedResource[], replacements: Map<string, string>, translate: Translate): Promise<QueueInfo[]> {
+export async function createQueues(
+  sqs: SQSClient,
+  resources: RecordedResource[],
+  replacements: Map<string, string>,
+  translate: Translate,
+): Promise<QueueInfo[]> {
   const declared = of(resources, "aws:sqs/queue:Queue");
-  const ordered = [...declared.filter((r) => !r.inputs.redrivePolicy), ...declared.filter((r) => r.inputs.redrivePolicy)];
+  const ordered = [
+    ...declared.filter((r) => !r.inputs.redrivePolicy),
+    ...declared.filter((r) => r.inputs.redrivePolicy),
+  ];
   const queues: QueueInfo[] = [];
   for (const r of ordered) {
     const i = r.inputs;
@@ -66,16 +80,27 @@ export async function createQueues(sqs: SQSClient, resources: RecordedResource[]
     if (i.fifoQueue) attributes.FifoQueue = "true";
     const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     const url = created.QueueUrl!;
-    const got = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn", "VisibilityTimeout"] }));
+    const got = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn", "VisibilityTimeout"] }),
+    );
     // The mocks answer with an amazonaws.com URL; functions must use the emulator's.
     replacements.set(`https://sqs.${r.region}.amazonaws.com/123456789012/${name}`, url);
-    const redrive = i.redrivePolicy ? (JSON.parse(translate(String(i.redrivePolicy))) as QueueInfo["redrive"]) : undefined;
+    const redrive = i.redrivePolicy
+      ? (JSON.parse(translate(String(i.redrivePolicy))) as QueueInfo["redrive"])
+      : undefined;
     queues.push({
       name,
       url,
       arn: got.Attributes!.QueueArn!,
       visibilityTimeoutSeconds: Number(got.Attributes!.VisibilityTimeout ?? 30),
-      ...(redrive ? { redrive: { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) } } : {}),
+      ...(redrive
+        ? {
+            redrive: {
+              deadLetterTargetArn: redrive.deadLetterTargetArn,
+              maxReceiveCount: Number(redrive.maxReceiveCount),
+            },
+          }
+        : {}),
     });
   }
   // Separate resources that set a queue's policies after the fact.
@@ -83,9 +108,14 @@ export async function createQueues(sqs: SQSClient, resources: RecordedResource[]
     const queue = queues.find((q) => q.url === translate(String(r.inputs.queueUrl)));
     if (!queue) continue;
     const policy = translate(String(r.inputs.redrivePolicy));
-    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queue.url, Attributes: { RedrivePolicy: policy } }));
+    await sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: queue.url, Attributes: { RedrivePolicy: policy } }),
+    );
     const parsed = JSON.parse(policy) as { deadLetterTargetArn: string; maxReceiveCount: number };
-    queue.redrive = { deadLetterTargetArn: parsed.deadLetterTargetArn, maxReceiveCount: Number(parsed.maxReceiveCount) };
+    queue.redrive = {
+      deadLetterTargetArn: parsed.deadLetterTargetArn,
+      maxReceiveCount: Number(parsed.maxReceiveCount),
+    };
   }
   for (const [type, attribute, input] of [
     ["aws:sqs/redriveAllowPolicy:RedriveAllowPolicy", "RedriveAllowPolicy", "redriveAllowPolicy"],
@@ -94,13 +124,22 @@ export async function createQueues(sqs: SQSClient, resources: RecordedResource[]
     for (const r of of(resources, type)) {
       const url = translate(String(r.inputs.queueUrl));
       if (!queues.some((q) => q.url === url)) continue;
-      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { [attribute]: translate(String(r.inputs[input])) } }));
+      await sqs.send(
+        new SetQueueAttributesCommand({
+          QueueUrl: url,
+          Attributes: { [attribute]: translate(String(r.inputs[input])) },
+        }),
+      );
     }
   }
   return queues;
 }
 
-export async function createStreams(kinesis: KinesisClient, resources: RecordedResource[], translate: Translate) {
+export async function createStreams(
+  kinesis: KinesisClient,
+  resources: RecordedResource[],
+  translate: Translate,
+) {
   const streams: Array<{ name: string; arn: string; shardCount: number; onDemand: boolean }> = [];
   for (const r of of(resources, "aws:kinesis/stream:Stream")) {
     const i = r.inputs;
@@ -109,22 +148,44 @@ export async function createStreams(kinesis: KinesisClient, resources: RecordedR
     await kinesis.send(
       new CreateStreamCommand({
         StreamName: name,
-        ...(onDemand ? { StreamModeDetails: { StreamMode: "ON_DEMAND" } } : { ShardCount: Number(i.shardCount ?? 1) }),
+        ...(onDemand
+          ? { StreamModeDetails: { StreamMode: "ON_DEMAND" } }
+          : { ShardCount: Number(i.shardCount ?? 1) }),
       }),
     );
     if (Number(i.retentionPeriod ?? 24) > 24) {
-      await kinesis.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: name, RetentionPeriodHours: Number(i.retentionPeriod) }));
+      await kinesis.send(
+        new IncreaseStreamRetentionPeriodCommand({
+          StreamName: name,
+          RetentionPeriodHours: Number(i.retentionPeriod),
+        }),
+      );
     }
     if (i.encryptionType === "KMS" && str(i.kmsKeyId)) {
-      await kinesis.send(new StartStreamEncryptionCommand({ StreamName: name, EncryptionType: "KMS", KeyId: translate(String(i.kmsKeyId)) }));
+      await kinesis.send(
+        new StartStreamEncryptionCommand({
+          StreamName: name,
+          EncryptionType: "KMS",
+          KeyId: translate(String(i.kmsKeyId)),
+        }),
+      );
     }
     const shards = await kinesis.send(new ListShardsCommand({ StreamName: name }));
-    streams.push({ name, arn: `arn:aws:kinesis:${r.region}:123456789012:stream/${name}`, shardCount: shards.Shards?.length ?? 0, onDemand });
+    streams.push({
+      name,
+      arn: `arn:aws:kinesis:${r.region}:123456789012:stream/${name}`,
+      shardCount: shards.Shards?.length ?? 0,
+      onDemand,
+    });
   }
   return streams;
 }
 
-export async function createTables(dynamodb: DynamoDBClient, resources: RecordedResource[], translate: Translate): Promise<string[]> {
+export async function createTables(
+  dynamodb: DynamoDBClient,
+  resources: RecordedResource[],
+  translate: Translate,
+): Promise<string[]> {
   const names: string[] = [];
   for (const r of of(resources, "aws:dynamodb/table:Table")) {
     const i = r.inputs;
@@ -133,26 +194,50 @@ export async function createTables(dynamodb: DynamoDBClient, resources: Recorded
       ...(hash ? [{ AttributeName: hash, KeyType: "HASH" as const }] : []),
       ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : []),
     ];
-    const indexes: GlobalSecondaryIndex[] = ((i.globalSecondaryIndexes ?? []) as Array<Record<string, any>>).map((g) => ({
+    const indexes: GlobalSecondaryIndex[] = (
+      (i.globalSecondaryIndexes ?? []) as Array<Record<string, any>>
+    ).map((g) => ({
       IndexName: String(g.name),
       // aws 7 declares index keys as `keySchemas`; older programs used hashKey/rangeKey.
       KeySchema: Array.isArray(g.keySchemas)
-        ? g.keySchemas.map((k: Record<string, string>) => ({ AttributeName: k.attributeName!, KeyType: k.keyType as "HASH" | "RANGE" }))
+        ? g.keySchemas.map((k: Record<string, string>) => ({
+            AttributeName: k.attributeName!,
+            KeyType: k.keyType as "HASH" | "RANGE",
+          }))
         : keys(g.hashKey, g.rangeKey),
       Projection: {
         ProjectionType: (g.projectionType ?? "ALL") as "ALL" | "KEYS_ONLY" | "INCLUDE",
-        ...(Array.isArray(g.nonKeyAttributes) && g.nonKeyAttributes.length > 0 ? { NonKeyAttributes: g.nonKeyAttributes } : {}),
+        ...(Array.isArray(g.nonKeyAttributes) && g.nonKeyAttributes.length > 0
+          ? { NonKeyAttributes: g.nonKeyAttributes }
+          : {}),
       },
     }));
     const sse = i.serverSideEncryption?.enabled
-      ? { SSESpecification: { Enabled: true, SSEType: "KMS" as const, ...(str(i.serverSideEncryption.kmsKeyArn) ? { KMSMasterKeyId: translate(i.serverSideEncryption.kmsKeyArn) } : {}) } }
+      ? {
+          SSESpecification: {
+            Enabled: true,
+            SSEType: "KMS" as const,
+            ...(str(i.serverSideEncryption.kmsKeyArn)
+              ? { KMSMasterKeyId: translate(i.serverSideEncryption.kmsKeyArn) }
+              : {}),
+          },
+        }
       : {};
     await dynamodb.send(
       new CreateTableCommand({
         TableName: name,
         BillingMode: i.billingMode === "PROVISIONED" ? "PROVISIONED" : "PAY_PER_REQUEST",
-        ...(i.billingMode === "PROVISIONED" ? { ProvisionedThroughput: { ReadCapacityUnits: Number(i.readCapacity ?? 5), WriteCapacityUnits: Number(i.writeCapacity ?? 5) } } : {}),
-        AttributeDefinitions: ((i.attributes ?? []) as Array<{ name: string; type: "S" | "N" | "B" }>).map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+        ...(i.billingMode === "PROVISIONED"
+          ? {
+              ProvisionedThroughput: {
+                ReadCapacityUnits: Number(i.readCapacity ?? 5),
+                WriteCapacityUnits: Number(i.writeCapacity ?? 5),
+              },
+            }
+          : {}),
+        AttributeDefinitions: ((i.attributes ?? []) as Array<{ name: string; type: "S" | "N" | "B" }>).map(
+          (a) => ({ AttributeName: a.name, AttributeType: a.type }),
+        ),
         KeySchema: keys(i.hashKey, i.rangeKey),
         ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
         ...sse,
@@ -160,25 +245,46 @@ export async function createTables(dynamodb: DynamoDBClient, resources: Recorded
       }),
     );
     if (i.ttl?.enabled && str(i.ttl.attributeName)) {
-      await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: i.ttl.attributeName } }));
+      await dynamodb.send(
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: i.ttl.attributeName },
+        }),
+      );
     }
     if (i.pointInTimeRecovery?.enabled) {
-      await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+      await dynamodb.send(
+        new UpdateContinuousBackupsCommand({
+          TableName: name,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      );
     }
     names.push(name);
   }
   return names;
 }
 
-export async function createBuckets(s3: S3Client, resources: RecordedResource[], translate: Translate): Promise<string[]> {
+export async function createBuckets(
+  s3: S3Client,
+  resources: RecordedResource[],
+  translate: Translate,
+): Promise<string[]> {
   const names: string[] = [];
   for (const r of [...of(resources, "aws:s3/bucket:Bucket"), ...of(resources, "aws:s3/bucketV2:BucketV2")]) {
     const name = String(r.inputs.bucket ?? r.name);
-    await s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: r.region as "eu-west-1" } }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: name,
+        CreateBucketConfiguration: { LocationConstraint: r.region as "eu-west-1" },
+      }),
+    );
     names.push(name);
   }
   const known = (bucket: unknown) => names.includes(String(bucket));
-  for (const r of of(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").filter((b) => known(b.inputs.bucket))) {
+  for (const r of of(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").filter((b) =>
+    known(b.inputs.bucket),
+  )) {
     const i = r.inputs;
     await s3.send(
       new PutPublicAccessBlockCommand({
@@ -192,21 +298,38 @@ export async function createBuckets(s3: S3Client, resources: RecordedResource[],
       }),
     );
   }
-  const encryptionTypes = ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"];
+  const encryptionTypes = [
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+  ];
   for (const r of encryptionTypes.flatMap((t) => of(resources, t)).filter((b) => known(b.inputs.bucket))) {
     const rules = ((r.inputs.rules ?? []) as Array<Record<string, any>>).map((rule) => ({
       ApplyServerSideEncryptionByDefault: {
         SSEAlgorithm: rule.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "aws:kms",
-        ...(str(rule.applyServerSideEncryptionByDefault?.kmsMasterKeyId) ? { KMSMasterKeyID: translate(rule.applyServerSideEncryptionByDefault.kmsMasterKeyId) } : {}),
+        ...(str(rule.applyServerSideEncryptionByDefault?.kmsMasterKeyId)
+          ? { KMSMasterKeyID: translate(rule.applyServerSideEncryptionByDefault.kmsMasterKeyId) }
+          : {}),
       },
       ...(rule.bucketKeyEnabled !== undefined ? { BucketKeyEnabled: rule.bucketKeyEnabled === true } : {}),
     }));
-    await s3.send(new PutBucketEncryptionCommand({ Bucket: String(r.inputs.bucket), ServerSideEncryptionConfiguration: { Rules: rules } }));
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: String(r.inputs.bucket),
+        ServerSideEncryptionConfiguration: { Rules: rules },
+      }),
+    );
   }
-  for (const r of of(resources, "aws:s3/bucketVersioning:BucketVersioning").filter((b) => known(b.inputs.bucket))) {
+  for (const r of of(resources, "aws:s3/bucketVersioning:BucketVersioning").filter((b) =>
+    known(b.inputs.bucket),
+  )) {
     const status = r.inputs.versioningConfiguration?.status;
     if (status === "Enabled" || status === "Suspended") {
-      await s3.send(new PutBucketVersioningCommand({ Bucket: String(r.inputs.bucket), VersioningConfiguration: { Status: status } }));
+      await s3.send(
+        new PutBucketVersioningCommand({
+          Bucket: String(r.inputs.bucket),
+          VersioningConfiguration: { Status: status },
+        }),
+      );
     }
   }
   // Bucket policies are not applied: the emulator evaluates them, and the program's TLS-only
@@ -216,7 +339,12 @@ export async function createBuckets(s3: S3Client, resources: RecordedResource[],
 }
 
 /** Secrets start without a value, as `pulumi up` leaves them: the token manager writes the first one. */
-export async function createSecrets(sm: SecretsManagerClient, resources: RecordedResource[], replacements: Map<string, string>, translate: Translate) {
+export async function createSecrets(
+  sm: SecretsManagerClient,
+  resources: RecordedResource[],
+  replacements: Map<string, string>,
+  translate: Translate,
+) {
   const secrets: Array<{ name: string; arn: string }> = [];
   for (const r of of(resources, "aws:secretsmanager/secret:Secret")) {
     const name = String(r.inputs.name ?? r.name);

@@ -14,7 +14,14 @@ import type { PlatformConfig } from "../stacks/config-types.js";
 import { planStack } from "../stacks/offline/plan.js";
 import type { RecordedResource } from "../stacks/offline/recording-mocks.js";
 import type { AsyncInvokeSettings } from "./event-sources/async-invoke.js";
-import { createBuckets, createQueues, createSecrets, createStreams, createTables, type EmulatorClients } from "./provision-resources.js";
+import {
+  createBuckets,
+  createQueues,
+  createSecrets,
+  createStreams,
+  createTables,
+  type EmulatorClients,
+} from "./provision-resources.js";
 
 export interface FunctionSettings {
   name: string;
@@ -139,7 +146,8 @@ export async function provisionStack(options: ProvisionOptions): Promise<Provisi
   const functions = functionSettings(resources, translate);
   const byArnOrName = (ref: string): FunctionSettings => {
     const fn = functions.find((f) => f.arn === ref || f.name === ref || ref.endsWith(`:function:${f.name}`));
-    if (!fn) throw new ProvisionError(`An event source points at function ${ref}, which the plan does not declare.`);
+    if (!fn)
+      throw new ProvisionError(`An event source points at function ${ref}, which the plan does not declare.`);
     return fn;
   };
   const queueByArn = (arn: string): QueueInfo => {
@@ -154,10 +162,14 @@ export async function provisionStack(options: ProvisionOptions): Promise<Provisi
     const i = r.inputs;
     const sourceArn = String(i.eventSourceArn ?? "");
     const fn = byArnOrName(String(i.functionName));
-    const reportBatchItemFailures = Array.isArray(i.functionResponseTypes) && i.functionResponseTypes.includes("ReportBatchItemFailures");
+    const reportBatchItemFailures =
+      Array.isArray(i.functionResponseTypes) && i.functionResponseTypes.includes("ReportBatchItemFailures");
     if (sourceArn.startsWith("arn:aws:kinesis:")) {
       const stream = streams.find((s) => s.arn === sourceArn);
-      if (!stream) throw new ProvisionError(`Event source mapping ${r.name} reads stream ${sourceArn}, which the plan does not declare.`);
+      if (!stream)
+        throw new ProvisionError(
+          `Event source mapping ${r.name} reads stream ${sourceArn}, which the plan does not declare.`,
+        );
       const onFailureArn = i.destinationConfig?.onFailure?.destinationArn as string | undefined;
       const onFailure = onFailureArn ? queueByArn(onFailureArn) : undefined;
       kinesisSources.push({
@@ -172,7 +184,9 @@ export async function provisionStack(options: ProvisionOptions): Promise<Provisi
         bisectBatchOnFunctionError: i.bisectBatchOnFunctionError === true,
         reportBatchItemFailures,
         startingPosition: i.startingPosition === "LATEST" ? "LATEST" : "TRIM_HORIZON",
-        ...(onFailure ? { onFailure: { queueArn: onFailure.arn, queueUrl: onFailure.url, queueName: onFailure.name } } : {}),
+        ...(onFailure
+          ? { onFailure: { queueArn: onFailure.arn, queueUrl: onFailure.url, queueName: onFailure.name } }
+          : {}),
       });
     } else if (sourceArn.startsWith("arn:aws:sqs:")) {
       const queue = queueByArn(sourceArn);
@@ -184,7 +198,9 @@ export async function provisionStack(options: ProvisionOptions): Promise<Provisi
         batchSize: num(i.batchSize, 10),
         maximumBatchingWindowInSeconds: num(i.maximumBatchingWindowInSeconds, 0),
         reportBatchItemFailures,
-        ...(i.scalingConfig?.maximumConcurrency !== undefined ? { maximumConcurrency: Number(i.scalingConfig.maximumConcurrency) } : {}),
+        ...(i.scalingConfig?.maximumConcurrency !== undefined
+          ? { maximumConcurrency: Number(i.scalingConfig.maximumConcurrency) }
+          : {}),
       });
     } else {
       log(`event source mapping ${r.name} reads ${sourceArn}, which the local run does not emulate; skipped`);
@@ -255,7 +271,11 @@ export async function provisionStack(options: ProvisionOptions): Promise<Provisi
  * KMS SDK client, and one CreateKey call does not justify adding it: this speaks the KMS JSON
  * protocol to the emulator directly (moto reads the region from the credential scope).
  */
-async function createKey(emulator: { endpoint: string; region: string }, resources: RecordedResource[], replacements: Map<string, string>): Promise<string> {
+async function createKey(
+  emulator: { endpoint: string; region: string },
+  resources: RecordedResource[],
+  replacements: Map<string, string>,
+): Promise<string> {
   const response = await fetch(emulator.endpoint, {
     method: "POST",
     headers: {
@@ -265,7 +285,8 @@ async function createKey(emulator: { endpoint: string; region: string }, resourc
     },
     body: JSON.stringify({ Description: "KYC platform data key (local run)" }),
   });
-  if (!response.ok) throw new ProvisionError(`The emulator refused CreateKey: ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new ProvisionError(`The emulator refused CreateKey: ${response.status} ${await response.text()}`);
   const metadata = ((await response.json()) as { KeyMetadata: { Arn: string; KeyId: string } }).KeyMetadata;
   for (const r of ofType(resources, "aws:kms/key:Key")) {
     // The mocks' id is `mock-key-<logical name>`; its ARN embeds that id (see recording-mocks.ts).
@@ -276,10 +297,15 @@ async function createKey(emulator: { endpoint: string; region: string }, resourc
   return metadata.Arn;
 }
 
-function functionSettings(resources: RecordedResource[], translate: (v: string) => string): FunctionSettings[] {
+function functionSettings(
+  resources: RecordedResource[],
+  translate: (v: string) => string,
+): FunctionSettings[] {
   return ofType(resources, "aws:lambda/function:Function").map((r) => {
     const variables = (r.inputs.environment?.variables ?? {}) as Record<string, unknown>;
-    const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, translate(String(v))]));
+    const environment = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [k, translate(String(v))]),
+    );
     const name = String(r.inputs.name ?? r.name);
     return {
       name,
@@ -297,5 +323,9 @@ export function ofType(resources: RecordedResource[], type: string): RecordedRes
 }
 
 function num(value: unknown, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : value !== undefined && value !== null && !Number.isNaN(Number(value)) ? Number(value) : fallback;
+  return typeof value === "number" && Number.isFinite(value)
+    ? value
+    : value !== undefined && value !== null && !Number.isNaN(Number(value))
+      ? Number(value)
+      : fallback;
 }

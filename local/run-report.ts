@@ -8,7 +8,15 @@ import type { MetricComponent } from "../handlers/lib/metric-catalog.js";
 import type { SourceStats } from "./event-sources/source-stats.js";
 import { describeFaults, type Faults } from "./faults.js";
 import type { LocalEnvironment } from "./local-environment.js";
-import { agreementChecks, percentile, readCloudWatch, scanAuditTable, topFailureReasons, type MetricSource, type RunSummary } from "./summary.js";
+import {
+  agreementChecks,
+  percentile,
+  readCloudWatch,
+  scanAuditTable,
+  topFailureReasons,
+  type MetricSource,
+  type RunSummary,
+} from "./summary.js";
 import type { TimeScale } from "./time-scale.js";
 
 /** What the local run saw of the functions' invocations (their results, as Lambda would return them). */
@@ -50,8 +58,13 @@ export interface SummaryInputs {
 export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
   const { environment, stats } = inputs;
   const { stack, clients, salesforce } = environment;
-  const auditFunction = stack.functions.find((f) => stack.sqsSources.some((s) => s.functionName === f.name) && f.environment.AUDIT_TABLE_NAME);
-  if (!auditFunction) throw new Error("The plan declares no audit processor (an SQS-triggered function with AUDIT_TABLE_NAME).");
+  const auditFunction = stack.functions.find(
+    (f) => stack.sqsSources.some((s) => s.functionName === f.name) && f.environment.AUDIT_TABLE_NAME,
+  );
+  if (!auditFunction)
+    throw new Error(
+      "The plan declares no audit processor (an SQS-triggered function with AUDIT_TABLE_NAME).",
+    );
   const rows = await scanAuditTable(clients.dynamodb, auditFunction.environment.AUDIT_TABLE_NAME!);
   const byId = new Map(rows.map((r) => [r.transactionId, r]));
   const lost = inputs.expectedIds.filter((id) => {
@@ -65,9 +78,21 @@ export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
     .filter((f) => kinds.has(f.name) && f.environment.METRIC_NAMESPACE)
     .map((f) => ({ component: kinds.get(f.name)!, namespace: f.environment.METRIC_NAMESPACE! }));
   const finishedAt = new Date();
-  const metrics = await readCloudWatch(clients.cloudwatch, sources, stack.config.env, inputs.startedAt, finishedAt);
-  const pipelinesOf = (kind: MetricComponent) => stack.functions.filter((f) => kinds.get(f.name) === kind && f.environment.PIPELINE_NAME).map((f) => f.environment.PIPELINE_NAME!);
-  const tokenRefreshes = { succeeded: stats.tokenRefreshes.filter((t) => t.ok).length, failed: stats.tokenRefreshes.filter((t) => !t.ok).length };
+  const metrics = await readCloudWatch(
+    clients.cloudwatch,
+    sources,
+    stack.config.env,
+    inputs.startedAt,
+    finishedAt,
+  );
+  const pipelinesOf = (kind: MetricComponent) =>
+    stack.functions
+      .filter((f) => kinds.get(f.name) === kind && f.environment.PIPELINE_NAME)
+      .map((f) => f.environment.PIPELINE_NAME!);
+  const tokenRefreshes = {
+    succeeded: stats.tokenRefreshes.filter((t) => t.ok).length,
+    failed: stats.tokenRefreshes.filter((t) => !t.ok).length,
+  };
   const checks = agreementChecks({
     records: inputs.records,
     expectedIds: inputs.expectedIds,
@@ -83,7 +108,8 @@ export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
   const producerSummaries = stats.producerSummaries;
   const sum = (pick: (s: ProduceSummary) => number) => producerSummaries.reduce((n, s) => n + pick(s), 0);
   const shards: Record<string, number> = {};
-  for (const s of producerSummaries) for (const [shard, n] of Object.entries(s.shardsSeen)) shards[shard] = (shards[shard] ?? 0) + n;
+  for (const s of producerSummaries)
+    for (const [shard, n] of Object.entries(s.shardsSeen)) shards[shard] = (shards[shard] ?? 0) + n;
   const onFailureQueue = stack.kinesisSources.find((k) => k.onFailure)?.onFailure?.queueName;
   const recordIds = new Set(inputs.expectedIds);
 
@@ -104,14 +130,23 @@ export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
     salesforceCalls: salesforce.calls.length,
     secretReads: inputs.secretReads,
     tokenRefreshes,
-    latencyMs: { p50: percentile(inputs.latencies, 50), p95: percentile(inputs.latencies, 95), samples: inputs.latencies.length },
+    latencyMs: {
+      p50: percentile(inputs.latencies, 50),
+      p95: percentile(inputs.latencies, 95),
+      samples: inputs.latencies.length,
+    },
     metrics,
     checks,
     metricsAgree: checks.every((c) => c.ok),
     failureReasons: topFailureReasons(rows),
-    onFailure: { batches: stats.kinesis.discardedBatches, records: stats.kinesis.discardedRecords, ...(onFailureQueue ? { queue: onFailureQueue } : {}) },
+    onFailure: {
+      batches: stats.kinesis.discardedBatches,
+      records: stats.kinesis.discardedRecords,
+      ...(onFailureQueue ? { queue: onFailureQueue } : {}),
+    },
     redelivery: {
-      duplicatesDelivered: stats.kinesis.duplicatesDelivered + stats.audit.duplicatesDelivered + stats.skippedDeliveries,
+      duplicatesDelivered:
+        stats.kinesis.duplicatesDelivered + stats.audit.duplicatesDelivered + stats.skippedDeliveries,
       skippedFiles: stats.skippedDeliveries,
       repeatedOutcomes: rows.reduce((n, r) => n + r.repeats, 0),
     },
@@ -122,7 +157,14 @@ export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
     input: inputs.input,
     durationMs: finishedAt.getTime() - inputs.startedAt.getTime(),
     auditBatches: stats.audit.invocations,
-    ...(inputs.producerFailure ? { producerFailure: { error: inputs.producerFailure.error ?? "unknown", ...(inputs.producerFailure.sentTo ? { sentTo: inputs.producerFailure.sentTo } : {}) } } : {}),
+    ...(inputs.producerFailure
+      ? {
+          producerFailure: {
+            error: inputs.producerFailure.error ?? "unknown",
+            ...(inputs.producerFailure.sentTo ? { sentTo: inputs.producerFailure.sentTo } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -139,10 +181,20 @@ function differencesFromAws(inputs: SummaryInputs): string[] {
     "bucket and queue resource policies and IAM are not enforced (the emulator does not)",
     "EMF metric lines are turned into CloudWatch metrics by the local run, as CloudWatch Logs does in Lambda",
   ];
-  for (const [fn, seconds] of Object.entries(inputs.timeoutOverrides)) lines.push(`${fn} runs with a ${seconds} s timeout instead of the plan's (a test of what a timeout leaves behind)`);
+  for (const [fn, seconds] of Object.entries(inputs.timeoutOverrides))
+    lines.push(
+      `${fn} runs with a ${seconds} s timeout instead of the plan's (a test of what a timeout leaves behind)`,
+    );
   if (inputs.time.compressed) {
-    const changed = Object.entries(inputs.functionOverrides).map(([fn, vars]) => `${fn}: ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(", ")}`);
-    lines.push(`waiting times run ${inputs.time.factor}× faster, all together (schedule, token lifetime and margin, retry delays, visibility timeouts, maximum record age, give-up age)${changed.length ? `; variables set for it: ${changed.join("; ")}` : ""}`);
+    const changed = Object.entries(inputs.functionOverrides).map(
+      ([fn, vars]) =>
+        `${fn}: ${Object.entries(vars)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}`,
+    );
+    lines.push(
+      `waiting times run ${inputs.time.factor}× faster, all together (schedule, token lifetime and margin, retry delays, visibility timeouts, maximum record age, give-up age)${changed.length ? `; variables set for it: ${changed.join("; ")}` : ""}`,
+    );
   }
   return lines;
 }
@@ -154,7 +206,8 @@ function functionKinds(environment: LocalEnvironment): Map<string, MetricCompone
   for (const n of stack.s3Notifications) kinds.set(n.functionName, "event-producer");
   for (const k of stack.kinesisSources) kinds.set(k.functionName, "case-creator");
   for (const q of stack.sqsSources) {
-    if (stack.functions.find((f) => f.name === q.functionName)?.environment.AUDIT_TABLE_NAME) kinds.set(q.functionName, "audit-processor");
+    if (stack.functions.find((f) => f.name === q.functionName)?.environment.AUDIT_TABLE_NAME)
+      kinds.set(q.functionName, "audit-processor");
   }
   for (const s of stack.schedules) kinds.set(s.functionName, "token-manager");
   return kinds;
@@ -169,7 +222,9 @@ async function deadLetterDepths(environment: LocalEnvironment): Promise<Record<s
   for (const c of stack.asyncInvokeConfigs.values()) if (c.onFailure) urls.add(c.onFailure.queueUrl);
   const depths: Record<string, number> = {};
   for (const queue of stack.queues.filter((q) => dlqArns.has(q.arn) || urls.has(q.url))) {
-    const { Attributes: a = {} } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["ApproximateNumberOfMessages"] }));
+    const { Attributes: a = {} } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+    );
     depths[queue.name] = Number(a.ApproximateNumberOfMessages ?? 0);
   }
   return depths;
@@ -178,11 +233,18 @@ async function deadLetterDepths(environment: LocalEnvironment): Promise<Record<s
 export function formatSummary(summary: RunSummary, maxLost = 50): string {
   const s = summary;
   const lines: string[] = [];
-  const row = (label: string, value: string | number) => lines.push(`  ${label.padEnd(28)} ${typeof value === "number" ? value.toLocaleString("en-GB") : value}`);
-  lines.push("", `Local run: s3://${s.input.bucket}/${s.input.key} (${(s.input.bytes / 1024).toFixed(0)} KiB) in ${(s.durationMs / 1000).toFixed(1)} s`);
+  const row = (label: string, value: string | number) =>
+    lines.push(`  ${label.padEnd(28)} ${typeof value === "number" ? value.toLocaleString("en-GB") : value}`);
+  lines.push(
+    "",
+    `Local run: s3://${s.input.bucket}/${s.input.key} (${(s.input.bytes / 1024).toFixed(0)} KiB) in ${(s.durationMs / 1000).toFixed(1)} s`,
+  );
   if (s.faults.length > 0) lines.push(`Injected faults: ${s.faults.join("; ")}`);
   if (s.producerFailure) {
-    lines.push(`The producer failed on the file after Lambda's retries: ${s.producerFailure.error}` + (s.producerFailure.sentTo ? ` (its S3 event is in ${s.producerFailure.sentTo})` : ""));
+    lines.push(
+      `The producer failed on the file after Lambda's retries: ${s.producerFailure.error}` +
+        (s.producerFailure.sentTo ? ` (its S3 event is in ${s.producerFailure.sentTo})` : ""),
+    );
   }
   lines.push("", "Records");
   row("read from the file", s.records);
@@ -200,21 +262,45 @@ export function formatSummary(summary: RunSummary, maxLost = 50): string {
     );
   }
   if (s.redelivery.duplicatesDelivered > 0 || s.redelivery.repeatedOutcomes > 0) {
-    lines.push(`  at-least-once delivery: ${s.redelivery.duplicatesDelivered} batch(es)/message(s) delivered again; ${s.redelivery.repeatedOutcomes} outcome(s) recorded as repeats, none counted twice`);
+    lines.push(
+      `  at-least-once delivery: ${s.redelivery.duplicatesDelivered} batch(es)/message(s) delivered again; ${s.redelivery.repeatedOutcomes} outcome(s) recorded as repeats, none counted twice`,
+    );
   }
   if (s.failureReasons.length > 0) {
     lines.push("", "Top failure reasons");
     for (const r of s.failureReasons) lines.push(`  ${String(r.count).padStart(6)}  ${r.reason}`);
   }
   lines.push("", "Platform");
-  row("records per shard", Object.entries(s.shards).sort().map(([k, v]) => `#${Number(k.replace(/\D/g, ""))}: ${v}`).join(", ") || "none");
+  row(
+    "records per shard",
+    Object.entries(s.shards)
+      .sort()
+      .map(([k, v]) => `#${Number(k.replace(/\D/g, ""))}: ${v}`)
+      .join(", ") || "none",
+  );
   row("Salesforce calls", s.salesforceCalls);
   row("token secret reads", s.secretReads);
   row("token refreshes", `${s.tokenRefreshes.succeeded} ok, ${s.tokenRefreshes.failed} failed`);
-  row("peak concurrency", Object.entries(s.concurrency).map(([fn, n]) => `${fn} ${n}`).join(", ") || "none");
-  row("end-to-end latency", s.latencyMs.p50 === null ? "no samples" : `p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms (${s.latencyMs.samples} samples)`);
-  if (s.latencyMs.p50 !== null) lines.push(`  ${"".padEnd(28)} (paced by the emulator: cases wait while the audit queue drains)`);
-  row("dead-letter queues", Object.entries(s.deadLetters).map(([k, v]) => `${k}: ${v}`).join(", ") || "none");
+  row(
+    "peak concurrency",
+    Object.entries(s.concurrency)
+      .map(([fn, n]) => `${fn} ${n}`)
+      .join(", ") || "none",
+  );
+  row(
+    "end-to-end latency",
+    s.latencyMs.p50 === null
+      ? "no samples"
+      : `p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms (${s.latencyMs.samples} samples)`,
+  );
+  if (s.latencyMs.p50 !== null)
+    lines.push(`  ${"".padEnd(28)} (paced by the emulator: cases wait while the audit queue drains)`);
+  row(
+    "dead-letter queues",
+    Object.entries(s.deadLetters)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ") || "none",
+  );
   const m = s.metrics;
   lines.push("", "CloudWatch metrics (read back from the emulator)");
   row("TotalEvents", m.TotalEvents);
@@ -222,18 +308,36 @@ export function formatSummary(summary: RunSummary, maxLost = 50): string {
   row("SFCaseCreationSuccess / Failure", `${m.SFCaseCreationSuccess} / ${m.SFCaseCreationFailure}`);
   row("RetrySuccess", m.RetrySuccess);
   row("TokenRefreshSuccess / Failure", `${m.TokenRefreshSuccess} / ${m.TokenRefreshFailure}`);
-  row("AuditEventWritten", Object.entries(m.AuditEventWritten).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(", ") || "0");
-  row("EndToEndLatency", m.EndToEndLatency.samples === 0 ? "no samples" : `avg ${m.EndToEndLatency.averageMs} ms, max ${m.EndToEndLatency.maximumMs} ms (${m.EndToEndLatency.samples} samples)`);
+  row(
+    "AuditEventWritten",
+    Object.entries(m.AuditEventWritten)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "0",
+  );
+  row(
+    "EndToEndLatency",
+    m.EndToEndLatency.samples === 0
+      ? "no samples"
+      : `avg ${m.EndToEndLatency.averageMs} ms, max ${m.EndToEndLatency.maximumMs} ms (${m.EndToEndLatency.samples} samples)`,
+  );
   lines.push("", "Where this run differs from AWS");
   for (const d of s.differences) lines.push(`  - ${d}`);
   lines.push("", `Metrics against the audit table: ${s.metricsAgree ? "all agree" : "DISAGREE"}`);
-  for (const c of s.checks) lines.push(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.ok ? c.actual : `expected ${c.expected}, got ${c.actual}`}`);
+  for (const c of s.checks)
+    lines.push(
+      `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.ok ? c.actual : `expected ${c.expected}, got ${c.actual}`}`,
+    );
   lines.push("");
-  if (s.unaccounted === 0) lines.push(`Every record is accounted for: ${s.audited.PROCESSED + s.audited.FAILED} audited (${s.audited.PROCESSED} PROCESSED, ${s.audited.FAILED} FAILED).`);
+  if (s.unaccounted === 0)
+    lines.push(
+      `Every record is accounted for: ${s.audited.PROCESSED + s.audited.FAILED} audited (${s.audited.PROCESSED} PROCESSED, ${s.audited.FAILED} FAILED).`,
+    );
   else {
     lines.push(`${s.unaccounted} record(s) UNACCOUNTED (no PROCESSED/FAILED audit item):`);
     for (const id of s.lost.slice(0, maxLost)) lines.push(`  ${id}`);
-    if (s.lost.length > maxLost) lines.push(`  … and ${s.lost.length - maxLost} more (all are in the --json summary)`);
+    if (s.lost.length > maxLost)
+      lines.push(`  … and ${s.lost.length - maxLost} more (all are in the --json summary)`);
   }
   return lines.join("\n");
 }

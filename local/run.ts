@@ -26,19 +26,39 @@ import { pathToFileURL } from "node:url";
 import { PROJECT_DIR } from "../stacks/stack-files.js";
 import { Cleanup } from "./cleanup.js";
 import { parseFaults } from "./faults.js";
-import { runLocalPlatform, type LocalRunOptions, type LocalRunResult, type Progress } from "./platform-run.js";
+import {
+  runLocalPlatform,
+  type LocalRunOptions,
+  type LocalRunResult,
+  type Progress,
+} from "./platform-run.js";
 import { formatSummary } from "./run-report.js";
 import { keepHint } from "./keep-hint.js";
 import { writeRunPreviews } from "../preview/local-run-previews.js";
 
 /** The run's own options (see `LocalRunOptions`), plus how to report and whether to keep it up. */
-export type CliOptions = Pick<LocalRunOptions, "records" | "input" | "shards" | "faults" | "badShare" | "seed"> &
-  Partial<Pick<LocalRunOptions, "timeoutMs" | "timeScale" | "uploadDelayMinutes">> & { json: boolean; keep: boolean; dashboardsDir: string };
+export type CliOptions = Pick<
+  LocalRunOptions,
+  "records" | "input" | "shards" | "faults" | "badShare" | "seed"
+> &
+  Partial<Pick<LocalRunOptions, "timeoutMs" | "timeScale" | "uploadDelayMinutes">> & {
+    json: boolean;
+    keep: boolean;
+    dashboardsDir: string;
+  };
 
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { records: 1000, faults: {}, badShare: 0, seed: 1, json: false, keep: false, dashboardsDir: join(PROJECT_DIR, "out", "dashboards") };
+  const options: CliOptions = {
+    records: 1000,
+    faults: {},
+    badShare: 0,
+    seed: 1,
+    json: false,
+    keep: false,
+    dashboardsDir: join(PROJECT_DIR, "out", "dashboards"),
+  };
   const value = (i: number, name: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new UsageError(`${name} needs a value`);
@@ -46,42 +66,71 @@ export function parseArgs(argv: string[]): CliOptions {
   };
   const integer = (text: string, name: string, min: number): number => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, got "${text}"`);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`${name} must be a whole number of at least ${min}, got "${text}"`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     switch (arg) {
-      case "--records": options.records = integer(value(i++, arg), arg, 1); break;
-      case "--input": options.input = value(i++, arg); break;
-      case "--shards": options.shards = integer(value(i++, arg), arg, 1); break;
-      case "--faults": options.faults = parseFaults(value(i++, arg)); break;
+      case "--records":
+        options.records = integer(value(i++, arg), arg, 1);
+        break;
+      case "--input":
+        options.input = value(i++, arg);
+        break;
+      case "--shards":
+        options.shards = integer(value(i++, arg), arg, 1);
+        break;
+      case "--faults":
+        options.faults = parseFaults(value(i++, arg));
+        break;
       case "--bad-records": {
         const share = Number(value(i++, arg));
-        if (!(share >= 0 && share <= 1)) throw new UsageError(`--bad-records is a share from 0 to 1, got "${argv[i]}"`);
+        if (!(share >= 0 && share <= 1))
+          throw new UsageError(`--bad-records is a share from 0 to 1, got "${argv[i]}"`);
         options.badShare = share;
         break;
       }
-      case "--seed": options.seed = integer(value(i++, arg), arg, 0); break;
-      case "--timeout": options.timeoutMs = integer(value(i++, arg), arg, 1) * 1000; break;
+      case "--seed":
+        options.seed = integer(value(i++, arg), arg, 0);
+        break;
+      case "--timeout":
+        options.timeoutMs = integer(value(i++, arg), arg, 1) * 1000;
+        break;
       case "--time-scale": {
         const factor = Number(value(i++, arg));
-        if (!(factor >= 1) || !Number.isFinite(factor)) throw new UsageError(`--time-scale is how many times faster waiting times run, at least 1, got "${argv[i]}"`);
+        if (!(factor >= 1) || !Number.isFinite(factor))
+          throw new UsageError(
+            `--time-scale is how many times faster waiting times run, at least 1, got "${argv[i]}"`,
+          );
         options.timeScale = factor;
         break;
       }
-      case "--upload-delay": options.uploadDelayMinutes = integer(value(i++, arg), arg, 0); break;
-      case "--json": options.json = true; break;
-      case "--keep": options.keep = true; break;
-      case "--dashboards": options.dashboardsDir = value(i++, arg); break;
-      case "--help": case "-h": throw new UsageError("");
-      default: throw new UsageError(`unknown option "${arg}"`);
+      case "--upload-delay":
+        options.uploadDelayMinutes = integer(value(i++, arg), arg, 0);
+        break;
+      case "--json":
+        options.json = true;
+        break;
+      case "--keep":
+        options.keep = true;
+        break;
+      case "--dashboards":
+        options.dashboardsDir = value(i++, arg);
+        break;
+      case "--help":
+      case "-h":
+        throw new UsageError("");
+      default:
+        throw new UsageError(`unknown option "${arg}"`);
     }
   }
   return options;
 }
 
-const USAGE = "usage: npm start -- [--records N] [--input FILE] [--shards S] [--faults salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05] [--bad-records 0.02] [--seed N] [--time-scale N] [--upload-delay MINUTES] [--timeout SECONDS] [--json] [--keep] [--dashboards DIR]";
+const USAGE =
+  "usage: npm start -- [--records N] [--input FILE] [--shards S] [--faults salesforce=0.1,token=down,kinesis=0.05,duplicates=0.05] [--bad-records 0.02] [--seed N] [--time-scale N] [--upload-delay MINUTES] [--timeout SECONDS] [--json] [--keep] [--dashboards DIR]";
 
 /** A progress line on stderr: rewritten in place on a terminal, one line every few seconds otherwise. */
 function progressPrinter(): (p: Progress) => void {
@@ -101,21 +150,38 @@ function progressPrinter(): (p: Progress) => void {
 function newRunDir(): string {
   const root = join(PROJECT_DIR, ".local-run");
   mkdirSync(root, { recursive: true });
-  const old = readdirSync(root).filter((d) => d.startsWith("run-")).sort();
-  for (const dir of old.slice(0, Math.max(0, old.length - 4))) rmSync(join(root, dir), { recursive: true, force: true });
+  const old = readdirSync(root)
+    .filter((d) => d.startsWith("run-"))
+    .sort();
+  for (const dir of old.slice(0, Math.max(0, old.length - 4)))
+    rmSync(join(root, dir), { recursive: true, force: true });
   return join(root, `run-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
 }
 
 /** Resolves once the text is handed to the OS: `process.exit` right after a pipe write can cut it off. */
 function writeOut(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 /** The stack's dashboards from the run's metrics; the lines to print (paths, or why there are none). */
-async function drawDashboards(environment: LocalRunResult["environment"], window: { start: Date; end: Date }, dir: string, log: (line: string) => void): Promise<string> {
+async function drawDashboards(
+  environment: LocalRunResult["environment"],
+  window: { start: Date; end: Date },
+  dir: string,
+  log: (line: string) => void,
+): Promise<string> {
   try {
     const started = Date.now();
-    const written = await writeRunPreviews({ resources: environment.stack.resources, translate: environment.stack.translate, cloudwatch: environment.clients.cloudwatch, window, dir, log });
+    const written = await writeRunPreviews({
+      resources: environment.stack.resources,
+      translate: environment.stack.translate,
+      cloudwatch: environment.clients.cloudwatch,
+      window,
+      dir,
+      log,
+    });
     log(`dashboards drawn in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return `Dashboards (from this run's metrics):\n${written.flatMap((w) => [`  ${w.png}`, `  ${w.html}`]).join("\n")}`;
   } catch (error) {
@@ -169,7 +235,9 @@ async function main(): Promise<number> {
         seed: options.seed,
         timeoutMs,
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
-        ...(options.uploadDelayMinutes !== undefined ? { uploadDelayMinutes: options.uploadDelayMinutes } : {}),
+        ...(options.uploadDelayMinutes !== undefined
+          ? { uploadDelayMinutes: options.uploadDelayMinutes }
+          : {}),
         runDir,
         log,
         onProgress: (p) => !interrupted && printProgress(p),
@@ -180,7 +248,12 @@ async function main(): Promise<number> {
     const { summary } = result;
     if (options.json) await writeOut(`${JSON.stringify(summary, null, 2)}\n`);
     else await writeOut(`${formatSummary(summary)}\n\nHandler logs: ${join(runDir, "handlers.log")}\n`);
-    const pictures = await drawDashboards(result.environment, { start: runStart, end: new Date() }, options.dashboardsDir, log);
+    const pictures = await drawDashboards(
+      result.environment,
+      { start: runStart, end: new Date() },
+      options.dashboardsDir,
+      log,
+    );
     // With --json stdout carries only the summary, so the paths go to stderr.
     if (options.json) log(pictures);
     else await writeOut(`${pictures}\n`);
@@ -201,5 +274,5 @@ async function main(): Promise<number> {
 
 // Run only as the entry point (tests import `parseArgs`).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then((code) => process.exit(code));
+  void main().then((code) => process.exit(code));
 }

@@ -110,8 +110,15 @@ export interface SalesforceStandIn {
 const ERROR_BODIES = {
   401: { errorCode: "INVALID_SESSION_ID", message: "Session expired or invalid" },
   429: { errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." },
-  500: { errorCode: "UNKNOWN_EXCEPTION", message: "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)" },
-  503: { errorCode: "SERVER_UNAVAILABLE", message: "Server temporarily unavailable. Please try again later." },
+  500: {
+    errorCode: "UNKNOWN_EXCEPTION",
+    message:
+      "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)",
+  },
+  503: {
+    errorCode: "SERVER_UNAVAILABLE",
+    message: "Server temporarily unavailable. Please try again later.",
+  },
 } as const;
 const PATH = /^\/services\/data\/v(\d+)\.(\d)\/composite\/sobjects\/([^/]+)\/([^/?]+)$/;
 
@@ -138,7 +145,14 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
     const body = await readBody(req);
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
     const path = (req.url ?? "/").split("?")[0]!;
-    const call: StandInCall = { at: new Date(), method: req.method ?? "?", path, status: 0, authorization: authorization(req.headers.authorization), externalIds: [] };
+    const call: StandInCall = {
+      at: new Date(),
+      method: req.method ?? "?",
+      path,
+      status: 0,
+      authorization: authorization(req.headers.authorization),
+      externalIds: [],
+    };
     calls.push(call);
     const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
@@ -148,30 +162,48 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
     };
 
     const match = PATH.exec(path);
-    if (!match || Number(match[1]) < 46) return reply(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
-    if (req.method !== "PATCH") return reply(405, [{ errorCode: "METHOD_NOT_ALLOWED", message: `HTTP Method '${req.method}' not allowed. Allowed are PATCH` }]);
+    if (!match || Number(match[1]) < 46)
+      return reply(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    if (req.method !== "PATCH")
+      return reply(405, [
+        {
+          errorCode: "METHOD_NOT_ALLOWED",
+          message: `HTTP Method '${req.method}' not allowed. Allowed are PATCH`,
+        },
+      ]);
     if (call.authorization !== "valid") return reply(401, [ERROR_BODIES[401]]);
     const injected = takeInjectedFailure();
     if (injected === 502) {
       // What a proxy in front of Salesforce answers: not Salesforce's JSON at all.
       call.status = 502;
-      res.writeHead(502, { "content-type": "text/html" }).end("<html><body><h1>502 Bad Gateway</h1></body></html>");
+      res
+        .writeHead(502, { "content-type": "text/html" })
+        .end("<html><body><h1>502 Bad Gateway</h1></body></html>");
       return;
     }
     if (injected !== undefined) {
-      const headers: Record<string, string> = injected === 429 ? { "retry-after": String(faults.retryAfterSeconds ?? 1) } : {};
+      const headers: Record<string, string> =
+        injected === 429 ? { "retry-after": String(faults.retryAfterSeconds ?? 1) } : {};
       return reply(injected, [ERROR_BODIES[injected]], headers);
     }
-    if (match[3] !== rules.objectName) return reply(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
+    if (match[3] !== rules.objectName)
+      return reply(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
     if (match[4] !== rules.externalIdField) {
-      return reply(404, [{ errorCode: "NOT_FOUND", message: `Provided external ID field does not exist or is not accessible: ${match[4]}` }]);
+      return reply(404, [
+        {
+          errorCode: "NOT_FOUND",
+          message: `Provided external ID field does not exist or is not accessible: ${match[4]}`,
+        },
+      ]);
     }
 
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch (error) {
-      return reply(400, [{ errorCode: "JSON_PARSER_ERROR", message: `Unexpected character: ${(error as Error).message}` }]);
+      return reply(400, [
+        { errorCode: "JSON_PARSER_ERROR", message: `Unexpected character: ${(error as Error).message}` },
+      ]);
     }
     const outcome = applyUpsert(parsed, rules, cases, {
       recordErrors: faults.recordErrors ?? {},
@@ -209,7 +241,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
     const token = /^Bearer (\S+)$/.exec(header ?? "")?.[1];
     if (token === undefined) return "missing";
     const accept = options.acceptToken;
-    const valid = typeof accept === "function" ? accept(token) : (Array.isArray(accept) ? accept : [accept]).includes(token);
+    const valid =
+      typeof accept === "function"
+        ? accept(token)
+        : (Array.isArray(accept) ? accept : [accept]).includes(token);
     return valid ? "valid" : "invalid";
   }
 
@@ -223,7 +258,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
     calls,
     cases,
     setFaults(next) {
-      faults = { ...next, ...(next.recordErrors ? { recordErrors: structuredClone(next.recordErrors) } : {}) };
+      faults = {
+        ...next,
+        ...(next.recordErrors ? { recordErrors: structuredClone(next.recordErrors) } : {}),
+      };
     },
     stop: () =>
       new Promise<void>((resolve) => {
@@ -249,21 +287,50 @@ interface RecordFaults {
 
 type ErrorBody = { errorCode: string; message: string };
 type RecordError = { statusCode: string; message: string; fields: string[] };
-type UpsertOutcome = { ok: true; results: unknown[]; externalIds: string[] } | { ok: false; error: ErrorBody; externalIds: string[] };
+type UpsertOutcome =
+  | { ok: true; results: unknown[]; externalIds: string[] }
+  | { ok: false; error: ErrorBody; externalIds: string[] };
 
 /** sObject Collections upsert semantics: request checks (400), then one result per record, in order. */
-function applyUpsert(body: unknown, rules: UpsertRules, store: Map<string, StoredRecord>, faults: RecordFaults): UpsertOutcome {
+function applyUpsert(
+  body: unknown,
+  rules: UpsertRules,
+  store: Map<string, StoredRecord>,
+  faults: RecordFaults,
+): UpsertOutcome {
   const records = (body as { records?: unknown } | null)?.records;
   if (typeof body !== "object" || body === null || !Array.isArray(records)) {
-    return { ok: false, error: { errorCode: "JSON_PARSER_ERROR", message: "The request body must be an object with a records array" }, externalIds: [] };
+    return {
+      ok: false,
+      error: {
+        errorCode: "JSON_PARSER_ERROR",
+        message: "The request body must be an object with a records array",
+      },
+      externalIds: [],
+    };
   }
   const field = rules.externalIdField;
   const externalIds = records.map((r) => (typeof r?.[field] === "string" ? (r[field] as string) : ""));
-  if (records.length > 200) return { ok: false, error: { errorCode: "EXCEEDED_ID_LIMIT", message: "Record limit exceeded: a collection holds at most 200 records" }, externalIds };
+  if (records.length > 200)
+    return {
+      ok: false,
+      error: {
+        errorCode: "EXCEEDED_ID_LIMIT",
+        message: "Record limit exceeded: a collection holds at most 200 records",
+      },
+      externalIds,
+    };
   for (const r of records) {
     const type = (r as { attributes?: { type?: unknown } } | null)?.attributes?.type;
     if (type !== rules.objectName) {
-      return { ok: false, error: { errorCode: "INVALID_TYPE", message: `sObject type ${JSON.stringify(type)} does not match the request URI type ${rules.objectName}` }, externalIds };
+      return {
+        ok: false,
+        error: {
+          errorCode: "INVALID_TYPE",
+          message: `sObject type ${JSON.stringify(type)} does not match the request URI type ${rules.objectName}`,
+        },
+        externalIds,
+      };
     }
   }
   const seen = new Map<string, number>();
@@ -271,24 +338,50 @@ function applyUpsert(body: unknown, rules: UpsertRules, store: Map<string, Store
 
   const errors = records.map((r: Record<string, unknown>, i): RecordError | undefined => {
     const id = externalIds[i]!;
-    if (id.trim() === "") return { statusCode: "MISSING_ARGUMENT", message: `${field} not specified`, fields: [] };
-    if (seen.get(id)! > 1) return { statusCode: "DUPLICATE_EXTERNAL_ID", message: `Duplicate external id specified: ${id}`, fields: [field] };
+    if (id.trim() === "")
+      return { statusCode: "MISSING_ARGUMENT", message: `${field} not specified`, fields: [] };
+    if (seen.get(id)! > 1)
+      return {
+        statusCode: "DUPLICATE_EXTERNAL_ID",
+        message: `Duplicate external id specified: ${id}`,
+        fields: [field],
+      };
     const injected = takeRecordError(faults, id);
     if (injected) return injected;
-    const missing = rules.requiredFields.filter((f) => typeof r[f] !== "string" || (r[f] as string).trim() === "");
-    if (missing.length > 0) return { statusCode: "REQUIRED_FIELD_MISSING", message: `Required fields are missing: [${missing.join(", ")}]`, fields: missing };
+    const missing = rules.requiredFields.filter(
+      (f) => typeof r[f] !== "string" || (r[f] as string).trim() === "",
+    );
+    if (missing.length > 0)
+      return {
+        statusCode: "REQUIRED_FIELD_MISSING",
+        message: `Required fields are missing: [${missing.join(", ")}]`,
+        fields: missing,
+      };
     for (const [name, max] of Object.entries(rules.fieldLengths)) {
       const value = r[name];
       if (typeof value === "string" && value.length > max) {
-        return { statusCode: "STRING_TOO_LONG", message: `${name}: data value too large: ${value.slice(0, 20)}... (max length=${max})`, fields: [name] };
+        return {
+          statusCode: "STRING_TOO_LONG",
+          message: `${name}: data value too large: ${value.slice(0, 20)}... (max length=${max})`,
+          fields: [name],
+        };
       }
     }
     return undefined;
   });
 
   if ((body as { allOrNone?: unknown }).allOrNone === true && errors.some((e) => e !== undefined)) {
-    const rolledBack: RecordError = { statusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK", message: "Record rolled back because not all records were valid and the request was using AllOrNone header", fields: [] };
-    return { ok: true, results: errors.map((e) => ({ success: false, errors: [e ?? rolledBack] })), externalIds };
+    const rolledBack: RecordError = {
+      statusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+      message:
+        "Record rolled back because not all records were valid and the request was using AllOrNone header",
+      fields: [],
+    };
+    return {
+      ok: true,
+      results: errors.map((e) => ({ success: false, errors: [e ?? rolledBack] })),
+      externalIds,
+    };
   }
   const now = new Date();
   const results = records.map((r: Record<string, unknown>, i) => {
@@ -302,7 +395,14 @@ function applyUpsert(body: unknown, rules: UpsertRules, store: Map<string, Store
       existing.upserts += 1;
       return { id: existing.id, success: true, errors: [], created: false };
     }
-    const stored: StoredRecord = { id: rules.newId(), externalId: externalIds[i]!, fields, createdAt: now, updatedAt: now, upserts: 1 };
+    const stored: StoredRecord = {
+      id: rules.newId(),
+      externalId: externalIds[i]!,
+      fields,
+      createdAt: now,
+      updatedAt: now,
+      upserts: 1,
+    };
     store.set(stored.externalId, stored);
     return { id: stored.id, success: true, errors: [], created: true };
   });
@@ -320,16 +420,31 @@ function takeRecordError(faults: RecordFaults, externalId: string): RecordError 
   if (spec && (spec.times === undefined || spec.times > 0)) {
     if (spec.times !== undefined) spec.times -= 1;
     const statusCode = spec.statusCode ?? "REQUIRED_FIELD_MISSING";
-    return { statusCode, message: spec.message ?? DEFAULT_RECORD_MESSAGES[statusCode] ?? `${statusCode} for ${externalId}`, fields: spec.fields ?? [] };
+    return {
+      statusCode,
+      message: spec.message ?? DEFAULT_RECORD_MESSAGES[statusCode] ?? `${statusCode} for ${externalId}`,
+      fields: spec.fields ?? [],
+    };
   }
   if (faults.recordErrorRate > 0 && faults.random() < faults.recordErrorRate) {
-    return { statusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION", message: DEFAULT_RECORD_MESSAGES.FIELD_CUSTOM_VALIDATION_EXCEPTION!, fields: [] };
+    return {
+      statusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+      message: DEFAULT_RECORD_MESSAGES.FIELD_CUSTOM_VALIDATION_EXCEPTION!,
+      fields: [],
+    };
   }
   return undefined;
 }
 
-function answer(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json;charset=UTF-8", ...headers }).end(JSON.stringify(payload));
+function answer(
+  res: ServerResponse,
+  status: number,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { "content-type": "application/json;charset=UTF-8", ...headers })
+    .end(JSON.stringify(payload));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

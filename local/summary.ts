@@ -4,7 +4,11 @@
  * stand-ins (what Salesforce and TIAA saw). The `checks` tie them together; a run whose figures
  * disagree says which figure and by how much.
  */
-import { GetMetricStatisticsCommand, type CloudWatchClient, type Dimension } from "@aws-sdk/client-cloudwatch";
+import {
+  GetMetricStatisticsCommand,
+  type CloudWatchClient,
+  type Dimension,
+} from "@aws-sdk/client-cloudwatch";
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { AUDIT_STATUSES, type AuditStatus } from "../handlers/lib/audit-event.js";
@@ -93,7 +97,11 @@ export interface RunSummary {
 }
 
 /** Reads every audit item (parallel segments; the emulator scans one page at a time). */
-export async function scanAuditTable(dynamodb: DynamoDBClient, tableName: string, segments = 4): Promise<AuditRow[]> {
+export async function scanAuditTable(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  segments = 4,
+): Promise<AuditRow[]> {
   const rows: AuditRow[] = [];
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
@@ -110,10 +118,17 @@ export async function scanAuditTable(dynamodb: DynamoDBClient, tableName: string
           }),
         );
         for (const raw of page.Items ?? []) {
-          const item = unmarshall(raw) as AuditRow & { history?: Array<Record<string, unknown>>; statusesSeen?: AuditStatus[]; repeats?: number };
+          const item = unmarshall(raw) as AuditRow & {
+            history?: Array<Record<string, unknown>>;
+            statusesSeen?: AuditStatus[];
+            repeats?: number;
+          };
           // The producer's per-file ledger lives in the table too; it is not a record.
           if (item.transactionId.startsWith("#ledger:")) continue;
-          const history = (item.history ?? []).map((h) => ({ status: h.status as AuditStatus, component: String(h.component) }));
+          const history = (item.history ?? []).map((h) => ({
+            status: h.status as AuditStatus,
+            component: String(h.component),
+          }));
           rows.push({
             transactionId: item.transactionId,
             status: item.status,
@@ -138,7 +153,13 @@ export interface MetricSource {
 }
 
 /** Sums (and latency statistics) over the run's time window, per metric name, across sources. */
-export async function readCloudWatch(cloudwatch: CloudWatchClient, sources: MetricSource[], environment: string, from: Date, to: Date): Promise<CloudWatchFigures> {
+export async function readCloudWatch(
+  cloudwatch: CloudWatchClient,
+  sources: MetricSource[],
+  environment: string,
+  from: Date,
+  to: Date,
+): Promise<CloudWatchFigures> {
   const start = new Date(from.getTime() - 120_000);
   const end = new Date(to.getTime() + 120_000);
   const period = Math.max(60, Math.ceil((end.getTime() - start.getTime()) / 60_000) * 60);
@@ -167,19 +188,42 @@ export async function readCloudWatch(cloudwatch: CloudWatchClient, sources: Metr
     return {
       sum: values.reduce((a, v) => a + v.sum, 0),
       samples: values.reduce((a, v) => a + v.samples, 0),
-      maximum: values.reduce<number | null>((a, v) => (v.maximum === null ? a : Math.max(a ?? v.maximum, v.maximum)), null),
+      maximum: values.reduce<number | null>(
+        (a, v) => (v.maximum === null ? a : Math.max(a ?? v.maximum, v.maximum)),
+        null,
+      ),
     };
   };
-  const names = ["TotalEvents", "S3RecordsProcessed", "EventPublishSuccess", "EventPublishFailure", "SFCaseCreationSuccess", "SFCaseCreationFailure", "RetrySuccess", "TokenRefreshSuccess", "TokenRefreshFailure"] as const;
-  const sums = Object.fromEntries(await Promise.all(names.map(async (n) => [n, (await total(n)).sum] as const))) as Record<(typeof names)[number], number>;
+  const names = [
+    "TotalEvents",
+    "S3RecordsProcessed",
+    "EventPublishSuccess",
+    "EventPublishFailure",
+    "SFCaseCreationSuccess",
+    "SFCaseCreationFailure",
+    "RetrySuccess",
+    "TokenRefreshSuccess",
+    "TokenRefreshFailure",
+  ] as const;
+  const sums = Object.fromEntries(
+    await Promise.all(names.map(async (n) => [n, (await total(n)).sum] as const)),
+  ) as Record<(typeof names)[number], number>;
   const written = Object.fromEntries(
-    await Promise.all(AUDIT_STATUSES.map(async (s) => [s, (await total("AuditEventWritten", [{ Name: "Status", Value: s }])).sum] as const)),
+    await Promise.all(
+      AUDIT_STATUSES.map(
+        async (s) => [s, (await total("AuditEventWritten", [{ Name: "Status", Value: s }])).sum] as const,
+      ),
+    ),
   ) as Record<AuditStatus, number>;
   const latency = await total("EndToEndLatency");
   return {
     ...sums,
     AuditEventWritten: written,
-    EndToEndLatency: { samples: latency.samples, averageMs: latency.samples > 0 ? Math.round(latency.sum / latency.samples) : null, maximumMs: latency.maximum },
+    EndToEndLatency: {
+      samples: latency.samples,
+      averageMs: latency.samples > 0 ? Math.round(latency.sum / latency.samples) : null,
+      maximumMs: latency.maximum,
+    },
   };
 }
 
@@ -198,7 +242,10 @@ export function topFailureReasons(rows: AuditRow[], limit = 8): Array<{ reason: 
     const reason = reasonGroupOf(row.reason);
     counts.set(reason, (counts.get(reason) ?? 0) + 1);
   }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([reason, count]) => ({ reason, count }));
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([reason, count]) => ({ reason, count }));
 }
 
 export interface CheckInputs {
@@ -228,27 +275,67 @@ export function agreementChecks(input: CheckInputs): Check[] {
   const expected = new Set(input.expectedIds);
   const records = input.rows.filter((r) => expected.has(r.transactionId));
   const m = input.metrics;
-  const check = (name: string, want: number, actual: number): Check => ({ name, expected: want, actual, ok: want === actual });
-  const had = (row: AuditRow, status: AuditStatus, components: string[]) => row.history.some((h) => h.status === status && components.includes(h.component));
+  const check = (name: string, want: number, actual: number): Check => ({
+    name,
+    expected: want,
+    actual,
+    ok: want === actual,
+  });
+  const had = (row: AuditRow, status: AuditStatus, components: string[]) =>
+    row.history.some((h) => h.status === status && components.includes(h.component));
   const count = (predicate: (row: AuditRow) => boolean) => input.rows.filter(predicate).length;
   const fileItems = (row: AuditRow) => row.transactionId.startsWith("#file:");
-  const processedWithoutCase = records.filter((r) => r.status === "PROCESSED" && !input.salesforceExternalIds.has(r.transactionId)).length;
+  const processedWithoutCase = records.filter(
+    (r) => r.status === "PROCESSED" && !input.salesforceExternalIds.has(r.transactionId),
+  ).length;
   return [
     check("TotalEvents (CloudWatch) = records in the file", input.records, m.TotalEvents),
-    check("EventPublishSuccess + EventPublishFailure = TotalEvents", m.TotalEvents, m.EventPublishSuccess + m.EventPublishFailure),
-    check("EventPublishFailure = records the producer audited FAILED", count((r) => !fileItems(r) && had(r, "FAILED", input.producerComponents)), m.EventPublishFailure),
-    check("SFCaseCreationSuccess = transactions the case creator audited PROCESSED", count((r) => had(r, "PROCESSED", input.caseComponents)), m.SFCaseCreationSuccess),
+    check(
+      "EventPublishSuccess + EventPublishFailure = TotalEvents",
+      m.TotalEvents,
+      m.EventPublishSuccess + m.EventPublishFailure,
+    ),
+    check(
+      "EventPublishFailure = records the producer audited FAILED",
+      count((r) => !fileItems(r) && had(r, "FAILED", input.producerComponents)),
+      m.EventPublishFailure,
+    ),
+    check(
+      "SFCaseCreationSuccess = transactions the case creator audited PROCESSED",
+      count((r) => had(r, "PROCESSED", input.caseComponents)),
+      m.SFCaseCreationSuccess,
+    ),
     check(
       "SFCaseCreationFailure = transactions a case-creating component audited FAILED",
       count((r) => had(r, "FAILED", input.caseComponents) && !had(r, "FAILED", input.producerComponents)),
       m.SFCaseCreationFailure,
     ),
-    check("AuditEventWritten{PROCESSED} = transactions that reached PROCESSED", count((r) => r.statuses.includes("PROCESSED")), m.AuditEventWritten.PROCESSED),
-    check("AuditEventWritten{FAILED} = transactions that reached FAILED", count((r) => r.statuses.includes("FAILED")), m.AuditEventWritten.FAILED),
-    check("EndToEndLatency samples (CloudWatch) = samples the functions emitted", input.emittedLatencySamples, m.EndToEndLatency.samples),
-    check("TokenRefreshSuccess = successful refreshes", input.tokenRefreshes.succeeded, m.TokenRefreshSuccess),
+    check(
+      "AuditEventWritten{PROCESSED} = transactions that reached PROCESSED",
+      count((r) => r.statuses.includes("PROCESSED")),
+      m.AuditEventWritten.PROCESSED,
+    ),
+    check(
+      "AuditEventWritten{FAILED} = transactions that reached FAILED",
+      count((r) => r.statuses.includes("FAILED")),
+      m.AuditEventWritten.FAILED,
+    ),
+    check(
+      "EndToEndLatency samples (CloudWatch) = samples the functions emitted",
+      input.emittedLatencySamples,
+      m.EndToEndLatency.samples,
+    ),
+    check(
+      "TokenRefreshSuccess = successful refreshes",
+      input.tokenRefreshes.succeeded,
+      m.TokenRefreshSuccess,
+    ),
     check("TokenRefreshFailure = failed refreshes", input.tokenRefreshes.failed, m.TokenRefreshFailure),
-    check("expected audit ids with a PROCESSED or FAILED item = expected audit ids", input.expectedIds.length, records.filter((r) => r.status === "PROCESSED" || r.status === "FAILED").length),
+    check(
+      "expected audit ids with a PROCESSED or FAILED item = expected audit ids",
+      input.expectedIds.length,
+      records.filter((r) => r.status === "PROCESSED" || r.status === "FAILED").length,
+    ),
     check("PROCESSED items without a Salesforce case", 0, processedWithoutCase),
   ];
 }

@@ -94,7 +94,8 @@ export async function startTiaaStandIn(options: TiaaStandInOptions): Promise<Tia
           res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
           res.end(body);
         };
-        if (req.method !== "POST" || req.url !== TOKEN_PATH) return send(404, JSON.stringify({ error: "not_found" }));
+        if (req.method !== "POST" || req.url !== TOKEN_PATH)
+          return send(404, JSON.stringify({ error: "not_found" }));
         const active = takeFault((f) => f !== "down");
         if (active === "timeout") return; // hold the request open; stop() destroys the socket
         if (active === "http500") return send(500, JSON.stringify({ error: "server_error" }));
@@ -103,11 +104,15 @@ export async function startTiaaStandIn(options: TiaaStandInOptions): Promise<Tia
         if (form.get("grant_type") !== (options.expectedGrantType ?? "password")) {
           return send(400, JSON.stringify({ error: "unsupported_grant_type" }));
         }
-        if (form.get("username") !== options.expectedUsername || form.get("password") !== options.expectedPassword) {
+        if (
+          form.get("username") !== options.expectedUsername ||
+          form.get("password") !== options.expectedPassword
+        ) {
           return send(401, JSON.stringify({ error: "invalid_grant", error_description: "bad credentials" }));
         }
         if (active === "malformed-json") return send(200, "<html>maintenance</html>", "text/html");
-        if (active === "missing-token") return send(200, JSON.stringify({ token_type: "Bearer", expires_in: 3600 }));
+        if (active === "missing-token")
+          return send(200, JSON.stringify({ token_type: "Bearer", expires_in: 3600 }));
 
         const token = `tiaa-${randomBytes(24).toString("hex")}`;
         issuedTokens.push(token);

@@ -14,7 +14,8 @@ import type { FunctionSettings, KinesisSourceSettings } from "./provision.js";
 
 export class TimeScale {
   constructor(readonly factor = 1) {
-    if (!(factor >= 1) || !Number.isFinite(factor)) throw new Error(`the time scale must be a number of at least 1, got ${factor}`);
+    if (!(factor >= 1) || !Number.isFinite(factor))
+      throw new Error(`the time scale must be a number of at least 1, got ${factor}`);
   }
 
   get compressed(): boolean {
@@ -41,8 +42,12 @@ export class TimeScale {
     if (!this.compressed) return settings;
     return {
       ...settings,
-      ...(settings.maximumRecordAgeInSeconds >= 0 ? { maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds / this.factor } : {}),
-      ...(settings.maximumBatchingWindowInSeconds ? { maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds / this.factor } : {}),
+      ...(settings.maximumRecordAgeInSeconds >= 0
+        ? { maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds / this.factor }
+        : {}),
+      ...(settings.maximumBatchingWindowInSeconds
+        ? { maximumBatchingWindowInSeconds: settings.maximumBatchingWindowInSeconds / this.factor }
+        : {}),
     };
   }
 

@@ -14,14 +14,22 @@ export interface Violation {
 }
 
 export function checkResources(resources: readonly PlannedResource[]): Violation[] {
-  const perResource = resources.flatMap((resource) => RESOURCE_RULES.flatMap((rule) => rule.check(resource).map((message) => ({ rule: rule.name, resource: resource.name, message }))));
-  const perStack = STACK_RULES.flatMap((rule) => rule.check(resources).map((v) => ({ rule: rule.name, ...v })));
+  const perResource = resources.flatMap((resource) =>
+    RESOURCE_RULES.flatMap((rule) =>
+      rule.check(resource).map((message) => ({ rule: rule.name, resource: resource.name, message })),
+    ),
+  );
+  const perStack = STACK_RULES.flatMap((rule) =>
+    rule.check(resources).map((v) => ({ rule: rule.name, ...v })),
+  );
   return [...perResource, ...perStack];
 }
 
 /** The offline plan's records as the guardrails see them: each with its provider's inputs attached. */
 export function plannedResources(recorded: readonly RecordedResource[]): PlannedResource[] {
-  const providers = new Map(recorded.filter((r) => r.type.startsWith("pulumi:providers:")).map((p) => [p.name, p.inputs]));
+  const providers = new Map(
+    recorded.filter((r) => r.type.startsWith("pulumi:providers:")).map((p) => [p.name, p.inputs]),
+  );
   return recorded.map((r) => {
     const providerName = r.provider?.split("::")[3];
     const providerInputs = providerName ? providers.get(providerName) : undefined;

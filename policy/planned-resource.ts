@@ -23,12 +23,16 @@ export interface PolicyStatementView {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-export const listOf = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const listOf = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** A policy document given as a JSON string (as the program renders it) or as an object. */
 export function statementsOf(document: unknown): PolicyStatementView[] {
   if (document === undefined || document === null || document === "") return [];
-  const parsed = typeof document === "string" ? (JSON.parse(document) as { Statement?: unknown }) : (document as { Statement?: unknown });
+  const parsed =
+    typeof document === "string"
+      ? (JSON.parse(document) as { Statement?: unknown })
+      : (document as { Statement?: unknown });
   return listOf(parsed.Statement as PolicyStatementView | PolicyStatementView[]);
 }
 
@@ -53,7 +57,8 @@ export const RESOURCE_POLICY_INPUT: Record<string, string> = {
 export function identityPolicies(resource: PlannedResource): unknown[] {
   const input = IDENTITY_POLICY_INPUT[resource.type];
   if (input) return [resource.inputs[input]];
-  if (resource.type === "aws:iam/role:Role") return listOf(resource.inputs.inlinePolicies as Array<{ policy?: unknown }>).map((p) => p.policy);
+  if (resource.type === "aws:iam/role:Role")
+    return listOf(resource.inputs.inlinePolicies as Array<{ policy?: unknown }>).map((p) => p.policy);
   return [];
 }
 
@@ -66,7 +71,10 @@ export function resourcePolicy(resource: PlannedResource): unknown {
 function defaultTagsOf(providerInputs: Record<string, any> | undefined): Record<string, string> {
   const raw = providerInputs?.defaultTags;
   if (raw === undefined || raw === null || raw === "") return {};
-  const parsed = typeof raw === "string" ? (JSON.parse(raw) as { tags?: Record<string, string> }) : (raw as { tags?: Record<string, string> });
+  const parsed =
+    typeof raw === "string"
+      ? (JSON.parse(raw) as { tags?: Record<string, string> })
+      : (raw as { tags?: Record<string, string> });
   return parsed.tags ?? {};
 }
 
@@ -75,6 +83,10 @@ function defaultTagsOf(providerInputs: Record<string, any> | undefined): Record<
  * provider's default tags overlaid by the resource's own (what the AWS provider computes as `tagsAll`).
  */
 export function effectiveTags(resource: PlannedResource): Record<string, string> {
-  if (resource.inputs.tagsAll && typeof resource.inputs.tagsAll === "object") return resource.inputs.tagsAll as Record<string, string>;
-  return { ...defaultTagsOf(resource.providerInputs), ...((resource.inputs.tags as Record<string, string> | undefined) ?? {}) };
+  if (resource.inputs.tagsAll && typeof resource.inputs.tagsAll === "object")
+    return resource.inputs.tagsAll as Record<string, string>;
+  return {
+    ...defaultTagsOf(resource.providerInputs),
+    ...((resource.inputs.tags as Record<string, string> | undefined) ?? {}),
+  };
 }

@@ -16,7 +16,12 @@ export interface EngineResource {
 }
 
 export function asPlanned(resource: EngineResource): PlannedResource {
-  return { type: resource.type, name: resource.name, inputs: resource.props, ...(resource.provider ? { providerInputs: resource.provider.props } : {}) };
+  return {
+    type: resource.type,
+    name: resource.name,
+    inputs: resource.props,
+    ...(resource.provider ? { providerInputs: resource.provider.props } : {}),
+  };
 }
 
 export function resourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
@@ -38,9 +43,13 @@ export function stackPolicy(rule: StackRule): StackValidationPolicy {
     validateStack: (args, reportViolation) => {
       const resources = args.resources as readonly PolicyResource[];
       const planned = resources.map((r) => asPlanned(r));
-      for (const violation of rule.check(planned)) reportViolation(violation.message, resources.find((r) => r.name === violation.resource)?.urn);
+      for (const violation of rule.check(planned))
+        reportViolation(violation.message, resources.find((r) => r.name === violation.resource)?.urn);
     },
   };
 }
 
-export const POLICIES: Array<ResourceValidationPolicy | StackValidationPolicy> = [...RESOURCE_RULES.map(resourcePolicy), ...STACK_RULES.map(stackPolicy)];
+export const POLICIES: Array<ResourceValidationPolicy | StackValidationPolicy> = [
+  ...RESOURCE_RULES.map(resourcePolicy),
+  ...STACK_RULES.map(stackPolicy),
+];

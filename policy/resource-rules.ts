@@ -4,7 +4,15 @@
  * offline plan) call these same functions; see `policies.ts` and `check-plan.ts`.
  */
 import { allowlistEntry } from "./resource-star-allowlist.js";
-import { effectiveTags, identityPolicies, listOf, resourcePolicy, statementsOf, type PlannedResource, type PolicyStatementView } from "./planned-resource.js";
+import {
+  effectiveTags,
+  identityPolicies,
+  listOf,
+  resourcePolicy,
+  statementsOf,
+  type PlannedResource,
+  type PolicyStatementView,
+} from "./planned-resource.js";
 
 export interface ResourceRule {
   name: string;
@@ -13,20 +21,53 @@ export interface ResourceRule {
   check(resource: PlannedResource): string[];
 }
 
-const present = (value: unknown): boolean => typeof value === "string" ? value.trim() !== "" : value !== undefined && value !== null;
+const present = (value: unknown): boolean =>
+  typeof value === "string" ? value.trim() !== "" : value !== undefined && value !== null;
 
 /** Per store type: whether it is encrypted with a KMS key, and the input to set when it is not. */
-const ENCRYPTION: Record<string, { label: string; encrypted: (inputs: Record<string, any>) => boolean; fix: string }> = {
-  "aws:sqs/queue:Queue": { label: "queue", encrypted: (i) => present(i.kmsMasterKeyId), fix: "set kmsMasterKeyId to the platform key" },
-  "aws:kinesis/stream:Stream": { label: "stream", encrypted: (i) => i.encryptionType === "KMS" && present(i.kmsKeyId), fix: "set encryptionType \"KMS\" and kmsKeyId" },
-  "aws:dynamodb/table:Table": { label: "table", encrypted: (i) => i.serverSideEncryption?.enabled === true && present(i.serverSideEncryption?.kmsKeyArn), fix: "set serverSideEncryption { enabled: true, kmsKeyArn }" },
-  "aws:secretsmanager/secret:Secret": { label: "secret", encrypted: (i) => present(i.kmsKeyId), fix: "set kmsKeyId (a customer key, so key policy and CloudTrail govern who decrypts)" },
-  "aws:cloudwatch/logGroup:LogGroup": { label: "log group", encrypted: (i) => present(i.kmsKeyId), fix: "set kmsKeyId" },
-  "aws:sns/topic:Topic": { label: "topic", encrypted: (i) => present(i.kmsMasterKeyId), fix: "set kmsMasterKeyId" },
+const ENCRYPTION: Record<
+  string,
+  { label: string; encrypted: (inputs: Record<string, any>) => boolean; fix: string }
+> = {
+  "aws:sqs/queue:Queue": {
+    label: "queue",
+    encrypted: (i) => present(i.kmsMasterKeyId),
+    fix: "set kmsMasterKeyId to the platform key",
+  },
+  "aws:kinesis/stream:Stream": {
+    label: "stream",
+    encrypted: (i) => i.encryptionType === "KMS" && present(i.kmsKeyId),
+    fix: 'set encryptionType "KMS" and kmsKeyId',
+  },
+  "aws:dynamodb/table:Table": {
+    label: "table",
+    encrypted: (i) => i.serverSideEncryption?.enabled === true && present(i.serverSideEncryption?.kmsKeyArn),
+    fix: "set serverSideEncryption { enabled: true, kmsKeyArn }",
+  },
+  "aws:secretsmanager/secret:Secret": {
+    label: "secret",
+    encrypted: (i) => present(i.kmsKeyId),
+    fix: "set kmsKeyId (a customer key, so key policy and CloudTrail govern who decrypts)",
+  },
+  "aws:cloudwatch/logGroup:LogGroup": {
+    label: "log group",
+    encrypted: (i) => present(i.kmsKeyId),
+    fix: "set kmsKeyId",
+  },
+  "aws:sns/topic:Topic": {
+    label: "topic",
+    encrypted: (i) => present(i.kmsMasterKeyId),
+    fix: "set kmsMasterKeyId",
+  },
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
     label: "bucket encryption",
-    encrypted: (i) => listOf(i.rules as any[]).some((r) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm === "aws:kms" && present(r.applyServerSideEncryptionByDefault.kmsMasterKeyId)),
-    fix: "apply sseAlgorithm \"aws:kms\" with kmsMasterKeyId by default",
+    encrypted: (i) =>
+      listOf(i.rules as any[]).some(
+        (r) =>
+          r?.applyServerSideEncryptionByDefault?.sseAlgorithm === "aws:kms" &&
+          present(r.applyServerSideEncryptionByDefault.kmsMasterKeyId),
+      ),
+    fix: 'apply sseAlgorithm "aws:kms" with kmsMasterKeyId by default',
   },
 };
 
@@ -40,7 +81,12 @@ export const storesEncrypted: ResourceRule = {
   },
 };
 
-const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+const PUBLIC_ACCESS_FLAGS = [
+  "blockPublicAcls",
+  "blockPublicPolicy",
+  "ignorePublicAcls",
+  "restrictPublicBuckets",
+] as const;
 
 export const publicAccessBlocked: ResourceRule = {
   name: "s3-public-access-blocked",
@@ -48,18 +94,29 @@ export const publicAccessBlocked: ResourceRule = {
   check(resource) {
     if (resource.type !== "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock") return [];
     const off = PUBLIC_ACCESS_FLAGS.filter((flag) => resource.inputs[flag] !== true);
-    return off.length === 0 ? [] : [`public access block ${resource.name} leaves ${off.join(", ")} off: set all four to true.`];
+    return off.length === 0
+      ? []
+      : [`public access block ${resource.name} leaves ${off.join(", ")} off: set all four to true.`];
   },
 };
 
 /** A Deny for every principal when aws:SecureTransport is false, covering the bucket and its objects. */
-export function deniesInsecureTransport(statements: PolicyStatementView[], bucketArn: string | undefined): boolean {
+export function deniesInsecureTransport(
+  statements: PolicyStatementView[],
+  bucketArn: string | undefined,
+): boolean {
   return statements.some((s) => {
-    if (s.Effect !== "Deny" || s.Principal !== "*" && JSON.stringify(s.Principal) !== JSON.stringify({ AWS: "*" })) return false;
+    if (
+      s.Effect !== "Deny" ||
+      (s.Principal !== "*" && JSON.stringify(s.Principal) !== JSON.stringify({ AWS: "*" }))
+    )
+      return false;
     if (!listOf(s.Action).some((a) => a === "s3:*" || a === "*")) return false;
     if (String(s.Condition?.Bool?.["aws:SecureTransport"]) !== "false") return false;
     const resources = listOf(s.Resource);
-    return bucketArn === undefined ? resources.length > 0 : resources.includes(bucketArn) && resources.includes(`${bucketArn}/*`);
+    return bucketArn === undefined
+      ? resources.length > 0
+      : resources.includes(bucketArn) && resources.includes(`${bucketArn}/*`);
   });
 }
 
@@ -68,32 +125,45 @@ export const bucketPolicyTlsOnly: ResourceRule = {
   description: "A bucket policy denies every request that does not use TLS, on the bucket and its objects.",
   check(resource) {
     if (resource.type !== "aws:s3/bucketPolicy:BucketPolicy") return [];
-    const bucket = typeof resource.inputs.bucket === "string" ? `arn:aws:s3:::${resource.inputs.bucket}` : undefined;
+    const bucket =
+      typeof resource.inputs.bucket === "string" ? `arn:aws:s3:::${resource.inputs.bucket}` : undefined;
     return deniesInsecureTransport(statementsOf(resource.inputs.policy), bucket)
       ? []
-      : [`bucket policy ${resource.name} does not deny non-TLS requests: add a Deny of s3:* for Principal "*" on the bucket and bucket/* when aws:SecureTransport is "false".`];
+      : [
+          `bucket policy ${resource.name} does not deny non-TLS requests: add a Deny of s3:* for Principal "*" on the bucket and bucket/* when aws:SecureTransport is "false".`,
+        ];
   },
 };
 
 export const productionTablesProtected: ResourceRule = {
   name: "prod-tables-protected",
-  description: "In a stack whose Environment tag is prod, every DynamoDB table has point-in-time recovery and deletion protection.",
+  description:
+    "In a stack whose Environment tag is prod, every DynamoDB table has point-in-time recovery and deletion protection.",
   check(resource) {
-    if (resource.type !== "aws:dynamodb/table:Table" || effectiveTags(resource).Environment !== "prod") return [];
+    if (resource.type !== "aws:dynamodb/table:Table" || effectiveTags(resource).Environment !== "prod")
+      return [];
     const problems: string[] = [];
-    if (resource.inputs.pointInTimeRecovery?.enabled !== true) problems.push(`prod table ${resource.name} has no point-in-time recovery: set pointInTimeRecovery { enabled: true }.`);
-    if (resource.inputs.deletionProtectionEnabled !== true) problems.push(`prod table ${resource.name} has no deletion protection: set deletionProtectionEnabled true.`);
+    if (resource.inputs.pointInTimeRecovery?.enabled !== true)
+      problems.push(
+        `prod table ${resource.name} has no point-in-time recovery: set pointInTimeRecovery { enabled: true }.`,
+      );
+    if (resource.inputs.deletionProtectionEnabled !== true)
+      problems.push(
+        `prod table ${resource.name} has no deletion protection: set deletionProtectionEnabled true.`,
+      );
     return problems;
   },
 };
 
 export const logRetentionSet: ResourceRule = {
   name: "log-retention-set",
-  description: "Every log group has a retention period (never \"keep forever\").",
+  description: 'Every log group has a retention period (never "keep forever").',
   check(resource) {
     if (resource.type !== "aws:cloudwatch/logGroup:LogGroup") return [];
     const days = resource.inputs.retentionInDays;
-    return typeof days === "number" && days > 0 ? [] : [`log group ${resource.name} keeps logs forever: set retentionInDays.`];
+    return typeof days === "number" && days > 0
+      ? []
+      : [`log group ${resource.name} keeps logs forever: set retentionInDays.`];
   },
 };
 
@@ -107,26 +177,42 @@ const isWholeServiceAction = (action: string): boolean => action === "*" || /^[a
 function isDefaultKeyPolicyRootStatement(resource: PlannedResource, s: PolicyStatementView): boolean {
   if (resource.type !== "aws:kms/key:Key") return false;
   const principal = (s.Principal as { AWS?: unknown } | undefined)?.AWS;
-  return listOf(s.Action).every((a) => a === "kms:*") && listOf(principal as string | string[]).every((p) => typeof p === "string" && /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(p));
+  return (
+    listOf(s.Action).every((a) => a === "kms:*") &&
+    listOf(principal as string | string[]).every(
+      (p) => typeof p === "string" && /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(p),
+    )
+  );
 }
 
-function allowStatements(resource: PlannedResource): Array<{ statement: PolicyStatementView; identity: boolean }> {
-  const identity = identityPolicies(resource).flatMap((doc) => statementsOf(doc)).map((statement) => ({ statement, identity: true }));
-  const onResource = statementsOf(resourcePolicy(resource)).map((statement) => ({ statement, identity: false }));
+function allowStatements(
+  resource: PlannedResource,
+): Array<{ statement: PolicyStatementView; identity: boolean }> {
+  const identity = identityPolicies(resource)
+    .flatMap((doc) => statementsOf(doc))
+    .map((statement) => ({ statement, identity: true }));
+  const onResource = statementsOf(resourcePolicy(resource)).map((statement) => ({
+    statement,
+    identity: false,
+  }));
   return [...identity, ...onResource].filter(({ statement }) => statement.Effect === "Allow");
 }
 
 export const noWildcardActions: ResourceRule = {
   name: "no-wildcard-actions",
-  description: "No Allow statement grants `*` or `service:*` (or uses NotAction), in identity or resource policies.",
+  description:
+    "No Allow statement grants `*` or `service:*` (or uses NotAction), in identity or resource policies.",
   check(resource) {
     const problems: string[] = [];
     for (const { statement } of allowStatements(resource)) {
       const label = statement.Sid ?? "(no Sid)";
-      if (statement.NotAction !== undefined) problems.push(`${resource.name} statement ${label} allows NotAction: list the actions instead.`);
+      if (statement.NotAction !== undefined)
+        problems.push(`${resource.name} statement ${label} allows NotAction: list the actions instead.`);
       const wild = listOf(statement.Action).filter(isWholeServiceAction);
       if (wild.length > 0 && !isDefaultKeyPolicyRootStatement(resource, statement)) {
-        problems.push(`${resource.name} statement ${label} allows the wildcard action ${wild.join(", ")}: list the actions the function calls.`);
+        problems.push(
+          `${resource.name} statement ${label} allows the wildcard action ${wild.join(", ")}: list the actions the function calls.`,
+        );
       }
     }
     return problems;
@@ -135,7 +221,8 @@ export const noWildcardActions: ResourceRule = {
 
 export const resourceStarOnlyWhereRequired: ResourceRule = {
   name: "resource-star-only-where-required",
-  description: "An identity policy grants Resource \"*\" only for the allowlisted actions that support nothing narrower (with their condition key).",
+  description:
+    'An identity policy grants Resource "*" only for the allowlisted actions that support nothing narrower (with their condition key).',
   check(resource) {
     const problems: string[] = [];
     for (const { statement, identity } of allowStatements(resource)) {
@@ -146,9 +233,16 @@ export const resourceStarOnlyWhereRequired: ResourceRule = {
       for (const action of listOf(statement.Action)) {
         const entry = identity ? allowlistEntry(action) : undefined;
         if (!entry) {
-          problems.push(`${resource.name} statement ${label} grants ${action} on Resource "*": name the resource's ARN (only ${"policy/resource-star-allowlist.ts"} actions may use "*").`);
-        } else if (entry.requiredConditionKey && !Object.values(statement.Condition ?? {}).some((c) => entry.requiredConditionKey! in c)) {
-          problems.push(`${resource.name} statement ${label} grants ${action} on Resource "*" without the ${entry.requiredConditionKey} condition: add it.`);
+          problems.push(
+            `${resource.name} statement ${label} grants ${action} on Resource "*": name the resource's ARN (only ${"policy/resource-star-allowlist.ts"} actions may use "*").`,
+          );
+        } else if (
+          entry.requiredConditionKey &&
+          !Object.values(statement.Condition ?? {}).some((c) => entry.requiredConditionKey! in c)
+        ) {
+          problems.push(
+            `${resource.name} statement ${label} grants ${action} on Resource "*" without the ${entry.requiredConditionKey} condition: add it.`,
+          );
         }
       }
     }
@@ -160,9 +254,20 @@ export const REQUIRED_TAGS = ["Project", "Environment", "Domain", "ManagedBy"] a
 
 /** AWS resource types of this program that carry tags (alarms, queues, roles, ...). */
 const TAGGABLE = new Set([
-  "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:sqs/queue:Queue", "aws:kinesis/stream:Stream", "aws:dynamodb/table:Table",
-  "aws:secretsmanager/secret:Secret", "aws:cloudwatch/logGroup:LogGroup", "aws:sns/topic:Topic", "aws:lambda/function:Function",
-  "aws:iam/role:Role", "aws:kms/key:Key", "aws:glue/job:Job", "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/eventRule:EventRule",
+  "aws:s3/bucket:Bucket",
+  "aws:s3/bucketV2:BucketV2",
+  "aws:sqs/queue:Queue",
+  "aws:kinesis/stream:Stream",
+  "aws:dynamodb/table:Table",
+  "aws:secretsmanager/secret:Secret",
+  "aws:cloudwatch/logGroup:LogGroup",
+  "aws:sns/topic:Topic",
+  "aws:lambda/function:Function",
+  "aws:iam/role:Role",
+  "aws:kms/key:Key",
+  "aws:glue/job:Job",
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
+  "aws:cloudwatch/eventRule:EventRule",
 ]);
 
 export const requiredTags: ResourceRule = {
@@ -172,7 +277,11 @@ export const requiredTags: ResourceRule = {
     if (!TAGGABLE.has(resource.type)) return [];
     const tags = effectiveTags(resource);
     const missing = REQUIRED_TAGS.filter((key) => !present(tags[key]));
-    return missing.length === 0 ? [] : [`${resource.name} lacks the tag(s) ${missing.join(", ")}: set them in the provider's defaultTags (stacks/provider.ts).`];
+    return missing.length === 0
+      ? []
+      : [
+          `${resource.name} lacks the tag(s) ${missing.join(", ")}: set them in the provider's defaultTags (stacks/provider.ts).`,
+        ];
   },
 };
 

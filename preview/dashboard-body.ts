@@ -13,8 +13,29 @@ export interface Grid {
 
 /** One entry of a metric widget's `metrics`: a metric to fetch or an expression over others. */
 export type MetricEntry =
-  | { kind: "metric"; id: string; namespace: string; metricName: string; dimensions: Record<string, string>; stat?: string; period?: number; label?: string; visible: boolean; color?: string; yAxis: "left" | "right" }
-  | { kind: "expression"; id: string; expression: string; period?: number; label?: string; visible: boolean; color?: string; yAxis: "left" | "right" };
+  | {
+      kind: "metric";
+      id: string;
+      namespace: string;
+      metricName: string;
+      dimensions: Record<string, string>;
+      stat?: string;
+      period?: number;
+      label?: string;
+      visible: boolean;
+      color?: string;
+      yAxis: "left" | "right";
+    }
+  | {
+      kind: "expression";
+      id: string;
+      expression: string;
+      period?: number;
+      label?: string;
+      visible: boolean;
+      color?: string;
+      yAxis: "left" | "right";
+    };
 
 export interface MetricWidget extends Grid {
   type: "metric";
@@ -72,14 +93,24 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
 /** Parses one body (the JSON the program gives `aws.cloudwatch.Dashboard`); throws naming the widget that is malformed. */
 export function parseDashboard(name: string, body: string | unknown): Dashboard {
   const parsed = typeof body === "string" ? (JSON.parse(body) as unknown) : body;
-  if (!isObj(parsed) || !Array.isArray(parsed.widgets)) throw new Error(`dashboard ${name}: the body has no widgets array`);
-  return { name, start: str(parsed.start) ?? "-PT3H", widgets: parsed.widgets.map((w, i) => parseWidget(w, `dashboard ${name}, widget[${i}]`)) };
+  if (!isObj(parsed) || !Array.isArray(parsed.widgets))
+    throw new Error(`dashboard ${name}: the body has no widgets array`);
+  return {
+    name,
+    start: str(parsed.start) ?? "-PT3H",
+    widgets: parsed.widgets.map((w, i) => parseWidget(w, `dashboard ${name}, widget[${i}]`)),
+  };
 }
 
 function parseWidget(raw: unknown, where: string): Widget {
   if (!isObj(raw) || !isObj(raw.properties)) throw new Error(`${where}: not a widget object with properties`);
   const p = raw.properties;
-  const grid: Grid = { x: num(raw.x) ?? 0, y: num(raw.y) ?? 0, width: num(raw.width) ?? 6, height: num(raw.height) ?? 6 };
+  const grid: Grid = {
+    x: num(raw.x) ?? 0,
+    y: num(raw.y) ?? 0,
+    width: num(raw.width) ?? 6,
+    height: num(raw.height) ?? 6,
+  };
   switch (raw.type) {
     case "text": {
       const markdown = str(p.markdown) ?? "";
@@ -87,9 +118,20 @@ function parseWidget(raw: unknown, where: string): Widget {
       return { type: "text", ...grid, title: heading?.[1]?.trim() ?? "", markdown };
     }
     case "alarm":
-      return { type: "alarm", ...grid, title: str(p.title) ?? "", alarms: Array.isArray(p.alarms) ? p.alarms.filter((a): a is string => typeof a === "string") : [] };
+      return {
+        type: "alarm",
+        ...grid,
+        title: str(p.title) ?? "",
+        alarms: Array.isArray(p.alarms) ? p.alarms.filter((a): a is string => typeof a === "string") : [],
+      };
     case "log":
-      return { type: "log", ...grid, title: str(p.title) ?? "", query: str(p.query) ?? "", view: str(p.view) ?? "table" };
+      return {
+        type: "log",
+        ...grid,
+        title: str(p.title) ?? "",
+        query: str(p.query) ?? "",
+        view: str(p.view) ?? "table",
+      };
     case "metric":
       return parseMetricWidget(p, grid, where);
     default:
@@ -102,7 +144,8 @@ function parseMetricWidget(p: Obj, grid: Grid, where: string): MetricWidget {
   const yAxis = isObj(p.yAxis) ? p.yAxis : {};
   const axisLabel = (side: string) => (isObj(yAxis[side]) ? str((yAxis[side] as Obj).label) : undefined);
   const legend = isObj(p.legend) ? str(p.legend.position) : undefined;
-  const horizontal = isObj(p.annotations) && Array.isArray(p.annotations.horizontal) ? p.annotations.horizontal : [];
+  const horizontal =
+    isObj(p.annotations) && Array.isArray(p.annotations.horizontal) ? p.annotations.horizontal : [];
   return {
     type: "metric",
     ...grid,
@@ -117,7 +160,11 @@ function parseMetricWidget(p: Obj, grid: Grid, where: string): MetricWidget {
     ...(axisLabel("left") !== undefined ? { yAxisLabel: axisLabel("left")! } : {}),
     ...(axisLabel("right") !== undefined ? { rightAxisLabel: axisLabel("right")! } : {}),
     legend: legend === "right" || legend === "hidden" ? legend : "bottom",
-    annotations: horizontal.filter(isObj).map((a) => ({ value: num(a.value) ?? 0, label: str(a.label) ?? "", ...(str(a.color) ? { color: str(a.color)! } : {}) })),
+    annotations: horizontal.filter(isObj).map((a) => ({
+      value: num(a.value) ?? 0,
+      label: str(a.label) ?? "",
+      ...(str(a.color) ? { color: str(a.color)! } : {}),
+    })),
   };
 }
 
@@ -142,16 +189,30 @@ function metricEntries(raw: unknown[], where: string): MetricEntry[] {
       yAxis: rendering.yAxis === "right" ? ("right" as const) : ("left" as const),
     };
     if (positional.length === 0 && str(rendering.expression) !== undefined) {
-      entries.push({ kind: "expression", id: str(rendering.id) ?? `e${i + 1}`, expression: str(rendering.expression)!, ...common });
+      entries.push({
+        kind: "expression",
+        id: str(rendering.id) ?? `e${i + 1}`,
+        expression: str(rendering.expression)!,
+        ...common,
+      });
       return;
     }
     const resolved = positional.map((v, k) => (v === "." ? previous[k] : v));
     previous = resolved;
     const [namespace, metricName, ...dims] = resolved.map(String);
-    if (!namespace || !metricName || dims.length % 2 !== 0) throw new Error(`${where}: metrics[${i}] is not [namespace, name, dimension, value, ...]`);
+    if (!namespace || !metricName || dims.length % 2 !== 0)
+      throw new Error(`${where}: metrics[${i}] is not [namespace, name, dimension, value, ...]`);
     const dimensions: Record<string, string> = {};
     for (let k = 0; k < dims.length; k += 2) dimensions[dims[k]!] = dims[k + 1]!;
-    entries.push({ kind: "metric", id: str(rendering.id) ?? `m${i + 1}`, namespace, metricName, dimensions, ...(str(rendering.stat) !== undefined ? { stat: str(rendering.stat)! } : {}), ...common });
+    entries.push({
+      kind: "metric",
+      id: str(rendering.id) ?? `m${i + 1}`,
+      namespace,
+      metricName,
+      dimensions,
+      ...(str(rendering.stat) !== undefined ? { stat: str(rendering.stat)! } : {}),
+      ...common,
+    });
   });
   return entries;
 }

@@ -4,7 +4,12 @@
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EmulatorMetricSource, type TimeRange } from "./metric-source.js";
-import { declaredDashboards, writePreviews, type DeclaredResource, type WrittenPreview } from "./write-previews.js";
+import {
+  declaredDashboards,
+  writePreviews,
+  type DeclaredResource,
+  type WrittenPreview,
+} from "./write-previews.js";
 
 export interface RunPreviewInputs {
   resources: DeclaredResource[];
@@ -18,8 +23,15 @@ export interface RunPreviewInputs {
 }
 
 export async function writeRunPreviews(inputs: RunPreviewInputs): Promise<WrittenPreview[]> {
-  const resources = inputs.resources.map((r) => (typeof r.inputs.dashboardBody === "string" ? { ...r, inputs: { ...r.inputs, dashboardBody: inputs.translate(r.inputs.dashboardBody) } } : r));
-  const range = { start: new Date(Math.floor(inputs.window.start.getTime() / 60_000) * 60_000 - 60_000), end: new Date(Math.ceil(inputs.window.end.getTime() / 60_000) * 60_000 + 60_000) };
+  const resources = inputs.resources.map((r) =>
+    typeof r.inputs.dashboardBody === "string"
+      ? { ...r, inputs: { ...r.inputs, dashboardBody: inputs.translate(r.inputs.dashboardBody) } }
+      : r,
+  );
+  const range = {
+    start: new Date(Math.floor(inputs.window.start.getTime() / 60_000) * 60_000 - 60_000),
+    end: new Date(Math.ceil(inputs.window.end.getTime() / 60_000) * 60_000 + 60_000),
+  };
   return writePreviews(declaredDashboards(resources), inputs.dir, {
     source: new EmulatorMetricSource(inputs.cloudwatch),
     range,

@@ -18,7 +18,10 @@ export interface Series {
   points: Map<number, number>;
 }
 
-export type MathValue = { kind: "scalar"; value: number } | { kind: "series"; series: Series } | { kind: "array"; series: Series[] };
+export type MathValue =
+  | { kind: "scalar"; value: number }
+  | { kind: "series"; series: Series }
+  | { kind: "array"; series: Series[] };
 
 export class UnsupportedExpression extends Error {
   override name = "UnsupportedExpression";
@@ -34,14 +37,21 @@ export interface MathContext {
   search(query: string, stat: string, period?: number): Series[];
 }
 
-type Token = { t: "num"; v: number } | { t: "id"; v: string } | { t: "str"; v: string } | { t: "op"; v: string };
+type Token =
+  | { t: "num"; v: number }
+  | { t: "id"; v: string }
+  | { t: "str"; v: string }
+  | { t: "op"; v: string };
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {
     const c = source[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (/[0-9.]/.test(c)) {
       const m = /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(source.slice(i))!;
       tokens.push({ t: "num", v: Number(m[0]) });
@@ -57,9 +67,13 @@ function tokenize(source: string): Token[] {
       i = end + 1;
     } else {
       const two = source.slice(i, i + 2);
-      if (["<=", ">=", "==", "!=", "&&", "||"].includes(two)) { tokens.push({ t: "op", v: two }); i += 2; }
-      else if ("+-*/^(),[]<>".includes(c)) { tokens.push({ t: "op", v: c }); i++; }
-      else throw new UnsupportedExpression(`unexpected "${c}" in "${source}"`);
+      if (["<=", ">=", "==", "!=", "&&", "||"].includes(two)) {
+        tokens.push({ t: "op", v: two });
+        i += 2;
+      } else if ("+-*/^(),[]<>".includes(c)) {
+        tokens.push({ t: "op", v: c });
+        i++;
+      } else throw new UnsupportedExpression(`unexpected "${c}" in "${source}"`);
     }
   }
   return tokens;
@@ -79,7 +93,10 @@ function parse(source: string): Node {
   let pos = 0;
   const peek = () => tokens[pos];
   const isOp = (v: string) => peek()?.t === "op" && peek()!.v === v;
-  const isWord = (v: string) => { const tok = peek(); return tok?.t === "id" && tok.v.toUpperCase() === v; };
+  const isWord = (v: string) => {
+    const tok = peek();
+    return tok?.t === "id" && tok.v.toUpperCase() === v;
+  };
   const expect = (v: string) => {
     if (!isOp(v)) throw new UnsupportedExpression(`expected "${v}" in "${source}"`);
     pos++;
@@ -99,17 +116,27 @@ function parse(source: string): Node {
     if (!tok) throw new UnsupportedExpression(`"${source}" ends early`);
     if (tok.t === "num") return { n: "num", v: tok.v };
     if (tok.t === "str") return { n: "str", v: tok.v };
-    if (tok.t === "op" && tok.v === "(") { const inner = or(); expect(")"); return inner; }
+    if (tok.t === "op" && tok.v === "(") {
+      const inner = or();
+      expect(")");
+      return inner;
+    }
     if (tok.t === "op" && tok.v === "[") {
       const items: Node[] = [];
-      while (!isOp("]")) { items.push(or()); if (!isOp("]")) expect(","); }
+      while (!isOp("]")) {
+        items.push(or());
+        if (!isOp("]")) expect(",");
+      }
       pos++;
       return { n: "list", items };
     }
     if (tok.t === "id" && isOp("(")) {
       pos++;
       const args: Node[] = [];
-      while (!isOp(")")) { args.push(or()); if (!isOp(")")) expect(","); }
+      while (!isOp(")")) {
+        args.push(or());
+        if (!isOp(")")) expect(",");
+      }
       pos++;
       return { n: "call", name: tok.v.toUpperCase(), args };
     }
@@ -118,7 +145,10 @@ function parse(source: string): Node {
   };
   const power = (): Node => {
     const base = primary();
-    if (isOp("^")) { pos++; return { n: "binary", op: "^", left: base, right: unary() }; }
+    if (isOp("^")) {
+      pos++;
+      return { n: "binary", op: "^", left: base, right: unary() };
+    }
     return base;
   };
   const unary = (): Node => (isOp("-") ? (pos++, { n: "unary", op: "-", arg: unary() }) : power());
@@ -128,12 +158,16 @@ function parse(source: string): Node {
   const and = level(["&&"], ["AND"], cmp);
   const or = level(["||"], ["OR"], and);
   const tree = or();
-  if (pos !== tokens.length) throw new UnsupportedExpression(`unexpected text after position ${pos} in "${source}"`);
+  if (pos !== tokens.length)
+    throw new UnsupportedExpression(`unexpected text after position ${pos} in "${source}"`);
   return tree;
 }
 
 const scalar = (value: number): MathValue => ({ kind: "scalar", value });
-const series = (points: Map<number, number>, label?: string): MathValue => ({ kind: "series", series: { ...(label !== undefined ? { label } : {}), points } });
+const series = (points: Map<number, number>, label?: string): MathValue => ({
+  kind: "series",
+  series: { ...(label !== undefined ? { label } : {}), points },
+});
 
 function mapPoints(s: Series, f: (v: number) => number | undefined): Series {
   const points = new Map<number, number>();
@@ -146,20 +180,34 @@ function mapPoints(s: Series, f: (v: number) => number | undefined): Series {
 
 function apply(op: string, a: number, b: number): number | undefined {
   switch (op) {
-    case "+": return a + b;
-    case "-": return a - b;
-    case "*": return a * b;
-    case "/": return b === 0 ? undefined : a / b;
-    case "^": return a ** b;
-    case "<": return a < b ? 1 : 0;
-    case "<=": return a <= b ? 1 : 0;
-    case ">": return a > b ? 1 : 0;
-    case ">=": return a >= b ? 1 : 0;
-    case "==": return a === b ? 1 : 0;
-    case "!=": return a !== b ? 1 : 0;
-    case "&&": return a !== 0 && b !== 0 ? 1 : 0;
-    case "||": return a !== 0 || b !== 0 ? 1 : 0;
-    default: throw new UnsupportedExpression(`operator ${op} is not evaluated locally`);
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "/":
+      return b === 0 ? undefined : a / b;
+    case "^":
+      return a ** b;
+    case "<":
+      return a < b ? 1 : 0;
+    case "<=":
+      return a <= b ? 1 : 0;
+    case ">":
+      return a > b ? 1 : 0;
+    case ">=":
+      return a >= b ? 1 : 0;
+    case "==":
+      return a === b ? 1 : 0;
+    case "!=":
+      return a !== b ? 1 : 0;
+    case "&&":
+      return a !== 0 && b !== 0 ? 1 : 0;
+    case "||":
+      return a !== 0 || b !== 0 ? 1 : 0;
+    default:
+      throw new UnsupportedExpression(`operator ${op} is not evaluated locally`);
   }
 }
 
@@ -169,12 +217,27 @@ function binary(op: string, left: MathValue, right: MathValue): MathValue {
     return r === undefined ? series(new Map()) : scalar(r);
   }
   if (left.kind === "array" || right.kind === "array") {
-    if (left.kind === "array" && right.kind === "array") throw new UnsupportedExpression("arithmetic between two arrays of series is not evaluated locally");
-    const [arr, other, arrayLeft] = left.kind === "array" ? [left, right, true] : [right as Extract<MathValue, { kind: "array" }>, left, false];
-    return { kind: "array", series: arr.series.map((s) => asSeries(arrayLeft ? binary(op, { kind: "series", series: s }, other) : binary(op, other, { kind: "series", series: s }))) };
+    if (left.kind === "array" && right.kind === "array")
+      throw new UnsupportedExpression("arithmetic between two arrays of series is not evaluated locally");
+    const [arr, other, arrayLeft] =
+      left.kind === "array"
+        ? [left, right, true]
+        : [right as Extract<MathValue, { kind: "array" }>, left, false];
+    return {
+      kind: "array",
+      series: arr.series.map((s) =>
+        asSeries(
+          arrayLeft
+            ? binary(op, { kind: "series", series: s }, other)
+            : binary(op, other, { kind: "series", series: s }),
+        ),
+      ),
+    };
   }
-  if (left.kind === "series" && right.kind === "scalar") return { kind: "series", series: mapPoints(left.series, (v) => apply(op, v, right.value)) };
-  if (left.kind === "scalar" && right.kind === "series") return { kind: "series", series: mapPoints(right.series, (v) => apply(op, left.value, v)) };
+  if (left.kind === "series" && right.kind === "scalar")
+    return { kind: "series", series: mapPoints(left.series, (v) => apply(op, v, right.value)) };
+  if (left.kind === "scalar" && right.kind === "series")
+    return { kind: "series", series: mapPoints(right.series, (v) => apply(op, left.value, v)) };
   const a = (left as Extract<MathValue, { kind: "series" }>).series;
   const b = (right as Extract<MathValue, { kind: "series" }>).series;
   const points = new Map<number, number>();
@@ -189,7 +252,9 @@ function binary(op: string, left: MathValue, right: MathValue): MathValue {
 
 function asSeries(v: MathValue): Series {
   if (v.kind === "series") return v.series;
-  throw new UnsupportedExpression(`expected one time series, got ${v.kind === "array" ? "an array of series" : "a number"}`);
+  throw new UnsupportedExpression(
+    `expected one time series, got ${v.kind === "array" ? "an array of series" : "a number"}`,
+  );
 }
 
 function asArray(v: MathValue): Series[] {
@@ -221,11 +286,17 @@ function reduce(name: string, arg: MathValue): MathValue {
 
 function fill(target: MathValue, how: Node, ctx: MathContext, evaluate: (n: Node) => MathValue): MathValue {
   if (target.kind === "scalar") return target;
-  if (target.kind === "array") return { kind: "array", series: target.series.map((s) => asSeries(fill({ kind: "series", series: s }, how, ctx, evaluate))) };
+  if (target.kind === "array")
+    return {
+      kind: "array",
+      series: target.series.map((s) => asSeries(fill({ kind: "series", series: s }, how, ctx, evaluate))),
+    };
   const repeat = how.n === "ref" && how.id.toUpperCase() === "REPEAT";
-  if (how.n === "ref" && !repeat) throw new UnsupportedExpression(`FILL(…, ${how.id}) is not evaluated locally`);
+  if (how.n === "ref" && !repeat)
+    throw new UnsupportedExpression(`FILL(…, ${how.id}) is not evaluated locally`);
   const value = repeat ? undefined : evaluate(how);
-  if (value !== undefined && value.kind !== "scalar") throw new UnsupportedExpression("FILL with a time series as the value is not evaluated locally");
+  if (value !== undefined && value.kind !== "scalar")
+    throw new UnsupportedExpression("FILL with a time series as the value is not evaluated locally");
   const points = new Map<number, number>();
   let last: number | undefined;
   for (const t of ctx.grid) {
@@ -240,8 +311,16 @@ function fill(target: MathValue, how: Node, ctx: MathContext, evaluate: (n: Node
 function conditional(args: MathValue[]): MathValue {
   const [cond, then, otherwise] = args;
   if (!cond || !then) throw new UnsupportedExpression("IF needs a condition and a value");
-  const at = (v: MathValue | undefined, t: number): number | undefined => (v === undefined ? undefined : v.kind === "scalar" ? v.value : v.kind === "series" ? v.series.points.get(t) : undefined);
-  if (cond.kind === "array" || then.kind === "array" || otherwise?.kind === "array") throw new UnsupportedExpression("IF over arrays of series is not evaluated locally");
+  const at = (v: MathValue | undefined, t: number): number | undefined =>
+    v === undefined
+      ? undefined
+      : v.kind === "scalar"
+        ? v.value
+        : v.kind === "series"
+          ? v.series.points.get(t)
+          : undefined;
+  if (cond.kind === "array" || then.kind === "array" || otherwise?.kind === "array")
+    throw new UnsupportedExpression("IF over arrays of series is not evaluated locally");
   if (cond.kind === "scalar") return cond.value !== 0 ? then : (otherwise ?? series(new Map()));
   const points = new Map<number, number>();
   for (const [t, c] of cond.series.points) {
@@ -255,13 +334,20 @@ function conditional(args: MathValue[]): MathValue {
 export function evaluateExpression(expression: string, ctx: MathContext): MathValue {
   const evaluate = (node: Node): MathValue => {
     switch (node.n) {
-      case "num": return scalar(node.v);
-      case "str": throw new UnsupportedExpression(`a string ("${node.v}") is only an argument of SEARCH or METRICS`);
-      case "ref": return ctx.lookup(node.id);
-      case "list": return { kind: "array", series: node.items.flatMap((item) => asArray(evaluate(item))) };
-      case "unary": return binary("*", scalar(-1), evaluate(node.arg));
-      case "binary": return binary(node.op, evaluate(node.left), evaluate(node.right));
-      case "call": return call(node);
+      case "num":
+        return scalar(node.v);
+      case "str":
+        throw new UnsupportedExpression(`a string ("${node.v}") is only an argument of SEARCH or METRICS`);
+      case "ref":
+        return ctx.lookup(node.id);
+      case "list":
+        return { kind: "array", series: node.items.flatMap((item) => asArray(evaluate(item))) };
+      case "unary":
+        return binary("*", scalar(-1), evaluate(node.arg));
+      case "binary":
+        return binary(node.op, evaluate(node.left), evaluate(node.right));
+      case "call":
+        return call(node);
     }
   };
   const call = (node: Extract<Node, { n: "call" }>): MathValue => {
@@ -274,19 +360,31 @@ export function evaluateExpression(expression: string, ctx: MathContext): MathVa
       case "FILL":
         if (args.length !== 2) throw new UnsupportedExpression("FILL takes a series and a value");
         return fill(evaluate(args[0]!), args[1]!, ctx, evaluate);
-      case "IF": return conditional(args.map(evaluate));
-      case "ABS": return unaryMath(evaluate(args[0]!), Math.abs);
-      case "CEIL": return unaryMath(evaluate(args[0]!), Math.ceil);
-      case "FLOOR": return unaryMath(evaluate(args[0]!), Math.floor);
+      case "IF":
+        return conditional(args.map(evaluate));
+      case "ABS":
+        return unaryMath(evaluate(args[0]!), Math.abs);
+      case "CEIL":
+        return unaryMath(evaluate(args[0]!), Math.ceil);
+      case "FLOOR":
+        return unaryMath(evaluate(args[0]!), Math.floor);
       case "METRICS": {
         const filter = args[0]?.n === "str" ? args[0].v : undefined;
-        return { kind: "array", series: ctx.metrics().filter((s) => filter === undefined || (s.label ?? "").includes(filter)) };
+        return {
+          kind: "array",
+          series: ctx.metrics().filter((s) => filter === undefined || (s.label ?? "").includes(filter)),
+        };
       }
       case "SEARCH": {
         const [query, stat, period] = args;
-        if (query?.n !== "str" || stat?.n !== "str") throw new UnsupportedExpression("SEARCH takes a search string and a statistic");
-        if (period !== undefined && period.n !== "num") throw new UnsupportedExpression("SEARCH's period must be a number");
-        return { kind: "array", series: ctx.search(query.v, stat.v, period?.n === "num" ? period.v : undefined) };
+        if (query?.n !== "str" || stat?.n !== "str")
+          throw new UnsupportedExpression("SEARCH takes a search string and a statistic");
+        if (period !== undefined && period.n !== "num")
+          throw new UnsupportedExpression("SEARCH's period must be a number");
+        return {
+          kind: "array",
+          series: ctx.search(query.v, stat.v, period?.n === "num" ? period.v : undefined),
+        };
       }
       default:
         throw new UnsupportedExpression(`${name}() is not evaluated locally`);

@@ -2,7 +2,13 @@
  * Where a preview's numbers come from: the emulator's CloudWatch after a local run, or a clearly
  * marked sample for `npm run plan`. Both answer per-period datapoints on the period grid of a range.
  */
-import { GetMetricStatisticsCommand, ListMetricsCommand, type CloudWatchClient, type Datapoint, type Statistic } from "@aws-sdk/client-cloudwatch";
+import {
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+  type CloudWatchClient,
+  type Datapoint,
+  type Statistic,
+} from "@aws-sdk/client-cloudwatch";
 import { UnsupportedExpression, type Series } from "./metric-math.js";
 
 export interface TimeRange {
@@ -43,7 +49,12 @@ export function periodGrid(period: number, range: TimeRange): number[] {
 }
 
 /** Which grid period a timestamp falls into, or undefined outside the range. */
-export function periodOf(timestamp: number, grid: number[], period: number, range: TimeRange): number | undefined {
+export function periodOf(
+  timestamp: number,
+  grid: number[],
+  period: number,
+  range: TimeRange,
+): number | undefined {
   if (timestamp < range.start.getTime() || timestamp >= range.end.getTime()) return undefined;
   if (grid.length === 1) return grid[0];
   const ms = period * 1000;
@@ -53,15 +64,25 @@ export function periodOf(timestamp: number, grid: number[], period: number, rang
 const BASIC_STATS = new Set(["Sum", "SampleCount", "Average", "Minimum", "Maximum"]);
 
 /** A `SEARCH` string: `{namespace,Dim,...} MetricName="X" Dim="v"` (the form the dashboards write). */
-export function parseSearch(expression: string): { namespace: string; dimensionNames: string[]; terms: Record<string, string> } {
+export function parseSearch(expression: string): {
+  namespace: string;
+  dimensionNames: string[];
+  terms: Record<string, string>;
+} {
   const m = /^\s*\{([^}]*)\}(.*)$/.exec(expression);
-  if (!m) throw new UnsupportedExpression(`SEARCH without a {namespace,dimensions} schema is not evaluated locally: ${expression}`);
+  if (!m)
+    throw new UnsupportedExpression(
+      `SEARCH without a {namespace,dimensions} schema is not evaluated locally: ${expression}`,
+    );
   const [namespace, ...dimensionNames] = m[1]!.split(",").map((s) => s.trim().replace(/^"(.*)"$/, "$1"));
   const terms: Record<string, string> = {};
   let rest = m[2]!.trim();
   while (rest.length > 0) {
     const term = /^([A-Za-z][\w.]*)="([^"]*)"\s*(AND\s+)?/.exec(rest);
-    if (!term) throw new UnsupportedExpression(`SEARCH terms other than Name="value" are not evaluated locally: ${rest}`);
+    if (!term)
+      throw new UnsupportedExpression(
+        `SEARCH terms other than Name="value" are not evaluated locally: ${rest}`,
+      );
     terms[term[1]!] = term[2]!;
     rest = rest.slice(term[0].length).trim();
   }
@@ -84,13 +105,27 @@ export class EmulatorMetricSource implements MetricSource {
   constructor(private readonly cloudwatch: CloudWatchClient) {}
 
   async fetch(q: MetricQuery, range: TimeRange): Promise<Series> {
-    if (!BASIC_STATS.has(q.stat)) throw new UnsupportedExpression(`statistic ${q.stat} is not evaluated locally (the emulator returns no raw values for percentiles)`);
+    if (!BASIC_STATS.has(q.stat))
+      throw new UnsupportedExpression(
+        `statistic ${q.stat} is not evaluated locally (the emulator returns no raw values for percentiles)`,
+      );
     const existing = await this.dimensionSets(q.namespace, q.metricName);
     const wanted = Object.keys(q.dimensions).sort().join("\u0000");
-    const exact = existing.some((d) => Object.keys(d).sort().join("\u0000") === wanted && Object.entries(q.dimensions).every(([k, v]) => d[k] === v));
+    const exact = existing.some(
+      (d) =>
+        Object.keys(d).sort().join("\u0000") === wanted &&
+        Object.entries(q.dimensions).every(([k, v]) => d[k] === v),
+    );
     if (!exact) return { points: new Map() };
-    const wider = existing.some((d) => Object.keys(d).length > Object.keys(q.dimensions).length && Object.entries(q.dimensions).every(([k, v]) => d[k] === v));
-    if (wider) throw new UnsupportedExpression(`${q.metricName} exists with more dimensions too; the emulator cannot keep them apart`);
+    const wider = existing.some(
+      (d) =>
+        Object.keys(d).length > Object.keys(q.dimensions).length &&
+        Object.entries(q.dimensions).every(([k, v]) => d[k] === v),
+    );
+    if (wider)
+      throw new UnsupportedExpression(
+        `${q.metricName} exists with more dimensions too; the emulator cannot keep them apart`,
+      );
     const datapoints = await this.seconds(q, range);
     const grid = periodGrid(q.period, range);
     const buckets = new Map<number, { sum: number; count: number; min: number; max: number }>();
@@ -106,7 +141,13 @@ export class EmulatorMetricSource implements MetricSource {
     }
     const points = new Map<number, number>();
     for (const [t, b] of [...buckets.entries()].sort((x, y) => x[0] - y[0])) {
-      const value = { Sum: b.sum, SampleCount: b.count, Average: b.count > 0 ? b.sum / b.count : NaN, Minimum: b.min, Maximum: b.max }[q.stat as "Sum"];
+      const value = {
+        Sum: b.sum,
+        SampleCount: b.count,
+        Average: b.count > 0 ? b.sum / b.count : NaN,
+        Minimum: b.min,
+        Maximum: b.max,
+      }[q.stat as "Sum"];
       if (Number.isFinite(value)) points.set(t, value);
     }
     return { points };
@@ -115,10 +156,13 @@ export class EmulatorMetricSource implements MetricSource {
   async search(expression: string, stat: string, period: number, range: TimeRange): Promise<Series[]> {
     const { namespace, dimensionNames, terms } = parseSearch(expression);
     const metricName = terms.MetricName;
-    if (metricName === undefined) throw new UnsupportedExpression("SEARCH without MetricName=\"…\" is not evaluated locally");
+    if (metricName === undefined)
+      throw new UnsupportedExpression('SEARCH without MetricName="…" is not evaluated locally');
     const schema = [...dimensionNames].sort().join("\u0000");
     const found = (await this.dimensionSets(namespace, metricName)).filter(
-      (d) => Object.keys(d).sort().join("\u0000") === schema && Object.entries(terms).every(([k, v]) => k === "MetricName" || d[k] === v),
+      (d) =>
+        Object.keys(d).sort().join("\u0000") === schema &&
+        Object.entries(terms).every(([k, v]) => k === "MetricName" || d[k] === v),
     );
     const results: Series[] = [];
     for (const dimensions of found) {
@@ -164,8 +208,11 @@ export class EmulatorMetricSource implements MetricSource {
         const out: Array<Record<string, string>> = [];
         let NextToken: string | undefined;
         do {
-          const page = await this.cloudwatch.send(new ListMetricsCommand({ Namespace: namespace, MetricName: metricName, NextToken }));
-          for (const m of page.Metrics ?? []) out.push(Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name ?? "", d.Value ?? ""])));
+          const page = await this.cloudwatch.send(
+            new ListMetricsCommand({ Namespace: namespace, MetricName: metricName, NextToken }),
+          );
+          for (const m of page.Metrics ?? [])
+            out.push(Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name ?? "", d.Value ?? ""])));
           NextToken = page.NextToken;
         } while (NextToken);
         return out;
@@ -201,7 +248,10 @@ export class SampleMetricSource implements MetricSource {
 
   async search(expression: string, stat: string, period: number, range: TimeRange): Promise<Series[]> {
     const { namespace, terms } = parseSearch(expression);
-    const s = await this.fetch({ namespace, metricName: terms.MetricName ?? "Search", dimensions: terms, stat, period }, range);
+    const s = await this.fetch(
+      { namespace, metricName: terms.MetricName ?? "Search", dimensions: terms, stat, period },
+      range,
+    );
     return [{ ...s, label: "sample" }];
   }
 }

@@ -7,7 +7,19 @@ import { Resvg } from "@resvg/resvg-js";
 import { marked } from "marked";
 import type { Dashboard, Widget } from "./dashboard-body.js";
 import type { MetricSource, TimeRange } from "./metric-source.js";
-import { alarmSvg, barSvg, escapeXml, FONT, logTableSvg, pieSvg, problemSvg, singleValueSvg, textSvg, timeSeriesSvg, type Box } from "./render-tile.js";
+import {
+  alarmSvg,
+  barSvg,
+  escapeXml,
+  FONT,
+  logTableSvg,
+  pieSvg,
+  problemSvg,
+  singleValueSvg,
+  textSvg,
+  timeSeriesSvg,
+  type Box,
+} from "./render-tile.js";
 import { widgetData, type WidgetData } from "./widget-data.js";
 
 export const GRID_COLUMNS = 24;
@@ -55,15 +67,31 @@ export interface RenderOptions {
   logNote: string;
 }
 
-export async function renderDashboard(dashboard: Dashboard, options: RenderOptions): Promise<RenderedDashboard> {
+export async function renderDashboard(
+  dashboard: Dashboard,
+  options: RenderOptions,
+): Promise<RenderedDashboard> {
   // All at once: the emulator answers one call at a time anyway, and this keeps it busy.
-  const tiles = await Promise.all(dashboard.widgets.map((widget, index) => renderTile(index, widget, options)));
+  const tiles = await Promise.all(
+    dashboard.widgets.map((widget, index) => renderTile(index, widget, options)),
+  );
   const gridHeight = Math.max(0, ...dashboard.widgets.map((w) => (w.y + w.height) * ROW_PX));
-  return { name: dashboard.name, tiles, gridHeight, html: page(dashboard, tiles, gridHeight, options), svg: pageSvg(dashboard, tiles, gridHeight, options) };
+  return {
+    name: dashboard.name,
+    tiles,
+    gridHeight,
+    html: page(dashboard, tiles, gridHeight, options),
+    svg: pageSvg(dashboard, tiles, gridHeight, options),
+  };
 }
 
 async function renderTile(index: number, widget: Widget, o: RenderOptions): Promise<RenderedTile> {
-  const placed = { left: widget.x * COLUMN_PX, top: widget.y * ROW_PX, width: widget.width * COLUMN_PX - GAP_PX, height: widget.height * ROW_PX - GAP_PX };
+  const placed = {
+    left: widget.x * COLUMN_PX,
+    top: widget.y * ROW_PX,
+    width: widget.width * COLUMN_PX - GAP_PX,
+    height: widget.height * ROW_PX - GAP_PX,
+  };
   const body: Box = { width: placed.width - 2 * PAD_PX, height: placed.height - TITLE_PX - PAD_PX };
   const base = { index, type: widget.type, title: widget.title, ...placed };
   switch (widget.type) {
@@ -82,27 +110,60 @@ async function renderTile(index: number, widget: Widget, o: RenderOptions): Prom
       }
       const footnote = data.problems.length > 0 && data.series.length > 0 ? 16 : 0;
       const chartBox = { width: body.width, height: body.height - footnote };
-      let svg = data.series.length === 0 ? problemSvg(data.problems.length > 0 ? data.problems : ["No data for this range"], body) : drawMetric(widget.view, widget, data, chartBox);
-      if (footnote > 0) svg = stack(body, svg, problemSvg([`${data.problems.length} of the widget's entries not drawn: ${data.problems.join("; ")}`], { width: body.width, height: footnote }), chartBox.height);
-      const values = data.series.map((s) => ({ id: s.id, label: s.label, value: s.points.length > 0 ? s.points[s.points.length - 1]![1] : null }));
+      let svg =
+        data.series.length === 0
+          ? problemSvg(data.problems.length > 0 ? data.problems : ["No data for this range"], body)
+          : drawMetric(widget.view, widget, data, chartBox);
+      if (footnote > 0)
+        svg = stack(
+          body,
+          svg,
+          problemSvg(
+            [`${data.problems.length} of the widget's entries not drawn: ${data.problems.join("; ")}`],
+            { width: body.width, height: footnote },
+          ),
+          chartBox.height,
+        );
+      const values = data.series.map((s) => ({
+        id: s.id,
+        label: s.label,
+        value: s.points.length > 0 ? s.points[s.points.length - 1]![1] : null,
+      }));
       return { ...base, view: widget.view, svg, problems: data.problems, values };
     }
   }
 }
 
 function noDataReason(widget: Extract<Widget, { type: "metric" }>, sample: boolean): string {
-  const services = [...new Set(widget.metrics.flatMap((m) => (m.kind === "metric" && m.namespace.startsWith("AWS/") ? [m.namespace] : [])))];
-  if (!sample && services.length > 0) return `No data: ${services.join(", ")} metrics are published by AWS itself; the local run has none`;
+  const services = [
+    ...new Set(
+      widget.metrics.flatMap((m) =>
+        m.kind === "metric" && m.namespace.startsWith("AWS/") ? [m.namespace] : [],
+      ),
+    ),
+  ];
+  if (!sample && services.length > 0)
+    return `No data: ${services.join(", ")} metrics are published by AWS itself; the local run has none`;
   return "No data in this range";
 }
 
-function drawMetric(view: string, widget: Extract<Widget, { type: "metric" }>, data: WidgetData, box: Box): string {
+function drawMetric(
+  view: string,
+  widget: Extract<Widget, { type: "metric" }>,
+  data: WidgetData,
+  box: Box,
+): string {
   switch (view) {
-    case "singleValue": return singleValueSvg(data, box);
-    case "pie": return pieSvg(widget, data, box);
-    case "bar": return barSvg(widget, data, box);
-    case "timeSeries": return timeSeriesSvg(widget, data, box);
-    default: return problemSvg([`the ${view} view is not drawn by the preview`], box);
+    case "singleValue":
+      return singleValueSvg(data, box);
+    case "pie":
+      return pieSvg(widget, data, box);
+    case "bar":
+      return barSvg(widget, data, box);
+    case "timeSeries":
+      return timeSeriesSvg(widget, data, box);
+    default:
+      return problemSvg([`the ${view} view is not drawn by the preview`], box);
   }
 }
 
@@ -116,7 +177,8 @@ function nest(svg: string, x: number, y: number): string {
   return svg.replace(/^<\?xml[^>]*>\s*/, "").replace(/^<svg\b/, `<svg x="${x}" y="${y}"`);
 }
 
-const when = (range: TimeRange) => `${range.start.toISOString().slice(0, 16).replace("T", " ")} – ${range.end.toISOString().slice(11, 16)} UTC`;
+const when = (range: TimeRange) =>
+  `${range.start.toISOString().slice(0, 16).replace("T", " ")} – ${range.end.toISOString().slice(11, 16)} UTC`;
 
 function pageSvg(dashboard: Dashboard, tiles: RenderedTile[], gridHeight: number, o: RenderOptions): string {
   const width = GRID_COLUMNS * COLUMN_PX;
@@ -125,16 +187,22 @@ function pageSvg(dashboard: Dashboard, tiles: RenderedTile[], gridHeight: number
   const parts = tiles.map((t) => {
     const x = t.left + 4;
     const y = HEADER_PX + t.top;
-    return `<g><rect x="${x}" y="${y}" width="${t.width}" height="${t.height}" fill="#ffffff" stroke="#d5dbdb"/>` +
+    return (
+      `<g><rect x="${x}" y="${y}" width="${t.width}" height="${t.height}" fill="#ffffff" stroke="#d5dbdb"/>` +
       `<text x="${x + PAD_PX}" y="${y + 18}" font-size="13" font-weight="bold" fill="#16191f" font-family="${font}">${escapeXml(clipTitle(t.title, t.width))}</text>` +
-      (o.source.sample ? `<text x="${x + t.width - 6}" y="${y + 18}" text-anchor="end" font-size="11" font-weight="bold" fill="#d13212" font-family="${font}">SAMPLE</text>` : "") +
-      `${nest(t.svg, x + PAD_PX, y + TITLE_PX)}</g>`;
+      (o.source.sample
+        ? `<text x="${x + t.width - 6}" y="${y + 18}" text-anchor="end" font-size="11" font-weight="bold" fill="#d13212" font-family="${font}">SAMPLE</text>`
+        : "") +
+      `${nest(t.svg, x + PAD_PX, y + TITLE_PX)}</g>`
+    );
   });
-  return `<svg width="${width + 8}" height="${height}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width + 8} ${height}">` +
+  return (
+    `<svg width="${width + 8}" height="${height}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width + 8} ${height}">` +
     `<rect width="100%" height="100%" fill="#f2f3f3"/>` +
     `<text x="8" y="28" font-size="20" font-weight="bold" fill="#16191f" font-family="${font}">${escapeXml(dashboard.name)}</text>` +
     `<text x="8" y="50" font-size="12" fill="${o.source.sample ? "#d13212" : "#545b64"}" font-family="${font}">${escapeXml(`${o.subtitle} · ${when(o.range)} · dashboard opens on ${dashboard.start}`)}</text>` +
-    `${parts.join("")}</svg>`;
+    `${parts.join("")}</svg>`
+  );
 }
 
 function clipTitle(title: string, width: number): string {
@@ -143,12 +211,28 @@ function clipTitle(title: string, width: number): string {
 }
 
 function page(dashboard: Dashboard, tiles: RenderedTile[], gridHeight: number, o: RenderOptions): string {
-  const layout = tiles.map(({ index, type, view, title, left, top, width, height, problems, values }) => ({ index, type, view, title, left, top, width, height, problems, values }));
+  const layout = tiles.map(({ index, type, view, title, left, top, width, height, problems, values }) => ({
+    index,
+    type,
+    view,
+    title,
+    left,
+    top,
+    width,
+    height,
+    problems,
+    values,
+  }));
   const sections = tiles.map((t) => {
     const widget = dashboard.widgets[t.index]!;
-    const body = widget.type === "text" ? `<div class="markdown">${marked.parse(widget.markdown.replace(/^#{1,6}\s+.*$/m, ""), { async: false })}</div>` : t.svg;
-    return `<section class="tile" data-index="${t.index}" data-type="${t.type}"${t.view ? ` data-view="${t.view}"` : ""} style="left:${t.left}px;top:${t.top}px;width:${t.width}px;height:${t.height}px">` +
-      `<h2 class="tile-title">${escapeXml(t.title)}${o.source.sample ? ' <span class="sample">SAMPLE</span>' : ""}</h2><div class="tile-body">${body}</div></section>`;
+    const body =
+      widget.type === "text"
+        ? `<div class="markdown">${marked.parse(widget.markdown.replace(/^#{1,6}\s+.*$/m, ""), { async: false })}</div>`
+        : t.svg;
+    return (
+      `<section class="tile" data-index="${t.index}" data-type="${t.type}"${t.view ? ` data-view="${t.view}"` : ""} style="left:${t.left}px;top:${t.top}px;width:${t.width}px;height:${t.height}px">` +
+      `<h2 class="tile-title">${escapeXml(t.title)}${o.source.sample ? ' <span class="sample">SAMPLE</span>' : ""}</h2><div class="tile-body">${body}</div></section>`
+    );
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(dashboard.name)}</title>
@@ -186,6 +270,10 @@ document.getElementById("measured").textContent = JSON.stringify({
 
 /** The dashboard's PNG, `width` pixels wide. */
 export function toPng(rendered: RenderedDashboard, width?: number): Buffer {
-  const resvg = new Resvg(rendered.svg, { font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" }, background: "#f2f3f3", ...(width ? { fitTo: { mode: "width" as const, value: width } } : {}) });
+  const resvg = new Resvg(rendered.svg, {
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+    background: "#f2f3f3",
+    ...(width ? { fitTo: { mode: "width" as const, value: width } } : {}),
+  });
   return Buffer.from(resvg.render().asPng());
 }

@@ -11,7 +11,18 @@ import { latestValue } from "./widget-data.js";
 
 export const FONT = "'Amazon Ember', 'Helvetica Neue', Roboto, Arial, 'DejaVu Sans', sans-serif";
 /** CloudWatch's default palette, for series the body gives no colour. */
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 
 export interface Box {
   width: number;
@@ -30,7 +41,12 @@ export function escapeXml(text: string): string {
 const colorOf = (s: DrawnSeries, i: number) => s.color ?? PALETTE[i % PALETTE.length]!;
 
 function chart(box: Box, option: echarts.EChartsOption): string {
-  const instance = echarts.init(null, null, { renderer: "svg", ssr: true, width: box.width, height: box.height });
+  const instance = echarts.init(null, null, {
+    renderer: "svg",
+    ssr: true,
+    width: box.width,
+    height: box.height,
+  });
   instance.setOption({ animation: false, textStyle: { fontFamily: FONT }, ...option });
   const svg = instance.renderToSVGString();
   instance.dispose();
@@ -49,12 +65,53 @@ export function timeSeriesSvg(widget: MetricWidget, data: WidgetData, box: Box):
   const legend = widget.legend === "hidden" ? undefined : widget.legend;
   const hasRight = data.series.some((s) => s.yAxis === "right");
   return chart(box, {
-    grid: { left: 56, right: hasRight ? 56 : 16, top: 26, bottom: legend === "bottom" ? 58 : 30, containLabel: false },
-    legend: legend ? { type: "plain", [legend === "bottom" ? "bottom" : "right"]: 0, orient: legend === "right" ? "vertical" : "horizontal", itemWidth: 12, itemHeight: 8, textStyle: { fontSize: 11 } } : { show: false },
-    xAxis: { type: "time", min: data.range.start.getTime(), max: data.range.end.getTime(), axisLabel: { fontSize: 10, formatter: "{HH}:{mm}" }, name: `period ${periodText(data.period)}`, nameLocation: "end", nameGap: 4, nameTextStyle: { fontSize: 9, color: "#687078", verticalAlign: "top", padding: [14, 0, 0, 0] } },
+    grid: {
+      left: 56,
+      right: hasRight ? 56 : 16,
+      top: 26,
+      bottom: legend === "bottom" ? 58 : 30,
+      containLabel: false,
+    },
+    legend: legend
+      ? {
+          type: "plain",
+          [legend === "bottom" ? "bottom" : "right"]: 0,
+          orient: legend === "right" ? "vertical" : "horizontal",
+          itemWidth: 12,
+          itemHeight: 8,
+          textStyle: { fontSize: 11 },
+        }
+      : { show: false },
+    xAxis: {
+      type: "time",
+      min: data.range.start.getTime(),
+      max: data.range.end.getTime(),
+      axisLabel: { fontSize: 10, formatter: "{HH}:{mm}" },
+      name: `period ${periodText(data.period)}`,
+      nameLocation: "end",
+      nameGap: 4,
+      nameTextStyle: { fontSize: 9, color: "#687078", verticalAlign: "top", padding: [14, 0, 0, 0] },
+    },
     yAxis: [
-      { type: "value", min: 0, name: widget.yAxisLabel ?? "", nameLocation: "end", nameTextStyle: { fontSize: 10, color: "#687078", align: "left" }, axisLabel: { fontSize: 10, formatter: (v: number) => formatNumber(v) } },
-      ...(hasRight ? [{ type: "value" as const, min: 0, name: widget.rightAxisLabel ?? "", nameTextStyle: { fontSize: 10, color: "#687078" }, axisLabel: { fontSize: 10 } }] : []),
+      {
+        type: "value",
+        min: 0,
+        name: widget.yAxisLabel ?? "",
+        nameLocation: "end",
+        nameTextStyle: { fontSize: 10, color: "#687078", align: "left" },
+        axisLabel: { fontSize: 10, formatter: (v: number) => formatNumber(v) },
+      },
+      ...(hasRight
+        ? [
+            {
+              type: "value" as const,
+              min: 0,
+              name: widget.rightAxisLabel ?? "",
+              nameTextStyle: { fontSize: 10, color: "#687078" },
+              axisLabel: { fontSize: 10 },
+            },
+          ]
+        : []),
     ],
     series: data.series.map((s, i) => ({
       type: "line",
@@ -67,7 +124,18 @@ export function timeSeriesSvg(widget: MetricWidget, data: WidgetData, box: Box):
       itemStyle: { color: colorOf(s, i) },
       ...(widget.stacked ? { stack: "total", areaStyle: { opacity: 0.5, color: colorOf(s, i) } } : {}),
       ...(i === 0 && widget.annotations.length > 0
-        ? { markLine: { symbol: "none", silent: true, data: widget.annotations.map((a) => ({ yAxis: a.value, name: a.label, lineStyle: { color: a.color ?? "#d62728", type: "dashed" }, label: { formatter: a.label, position: "insideEndTop", fontSize: 10 } })) } }
+        ? {
+            markLine: {
+              symbol: "none",
+              silent: true,
+              data: widget.annotations.map((a) => ({
+                yAxis: a.value,
+                name: a.label,
+                lineStyle: { color: a.color ?? "#d62728", type: "dashed" },
+                label: { formatter: a.label, position: "insideEndTop", fontSize: 10 },
+              })),
+            },
+          }
         : {}),
     })),
   } as echarts.EChartsOption);
@@ -75,29 +143,85 @@ export function timeSeriesSvg(widget: MetricWidget, data: WidgetData, box: Box):
 
 /** One bar per series, totalled over the range, labelled with its number. */
 export function barSvg(widget: MetricWidget, data: WidgetData, box: Box): string {
-  const values = data.series.map((s, i) => ({ value: latestValue(s) ?? 0, name: s.label, itemStyle: { color: colorOf(s, i) } }));
+  const values = data.series.map((s, i) => ({
+    value: latestValue(s) ?? 0,
+    name: s.label,
+    itemStyle: { color: colorOf(s, i) },
+  }));
   return chart(box, {
     grid: { left: 56, right: 12, top: 26, bottom: 60 },
-    xAxis: { type: "category", data: data.series.map((s) => s.label), axisLabel: { fontSize: 10, interval: 0, width: Math.max(40, (box.width - 70) / Math.max(1, values.length)), overflow: "break" } },
-    yAxis: { type: "value", min: 0, name: widget.yAxisLabel ?? "", nameTextStyle: { fontSize: 10, color: "#687078", align: "left" }, axisLabel: { fontSize: 10, formatter: (v: number) => formatNumber(v) } },
-    series: [{ type: "bar", data: values, barMaxWidth: 48, label: { show: true, position: "top", fontSize: 11, formatter: (p: { value: number }) => formatNumber(p.value) } }],
+    xAxis: {
+      type: "category",
+      data: data.series.map((s) => s.label),
+      axisLabel: {
+        fontSize: 10,
+        interval: 0,
+        width: Math.max(40, (box.width - 70) / Math.max(1, values.length)),
+        overflow: "break",
+      },
+    },
+    yAxis: {
+      type: "value",
+      min: 0,
+      name: widget.yAxisLabel ?? "",
+      nameTextStyle: { fontSize: 10, color: "#687078", align: "left" },
+      axisLabel: { fontSize: 10, formatter: (v: number) => formatNumber(v) },
+    },
+    series: [
+      {
+        type: "bar",
+        data: values,
+        barMaxWidth: 48,
+        label: {
+          show: true,
+          position: "top",
+          fontSize: 11,
+          formatter: (p: { value: number }) => formatNumber(p.value),
+        },
+      },
+    ],
   } as echarts.EChartsOption);
 }
 
 /** Slices of the whole over the range, labelled with their numbers and shares. */
 export function pieSvg(widget: MetricWidget, data: WidgetData, box: Box): string {
-  const slices = data.series.map((s, i) => ({ value: latestValue(s) ?? 0, name: s.label, itemStyle: { color: colorOf(s, i) } }));
+  const slices = data.series.map((s, i) => ({
+    value: latestValue(s) ?? 0,
+    name: s.label,
+    itemStyle: { color: colorOf(s, i) },
+  }));
   const legendRight = widget.legend === "right";
   return chart(box, {
-    legend: widget.legend === "hidden" ? { show: false } : { orient: legendRight ? "vertical" : "horizontal", [legendRight ? "right" : "bottom"]: 0, top: legendRight ? "middle" : undefined, itemWidth: 10, itemHeight: 8, textStyle: { fontSize: 10, width: legendRight ? box.width * 0.38 : undefined, overflow: "truncate" } },
-    series: [{
-      type: "pie",
-      radius: ["0%", "62%"],
-      center: [legendRight ? "32%" : "50%", legendRight ? "50%" : "44%"],
-      data: slices,
-      label: { show: true, fontSize: 10, formatter: (p: { value: number; percent: number }) => `${formatNumber(p.value)}\n${p.percent.toFixed(1)}%` },
-      labelLine: { length: 6, length2: 6 },
-    }],
+    legend:
+      widget.legend === "hidden"
+        ? { show: false }
+        : {
+            orient: legendRight ? "vertical" : "horizontal",
+            [legendRight ? "right" : "bottom"]: 0,
+            top: legendRight ? "middle" : undefined,
+            itemWidth: 10,
+            itemHeight: 8,
+            textStyle: {
+              fontSize: 10,
+              width: legendRight ? box.width * 0.38 : undefined,
+              overflow: "truncate",
+            },
+          },
+    series: [
+      {
+        type: "pie",
+        radius: ["0%", "62%"],
+        center: [legendRight ? "32%" : "50%", legendRight ? "50%" : "44%"],
+        data: slices,
+        label: {
+          show: true,
+          fontSize: 10,
+          formatter: (p: { value: number; percent: number }) =>
+            `${formatNumber(p.value)}\n${p.percent.toFixed(1)}%`,
+        },
+        labelLine: { length: 6, length2: 6 },
+      },
+    ],
   } as echarts.EChartsOption);
 }
 
@@ -114,9 +238,11 @@ export function singleValueSvg(data: WidgetData, box: Box): string {
     const cy = Math.floor(i / columns) * cellH;
     const value = latestValue(s);
     const text = value === undefined ? "No data" : formatNumber(value);
-    return `<g class="single-value" data-label="${escapeXml(s.label)}" data-value="${value ?? ""}">` +
+    return (
+      `<g class="single-value" data-label="${escapeXml(s.label)}" data-value="${value ?? ""}">` +
       `<text x="${cx}" y="${cy + 16}" font-size="11" fill="#545b64" font-family="${escapeXml(FONT)}">${escapeXml(clip(s.label, cellW / 6.2))}</text>` +
-      `<text x="${cx}" y="${cy + 18 + valueSize}" font-size="${valueSize.toFixed(0)}" fill="${value === undefined ? "#879596" : s.color ?? "#16191f"}" font-family="${escapeXml(FONT)}">${escapeXml(text)}</text></g>`;
+      `<text x="${cx}" y="${cy + 18 + valueSize}" font-size="${valueSize.toFixed(0)}" fill="${value === undefined ? "#879596" : (s.color ?? "#16191f")}" font-family="${escapeXml(FONT)}">${escapeXml(text)}</text></g>`
+    );
   });
   return svg(box, cells.join(""));
 }
@@ -129,12 +255,19 @@ export function textSvg(widget: TextWidget, box: Box): string {
     const heading = /^(#{1,6})\s+(.*)$/.exec(raw);
     if (heading) continue; // the heading is the tile's title
     const bullet = /^\s*[-*]\s+(.*)$/.exec(raw);
-    const plain = (bullet ? `• ${bullet[1]}` : raw).replace(/\*\*|__|`/g, "").replace(/\[([^\]]+)\]\([^)]+\)/g, "$1");
-    if (plain.trim() === "") { y += 6; continue; }
+    const plain = (bullet ? `• ${bullet[1]}` : raw)
+      .replace(/\*\*|__|`/g, "")
+      .replace(/\[([^\]]+)\]\([^)]+\)/g, "$1");
+    if (plain.trim() === "") {
+      y += 6;
+      continue;
+    }
     for (const line of wrap(plain, Math.floor((box.width - 16) / 6.4))) {
       y += 15;
       if (y > box.height - 2) break;
-      lines.push(`<text x="8" y="${y}" font-size="12" fill="#16191f" font-family="${escapeXml(FONT)}">${escapeXml(line)}</text>`);
+      lines.push(
+        `<text x="8" y="${y}" font-size="12" fill="#16191f" font-family="${escapeXml(FONT)}">${escapeXml(line)}</text>`,
+      );
     }
   }
   return svg(box, lines.join(""));
@@ -151,21 +284,38 @@ export function alarmSvg(widget: AlarmWidget, box: Box, state: string): string {
     if (y > box.height - 4) return "";
     return `<g class="alarm"><rect x="${x}" y="${y - 11}" width="12" height="12" rx="2" fill="#879596"/><text x="${x + 18}" y="${y}" font-size="11" fill="#16191f" font-family="${escapeXml(FONT)}">${escapeXml(clip(name, cellW / 6.3 - 4))}</text></g>`;
   });
-  return svg(box, `<text x="8" y="${box.height - 6}" font-size="10" fill="#687078" font-family="${escapeXml(FONT)}">${escapeXml(state)}</text>${rows.join("")}`);
+  return svg(
+    box,
+    `<text x="8" y="${box.height - 6}" font-size="10" fill="#687078" font-family="${escapeXml(FONT)}">${escapeXml(state)}</text>${rows.join("")}`,
+  );
 }
 
 /** A Logs Insights table: its columns (from the query's fields/stats) and what the preview can tell. */
 export function logTableSvg(widget: LogWidget, box: Box, note: string): string {
   const columns = logColumns(widget.query);
   const cellW = (box.width - 16) / Math.max(1, columns.length);
-  const header = columns.map((c, i) => `<text x="${8 + i * cellW}" y="18" font-size="11" font-weight="bold" fill="#16191f" font-family="${escapeXml(FONT)}">${escapeXml(clip(c, cellW / 6.5))}</text>`).join("");
-  const noteLines = wrap(note, Math.floor((box.width - 16) / 6.2)).map((l, i) => `<text x="8" y="${50 + i * 15}" font-size="11" fill="#687078" font-family="${escapeXml(FONT)}">${escapeXml(l)}</text>`);
-  return svg(box, `${header}<line x1="8" y1="26" x2="${box.width - 8}" y2="26" stroke="#d5dbdb"/>${noteLines.join("")}`);
+  const header = columns
+    .map(
+      (c, i) =>
+        `<text x="${8 + i * cellW}" y="18" font-size="11" font-weight="bold" fill="#16191f" font-family="${escapeXml(FONT)}">${escapeXml(clip(c, cellW / 6.5))}</text>`,
+    )
+    .join("");
+  const noteLines = wrap(note, Math.floor((box.width - 16) / 6.2)).map(
+    (l, i) =>
+      `<text x="8" y="${50 + i * 15}" font-size="11" fill="#687078" font-family="${escapeXml(FONT)}">${escapeXml(l)}</text>`,
+  );
+  return svg(
+    box,
+    `${header}<line x1="8" y1="26" x2="${box.width - 8}" y2="26" stroke="#d5dbdb"/>${noteLines.join("")}`,
+  );
 }
 
 /** Column names of a Logs Insights query: the `stats … by …` or `fields` clause, with `as` aliases. */
 export function logColumns(query: string): string[] {
-  const names = (clause: string) => splitTopLevel(clause).map((part) => /\bas\s+([\w@.]+)\s*$/i.exec(part.trim())?.[1] ?? part.trim()).filter(Boolean);
+  const names = (clause: string) =>
+    splitTopLevel(clause)
+      .map((part) => /\bas\s+([\w@.]+)\s*$/i.exec(part.trim())?.[1] ?? part.trim())
+      .filter(Boolean);
   const stats = /\|\s*stats\s+(.+?)(?:\n|\||$)/i.exec(query);
   if (stats) {
     const [aggregates, by] = stats[1]!.split(/\s+by\s+/i);
@@ -182,7 +332,10 @@ function splitTopLevel(text: string): string[] {
   for (const c of text) {
     if (c === "(") depth++;
     if (c === ")") depth--;
-    if (c === "," && depth === 0) { parts.push(current); current = ""; } else current += c;
+    if (c === "," && depth === 0) {
+      parts.push(current);
+      current = "";
+    } else current += c;
   }
   parts.push(current);
   return parts;
@@ -191,7 +344,15 @@ function splitTopLevel(text: string): string[] {
 /** A tile whose numbers cannot be drawn: says why, in place of the chart. */
 export function problemSvg(problems: string[], box: Box): string {
   const lines = problems.flatMap((p) => wrap(`⚠ ${p}`, Math.floor((box.width - 16) / 6.2)));
-  return svg(box, lines.map((l, i) => `<text class="problem" x="8" y="${20 + i * 15}" font-size="11" fill="#b7472a" font-family="${escapeXml(FONT)}">${escapeXml(l)}</text>`).join(""));
+  return svg(
+    box,
+    lines
+      .map(
+        (l, i) =>
+          `<text class="problem" x="8" y="${20 + i * 15}" font-size="11" fill="#b7472a" font-family="${escapeXml(FONT)}">${escapeXml(l)}</text>`,
+      )
+      .join(""),
+  );
 }
 
 function svg(box: Box, content: string): string {
@@ -207,7 +368,10 @@ export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = "";
   for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
   }
   if (line) lines.push(line);
   return lines;

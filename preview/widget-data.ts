@@ -28,25 +28,41 @@ export interface WidgetData {
 
 /** Seconds per datapoint of an entry: its own period, else the widget's, else the whole range. */
 export function effectivePeriod(widget: MetricWidget, range: TimeRange, entryPeriod?: number): number {
-  if (widget.setPeriodToTimeRange) return Math.max(1, Math.round((range.end.getTime() - range.start.getTime()) / 1000));
+  if (widget.setPeriodToTimeRange)
+    return Math.max(1, Math.round((range.end.getTime() - range.start.getTime()) / 1000));
   return entryPeriod ?? widget.period;
 }
 
-export async function widgetData(widget: MetricWidget, source: MetricSource, range: TimeRange): Promise<WidgetData> {
+export async function widgetData(
+  widget: MetricWidget,
+  source: MetricSource,
+  range: TimeRange,
+): Promise<WidgetData> {
   const period = effectivePeriod(widget, range);
   const grid = periodGrid(period, range);
   const values = new Map<string, MathValue | Error>();
   const entries = new Map(widget.metrics.map((e) => [e.id, e]));
 
   await Promise.all(
-    widget.metrics.filter((e): e is Extract<MetricEntry, { kind: "metric" }> => e.kind === "metric").map(async (e) => {
-      try {
-        const s = await source.fetch({ namespace: e.namespace, metricName: e.metricName, dimensions: e.dimensions, stat: e.stat ?? widget.stat, period: effectivePeriod(widget, range, e.period) }, range);
-        values.set(e.id, { kind: "series", series: { ...s, label: e.label ?? e.metricName } });
-      } catch (error) {
-        values.set(e.id, asProblem(error));
-      }
-    }),
+    widget.metrics
+      .filter((e): e is Extract<MetricEntry, { kind: "metric" }> => e.kind === "metric")
+      .map(async (e) => {
+        try {
+          const s = await source.fetch(
+            {
+              namespace: e.namespace,
+              metricName: e.metricName,
+              dimensions: e.dimensions,
+              stat: e.stat ?? widget.stat,
+              period: effectivePeriod(widget, range, e.period),
+            },
+            range,
+          );
+          values.set(e.id, { kind: "series", series: { ...s, label: e.label ?? e.metricName } });
+        } catch (error) {
+          values.set(e.id, asProblem(error));
+        }
+      }),
   );
   // SEARCH results are fetched up front, so the evaluation itself stays synchronous.
   const searches = new Map<string, Series[] | Error>();
@@ -64,19 +80,26 @@ export async function widgetData(widget: MetricWidget, source: MetricSource, ran
   }
 
   const evaluating = new Set<string>();
-  const valueOf = (id: string): MathValue => {
+  const valueOfId = (id: string): MathValue => {
     const known = values.get(id);
     if (known instanceof Error) throw known;
     if (known) return known;
     const entry = entries.get(id);
-    if (!entry || entry.kind !== "expression") throw new UnsupportedExpression(`no metric or expression with id "${id}"`);
+    if (!entry || entry.kind !== "expression")
+      throw new UnsupportedExpression(`no metric or expression with id "${id}"`);
     if (evaluating.has(id)) throw new UnsupportedExpression(`expression "${id}" refers to itself`);
     evaluating.add(id);
     try {
       const value = evaluateExpression(entry.expression, {
         grid,
-        lookup: valueOf,
-        metrics: () => widget.metrics.filter((m) => m.kind === "metric").flatMap((m) => { const v = values.get(m.id); return v && !(v instanceof Error) && v.kind === "series" ? [v.series] : []; }),
+        lookup: valueOfId,
+        metrics: () =>
+          widget.metrics
+            .filter((m) => m.kind === "metric")
+            .flatMap((m) => {
+              const v = values.get(m.id);
+              return v && !(v instanceof Error) && v.kind === "series" ? [v.series] : [];
+            }),
         search: (query, stat, p) => {
           const found = searches.get(searchKey(query, stat, p));
           if (found instanceof Error) throw found;
@@ -101,15 +124,25 @@ export async function widgetData(widget: MetricWidget, source: MetricSource, ran
     const label = e.label ?? (e.kind === "metric" ? e.metricName : e.id);
     let value: MathValue;
     try {
-      value = valueOf(e.id);
+      value = valueOfId(e.id);
     } catch (error) {
       problems.push(`${label || e.id}: ${(error as Error).message}`);
       continue;
     }
     const base = { yAxis: e.yAxis, ...(e.color !== undefined ? { color: e.color } : {}) };
-    if (value.kind === "scalar") series.push({ id: e.id, label, ...base, points: grid.map((t) => [t, value.value]) });
+    if (value.kind === "scalar")
+      series.push({ id: e.id, label, ...base, points: grid.map((t) => [t, value.value]) });
     else if (value.kind === "series") series.push({ id: e.id, label, ...base, points: sorted(value.series) });
-    else value.series.forEach((s, i) => series.push({ id: `${e.id}_${i}`, label: [label, s.label].filter(Boolean).join(" "), ...base, ...(i > 0 ? { color: undefined } : {}), points: sorted(s) }));
+    else
+      for (const [i, s] of value.series.entries()) {
+        series.push({
+          id: `${e.id}_${i}`,
+          label: [label, s.label].filter(Boolean).join(" "),
+          ...base,
+          ...(i > 0 ? { color: undefined } : {}),
+          points: sorted(s),
+        });
+      }
   }
   return { series, problems, period, range };
 }

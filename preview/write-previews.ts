@@ -19,7 +19,9 @@ export interface DeclaredResource {
 export const DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard";
 
 export function declaredDashboards(resources: DeclaredResource[]): Dashboard[] {
-  return resources.filter((r) => r.type === DASHBOARD_TYPE).map((r) => parseDashboard(r.physicalName ?? r.inputs.dashboardName ?? r.name, r.inputs.dashboardBody));
+  return resources
+    .filter((r) => r.type === DASHBOARD_TYPE)
+    .map((r) => parseDashboard(r.physicalName ?? r.inputs.dashboardName ?? r.name, r.inputs.dashboardBody));
 }
 
 export interface WrittenPreview {
@@ -29,7 +31,11 @@ export interface WrittenPreview {
   rendered: RenderedDashboard;
 }
 
-export async function writePreviews(dashboards: Dashboard[], dir: string, options: RenderOptions & { onProgress?: (line: string) => void }): Promise<WrittenPreview[]> {
+export async function writePreviews(
+  dashboards: Dashboard[],
+  dir: string,
+  options: RenderOptions & { onProgress?: (line: string) => void },
+): Promise<WrittenPreview[]> {
   mkdirSync(dir, { recursive: true });
   const written: WrittenPreview[] = [];
   for (const dashboard of dashboards) {

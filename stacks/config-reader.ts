@@ -61,7 +61,11 @@ export class ConfigReader {
     return value.trim() === "" ? undefined : value.trim();
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fix = `Set it to one of: ${allowed.join(", ")}.`): T {
+  oneOf<T extends string>(
+    name: string,
+    allowed: readonly T[],
+    fix = `Set it to one of: ${allowed.join(", ")}.`,
+  ): T {
     const value = this.requiredString(name, fix);
     if (value !== "" && !allowed.includes(value as T)) {
       this.problem(`${this.key(name)} is "${value}"; it must be one of: ${allowed.join(", ")}.`);
@@ -72,9 +76,16 @@ export class ConfigReader {
   /** An integer within bounds; Pulumi passes numbers as strings, so both are accepted. */
   integer(name: string, min: number, max: number): number {
     const value = this.values[name];
-    const parsed = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+    const parsed =
+      typeof value === "number"
+        ? value
+        : typeof value === "string" && value.trim() !== ""
+          ? Number(value)
+          : NaN;
     if (!Number.isInteger(parsed)) {
-      this.problem(`${this.key(name)} must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}.`);
+      this.problem(
+        `${this.key(name)} must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}.`,
+      );
       return min;
     }
     if (parsed < min || parsed > max) {
@@ -126,7 +137,9 @@ export class ObjectReader {
       return "";
     }
     if (pattern && !pattern.test(value)) {
-      this.reader.problem(`${this.where}.${field} is "${value}"; ${patternHelp ?? `it must match ${pattern}`}.`);
+      this.reader.problem(
+        `${this.where}.${field} is "${value}"; ${patternHelp ?? `it must match ${pattern}`}.`,
+      );
     }
     return value;
   }
@@ -136,7 +149,9 @@ export class ObjectReader {
     if (value === undefined && fallback !== undefined) return fallback;
     const parsed = typeof value === "string" ? Number(value) : value;
     if (typeof parsed !== "number" || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-      this.reader.problem(`${this.where}.${field} must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}.`);
+      this.reader.problem(
+        `${this.where}.${field} must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}.`,
+      );
       return fallback ?? min;
     }
     return parsed;

@@ -11,9 +11,17 @@ import type { Environment } from "../components/naming.js";
 import type { TokenManagerConfig } from "../components/token-manager-config.js";
 
 export type { ExternalResources } from "../components/dashboards-config.js";
-export type { PipelineConfig, PipelineSource, SalesforceConfig } from "../components/event-pipeline-config.js";
+export type {
+  PipelineConfig,
+  PipelineSource,
+  SalesforceConfig,
+} from "../components/event-pipeline-config.js";
 export type { GlueFirstRun, GlueJobConfig, GlueTableAccess } from "../components/glue-job-config.js";
-export type { CertificateSource, CredentialSource, TokenManagerConfig } from "../components/token-manager-config.js";
+export type {
+  CertificateSource,
+  CredentialSource,
+  TokenManagerConfig,
+} from "../components/token-manager-config.js";
 
 export interface AuditConfig {
   /** Days an audit item is kept before its TTL expires it. */

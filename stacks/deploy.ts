@@ -6,7 +6,7 @@
  * token every consumer reads, the pipelines, the Glue publishers that feed them, and last the
  * dashboards and alarms built from everyone's facts.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { AuditStore } from "../components/audit-store.js";
 import { Dashboards } from "../components/dashboards.js";
 import { EventPipeline, pipelineMetricNamespace } from "../components/event-pipeline.js";
@@ -38,7 +38,12 @@ function caseOutcomeNamespaces(config: PlatformConfig, naming: Naming): Record<s
   return Object.fromEntries(
     config.pipelines
       .filter((p) => p.caseCreator)
-      .flatMap((p) => caseOutcomeComponents(p.name).map((component) => [component, pipelineMetricNamespace(naming, p.name, "case-creator")])),
+      .flatMap((p) =>
+        caseOutcomeComponents(p.name).map((component) => [
+          component,
+          pipelineMetricNamespace(naming, p.name, "case-creator"),
+        ]),
+      ),
   );
 }
 
@@ -85,7 +90,11 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
           kmsKeyArn: key.arn,
           auditQueueArn: audit.queueArn,
           auditQueueUrl: audit.queueUrl,
-          auditTable: { name: audit.tableName, arn: audit.tableArn, retentionDays: config.audit.retentionDays },
+          auditTable: {
+            name: audit.tableName,
+            arn: audit.tableArn,
+            retentionDays: config.audit.retentionDays,
+          },
           salesforce: config.salesforce,
           tokenSecretArn: tokenManager.secretArn,
           tokenSecretName: tokenManager.secretName,
@@ -140,9 +149,14 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
     tokenManagerFunction: tokenManager.functionName,
     auditQueueUrl: audit.queueUrl,
     auditTableName: audit.tableName,
-    pipelines: Object.fromEntries(pipelines.map((p) => [p.facts.pipelineName, { bucket: p.bucketName, stream: p.streamName }])),
+    pipelines: Object.fromEntries(
+      pipelines.map((p) => [p.facts.pipelineName, { bucket: p.bucketName, stream: p.streamName }]),
+    ),
     glueJobs: glueJobs.map((j) => j.jobName),
-    dashboards: { functional: dashboards.functionalDashboardName, technical: dashboards.technicalDashboardName },
+    dashboards: {
+      functional: dashboards.functionalDashboardName,
+      technical: dashboards.technicalDashboardName,
+    },
     alarmTopicArn: dashboards.topicArn,
   };
 }

@@ -47,17 +47,28 @@ export interface StackConcurrency {
 export function lambdaConcurrency(config: PlatformConfig): StackConcurrency {
   const needs: ConcurrencyNeed[] = [];
   for (const p of config.pipelines) {
-    if (p.source === "s3") needs.push({ what: `${p.name} event producer`, executions: 1, basis: "one file at a time" });
+    if (p.source === "s3")
+      needs.push({ what: `${p.name} event producer`, executions: 1, basis: "one file at a time" });
     if (!p.caseCreator) continue;
     const shards = p.shardCount ?? ON_DEMAND_SHARD_ESTIMATE;
-    const shardText = p.shardCount !== undefined ? `${shards} shards` : `~${shards} shards (on-demand, estimated)`;
-    needs.push({ what: `${p.name} case creator`, executions: shards * p.parallelizationFactor, basis: `${shardText} × parallelization ${p.parallelizationFactor}` });
+    const shardText =
+      p.shardCount !== undefined ? `${shards} shards` : `~${shards} shards (on-demand, estimated)`;
+    needs.push({
+      what: `${p.name} case creator`,
+      executions: shards * p.parallelizationFactor,
+      basis: `${shardText} × parallelization ${p.parallelizationFactor}`,
+    });
   }
-  needs.push({ what: "audit processor", executions: SQS_INITIAL_CONCURRENCY, basis: "SQS event source's initial five pollers" });
+  needs.push({
+    what: "audit processor",
+    executions: SQS_INITIAL_CONCURRENCY,
+    basis: "SQS event source's initial five pollers",
+  });
   needs.push({ what: "token manager", executions: 1, basis: "one refresh at a time" });
   const peak = needs.reduce((sum, n) => sum + n.executions, 0);
   const reserved = config.tokenManager.reservedConcurrency ?? 0;
-  const requiredAccountQuota = reserved > 0 ? reserved + Math.max(MIN_UNRESERVED_CONCURRENCY, peak - 1) : peak;
+  const requiredAccountQuota =
+    reserved > 0 ? reserved + Math.max(MIN_UNRESERVED_CONCURRENCY, peak - 1) : peak;
   return { needs, peak, reserved, requiredAccountQuota };
 }
 
@@ -68,5 +79,9 @@ export function concurrencyTable(stacks: Array<{ stack: string; config: Platform
     const parts = c.needs.map((n) => `${n.what} ${n.executions} (${n.basis})`).join("; ");
     return `| \`${stack}\` | ${config.region} | ${parts} | ${c.peak} | ${c.reserved || "none"} | **${c.requiredAccountQuota}** |`;
   });
-  return ["| stack | region | needs | peak | reserved | account quota needed |", "|---|---|---|---|---|---|", ...rows].join("\n");
+  return [
+    "| stack | region | needs | peak | reserved | account quota needed |",
+    "|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
 }

@@ -44,9 +44,12 @@ class UsageError extends Error {}
 function policyDocuments(resources: RecordedResource[]): Record<string, unknown> {
   const documents: Record<string, unknown> = {};
   for (const r of resources) {
-    if (r.type === "aws:iam/rolePolicy:RolePolicy") documents[`${r.physicalName ?? r.name}.policy.json`] = JSON.parse(r.inputs.policy);
-    if (r.type === "aws:iam/role:Role") documents[`${r.physicalName ?? r.name}.trust.json`] = JSON.parse(r.inputs.assumeRolePolicy);
-    if (r.type === "aws:kms/key:Key" && r.inputs.policy) documents[`${r.name}.key-policy.json`] = JSON.parse(r.inputs.policy);
+    if (r.type === "aws:iam/rolePolicy:RolePolicy")
+      documents[`${r.physicalName ?? r.name}.policy.json`] = JSON.parse(r.inputs.policy);
+    if (r.type === "aws:iam/role:Role")
+      documents[`${r.physicalName ?? r.name}.trust.json`] = JSON.parse(r.inputs.assumeRolePolicy);
+    if (r.type === "aws:kms/key:Key" && r.inputs.policy)
+      documents[`${r.name}.key-policy.json`] = JSON.parse(r.inputs.policy);
     if (r.type === "aws:sqs/queuePolicy:QueuePolicy" || r.type === "aws:s3/bucketPolicy:BucketPolicy") {
       documents[`${r.name}.resource-policy.json`] = JSON.parse(r.inputs.policy);
     }
@@ -60,7 +63,10 @@ function writeReviewFiles(stack: string, resources: RecordedResource[]): string 
   mkdirSync(join(dir, "dashboards"), { recursive: true });
   mkdirSync(join(dir, "iam"), { recursive: true });
   for (const r of resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard")) {
-    writeFileSync(join(dir, "dashboards", `${r.physicalName}.json`), `${JSON.stringify(JSON.parse(r.inputs.dashboardBody), null, 2)}\n`);
+    writeFileSync(
+      join(dir, "dashboards", `${r.physicalName}.json`),
+      `${JSON.stringify(JSON.parse(r.inputs.dashboardBody), null, 2)}\n`,
+    );
   }
   for (const [file, document] of Object.entries(policyDocuments(resources))) {
     writeFileSync(join(dir, "iam", file), `${JSON.stringify(document, null, 2)}\n`);
@@ -83,10 +89,22 @@ async function writeSamplePreviews(resources: RecordedResource[], dir: string): 
 }
 
 function table(resources: RecordedResource[]): string {
-  const rows = resources.map((r) => [r.type, r.name, r.physicalName ?? "", r.type.startsWith("pulumi:providers") ? "" : (r.region ?? "")]);
+  const rows = resources.map((r) => [
+    r.type,
+    r.name,
+    r.physicalName ?? "",
+    r.type.startsWith("pulumi:providers") ? "" : (r.region ?? ""),
+  ]);
   const header = ["TYPE", "LOGICAL NAME", "PHYSICAL NAME", "REGION"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 async function main(): Promise<number> {
@@ -94,7 +112,9 @@ async function main(): Promise<number> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nusage: npm run plan -- <stack> [--json] [--config key=value]\nstacks: ${stackNames().join(", ")}\n`);
+    process.stderr.write(
+      `${(error as Error).message}\nusage: npm run plan -- <stack> [--json] [--config key=value]\nstacks: ${stackNames().join(", ")}\n`,
+    );
     return 2;
   }
   try {
@@ -103,16 +123,29 @@ async function main(): Promise<number> {
     const dir = writeReviewFiles(args.stack, resources);
     const previews = await writeSamplePreviews(resources, join(dir, "dashboards"));
     if (args.json) {
-      const rows = resources.map((r) => ({ type: r.type, name: r.name, physicalName: r.physicalName ?? null, region: r.region ?? null, inputs: r.inputs }));
+      const rows = resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        physicalName: r.physicalName ?? null,
+        region: r.region ?? null,
+        inputs: r.inputs,
+      }));
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     } else {
-      process.stdout.write(`${table(resources)}\n\n${resources.length} resources in stack ${args.stack} (${plan.config.region}).\n`);
+      process.stdout.write(
+        `${table(resources)}\n\n${resources.length} resources in stack ${args.stack} (${plan.config.region}).\n`,
+      );
       process.stdout.write(`Dashboard bodies and IAM policy documents: ${dir}\n`);
-      process.stdout.write(`Dashboard previews (SAMPLE numbers):\n${previews.map((p) => `  ${p}`).join("\n")}\n`);
+      process.stdout.write(
+        `Dashboard previews (SAMPLE numbers):\n${previews.map((p) => `  ${p}`).join("\n")}\n`,
+      );
     }
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError || (error instanceof Error && error.message.startsWith("No stack file"))) {
+    if (
+      error instanceof ConfigError ||
+      (error instanceof Error && error.message.startsWith("No stack file"))
+    ) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

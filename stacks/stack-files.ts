@@ -31,8 +31,12 @@ function qualify(key: string): string {
 }
 
 /** Every key declared in Pulumi.yaml, with its declaration. */
-export function projectConfigDeclarations(projectDir = PROJECT_DIR): Record<string, ProjectConfigDeclaration> {
-  const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
+export function projectConfigDeclarations(
+  projectDir = PROJECT_DIR,
+): Record<string, ProjectConfigDeclaration> {
+  const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
   const declarations: Record<string, ProjectConfigDeclaration> = {};
   for (const [key, declaration] of Object.entries(project.config ?? {})) {
     declarations[key] =
@@ -52,7 +56,11 @@ export function stackNames(projectDir = PROJECT_DIR): string[] {
 }
 
 /** The merged config of one stack, plus any `key=value` overrides (as `pulumi config set` would add). */
-export function pulumiConfigForStack(stack: string, overrides: Record<string, string> = {}, projectDir = PROJECT_DIR): PulumiConfigMap {
+export function pulumiConfigForStack(
+  stack: string,
+  overrides: Record<string, string> = {},
+  projectDir = PROJECT_DIR,
+): PulumiConfigMap {
   const file = join(projectDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) {
     throw new Error(`No stack file Pulumi.${stack}.yaml; stacks here: ${stackNames(projectDir).join(", ")}.`);

@@ -18,7 +18,9 @@ import type {
 export const PROJECT_NAME = "kyc-platform";
 
 /** Retention values CloudWatch Logs accepts. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 const SHORT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 const SHORT_NAME_HELP = "use 1-20 lower-case letters, digits or '-', starting with a letter";
 
@@ -34,14 +36,25 @@ export function validateConfig(raw: RawStackConfig): PlatformConfig {
   const reader = new ConfigReader(raw.values, PROJECT_NAME);
 
   const region = readRegion(reader, raw.region, raw.stack);
-  const env = reader.oneOf("env", ENVIRONMENTS, `Set it with \`pulumi config set --stack ${raw.stack} env <${ENVIRONMENTS.join("|")}>\`.`);
-  const prefix = reader.requiredString("prefix", "Set a short naming prefix, e.g. `pulumi config set prefix bbkyc`.");
+  const env = reader.oneOf(
+    "env",
+    ENVIRONMENTS,
+    `Set it with \`pulumi config set --stack ${raw.stack} env <${ENVIRONMENTS.join("|")}>\`.`,
+  );
+  const prefix = reader.requiredString(
+    "prefix",
+    "Set a short naming prefix, e.g. `pulumi config set prefix bbkyc`.",
+  );
   if (prefix !== "" && !/^[a-z][a-z0-9-]{1,11}$/.test(prefix)) {
-    reader.problem(`${reader.key("prefix")} is "${prefix}"; use 2-12 lower-case letters, digits or '-', starting with a letter.`);
+    reader.problem(
+      `${reader.key("prefix")} is "${prefix}"; use 2-12 lower-case letters, digits or '-', starting with a letter.`,
+    );
   }
   const logRetentionDays = reader.integer("logRetentionDays", 1, 3653);
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    reader.problem(`${reader.key("logRetentionDays")} is ${logRetentionDays}; CloudWatch accepts ${LOG_RETENTION_DAYS.join(", ")}.`);
+    reader.problem(
+      `${reader.key("logRetentionDays")} is ${logRetentionDays}; CloudWatch accepts ${LOG_RETENTION_DAYS.join(", ")}.`,
+    );
   }
 
   const config: PlatformConfig = {
@@ -60,7 +73,10 @@ export function validateConfig(raw: RawStackConfig): PlatformConfig {
       ),
       apiVersion: readApiVersion(reader),
       objectName: reader.requiredString("salesforceObject", "Set the sObject to upsert, e.g. Case."),
-      externalIdField: reader.requiredString("salesforceExternalIdField", "Set the external-id field, e.g. KYC_Transaction_Id__c."),
+      externalIdField: reader.requiredString(
+        "salesforceExternalIdField",
+        "Set the external-id field, e.g. KYC_Transaction_Id__c.",
+      ),
     },
     audit: {
       retentionDays: reader.integer("auditRetentionDays", 1, 36500),
@@ -80,7 +96,9 @@ export function validateConfig(raw: RawStackConfig): PlatformConfig {
 
 function readRegion(reader: ConfigReader, region: string | undefined, stack: string): string {
   if (!region) {
-    reader.problem(`aws:region is missing. Set it with \`pulumi config set --stack ${stack} aws:region eu-west-1\`.`);
+    reader.problem(
+      `aws:region is missing. Set it with \`pulumi config set --stack ${stack} aws:region eu-west-1\`.`,
+    );
     return "";
   }
   if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
@@ -92,7 +110,9 @@ function readRegion(reader: ConfigReader, region: string | undefined, stack: str
 function readApiVersion(reader: ConfigReader): string {
   const version = reader.requiredString("salesforceApiVersion", "Set it, e.g. v60.0.");
   if (version !== "" && !/^v\d{2,3}\.0$/.test(version)) {
-    reader.problem(`${reader.key("salesforceApiVersion")} is "${version}"; write it as Salesforce does, e.g. v60.0.`);
+    reader.problem(
+      `${reader.key("salesforceApiVersion")} is "${version}"; write it as Salesforce does, e.g. v60.0.`,
+    );
   }
   return version;
 }
@@ -105,14 +125,21 @@ function readEmail(reader: ConfigReader): string | undefined {
   return email;
 }
 
-function readTokenManager(reader: ConfigReader, stack: string, env: string, prefix: string): TokenManagerConfig {
+function readTokenManager(
+  reader: ConfigReader,
+  stack: string,
+  env: string,
+  prefix: string,
+): TokenManagerConfig {
   const tokenUrlFix =
     env === "prod"
       ? `The production TIAA URL is never kept in code; set it with: pulumi config set --stack ${stack} tokenUrl https://<production TIAA auth URL>`
       : `Set it with: pulumi config set --stack ${stack} tokenUrl https://<TIAA auth URL>`;
   const schedule = reader.requiredString("tokenSchedule", "Set it, e.g. rate(55 minutes).");
   if (schedule !== "" && !/^(rate\(\d+ (minute|minutes|hour|hours)\)|cron\(.+\))$/.test(schedule)) {
-    reader.problem(`${reader.key("tokenSchedule")} is "${schedule}"; use rate(55 minutes) or a cron(...) expression.`);
+    reader.problem(
+      `${reader.key("tokenSchedule")} is "${schedule}"; use rate(55 minutes) or a cron(...) expression.`,
+    );
   }
   const lifetimeMinutes = reader.integer("tokenLifetimeMinutes", 5, 1440);
   const everyMinutes = scheduleMinutes(schedule);
@@ -165,19 +192,36 @@ function readCredentials(reader: ConfigReader): CredentialSource {
     return { source, secretArn: readSecretArn(reader, "credentialSecretArn", "credentialSource is secret") };
   }
   const need = "credentialSource is csm-lambda";
-  const payloadTemplate = reader.requiredString("csmPayloadTemplate", "Set the JSON payload sent to the CSM Lambda.");
+  const payloadTemplate = reader.requiredString(
+    "csmPayloadTemplate",
+    "Set the JSON payload sent to the CSM Lambda.",
+  );
   try {
     JSON.parse(payloadTemplate.replaceAll("{safe}", "s").replaceAll("{object}", "o"));
   } catch {
-    reader.problem(`${reader.key("csmPayloadTemplate")} is not valid JSON once {safe} and {object} are filled in.`);
+    reader.problem(
+      `${reader.key("csmPayloadTemplate")} is not valid JSON once {safe} and {object} are filled in.`,
+    );
   }
   return {
     source: "csm-lambda",
-    lambdaName: reader.requiredString("csmLambdaName", `It is required when ${need}: the CSM tool's Lambda name or ARN.`),
-    safe: reader.requiredString("csmSafe", `It is required when ${need}: the safe that holds the TIAA credential.`),
-    object: reader.requiredString("csmObject", `It is required when ${need}: the object (account) in the safe.`),
+    lambdaName: reader.requiredString(
+      "csmLambdaName",
+      `It is required when ${need}: the CSM tool's Lambda name or ARN.`,
+    ),
+    safe: reader.requiredString(
+      "csmSafe",
+      `It is required when ${need}: the safe that holds the TIAA credential.`,
+    ),
+    object: reader.requiredString(
+      "csmObject",
+      `It is required when ${need}: the object (account) in the safe.`,
+    ),
     payloadTemplate,
-    responseFields: { username: readPathList(reader, "csmUsernameField"), password: readPathList(reader, "csmPasswordField") },
+    responseFields: {
+      username: readPathList(reader, "csmUsernameField"),
+      password: readPathList(reader, "csmPasswordField"),
+    },
   };
 }
 
@@ -187,7 +231,9 @@ function readPathList(reader: ConfigReader, key: string): string[] | undefined {
   if (value === undefined) return undefined;
   const paths = value.split(",").map((p) => p.trim());
   if (paths.some((p) => !/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(p))) {
-    reader.problem(`${reader.key(key)} is "${value}"; write dot paths separated by commas, e.g. data.account.userName,UserName.`);
+    reader.problem(
+      `${reader.key(key)} is "${value}"; write dot paths separated by commas, e.g. data.account.userName,UserName.`,
+    );
   }
   return paths;
 }
@@ -196,16 +242,30 @@ function readCertificate(reader: ConfigReader): CertificateSource {
   const source = reader.oneOf("certificateSource", ["acm", "secret", "file"] as const);
   switch (source) {
     case "acm": {
-      const certificateArn = reader.requiredString("certificateArn", "It is required when certificateSource is acm.");
-      if (certificateArn !== "" && !/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
-        reader.problem(`${reader.key("certificateArn")} is "${certificateArn}", which is not an ACM certificate ARN.`);
+      const certificateArn = reader.requiredString(
+        "certificateArn",
+        "It is required when certificateSource is acm.",
+      );
+      if (
+        certificateArn !== "" &&
+        !/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn)
+      ) {
+        reader.problem(
+          `${reader.key("certificateArn")} is "${certificateArn}", which is not an ACM certificate ARN.`,
+        );
       }
       return { source, certificateArn };
     }
     case "secret":
-      return { source, secretArn: readSecretArn(reader, "certificateSecretArn", "certificateSource is secret") };
+      return {
+        source,
+        secretArn: readSecretArn(reader, "certificateSecretArn", "certificateSource is secret"),
+      };
     case "file":
-      return { source, path: reader.requiredString("certificatePath", "It is required when certificateSource is file.") };
+      return {
+        source,
+        path: reader.requiredString("certificatePath", "It is required when certificateSource is file."),
+      };
     default:
       return { source: "acm", certificateArn: "" };
   }
@@ -222,11 +282,17 @@ function readSecretArn(reader: ConfigReader, key: string, when: string): string 
 function readPipelines(reader: ConfigReader): PipelineConfig[] {
   const list = reader.structured("pipelines");
   if (!Array.isArray(list) || list.length === 0) {
-    reader.problem(`${reader.key("pipelines")} must be a non-empty list of pipelines (see Pulumi.yaml for the shape).`);
+    reader.problem(
+      `${reader.key("pipelines")} must be a non-empty list of pipelines (see Pulumi.yaml for the shape).`,
+    );
     return [];
   }
   const pipelines = list.map((item, index) => readPipeline(reader, item, index));
-  reportDuplicates(reader, "pipelines", pipelines.map((p) => p.name));
+  reportDuplicates(
+    reader,
+    "pipelines",
+    pipelines.map((p) => p.name),
+  );
   return pipelines;
 }
 
@@ -247,7 +313,9 @@ function readPipeline(reader: ConfigReader, item: unknown, index: number): Pipel
   return {
     name: fields.string("name", SHORT_NAME, SHORT_NAME_HELP),
     label: fields.string("label"),
-    shardCount: onDemand ? undefined : fields.integer("shardCount", PIPELINE_LIMITS.shardCount.min, PIPELINE_LIMITS.shardCount.max, 1),
+    shardCount: onDemand
+      ? undefined
+      : fields.integer("shardCount", PIPELINE_LIMITS.shardCount.min, PIPELINE_LIMITS.shardCount.max, 1),
     onDemand,
     source: source as PipelineConfig["source"],
     caseCreator: fields.boolean("caseCreator", false),
@@ -264,15 +332,29 @@ function readPipeline(reader: ConfigReader, item: unknown, index: number): Pipel
 const PRINCIPAL_ARN = /^arn:aws[\w-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/;
 
 /** Issue #10, finding 3: who in other accounts may read a pipeline's stream or upload to its bucket. */
-function readCrossAccountPrincipals(reader: ConfigReader, fields: ObjectReader, where: string, source: string): Pick<PipelineConfig, "readerPrincipals" | "uploaderPrincipals"> {
+function readCrossAccountPrincipals(
+  reader: ConfigReader,
+  fields: ObjectReader,
+  where: string,
+  source: string,
+): Pick<PipelineConfig, "readerPrincipals" | "uploaderPrincipals"> {
   const readerPrincipals = fields.stringList("readerPrincipals");
   const uploaderPrincipals = fields.stringList("uploaderPrincipals");
-  for (const [field, list] of [["readerPrincipals", readerPrincipals], ["uploaderPrincipals", uploaderPrincipals]] as const) {
+  for (const [field, list] of [
+    ["readerPrincipals", readerPrincipals],
+    ["uploaderPrincipals", uploaderPrincipals],
+  ] as const) {
     for (const arn of list) {
-      if (!PRINCIPAL_ARN.test(arn)) reader.problem(`${where}.${field} has "${arn}"; use an IAM role, user or account-root ARN, e.g. arn:aws:iam::111122223333:role/tms-consumer.`);
+      if (!PRINCIPAL_ARN.test(arn))
+        reader.problem(
+          `${where}.${field} has "${arn}"; use an IAM role, user or account-root ARN, e.g. arn:aws:iam::111122223333:role/tms-consumer.`,
+        );
     }
   }
-  if (uploaderPrincipals.length > 0 && source !== "s3") reader.problem(`${where}.uploaderPrincipals is set, but only pipelines with source s3 have an input bucket.`);
+  if (uploaderPrincipals.length > 0 && source !== "s3")
+    reader.problem(
+      `${where}.uploaderPrincipals is set, but only pipelines with source s3 have an input bucket.`,
+    );
   return { readerPrincipals, uploaderPrincipals };
 }
 
@@ -288,16 +370,26 @@ function readGlueJobs(reader: ConfigReader, pipelines: PipelineConfig[], env: st
     const job: GlueJobConfig = {
       name: fields.string("name", SHORT_NAME, SHORT_NAME_HELP),
       pipeline: fields.string("pipeline"),
-      icebergTable: fields.string("icebergTable", /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, "write it as database.table"),
+      icebergTable: fields.string(
+        "icebergTable",
+        /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/,
+        "write it as database.table",
+      ),
       schedule: fields.string("schedule", /^(rate|cron)\(.+\)$/, "use a rate(...) or cron(...) expression"),
       ...readGluePublishing(reader, where, isPlainObject(item) ? item : {}, env),
     };
     if (job.pipeline !== "" && !pipelines.some((p) => p.name === job.pipeline)) {
-      reader.problem(`${where}.pipeline is "${job.pipeline}", but no pipeline has that name (have: ${pipelines.map((p) => p.name).join(", ")}).`);
+      reader.problem(
+        `${where}.pipeline is "${job.pipeline}", but no pipeline has that name (have: ${pipelines.map((p) => p.name).join(", ")}).`,
+      );
     }
     return job;
   });
-  reportDuplicates(reader, "glueJobs", jobs.map((j) => j.name));
+  reportDuplicates(
+    reader,
+    "glueJobs",
+    jobs.map((j) => j.name),
+  );
   return jobs;
 }
 
@@ -315,7 +407,12 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
  * `lake-formation`), `tableLocation` and `tableKmsKeyArn` (s3 only; `{env}` in the location becomes
  * the stack's env), `firstRun` (`all` or `from-current`) and `publishPartitions` (0: one per core).
  */
-function readGluePublishing(reader: ConfigReader, where: string, item: Record<string, unknown>, env: string): Pick<GlueJobConfig, "tableAccess" | "firstRun" | "publishPartitions"> {
+function readGluePublishing(
+  reader: ConfigReader,
+  where: string,
+  item: Record<string, unknown>,
+  env: string,
+): Pick<GlueJobConfig, "tableAccess" | "firstRun" | "publishPartitions"> {
   const fields = new ObjectReader(reader, where, item);
   const choice = (field: string, allowed: readonly string[]): string => {
     const value = item[field] ?? allowed[0];
@@ -330,27 +427,41 @@ function readGluePublishing(reader: ConfigReader, where: string, item: Record<st
   const publishPartitions = fields.integer("publishPartitions", 0, 1000, 0);
   if (mode === "lake-formation") {
     for (const field of ["tableLocation", "tableKmsKeyArn"]) {
-      if (fields.has(field)) reader.problem(`${where}.${field} is only for tableAccess s3 (Lake Formation vends the table's credentials); remove it.`);
+      if (fields.has(field))
+        reader.problem(
+          `${where}.${field} is only for tableAccess s3 (Lake Formation vends the table's credentials); remove it.`,
+        );
     }
     return { tableAccess: { mode: "lake-formation" }, firstRun, publishPartitions };
   }
   if (!fields.has("tableLocation")) {
-    reader.problem(`${where}.tableLocation is missing: set the table's S3 location (e.g. s3://bbkyc-datalake-{env}/kyc_db/et_events), or tableAccess: lake-formation.`);
+    reader.problem(
+      `${where}.tableLocation is missing: set the table's S3 location (e.g. s3://bbkyc-datalake-{env}/kyc_db/et_events), or tableAccess: lake-formation.`,
+    );
     return { tableAccess: { mode: "s3", location: "" }, firstRun, publishPartitions };
   }
   const location = fields.string("tableLocation").replaceAll("{env}", env).replace(/\/+$/, "");
-  if (!S3_LOCATION.test(location)) reader.problem(`${where}.tableLocation is "${location}"; it must be an s3://bucket/prefix URI.`);
+  if (!S3_LOCATION.test(location))
+    reader.problem(`${where}.tableLocation is "${location}"; it must be an s3://bucket/prefix URI.`);
   const kmsKeyArn = fields.has("tableKmsKeyArn") ? fields.string("tableKmsKeyArn") : undefined;
   if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
-    reader.problem(`${where}.tableKmsKeyArn is "${kmsKeyArn}"; use the key's ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias.`);
+    reader.problem(
+      `${where}.tableKmsKeyArn is "${kmsKeyArn}"; use the key's ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias.`,
+    );
   }
-  return { tableAccess: { mode: "s3", location, ...(kmsKeyArn ? { kmsKeyArn } : {}) }, firstRun, publishPartitions };
+  return {
+    tableAccess: { mode: "s3", location, ...(kmsKeyArn ? { kmsKeyArn } : {}) },
+    firstRun,
+    publishPartitions,
+  };
 }
 
 function readExternal(reader: ConfigReader): ExternalResources {
   const value = reader.structured("external") ?? {};
   if (!isPlainObject(value)) {
-    reader.problem(`${reader.key("external")} must be a map with lambdaFunctions, glueJobs, batchJobQueues and eventRules lists.`);
+    reader.problem(
+      `${reader.key("external")} must be a map with lambdaFunctions, glueJobs, batchJobQueues and eventRules lists.`,
+    );
     return { lambdaFunctions: [], glueJobs: [], batchJobQueues: [], eventRules: [] };
   }
   const fields = new ObjectReader(reader, reader.key("external"), value);
@@ -365,7 +476,8 @@ function readExternal(reader: ConfigReader): ExternalResources {
 function reportDuplicates(reader: ConfigReader, key: string, names: string[]): void {
   const seen = new Set<string>();
   for (const name of names) {
-    if (name !== "" && seen.has(name)) reader.problem(`${reader.key(key)} has "${name}" twice; names must be unique.`);
+    if (name !== "" && seen.has(name))
+      reader.problem(`${reader.key(key)} has "${name}" twice; names must be unique.`);
     seen.add(name);
   }
 }

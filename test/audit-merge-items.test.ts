@@ -10,7 +10,11 @@ import type { AuditEvent } from "../handlers/lib/audit-event.js";
 import { buildAuditItems, foldEvents, RETENTION_DAYS } from "./support/audit-history-fixtures.js";
 
 const options = { retentionDays: RETENTION_DAYS };
-const event = (status: AuditEvent["status"], occurredAt: string, extra: Partial<AuditEvent> = {}): AuditEvent => ({
+const event = (
+  status: AuditEvent["status"],
+  occurredAt: string,
+  extra: Partial<AuditEvent> = {},
+): AuditEvent => ({
   transactionId: "TXN-1",
   status,
   component: status === "PROCESSED" || status === "FAILED" ? "cta-case-creator" : "cta-event-producer",
@@ -22,10 +26,19 @@ const received = event("RECEIVED", "2026-11-01T10:00:00.000Z");
 const published = event("PUBLISHED", "2026-11-01T10:00:01.000Z");
 const failedOnce = event("FAILED", "2026-11-01T10:00:05.000Z", { reason: "Salesforce answered 503" });
 const processed = event("PROCESSED", "2026-11-01T10:01:00.000Z", { attributes: { salesforceId: "500A" } });
-const reprocessedLater = event("PROCESSED", "2026-11-02T09:00:00.000Z", { attributes: { salesforceId: "500A", created: false } });
+const reprocessedLater = event("PROCESSED", "2026-11-02T09:00:00.000Z", {
+  attributes: { salesforceId: "500A", created: false },
+});
 
 function newestOf(events: AuditEvent[]): AuditEvent {
-  return [...events].sort((a, b) => compareEntries({ status: a.status, occurredAt: a.occurredAt, eventKey: "" }, { status: b.status, occurredAt: b.occurredAt, eventKey: "" })).at(-1)!;
+  return [...events]
+    .sort((a, b) =>
+      compareEntries(
+        { status: a.status, occurredAt: a.occurredAt, eventKey: "" },
+        { status: b.status, occurredAt: b.occurredAt, eventKey: "" },
+      ),
+    )
+    .at(-1)!;
 }
 
 /** Each event key at most once in the history and in the remembered keys. */
@@ -37,7 +50,11 @@ function expectNoDuplicates(item: AuditItem): void {
 
 describe("mergeAuditItems: one audit item folded into another with the processor's rule", () => {
   it("keeps a settled target settled against a source's provisional FAILED (the discard auditor's), as the processor would", () => {
-    const discarded = event("FAILED", "2026-11-01T10:05:00.000Z", { component: "cta-discard-auditor", reason: "Lambda discarded the batch", onlyIfUnsettled: true });
+    const discarded = event("FAILED", "2026-11-01T10:05:00.000Z", {
+      component: "cta-discard-auditor",
+      reason: "Lambda discarded the batch",
+      onlyIfUnsettled: true,
+    });
     const source = foldEvents([published, discarded])!;
     expect(source.history.at(-1)).toMatchObject({ status: "FAILED", provisional: true });
     const target = foldEvents([processed])!;
@@ -104,7 +121,14 @@ describe("mergeAuditItems: one audit item folded into another with the processor
   it("ends with the newest event current whichever side each event was recorded on", () => {
     // Every split of the events of realistic items between the two sides gives the same current status.
     for (const item of buildAuditItems(60, 3)) {
-      const events = item.history.map((h) => ({ transactionId: item.transactionId, status: h.status, occurredAt: h.occurredAt, component: h.component, ...(h.reason ? { reason: h.reason } : {}), ...(h.attributes ? { attributes: h.attributes } : {}) }));
+      const events = item.history.map((h) => ({
+        transactionId: item.transactionId,
+        status: h.status,
+        occurredAt: h.occurredAt,
+        component: h.component,
+        ...(h.reason ? { reason: h.reason } : {}),
+        ...(h.attributes ? { attributes: h.attributes } : {}),
+      }));
       const onTarget = events.filter((_, i) => i % 2 === 1);
       const onSource = events.filter((_, i) => i % 2 === 0 || i === events.length - 1);
       const source = foldEvents(onSource)!;

@@ -7,7 +7,10 @@
  */
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import { processAuditBatch, STOP_STARTING_WRITES_MS } from "../handlers/audit-processor/process-audit-batch.js";
+import {
+  processAuditBatch,
+  STOP_STARTING_WRITES_MS,
+} from "../handlers/audit-processor/process-audit-batch.js";
 import { Logger } from "../handlers/lib/logger.js";
 import { MemorySink } from "../handlers/lib/metrics.js";
 import { auditEvent, eventRecord, NOW, sqsEvent } from "./support/audit-fixtures.js";
@@ -31,7 +34,14 @@ function fakeDynamoDb(hangOn: number) {
 
 const logger = new Logger({ service: "audit-processor", write: () => undefined });
 const failedEvents = (n: number) =>
-  Array.from({ length: n }, (_, i) => eventRecord(auditEvent(`TXN-K${i + 1}`, "FAILED", "2026-11-26T08:00:00Z", { component: "cta-case-creator", reason: "Salesforce said no" })));
+  Array.from({ length: n }, (_, i) =>
+    eventRecord(
+      auditEvent(`TXN-K${i + 1}`, "FAILED", "2026-11-26T08:00:00Z", {
+        component: "cta-case-creator",
+        reason: "Salesforce said no",
+      }),
+    ),
+  );
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -43,7 +53,15 @@ describe("audit processor: counts that outlive a timeout", () => {
     const sink = new MemorySink();
     const dynamo = fakeDynamoDb(4);
     const batch = processAuditBatch(
-      { dynamodb: dynamo.client as never, tableName: "audit", retentionDays: 30, outcomes: outcomeMetrics(sink, logger), logger, now: () => NOW, concurrency: 1 },
+      {
+        dynamodb: dynamo.client as never,
+        tableName: "audit",
+        retentionDays: 30,
+        outcomes: outcomeMetrics(sink, logger),
+        logger,
+        now: () => NOW,
+        concurrency: 1,
+      },
       sqsEvent(...failedEvents(6)),
     );
     await until(() => dynamo.state.updates === 4);
@@ -57,7 +75,14 @@ describe("audit processor: counts that outlive a timeout", () => {
     const sink = new MemorySink();
     const dynamo = fakeDynamoDb(0);
     await processAuditBatch(
-      { dynamodb: dynamo.client as never, tableName: "audit", retentionDays: 30, outcomes: outcomeMetrics(sink, logger, false), logger, now: () => NOW },
+      {
+        dynamodb: dynamo.client as never,
+        tableName: "audit",
+        retentionDays: 30,
+        outcomes: outcomeMetrics(sink, logger, false),
+        logger,
+        now: () => NOW,
+      },
       sqsEvent(...failedEvents(5)),
     );
     expect(sink.published.filter((p) => p.namespace === "bbkyc/audit-processor/sit")).toHaveLength(1);

@@ -5,9 +5,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { AuditStore, validateArgs, type AuditStoreArgs } from "../components/audit-store.js";
 import { Naming } from "../components/naming.js";
-import { MOCK_ACCOUNT_ID, type RecordedResource, type RecordingMocks } from "../stacks/offline/recording-mocks.js";
+import {
+  MOCK_ACCOUNT_ID,
+  type RecordedResource,
+  type RecordingMocks,
+} from "../stacks/offline/recording-mocks.js";
 import { actionsOn as actionsOnResource, allActions, statementsOf } from "./support/iam.js";
-import { ofComponent, outputOf as output, useRecordingMocks, waitForRegistrations } from "./support/pulumi-harness.js";
+import {
+  ofComponent,
+  outputOf as output,
+  useRecordingMocks,
+  waitForRegistrations,
+} from "./support/pulumi-harness.js";
 
 const KEY_ARN = `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/platform-key`;
 let mocks: RecordingMocks;
@@ -26,7 +35,13 @@ const baseArgs = (env: "sit" | "prod"): AuditStoreArgs => ({
 beforeAll(async () => {
   mocks = await useRecordingMocks("eu-west-1");
   sit = new AuditStore("audit-sit", baseArgs("sit"));
-  prod = new AuditStore("audit-prod", { ...baseArgs("prod"), batchSize: 10, maximumBatchingWindowInSeconds: 0, timeoutSeconds: 60, maximumConcurrency: 5 });
+  prod = new AuditStore("audit-prod", {
+    ...baseArgs("prod"),
+    batchSize: 10,
+    maximumBatchingWindowInSeconds: 0,
+    timeoutSeconds: 60,
+    maximumConcurrency: 5,
+  });
   resolved = {
     queueUrl: await output(sit.queueUrl),
     queueArn: await output(sit.queueArn),
@@ -51,25 +66,39 @@ describe("queues", () => {
     expect(dlq.physicalName).toBe("bbkyc-audit-dlq-sit");
     expect(queue.inputs.kmsMasterKeyId).toBe(KEY_ARN);
     expect(dlq.inputs.kmsMasterKeyId).toBe(KEY_ARN);
-    expect(JSON.parse(queue.inputs.redrivePolicy)).toEqual({ deadLetterTargetArn: `arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT_ID}:bbkyc-audit-dlq-sit`, maxReceiveCount: 5 });
+    expect(JSON.parse(queue.inputs.redrivePolicy)).toEqual({
+      deadLetterTargetArn: `arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT_ID}:bbkyc-audit-dlq-sit`,
+      maxReceiveCount: 5,
+    });
     expect(queue.inputs.visibilityTimeoutSeconds).toBe(6 * 30 + 5);
     expect(dlq.inputs.messageRetentionSeconds).toBe(14 * 24 * 3600);
     expect(queue.inputs.messageRetentionSeconds).toBeLessThan(dlq.inputs.messageRetentionSeconds);
-    expect(resolved.queueUrl).toBe(`https://sqs.eu-west-1.amazonaws.com/${MOCK_ACCOUNT_ID}/bbkyc-audit-queue-sit`);
+    expect(resolved.queueUrl).toBe(
+      `https://sqs.eu-west-1.amazonaws.com/${MOCK_ACCOUNT_ID}/bbkyc-audit-queue-sit`,
+    );
     expect(resolved.queueArn).toBe(`arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT_ID}:bbkyc-audit-queue-sit`);
     expect(only("audit-prod", "aws:sqs/queue:Queue", "queue").inputs.visibilityTimeoutSeconds).toBe(6 * 60);
   });
 
   it("lets only the audit queue redrive into the DLQ, and refuses non-TLS access to both", () => {
     const allow = only("audit-sit", "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy");
-    expect(JSON.parse(allow.inputs.redriveAllowPolicy)).toEqual({ redrivePermission: "byQueue", sourceQueueArns: [resolved.queueArn] });
+    expect(JSON.parse(allow.inputs.redriveAllowPolicy)).toEqual({
+      redrivePermission: "byQueue",
+      sourceQueueArns: [resolved.queueArn],
+    });
     expect(allow.inputs.queueUrl).toMatch(/bbkyc-audit-dlq-sit$/);
 
     const policies = ofComponent(mocks, "audit-sit").byType("aws:sqs/queuePolicy:QueuePolicy");
-    expect(policies.map((p) => p.inputs.queueUrl.split("/").pop()).sort()).toEqual(["bbkyc-audit-dlq-sit", "bbkyc-audit-queue-sit"]);
+    expect(policies.map((p) => p.inputs.queueUrl.split("/").pop()).sort()).toEqual([
+      "bbkyc-audit-dlq-sit",
+      "bbkyc-audit-queue-sit",
+    ]);
     for (const p of policies) {
       const [statement] = JSON.parse(p.inputs.policy).Statement;
-      expect(statement).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+      expect(statement).toMatchObject({
+        Effect: "Deny",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      });
       expect(p.inputs.queueUrl.endsWith(statement.Resource.split(":").pop())).toBe(true);
     }
   });
@@ -97,9 +126,15 @@ describe("audit table", () => {
         nonKeyAttributes: ["status", "reason", "component", "firstSeenAt"],
       },
     ]);
-    expect(table.inputs.attributes.map((a: { name: string }) => a.name).sort()).toEqual(["lastUpdatedAt", "statusDay", "transactionId"]);
+    expect(table.inputs.attributes.map((a: { name: string }) => a.name).sort()).toEqual([
+      "lastUpdatedAt",
+      "statusDay",
+      "transactionId",
+    ]);
     expect(sit.statusIndexName).toBe("status-day-index");
-    expect(resolved.tableArn).toBe(`arn:aws:dynamodb:eu-west-1:${MOCK_ACCOUNT_ID}:table/bbkyc-audit-trail-sit`);
+    expect(resolved.tableArn).toBe(
+      `arn:aws:dynamodb:eu-west-1:${MOCK_ACCOUNT_ID}:table/bbkyc-audit-trail-sit`,
+    );
   });
 
   it("has deletion protection in prod only", () => {
@@ -130,7 +165,12 @@ describe("audit processor", () => {
   it("runs the bundled handler with the environment it needs and an encrypted log group", () => {
     const fn = only("audit-sit", "aws:lambda/function:Function");
     expect(fn.physicalName).toBe("bbkyc-audit-processor-sit");
-    expect(fn.inputs).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", timeout: 30, kmsKeyArn: KEY_ARN });
+    expect(fn.inputs).toMatchObject({
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      timeout: 30,
+      kmsKeyArn: KEY_ARN,
+    });
     expect(fn.inputs.environment.variables).toMatchObject({
       ENVIRONMENT: "sit",
       METRIC_NAMESPACE: "bbkyc/audit-processor/sit",
@@ -138,7 +178,11 @@ describe("audit processor", () => {
       AUDIT_RETENTION_DAYS: "2555",
     });
     const logs = only("audit-sit", "aws:cloudwatch/logGroup:LogGroup");
-    expect(logs.inputs).toMatchObject({ name: "/aws/lambda/bbkyc-audit-processor-sit", retentionInDays: 90, kmsKeyId: KEY_ARN });
+    expect(logs.inputs).toMatchObject({
+      name: "/aws/lambda/bbkyc-audit-processor-sit",
+      retentionInDays: 90,
+      kmsKeyId: KEY_ARN,
+    });
     expect(only("audit-sit", "aws:iam/role:Role").physicalName).toBe("bbkyc-audit-processor-sit-euw1");
   });
 
@@ -146,7 +190,12 @@ describe("audit processor", () => {
     const statements = statementsOf(only("audit-sit", "aws:iam/rolePolicy:RolePolicy").inputs.policy);
     const actionsOn = (resource: string) => actionsOnResource(statements, resource);
 
-    expect(actionsOn(resolved.queueArn)).toEqual(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]);
+    expect(actionsOn(resolved.queueArn)).toEqual([
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]);
     expect(actionsOn(resolved.tableArn)).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
     expect(actionsOn(KEY_ARN)).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
     const actions = allActions(statements);
@@ -155,10 +204,17 @@ describe("audit processor", () => {
     // Only PutMetricData has resource "*" (AWS allows nothing narrower), held to the own namespace.
     const wildcard = statements.filter((s) => [s.Resource].flat().includes("*"));
     expect(wildcard).toEqual([
-      expect.objectContaining({ Action: "cloudwatch:PutMetricData", Condition: { StringEquals: { "cloudwatch:namespace": "bbkyc/audit-processor/sit" } } }),
+      expect.objectContaining({
+        Action: "cloudwatch:PutMetricData",
+        Condition: { StringEquals: { "cloudwatch:namespace": "bbkyc/audit-processor/sit" } },
+      }),
     ]);
     // Logs: its own log group only.
-    expect(actionsOn(`arn:aws:logs:eu-west-1:${MOCK_ACCOUNT_ID}:log-group:/aws/lambda/bbkyc-audit-processor-sit:*`)).toEqual(["logs:CreateLogStream", "logs:PutLogEvents"]);
+    expect(
+      actionsOn(
+        `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT_ID}:log-group:/aws/lambda/bbkyc-audit-processor-sit:*`,
+      ),
+    ).toEqual(["logs:CreateLogStream", "logs:PutLogEvents"]);
     // Nothing else: every statement is one of the above.
     expect(statements).toHaveLength(5);
   });
@@ -175,7 +231,11 @@ describe("outputs and facts", () => {
       dlqName: "bbkyc-audit-dlq-sit",
       tableName: "bbkyc-audit-trail-sit",
       indexNames: ["status-day-index"],
-      processor: { functionName: "bbkyc-audit-processor-sit", logGroupName: "/aws/lambda/bbkyc-audit-processor-sit", label: "Audit processor" },
+      processor: {
+        functionName: "bbkyc-audit-processor-sit",
+        logGroupName: "/aws/lambda/bbkyc-audit-processor-sit",
+        label: "Audit processor",
+      },
       metrics: { component: "audit-processor", namespace: "bbkyc/audit-processor/sit" },
     });
     expect(prod.facts.metrics.namespace).toBe("bbkyc/audit-processor/prod");
@@ -184,19 +244,40 @@ describe("outputs and facts", () => {
   it("names every child after the component", () => {
     const children = mocks.resources.filter((r) => r.type.startsWith("aws:"));
     expect(children.length).toBeGreaterThanOrEqual(2 * 11);
-    expect(children.filter((r) => !r.name.startsWith("audit-sit-") && !r.name.startsWith("audit-prod-"))).toEqual([]);
-    expect(mocks.resources.filter((r) => r.type === "kyc:platform:AuditStore").map((r) => r.name).sort()).toEqual(["audit-prod", "audit-sit"]);
+    expect(
+      children.filter((r) => !r.name.startsWith("audit-sit-") && !r.name.startsWith("audit-prod-")),
+    ).toEqual([]);
+    expect(
+      mocks.resources
+        .filter((r) => r.type === "kyc:platform:AuditStore")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["audit-prod", "audit-sit"]);
   });
 });
 
 describe("argument checks", () => {
   it("refuses settings AWS would reject, naming the arg", () => {
-    expect(() => validateArgs({ ...baseArgs("sit"), batchSize: 50, maximumBatchingWindowInSeconds: 0 })).toThrow(/`batchSize` above 10 needs `maximumBatchingWindowInSeconds`/);
-    expect(() => validateArgs({ ...baseArgs("sit"), maxReceives: 0 })).toThrow(/`maxReceives` must be a whole number from 1 to 1000, got 0/);
+    expect(() =>
+      validateArgs({ ...baseArgs("sit"), batchSize: 50, maximumBatchingWindowInSeconds: 0 }),
+    ).toThrow(/`batchSize` above 10 needs `maximumBatchingWindowInSeconds`/);
+    expect(() => validateArgs({ ...baseArgs("sit"), maxReceives: 0 })).toThrow(
+      /`maxReceives` must be a whole number from 1 to 1000, got 0/,
+    );
     expect(() => validateArgs({ ...baseArgs("sit"), retentionDays: 1.5 })).toThrow(/`retentionDays`/);
-    expect(() => validateArgs({ ...baseArgs("sit"), timeoutSeconds: 901 })).toThrow(/`timeoutSeconds` must be a whole number from 1 to 900/);
-    expect(validateArgs({ ...baseArgs("sit"), timeoutSeconds: 900, maximumBatchingWindowInSeconds: 300 }).visibilityTimeoutSeconds).toBe(5700);
+    expect(() => validateArgs({ ...baseArgs("sit"), timeoutSeconds: 901 })).toThrow(
+      /`timeoutSeconds` must be a whole number from 1 to 900/,
+    );
+    expect(
+      validateArgs({ ...baseArgs("sit"), timeoutSeconds: 900, maximumBatchingWindowInSeconds: 300 })
+        .visibilityTimeoutSeconds,
+    ).toBe(5700);
     expect(() => validateArgs({ ...baseArgs("sit"), maximumConcurrency: 1 })).toThrow(/`maximumConcurrency`/);
-    expect(validateArgs(baseArgs("sit"))).toEqual({ batchSize: 25, maximumBatchingWindowInSeconds: 5, timeoutSeconds: 30, visibilityTimeoutSeconds: 185 });
+    expect(validateArgs(baseArgs("sit"))).toEqual({
+      batchSize: 25,
+      maximumBatchingWindowInSeconds: 5,
+      timeoutSeconds: 30,
+      visibilityTimeoutSeconds: 185,
+    });
   });
 });

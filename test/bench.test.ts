@@ -19,7 +19,12 @@ describe("benches (small sizes)", () => {
     const [ours, baseline] = result.results;
     expect(ours).toMatchObject({ mode: "ours", records, apiCalls: Math.ceil(records / 500) });
     expect(Object.keys(ours!.perShard)).toHaveLength(shards);
-    expect(baseline).toMatchObject({ mode: "baseline", records: baselineRecords, apiCalls: baselineRecords, maxShardOverMean: shards });
+    expect(baseline).toMatchObject({
+      mode: "baseline",
+      records: baselineRecords,
+      apiCalls: baselineRecords,
+      maxShardOverMean: shards,
+    });
     expect(Object.keys(baseline!.perShard)).toHaveLength(1);
   }, 180_000);
 
@@ -31,7 +36,10 @@ describe("benches (small sizes)", () => {
 
   it("case creator: naive = one call per record; deployed = one call and one token read per container, one CloudWatch call per invocation", async () => {
     const result = await runCaseCreatorBench({ ...BENCH_SIZES.small.caseCreator, log: quiet });
-    const byVariant = Object.fromEntries(result.results.map((r) => [r.variant, r])) as Record<string, CaseCreatorVariantResult>;
+    const byVariant = Object.fromEntries(result.results.map((r) => [r.variant, r])) as Record<
+      string,
+      CaseCreatorVariantResult
+    >;
     expect(byVariant.naive!.salesforceCalls).toBe(byVariant.naive!.records);
     expect(byVariant.naive!.secretReads).toBe(byVariant.naive!.records);
     for (const variant of ["window-0", "deployed"]) {
@@ -47,9 +55,13 @@ describe("benches (small sizes)", () => {
 
   it("handlers: every function the plan deploys is bundled and imports cold with its planned environment", async () => {
     const result = await runHandlersBench({ ...BENCH_SIZES.small.handlers, log: quiet });
-    expect(result.results.map((r) => r.function).sort()).toEqual(
-      ["bbkyc-audit-processor-sit", "bbkyc-cta-case-creator-sit", "bbkyc-cta-discard-auditor-sit", "bbkyc-cta-event-producer-sit", "bbkyc-token-manager-sit"],
-    );
+    expect(result.results.map((r) => r.function).sort()).toEqual([
+      "bbkyc-audit-processor-sit",
+      "bbkyc-cta-case-creator-sit",
+      "bbkyc-cta-discard-auditor-sit",
+      "bbkyc-cta-event-producer-sit",
+      "bbkyc-token-manager-sit",
+    ]);
     for (const r of result.results) expect(r.gzipKb).toBeLessThan(r.bundleKb);
   }, 180_000);
 

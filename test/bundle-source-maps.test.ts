@@ -25,7 +25,10 @@ async function importFailureStack(nodeOptions: string[]): Promise<string> {
 describe("bundle source maps", () => {
   const files = bundleFiles(ENTRY);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  writeFileSync(join(dir, "run.mjs"), 'try { await import("./index.mjs"); } catch (error) { console.log(error.stack); }\n');
+  writeFileSync(
+    join(dir, "run.mjs"),
+    'try { await import("./index.mjs"); } catch (error) { console.log(error.stack); }\n',
+  );
 
   it("a thrown error's stack points into handlers/…ts under --enable-source-maps", async () => {
     const stack = await importFailureStack(["--enable-source-maps"]);

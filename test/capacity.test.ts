@@ -16,12 +16,29 @@ const stack = (window: number, shards = 4): StackModel => ({
       shards,
       onDemand: false,
       producer: { name: "p", memoryMb: 512, timeoutSeconds: 900 },
-      caseCreator: { name: "c", memoryMb: 512, timeoutSeconds: 120, mapping: { batchSize: 200, parallelizationFactor: 2, batchingWindowSeconds: window, maximumRetryAttempts: 5 } },
+      caseCreator: {
+        name: "c",
+        memoryMb: 512,
+        timeoutSeconds: 120,
+        mapping: {
+          batchSize: 200,
+          parallelizationFactor: 2,
+          batchingWindowSeconds: window,
+          maximumRetryAttempts: 5,
+        },
+      },
     },
   ],
   auditProcessor: { name: "a", memoryMb: 256, timeoutSeconds: 30, batchSize: 25, batchingWindowSeconds: 5 },
 });
-const workload: Workload = { recordsPerFile: 10_000, filesPerDay: 4, recordBytes: 500, salesforceCallMs: 800, salesforceDailyLimit: 100_000, accountConcurrencyQuota: 1000 };
+const workload: Workload = {
+  recordsPerFile: 10_000,
+  filesPerDay: 4,
+  recordBytes: 500,
+  salesforceCallMs: 800,
+  salesforceDailyLimit: 100_000,
+  accountConcurrencyQuota: 1000,
+};
 
 function capture() {
   const out: string[] = [];
@@ -53,14 +70,24 @@ describe("capacity model", () => {
   });
 
   it("the emulator's set-up (one DynamoDB request at a time) is bound by the audit processor", () => {
-    const local = predict({ ...stack(5), auditProcessor: { ...stack(5).auditProcessor, maximumConcurrency: 1 } }, workload, { ...AWS_SERVICE_TIMES, auditPerRecordMs: 200 });
+    const local = predict(
+      { ...stack(5), auditProcessor: { ...stack(5).auditProcessor, maximumConcurrency: 1 } },
+      workload,
+      { ...AWS_SERVICE_TIMES, auditPerRecordMs: 200 },
+    );
     expect(local.bindingLimit).toMatch(/^audit processor/);
     // 10,000 records × 200 ms, one at a time, at least.
     expect(local.drainSeconds).toBeGreaterThanOrEqual(2000);
   });
 
   it("peak concurrency counts overlapping invocations only", () => {
-    expect(peak([{ fn: "producer", startMs: 0, endMs: 10, records: 1 }, { fn: "producer", startMs: 10, endMs: 20, records: 1 }, { fn: "producer", startMs: 5, endMs: 15, records: 1 }])).toBe(2);
+    expect(
+      peak([
+        { fn: "producer", startMs: 0, endMs: 10, records: 1 },
+        { fn: "producer", startMs: 10, endMs: 20, records: 1 },
+        { fn: "producer", startMs: 5, endMs: 15, records: 1 },
+      ]),
+    ).toBe(2);
   });
 });
 
@@ -80,12 +107,17 @@ describe("npm run capacity", () => {
     const run = capture();
     const code = await capacityMain(["sit", "--records", "2000", "--json"], run.io);
     expect(code).toBe(0);
-    const json = JSON.parse(run.out[0]!) as { prediction: { salesforceCallsPerFile: number; bindingLimit: string }; cost: { totalUsd: number } };
+    const json = JSON.parse(run.out[0]!) as {
+      prediction: { salesforceCallsPerFile: number; bindingLimit: string };
+      cost: { totalUsd: number };
+    };
     expect(json.prediction.salesforceCallsPerFile).toBeGreaterThanOrEqual(10);
     expect(run.out.join("\n") + run.err.join("\n")).toContain("FITS");
     expect(json.cost.totalUsd).toBeGreaterThan(0);
     const tooMuch = capture();
-    expect(await capacityMain(["sit", "--records", "2000", "--salesforce-daily-limit", "5"], tooMuch.io)).toBe(1);
+    expect(
+      await capacityMain(["sit", "--records", "2000", "--salesforce-daily-limit", "5"], tooMuch.io),
+    ).toBe(1);
     expect(tooMuch.out.join("\n") + tooMuch.err.join("\n")).toContain("DOES NOT FIT");
   }, 120_000);
 });

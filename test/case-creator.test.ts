@@ -2,12 +2,21 @@
  * The case creator's core against the real stand-in over HTTPS, the moto server's SQS as the audit
  * queue, and a fake token provider that counts reads. Sleeps are recorded, not waited.
  */
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DESCRIPTION_MAX_LENGTH, toSObject } from "../handlers/case-creator/case-mapping.js";
 import { latencyMs } from "../handlers/audit-processor/outcome-metrics.js";
-import { createCases, sortSequenceNumbers, type CreateCasesDeps } from "../handlers/case-creator/create-cases.js";
+import {
+  createCases,
+  sortSequenceNumbers,
+  type CreateCasesDeps,
+} from "../handlers/case-creator/create-cases.js";
 import { validateKycRecord } from "../handlers/case-creator/kinesis-record.js";
 import { SalesforceClient } from "../handlers/case-creator/salesforce-client.js";
 import type { AuditEvent } from "../handlers/lib/audit-event.js";
@@ -36,7 +45,10 @@ let logLines: string[];
 class FakeTokenProvider implements TokenProvider {
   reads = 0;
   refreshes = 0;
-  constructor(private current: string, private readonly afterRefresh: string = current) {}
+  constructor(
+    private current: string,
+    private readonly afterRefresh: string = current,
+  ) {}
   async getToken() {
     this.reads += 1;
     return this.current;
@@ -49,23 +61,53 @@ class FakeTokenProvider implements TokenProvider {
 }
 
 function kycRecord(i: number | string, extra: Record<string, unknown> = {}) {
-  return { transactionId: `TXN-${i}`, customerId: `C${i}`, eventType: "KYC_REVIEW", producedAt: new Date(NOW - 5_000).toISOString(), riskRating: "HIGH", payload: { country: "GB" }, ...extra };
+  return {
+    transactionId: `TXN-${i}`,
+    customerId: `C${i}`,
+    eventType: "KYC_REVIEW",
+    producedAt: new Date(NOW - 5_000).toISOString(),
+    riskRating: "HIGH",
+    payload: { country: "GB" },
+    ...extra,
+  };
 }
 
 /** Arrival defaults to 10 s before NOW; sequence numbers start above 2^53. */
 const kinesisEvent = (items: Array<object>, arrivalSecondsAgo = 10): KinesisStreamEvent =>
-  kinesisEventOf(items, { stream: "bbkyc-cta-events-sit", firstSequence: FIRST_SEQUENCE, arrivedAtMs: NOW - arrivalSecondsAgo * 1000 });
+  kinesisEventOf(items, {
+    stream: "bbkyc-cta-events-sit",
+    firstSequence: FIRST_SEQUENCE,
+    arrivedAtMs: NOW - arrivalSecondsAgo * 1000,
+  });
 
-async function setup(options: { tokens?: FakeTokenProvider; queueUrl?: string; giveUpAfterSeconds?: number; deps?: Partial<CreateCasesDeps> } = {}) {
-  const queueUrl = options.queueUrl ?? (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("cc-audit") }))).QueueUrl!;
-  const logger = new Logger({ service: "cta-case-creator", level: "DEBUG", write: (line) => logLines.push(line) });
+async function setup(
+  options: {
+    tokens?: FakeTokenProvider;
+    queueUrl?: string;
+    giveUpAfterSeconds?: number;
+    deps?: Partial<CreateCasesDeps>;
+  } = {},
+) {
+  const queueUrl =
+    options.queueUrl ??
+    (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("cc-audit") }))).QueueUrl!;
+  const logger = new Logger({
+    service: "cta-case-creator",
+    level: "DEBUG",
+    write: (line) => logLines.push(line),
+  });
   const sink = new MemorySink();
   const sleeps: number[] = [];
   const tokens = options.tokens ?? new FakeTokenProvider(FRESH_TOKEN);
   const sender = new AuditSender({ sqs, queueUrl, logger, maxAttempts: 2, sleep: async () => undefined });
   const delivered: AuditEvent[] = [];
   const deps: CreateCasesDeps = {
-    salesforce: new SalesforceClient({ instanceUrl: sf.url, apiVersion: "v60.0", ...MAPPING, extraCertificateAuthorities: [ca.certificate] }),
+    salesforce: new SalesforceClient({
+      instanceUrl: sf.url,
+      apiVersion: "v60.0",
+      ...MAPPING,
+      extraCertificateAuthorities: [ca.certificate],
+    }),
     tokenProvider: tokens,
     // The outcomes the audit processor will count (once each) are the events the queue accepted.
     audit: {
@@ -76,10 +118,19 @@ async function setup(options: { tokens?: FakeTokenProvider; queueUrl?: string; g
         return result;
       },
     },
-    metrics: new Metrics({ component: "case-creator", namespace: "bbkyc/cta-case-creator/sit", environment: "sit", sink }),
+    metrics: new Metrics({
+      component: "case-creator",
+      namespace: "bbkyc/cta-case-creator/sit",
+      environment: "sit",
+      sink,
+    }),
     logger,
     now: () => new Date(NOW),
-    config: { component: "cta-case-creator", mapping: MAPPING, giveUpAfterSeconds: options.giveUpAfterSeconds ?? 900 },
+    config: {
+      component: "cta-case-creator",
+      mapping: MAPPING,
+      giveUpAfterSeconds: options.giveUpAfterSeconds ?? 900,
+    },
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     ...options.deps,
@@ -88,14 +139,23 @@ async function setup(options: { tokens?: FakeTokenProvider; queueUrl?: string; g
   const audit = async (limit = Infinity): Promise<AuditEvent[]> => {
     const events: AuditEvent[] = [];
     while (events.length < limit) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600, WaitTimeSeconds: 0 }));
+      const r = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 600,
+          WaitTimeSeconds: 0,
+        }),
+      );
       if (!r.Messages?.length) return events;
       events.push(...r.Messages.map((m) => JSON.parse(m.Body!) as AuditEvent));
     }
     return events;
   };
   const auditCount = async (): Promise<number> => {
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
+    );
     return Number(Attributes?.ApproximateNumberOfMessages);
   };
   /** Audit events of `status` the queue accepted. */
@@ -109,7 +169,10 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 beforeAll(async () => {
   ca = createCertificateAuthority();
   validTokens = new Set([FRESH_TOKEN]);
-  sf = await startSalesforceStandIn({ tls: ca.issue({ commonName: "localhost", usage: "server" }), acceptToken: (t) => validTokens.has(t) });
+  sf = await startSalesforceStandIn({
+    tls: ca.issue({ commonName: "localhost", usage: "server" }),
+    acceptToken: (t) => validTokens.has(t),
+  });
   sqs = new SQSClient(testClientConfig());
 });
 afterAll(async () => sf.stop());
@@ -134,12 +197,21 @@ describe("happy path", () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(sf.calls).toHaveLength(1);
     expect(sf.cases.size).toBe(200);
-    expect(sf.cases.get("TXN-7")!.fields).toMatchObject({ Subject: "KYC_REVIEW C7", Priority: "High", Origin: "KYC Platform", Description: '{"country":"GB"}' });
+    expect(sf.cases.get("TXN-7")!.fields).toMatchObject({
+      Subject: "KYC_REVIEW C7",
+      Priority: "High",
+      Origin: "KYC Platform",
+      Description: '{"country":"GB"}',
+    });
     expect(await auditCount()).toBe(200);
     const sample = await audit(20);
     expect(sample.length).toBeGreaterThanOrEqual(20);
     for (const event of sample) {
-      expect(event).toMatchObject({ status: "PROCESSED", component: "cta-case-creator", attributes: { salesforceId: sf.cases.get(event.transactionId)!.id, created: true } });
+      expect(event).toMatchObject({
+        status: "PROCESSED",
+        component: "cta-case-creator",
+        attributes: { salesforceId: sf.cases.get(event.transactionId)!.id, created: true },
+      });
     }
     expect(sent("PROCESSED")).toBe(200);
     expect(sent("FAILED")).toBe(0);
@@ -164,7 +236,10 @@ describe("happy path", () => {
     const firstIds = new Map([...sf.cases].map(([k, v]) => [k, v.id]));
     await createCases(deps, event);
 
-    expect(sf.calls.map((c) => c.externalIds)).toEqual([["TXN-1", "TXN-2"], ["TXN-1", "TXN-2"]]);
+    expect(sf.calls.map((c) => c.externalIds)).toEqual([
+      ["TXN-1", "TXN-2"],
+      ["TXN-1", "TXN-2"],
+    ]);
     expect(sf.cases.size).toBe(2);
     expect(sf.cases.get("TXN-1")!.fields.Subject).toBe("KYC_RENEWAL C1"); // the later delivery wins
     const events = await audit();
@@ -187,7 +262,10 @@ describe("token and transient failures", () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect([tokens.reads, tokens.refreshes]).toEqual([1, 1]);
-    expect(sf.calls.map((c) => [c.status, c.authorization])).toEqual([[401, "invalid"], [200, "valid"]]);
+    expect(sf.calls.map((c) => [c.status, c.authorization])).toEqual([
+      [401, "invalid"],
+      [200, "valid"],
+    ]);
     expect(sink.total("RetrySuccess")).toBe(1);
     expect(sent("PROCESSED")).toBe(3);
   });
@@ -231,7 +309,10 @@ describe("token and transient failures", () => {
   it("on persistent 5xx returns batch item failures from the lowest failed sequence number and audits nothing for them", async () => {
     sf.setFaults({ serverErrorNext: 1_000 });
     const { deps, audit, sink, sleeps, sent } = await setup();
-    const response = await createCases(deps, kinesisEvent([{ raw: "bm90IGpzb24=" }, kycRecord(1), kycRecord(2), kycRecord(1)]));
+    const response = await createCases(
+      deps,
+      kinesisEvent([{ raw: "bm90IGpzb24=" }, kycRecord(1), kycRecord(2), kycRecord(1)]),
+    );
 
     expect(sf.calls).toHaveLength(4); // the default bounded attempts
     expect(sleeps).toHaveLength(3);
@@ -271,8 +352,13 @@ describe("token and transient failures", () => {
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(2) }]);
     const events = await audit();
-    expect(events.map((e) => [e.transactionId, e.status])).toEqual([["TXN-1", "FAILED"], ["TXN-2", "FAILED"]]);
-    expect(events[0]!.reason).toMatch(/^Salesforce unavailable: Salesforce answered 503 SERVER_UNAVAILABLE: .*\(gave up after 7200 s\)$/);
+    expect(events.map((e) => [e.transactionId, e.status])).toEqual([
+      ["TXN-1", "FAILED"],
+      ["TXN-2", "FAILED"],
+    ]);
+    expect(events[0]!.reason).toMatch(
+      /^Salesforce unavailable: Salesforce answered 503 SERVER_UNAVAILABLE: .*\(gave up after 7200 s\)$/,
+    );
     expect(sent("FAILED")).toBe(2);
   });
 });
@@ -282,7 +368,11 @@ describe("per-record and request errors", () => {
     sf.setFaults({
       recordErrors: {
         "TXN-2": { statusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION", message: "Customer C2 is not onboarded" },
-        "TXN-4": { statusCode: "REQUIRED_FIELD_MISSING", message: "Required fields are missing: [AccountId]", fields: ["AccountId"] },
+        "TXN-4": {
+          statusCode: "REQUIRED_FIELD_MISSING",
+          message: "Required fields are missing: [AccountId]",
+          fields: ["AccountId"],
+        },
       },
     });
     const { deps, audit, sent } = await setup();
@@ -309,11 +399,19 @@ describe("per-record and request errors", () => {
 
   it("fails a whole call Salesforce rejects as wrong (4xx) without retrying it", async () => {
     const { deps, audit } = await setup();
-    deps.salesforce = new SalesforceClient({ instanceUrl: sf.url, apiVersion: "60.0", objectName: "Case", externalIdField: "Wrong__c", extraCertificateAuthorities: [ca.certificate] });
+    deps.salesforce = new SalesforceClient({
+      instanceUrl: sf.url,
+      apiVersion: "60.0",
+      objectName: "Case",
+      externalIdField: "Wrong__c",
+      extraCertificateAuthorities: [ca.certificate],
+    });
     const response = await createCases(deps, kinesisEvent([kycRecord(1)]));
     expect(sf.calls).toHaveLength(1);
     expect(response.batchItemFailures).toEqual([]);
-    expect((await audit())[0]!.reason).toBe("Salesforce rejected the request: Salesforce answered 404 NOT_FOUND: Provided external ID field does not exist or is not accessible: Wrong__c");
+    expect((await audit())[0]!.reason).toBe(
+      "Salesforce rejected the request: Salesforce answered 404 NOT_FOUND: Provided external ID field does not exist or is not accessible: Wrong__c",
+    );
   });
 
   it("audits undecodable and invalid records FAILED with the reason and never retries them", async () => {
@@ -333,7 +431,11 @@ describe("per-record and request errors", () => {
     const events = await audit();
     // Records without a usable id are keyed in the reserved namespace no real id can take.
     expect(events.map((e) => [e.transactionId, e.status, e.reason])).toEqual([
-      [`#kinesis:bbkyc-cta-events-sit#${seq(0)}`, "FAILED", "invalid record: record data is not valid JSON: expected a member name in double quotes (at character 2)"],
+      [
+        `#kinesis:bbkyc-cta-events-sit#${seq(0)}`,
+        "FAILED",
+        "invalid record: record data is not valid JSON: expected a member name in double quotes (at character 2)",
+      ],
       [`#kinesis:bbkyc-cta-events-sit#${seq(1)}`, "FAILED", "invalid record: record data is not UTF-8 text"],
       [`#kinesis:bbkyc-cta-events-sit#${seq(2)}`, "FAILED", "invalid record: transactionId is missing"],
       ["TXN-9", "FAILED", "invalid record: customerId must be a non-empty string, got a number"],
@@ -343,7 +445,9 @@ describe("per-record and request errors", () => {
   });
 
   it("returns records whose audit event the queue would not take as batch item failures", async () => {
-    const { deps, sent } = await setup({ queueUrl: `${testClientConfig().endpoint}/123456789012/${uniqueName("missing-queue")}` });
+    const { deps, sent } = await setup({
+      queueUrl: `${testClientConfig().endpoint}/123456789012/${uniqueName("missing-queue")}`,
+    });
     const response = await createCases(deps, kinesisEvent([{ raw: "e30=" }, kycRecord(1)]));
     expect(sf.cases.has("TXN-1")).toBe(true);
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([seq(0), seq(1)]);
@@ -366,7 +470,15 @@ describe("mapping and decoding", () => {
   });
 
   it("truncates the description to Salesforce's limit without splitting a character, and Salesforce accepts it", async () => {
-    const long = toSObject({ transactionId: "T-LONG", customerId: "C", eventType: "E", payload: { text: `${"a".repeat(31_989)}😀😀😀` } }, MAPPING);
+    const long = toSObject(
+      {
+        transactionId: "T-LONG",
+        customerId: "C",
+        eventType: "E",
+        payload: { text: `${"a".repeat(31_989)}😀😀😀` },
+      },
+      MAPPING,
+    );
     const description = long.Description as string;
     expect(description.length).toBeLessThanOrEqual(DESCRIPTION_MAX_LENGTH);
     expect(description.endsWith("…")).toBe(true);
@@ -377,20 +489,41 @@ describe("mapping and decoding", () => {
   });
 
   it.each([
-    [{ transactionId: 7, customerId: "C", eventType: "E" }, "transactionId must be a non-empty string, got a number"],
+    [
+      { transactionId: 7, customerId: "C", eventType: "E" },
+      "transactionId must be a non-empty string, got a number",
+    ],
     [{ transactionId: "  ", customerId: "C", eventType: "E" }, "transactionId is blank"],
-    [{ transactionId: "x".repeat(129), customerId: "C", eventType: "E" }, "transactionId is 129 characters; at most 128 are allowed"],
+    [
+      { transactionId: "x".repeat(129), customerId: "C", eventType: "E" },
+      "transactionId is 129 characters; at most 128 are allowed",
+    ],
     [{ transactionId: "T", eventType: "E" }, "customerId is missing"],
-    [{ transactionId: "T", customerId: "C", eventType: "E", riskRating: "SEVERE" }, 'riskRating "SEVERE" is not one of LOW, MEDIUM, HIGH'],
-    [{ transactionId: "T", customerId: "C", eventType: "E", producedAt: "yesterday" }, 'producedAt "yesterday" is not an ISO-8601 timestamp with a time zone (e.g. 2026-11-26T08:00:00Z)'],
-    [{ transactionId: "T", customerId: "C", eventType: "E", payload: [1] }, "payload must be a JSON object, got an array"],
+    [
+      { transactionId: "T", customerId: "C", eventType: "E", riskRating: "SEVERE" },
+      'riskRating "SEVERE" is not one of LOW, MEDIUM, HIGH',
+    ],
+    [
+      { transactionId: "T", customerId: "C", eventType: "E", producedAt: "yesterday" },
+      'producedAt "yesterday" is not an ISO-8601 timestamp with a time zone (e.g. 2026-11-26T08:00:00Z)',
+    ],
+    [
+      { transactionId: "T", customerId: "C", eventType: "E", payload: [1] },
+      "payload must be a JSON object, got an array",
+    ],
     [[], "record must be a JSON object, got an array"],
   ])("rejects %j", (input, reason) => {
     expect(validateKycRecord(input)).toMatchObject({ ok: false, reason });
   });
 
   it("orders sequence numbers numerically beyond double precision", () => {
-    expect(sortSequenceNumbers(["100000000000000000000000000002", "99999999999999999999999999999", "100000000000000000000000000001"])).toEqual([
+    expect(
+      sortSequenceNumbers([
+        "100000000000000000000000000002",
+        "99999999999999999999999999999",
+        "100000000000000000000000000001",
+      ]),
+    ).toEqual([
       "99999999999999999999999999999",
       "100000000000000000000000000001",
       "100000000000000000000000000002",

@@ -11,7 +11,12 @@ import { MOCK_ACCOUNT_ID, type RecordingMocks } from "../stacks/offline/recordin
 import { validateDashboardBody } from "./support/dashboard-body.js";
 import { statementsBySid } from "./support/iam.js";
 import { stack, widgetsOf } from "./support/platform-monitoring.js";
-import { ofComponent as componentResources, outputOf, useRecordingMocks, waitForRegistrations } from "./support/pulumi-harness.js";
+import {
+  ofComponent as componentResources,
+  outputOf,
+  useRecordingMocks,
+  waitForRegistrations,
+} from "./support/pulumi-harness.js";
 
 describe("alarm definitions", () => {
   const sit = stack("sit");
@@ -19,12 +24,28 @@ describe("alarm definitions", () => {
 
   it("cover everything the platform must alarm on", () => {
     const expected = [
-      "cta-case-creation-failures", "token-refresh-failures", "token-refresh-missing", "cta-iterator-age", "tt-iterator-age",
-      "audit-queue-age", "audit-dlq-not-empty", "token-schedule-dlq-not-empty", "cta-on-failure-queue-stuck", "cta-discard-auditor-dlq-not-empty",
-      "cta-producer-failures-not-empty", "et-event-producer-schedule-dlq-not-empty", "token-failed-invocations-not-empty",
-      "audit-table-throttles", "et-event-producer-run-failures", "token-schedule-target-errors",
-      "tt-consumer-not-reading", "et-event-producer-run-missing", "et-event-producer-schedule-target-errors",
-      ...[...managedFunctions(sit.facts).map((f) => f.functionName), "bbkyc-cnc-bdp-creator"].map((n) => `${n.replace(/^bbkyc-/, "").replace(/-sit$/, "")}-lambda-errors`),
+      "cta-case-creation-failures",
+      "token-refresh-failures",
+      "token-refresh-missing",
+      "cta-iterator-age",
+      "tt-iterator-age",
+      "audit-queue-age",
+      "audit-dlq-not-empty",
+      "token-schedule-dlq-not-empty",
+      "cta-on-failure-queue-stuck",
+      "cta-discard-auditor-dlq-not-empty",
+      "cta-producer-failures-not-empty",
+      "et-event-producer-schedule-dlq-not-empty",
+      "token-failed-invocations-not-empty",
+      "audit-table-throttles",
+      "et-event-producer-run-failures",
+      "token-schedule-target-errors",
+      "tt-consumer-not-reading",
+      "et-event-producer-run-missing",
+      "et-event-producer-schedule-target-errors",
+      ...[...managedFunctions(sit.facts).map((f) => f.functionName), "bbkyc-cnc-bdp-creator"].map(
+        (n) => `${n.replace(/^bbkyc-/, "").replace(/-sit$/, "")}-lambda-errors`,
+      ),
     ];
     expect([...bySuffix.keys()].sort()).toEqual(expected.sort());
     expect(() => checkAlarmDefinitions(sit.monitoring.alarms)).not.toThrow();
@@ -36,7 +57,10 @@ describe("alarm definitions", () => {
     for (const a of sit.monitoring.alarms) {
       expect(a.description.length, a.nameSuffix).toBeGreaterThan(100);
       expect(a.description.length).toBeLessThanOrEqual(1024);
-      expect(resourceNames.some((n) => a.description.includes(n)), `${a.nameSuffix} names no resource`).toBe(true);
+      expect(
+        resourceNames.some((n) => a.description.includes(n)),
+        `${a.nameSuffix} names no resource`,
+      ).toBe(true);
       descriptions.add(a.description);
     }
     expect(descriptions.size).toBe(sit.monitoring.alarms.length);
@@ -56,7 +80,10 @@ describe("alarm definitions", () => {
 
   it("watch the on-failure queue for being stuck (the discard auditor drains it) and its DLQ for being non-empty", () => {
     const stuck = bySuffix.get("cta-on-failure-queue-stuck")!;
-    expect(stuck.metric).toMatchObject({ metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: "bbkyc-cta-case-creator-failures-sit" } });
+    expect(stuck.metric).toMatchObject({
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: "bbkyc-cta-case-creator-failures-sit" },
+    });
     expect(stuck.description).toContain("bbkyc-cta-discard-auditor-sit");
     const dlq = bySuffix.get("cta-discard-auditor-dlq-not-empty")!;
     expect(dlq.description).toContain("bbkyc-cta-discard-auditor-dlq-sit");
@@ -68,8 +95,14 @@ describe("alarm definitions", () => {
     expect(silent.treatMissingData).toBe("breaching");
     expect(silent.comparison).toBe("LessThanThreshold");
     expect(silent.metric?.metricName).toBe("TokenRefreshSuccess");
-    expect(evaluatedPeriod(silent) * silent.evaluationPeriods).toBe(sit.facts.tokenManager.lifetimeMinutes * 60);
-    expect(bySuffix.get("cta-case-creation-failures")).toMatchObject({ threshold: 0, comparison: "GreaterThanThreshold", treatMissingData: "notBreaching" });
+    expect(evaluatedPeriod(silent) * silent.evaluationPeriods).toBe(
+      sit.facts.tokenManager.lifetimeMinutes * 60,
+    );
+    expect(bySuffix.get("cta-case-creation-failures")).toMatchObject({
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+    });
   });
 
   it("reject definitions CloudWatch would refuse", () => {
@@ -90,7 +123,13 @@ describe("Dashboards component under mocks", () => {
 
   beforeAll(async () => {
     mocks = await useRecordingMocks("eu-west-1");
-    const args: DashboardsArgs = { naming: sit.naming, kmsKeyArn, slaSeconds: sit.config.slaSeconds, domain: sit.config.domain, ...sit.facts };
+    const args: DashboardsArgs = {
+      naming: sit.naming,
+      kmsKeyArn,
+      slaSeconds: sit.config.slaSeconds,
+      domain: sit.config.domain,
+      ...sit.facts,
+    };
     withEmail = new Dashboards("with-email", { ...args, alarmEmail: "kyc-platform-sit@kyc-bank.example" });
     new Dashboards("no-email", args);
     technicalBody = await outputOf(withEmail.technicalBody);
@@ -105,14 +144,21 @@ describe("Dashboards component under mocks", () => {
     expect(topic!.inputs).toMatchObject({ name: "bbkyc-alarms-sit", kmsMasterKeyId: kmsKeyArn });
     const [policy] = ofComponent("aws:sns/topicPolicy:TopicPolicy", "with-email");
     const statements = statementsBySid(policy!.inputs.policy);
-    expect(statements.CloudWatchAlarmsPublish!.Condition!.StringEquals!["aws:SourceAccount"]).toBe(MOCK_ACCOUNT_ID);
+    expect(statements.CloudWatchAlarmsPublish!.Condition!.StringEquals!["aws:SourceAccount"]).toBe(
+      MOCK_ACCOUNT_ID,
+    );
     expect(statements.DenyInsecureTransport!.Effect).toBe("Deny");
   });
 
   it("subscribes the e-mail address only when one is configured", () => {
-    const subscriptions = mocks.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription");
+    const subscriptions = mocks.resources.filter(
+      (r) => r.type === "aws:sns/topicSubscription:TopicSubscription",
+    );
     expect(subscriptions.map((s) => s.name)).toEqual(["with-email-email"]);
-    expect(subscriptions[0]!.inputs).toMatchObject({ protocol: "email", endpoint: "kyc-platform-sit@kyc-bank.example" });
+    expect(subscriptions[0]!.inputs).toMatchObject({
+      protocol: "email",
+      endpoint: "kyc-platform-sit@kyc-bank.example",
+    });
   });
 
   it("sends every alarm and its recovery to the topic", () => {
@@ -126,28 +172,51 @@ describe("Dashboards component under mocks", () => {
       expect(a.physicalName).toMatch(/^bbkyc-.+-sit$/);
     }
     const silent = alarms.find((a) => a.physicalName === "bbkyc-token-refresh-missing-sit")!;
-    expect(silent.inputs).toMatchObject({ treatMissingData: "breaching", metricName: "TokenRefreshSuccess", statistic: "Sum" });
+    expect(silent.inputs).toMatchObject({
+      treatMissingData: "breaching",
+      metricName: "TokenRefreshSuccess",
+      statistic: "Sum",
+    });
     const tokenFailures = alarms.find((a) => a.physicalName === "bbkyc-token-refresh-failures-sit")!;
-    expect(tokenFailures.inputs.metricQueries[0].expression).toMatch(/^SELECT SUM\(TokenRefreshFailure\) FROM SCHEMA\("bbkyc\/token-manager\/sit", Environment, Reason\)/);
+    expect(tokenFailures.inputs.metricQueries[0].expression).toMatch(
+      /^SELECT SUM\(TokenRefreshFailure\) FROM SCHEMA\("bbkyc\/token-manager\/sit", Environment, Reason\)/,
+    );
   });
 
   it("creates both dashboards with region-coded names and valid bodies listing the real alarm ARNs", () => {
     const dashboards = ofComponent("aws:cloudwatch/dashboard:Dashboard", "with-email");
-    expect(dashboards.map((d) => d.physicalName).sort()).toEqual(["bbkyc-functional-sit-euw1", "bbkyc-technical-sit-euw1"]);
+    expect(dashboards.map((d) => d.physicalName).sort()).toEqual([
+      "bbkyc-functional-sit-euw1",
+      "bbkyc-technical-sit-euw1",
+    ]);
     expect(withEmail.functionalDashboardName).toBe("bbkyc-functional-sit-euw1");
     const technical = dashboards.find((d) => d.physicalName === "bbkyc-technical-sit-euw1")!;
     expect(technical.inputs.dashboardBody).toBe(technicalBody);
-    expect(dashboards.find((d) => d.physicalName === "bbkyc-functional-sit-euw1")!.inputs.dashboardBody).toBe(functionalBody);
+    expect(dashboards.find((d) => d.physicalName === "bbkyc-functional-sit-euw1")!.inputs.dashboardBody).toBe(
+      functionalBody,
+    );
     expect(validateDashboardBody(technicalBody)).toEqual([]);
     expect(validateDashboardBody(functionalBody)).toEqual([]);
-    const listed = widgetsOf(technicalBody).filter((w) => w.type === "alarm").flatMap((w) => w.properties.alarms);
-    const created = ofComponent("aws:cloudwatch/metricAlarm:MetricAlarm", "with-email").map((a) => `arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT_ID}:alarm:${a.physicalName}`);
+    const listed = widgetsOf(technicalBody)
+      .filter((w) => w.type === "alarm")
+      .flatMap((w) => w.properties.alarms);
+    const created = ofComponent("aws:cloudwatch/metricAlarm:MetricAlarm", "with-email").map(
+      (a) => `arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT_ID}:alarm:${a.physicalName}`,
+    );
     expect(listed.sort()).toEqual(created.sort());
   });
 
   it("rejects arguments that would make a wrong alarm", () => {
-    const args: DashboardsArgs = { naming: sit.naming, kmsKeyArn, slaSeconds: 300, domain: "KYC", ...sit.facts };
+    const args: DashboardsArgs = {
+      naming: sit.naming,
+      kmsKeyArn,
+      slaSeconds: 300,
+      domain: "KYC",
+      ...sit.facts,
+    };
     expect(() => new Dashboards("bad-sla", { ...args, slaSeconds: 0 })).toThrow(/slaSeconds/);
-    expect(() => new Dashboards("bad-email", { ...args, alarmEmail: "not-an-address" })).toThrow(/alarmEmail/);
+    expect(() => new Dashboards("bad-email", { ...args, alarmEmail: "not-an-address" })).toThrow(
+      /alarmEmail/,
+    );
   });
 });

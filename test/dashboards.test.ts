@@ -9,7 +9,13 @@ import type { EmittedMetrics } from "../components/monitoring/facts.js";
 import { pipelineSegment } from "../components/monitoring/segments/pipeline.js";
 import { managedFunctions, type PlatformFacts } from "../components/monitoring/segments/platform.js";
 import { METRIC_CATALOG } from "../handlers/lib/metric-catalog.js";
-import { insightsReference, metricReferences, searchReferences, validateDashboardBody, type MetricReference } from "./support/dashboard-body.js";
+import {
+  insightsReference,
+  metricReferences,
+  searchReferences,
+  validateDashboardBody,
+  type MetricReference,
+} from "./support/dashboard-body.js";
 import { findWidget, metricWidgets, stack, widgetsOf, type Json } from "./support/platform-monitoring.js";
 
 /** The custom metrics components declare, as `namespace|name|dimension names` (from METRIC_CATALOG). */
@@ -17,12 +23,16 @@ function emittedKeys(facts: PlatformFacts): Set<string> {
   const all: EmittedMetrics[] = [
     facts.tokenManager.metrics,
     facts.audit.metrics,
-    ...facts.pipelines.flatMap((p) => [p.producerMetrics, p.caseCreatorMetrics].filter((m): m is EmittedMetrics => m !== undefined)),
+    ...facts.pipelines.flatMap((p) =>
+      [p.producerMetrics, p.caseCreatorMetrics].filter((m): m is EmittedMetrics => m !== undefined),
+    ),
     ...facts.glueJobs.map((g) => g.metrics),
   ];
   const keys = new Set<string>();
   for (const m of all) {
-    for (const [name, def] of Object.entries(METRIC_CATALOG[m.component]) as Array<[string, { extraDimensions: readonly string[]; total?: boolean }]>) {
+    for (const [name, def] of Object.entries(METRIC_CATALOG[m.component]) as Array<
+      [string, { extraDimensions: readonly string[]; total?: boolean }]
+    >) {
       keys.add(`${m.namespace}|${name}|${["Environment", ...def.extraDimensions].sort().join(",")}`);
       // A `total` metric is also published under [Environment] alone (handlers/lib/metrics.ts).
       if (def.total) keys.add(`${m.namespace}|${name}|Environment`);
@@ -34,9 +44,25 @@ function emittedKeys(facts: PlatformFacts): Set<string> {
 function alarmReferences(alarms: AlarmDefinition[]): MetricReference[] {
   return alarms.flatMap((a) => {
     const where = `alarm ${a.nameSuffix}`;
-    if (a.metric) return [{ namespace: a.metric.namespace, metricName: a.metric.metricName, dimensions: a.metric.dimensions, where }];
+    if (a.metric)
+      return [
+        {
+          namespace: a.metric.namespace,
+          metricName: a.metric.metricName,
+          dimensions: a.metric.dimensions,
+          where,
+        },
+      ];
     return (a.queries ?? []).flatMap((q): MetricReference[] => {
-      if (q.metric) return [{ namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: q.metric.dimensions, where }];
+      if (q.metric)
+        return [
+          {
+            namespace: q.metric.namespace,
+            metricName: q.metric.metricName,
+            dimensions: q.metric.dimensions,
+            where,
+          },
+        ];
       const insights = insightsReference(q.expression ?? "", where);
       return insights ? [insights] : searchReferences(q.expression ?? "", where);
     });
@@ -52,7 +78,8 @@ const isCustom = (r: MetricReference) => !r.namespace.startsWith("AWS/") && r.na
 function queuesInFacts(value: unknown, key = ""): string[] {
   if (typeof value === "string") return /(QueueName|DlqName|^queueName|^dlqName)$/.test(key) ? [value] : [];
   if (Array.isArray(value)) return value.flatMap((v) => queuesInFacts(v));
-  if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => queuesInFacts(v, k));
+  if (value !== null && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => queuesInFacts(v, k));
   return [];
 }
 
@@ -89,7 +116,11 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
 
   it("read only custom metrics a component emits: namespace, name and exact dimensions (from METRIC_CATALOG)", () => {
     const emitted = emittedKeys(sit.facts);
-    const refs = [...metricReferences(sit.functional), ...metricReferences(sit.technical), ...alarmReferences(sit.monitoring.alarms)].filter(isCustom);
+    const refs = [
+      ...metricReferences(sit.functional),
+      ...metricReferences(sit.technical),
+      ...alarmReferences(sit.monitoring.alarms),
+    ].filter(isCustom);
     for (const r of refs) {
       const key = `${r.namespace}|${r.metricName}|${Object.keys(r.dimensions).sort().join(",")}`;
       expect(emitted.has(key), `${r.where}: ${key} is not emitted by any component`).toBe(true);
@@ -97,17 +128,25 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     }
     // Every component's metrics appear somewhere, including the searched (Reason) and per-Status ones.
     const used = new Set(refs.map((r) => `${r.namespace}|${r.metricName}`));
-    for (const key of emitted) expect(used.has(key.split("|").slice(0, 2).join("|")), `${key} is never shown`).toBe(true);
+    for (const key of emitted)
+      expect(used.has(key.split("|").slice(0, 2).join("|")), `${key} is never shown`).toBe(true);
   });
 
   it("refuses to build a widget for a metric the component kind does not emit", () => {
     const p = sit.facts.pipelines.find((x) => x.caseCreatorMetrics)!;
-    const wrong = { ...p, caseCreatorMetrics: { ...p.caseCreatorMetrics!, component: "event-producer" as const } };
-    expect(() => pipelineSegment(wrong, { naming: sit.naming, slaSeconds: 300, domain: "KYC" })).toThrow(/does not emit SFCaseCreationSuccess/);
+    const wrong = {
+      ...p,
+      caseCreatorMetrics: { ...p.caseCreatorMetrics!, component: "event-producer" as const },
+    };
+    expect(() => pipelineSegment(wrong, { naming: sit.naming, slaSeconds: 300, domain: "KYC" })).toThrow(
+      /does not emit SFCaseCreationSuccess/,
+    );
   });
 
   it("lists every alarm in the alarm status widget", () => {
-    const listed = widgetsOf(sit.technical).filter((w) => w.type === "alarm").flatMap((w) => w.properties.alarms as string[]);
+    const listed = widgetsOf(sit.technical)
+      .filter((w) => w.type === "alarm")
+      .flatMap((w) => w.properties.alarms as string[]);
     expect(sit.arns.length).toBe(sit.monitoring.alarms.length);
     expect([...listed].sort()).toEqual([...sit.arns].sort());
   });
@@ -115,30 +154,57 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
   it("show Lambda errors and throttles of every function, managed and external, in one widget", () => {
     const widget = findWidget(sit.technical, /errors and throttles, every function/)!;
     const refs = metricReferences({ widgets: [widget] });
-    const names = [...managedFunctions(sit.facts).map((f) => f.functionName), ...sit.config.external.lambdaFunctions];
+    const names = [
+      ...managedFunctions(sit.facts).map((f) => f.functionName),
+      ...sit.config.external.lambdaFunctions,
+    ];
     expect(sit.config.external.lambdaFunctions).toContain("bbkyc-cnc-bdp-creator");
     for (const name of names) {
-      for (const metric of ["Errors", "Throttles"]) expect(refs.some((r) => r.metricName === metric && r.dimensions.FunctionName === name), `${metric} ${name}`).toBe(true);
+      for (const metric of ["Errors", "Throttles"])
+        expect(
+          refs.some((r) => r.metricName === metric && r.dimensions.FunctionName === name),
+          `${metric} ${name}`,
+        ).toBe(true);
     }
   });
 
   it("cover streams, Glue, queues, DynamoDB, rules, Scheduler and Batch with the metrics AWS publishes", () => {
     const refs = metricReferences(sit.technical);
     const has = (ns: string, name: string, dims: Record<string, string>) =>
-      refs.some((r) => r.namespace === ns && r.metricName === name && Object.entries(dims).every(([k, v]) => r.dimensions[k] === v));
+      refs.some(
+        (r) =>
+          r.namespace === ns &&
+          r.metricName === name &&
+          Object.entries(dims).every(([k, v]) => r.dimensions[k] === v),
+      );
     for (const p of sit.facts.pipelines) {
-      for (const m of ["GetRecords.IteratorAgeMilliseconds", "ReadProvisionedThroughputExceeded", "WriteProvisionedThroughputExceeded", "PutRecords.FailedRecords"]) {
+      for (const m of [
+        "GetRecords.IteratorAgeMilliseconds",
+        "ReadProvisionedThroughputExceeded",
+        "WriteProvisionedThroughputExceeded",
+        "PutRecords.FailedRecords",
+      ]) {
         expect(has("AWS/Kinesis", m, { StreamName: p.streamName }), `${m} ${p.streamName}`).toBe(true);
       }
     }
     for (const job of [...sit.facts.glueJobs.map((g) => g.jobName), ...sit.config.external.glueJobs]) {
-      expect(has("Glue", "glue.driver.aggregate.numFailedTasks", { JobName: job, JobRunId: "ALL", Type: "count" })).toBe(true);
-      expect(has("Glue", "glue.driver.aggregate.elapsedTime", { JobName: job, JobRunId: "ALL", Type: "count" })).toBe(true);
+      expect(
+        has("Glue", "glue.driver.aggregate.numFailedTasks", { JobName: job, JobRunId: "ALL", Type: "count" }),
+      ).toBe(true);
+      expect(
+        has("Glue", "glue.driver.aggregate.elapsedTime", { JobName: job, JobRunId: "ALL", Type: "count" }),
+      ).toBe(true);
     }
-    for (const g of sit.facts.glueJobs) expect(has("AWS/Events", "MatchedEvents", { RuleName: g.ruleName })).toBe(true);
+    for (const g of sit.facts.glueJobs)
+      expect(has("AWS/Events", "MatchedEvents", { RuleName: g.ruleName })).toBe(true);
     const queues = [
-      sit.facts.audit.queueName, sit.facts.audit.dlqName, sit.facts.tokenManager.scheduleDlqName, sit.facts.tokenManager.failedInvocationQueueName,
-      ...sit.facts.pipelines.flatMap((p) => [p.onFailureQueueName ?? [], p.producerFailureQueueName ?? [], p.discardAuditorDlqName ?? []].flat()),
+      sit.facts.audit.queueName,
+      sit.facts.audit.dlqName,
+      sit.facts.tokenManager.scheduleDlqName,
+      sit.facts.tokenManager.failedInvocationQueueName,
+      ...sit.facts.pipelines.flatMap((p) =>
+        [p.onFailureQueueName ?? [], p.producerFailureQueueName ?? [], p.discardAuditorDlqName ?? []].flat(),
+      ),
       ...sit.facts.glueJobs.flatMap((g) => g.scheduleDlqName ?? []),
     ];
     expect(queues.length).toBe(8);
@@ -147,18 +213,26 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
       expect(has("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: q }), q).toBe(true);
       expect(has("AWS/SQS", "ApproximateAgeOfOldestMessage", { QueueName: q }), q).toBe(true);
     }
-    for (const m of ["ReadThrottleEvents", "WriteThrottleEvents", "ThrottledRequests"]) expect(has("AWS/DynamoDB", m, { TableName: sit.facts.audit.tableName }), m).toBe(true);
-    for (const rule of [...sit.facts.glueJobs.map((g) => g.ruleName), "bbkyc-et-bdp-scheduler"]) expect(has("AWS/Events", "FailedInvocations", { RuleName: rule }), rule).toBe(true);
+    for (const m of ["ReadThrottleEvents", "WriteThrottleEvents", "ThrottledRequests"])
+      expect(has("AWS/DynamoDB", m, { TableName: sit.facts.audit.tableName }), m).toBe(true);
+    for (const rule of [...sit.facts.glueJobs.map((g) => g.ruleName), "bbkyc-et-bdp-scheduler"])
+      expect(has("AWS/Events", "FailedInvocations", { RuleName: rule }), rule).toBe(true);
     // The token schedule has a Scheduler group of its own: its metrics (and alarm) see only it.
-    for (const m of ["TargetErrorCount", "InvocationAttemptCount"]) expect(has("AWS/Scheduler", m, { ScheduleGroup: "bbkyc-token-refresh-group-sit" }), m).toBe(true);
-    for (const m of ["JobsMovedToFailed", "JobAttemptExecutionDuration"]) expect(has("AWS/Batch", m, { JobQueueName: "bbkyc-batch-processor" }), m).toBe(true);
+    for (const m of ["TargetErrorCount", "InvocationAttemptCount"])
+      expect(has("AWS/Scheduler", m, { ScheduleGroup: "bbkyc-token-refresh-group-sit" }), m).toBe(true);
+    for (const m of ["JobsMovedToFailed", "JobAttemptExecutionDuration"])
+      expect(has("AWS/Batch", m, { JobQueueName: "bbkyc-batch-processor" }), m).toBe(true);
   });
 
   it("show every dead-letter and failure queue in the queue widgets, each with a not-empty alarm on it", () => {
     // The case creator's on-failure queue is drained by the discard auditor: its alarm is on age (tested with the alarms).
-    const consumed = sit.facts.pipelines.flatMap((p) => (p.discardAuditor && p.onFailureQueueName ? [p.onFailureQueueName] : []));
+    const consumed = sit.facts.pipelines.flatMap((p) =>
+      p.discardAuditor && p.onFailureQueueName ? [p.onFailureQueueName] : [],
+    );
     expect(consumed).toEqual(["bbkyc-cta-case-creator-failures-sit"]);
-    const deadLetter = queuesInFacts(sit.facts).filter((q) => q !== sit.facts.audit.queueName && !consumed.includes(q));
+    const deadLetter = queuesInFacts(sit.facts).filter(
+      (q) => q !== sit.facts.audit.queueName && !consumed.includes(q),
+    );
     expect([...deadLetter].sort()).toEqual([
       "bbkyc-audit-dlq-sit",
       "bbkyc-cta-discard-auditor-dlq-sit",
@@ -170,10 +244,23 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     const queueWidgets = metricWidgets(sit.technical).filter((w) => /per queue/.test(w.properties.title));
     expect(queueWidgets).toHaveLength(2);
     for (const q of deadLetter) {
-      for (const w of queueWidgets) expect(metricReferences({ widgets: [w] }).some((r) => r.namespace === "AWS/SQS" && r.dimensions.QueueName === q), `${q} in "${w.properties.title}"`).toBe(true);
-      const alarms = sit.monitoring.alarms.filter((a) => a.metric?.namespace === "AWS/SQS" && a.metric.dimensions.QueueName === q);
+      for (const w of queueWidgets)
+        expect(
+          metricReferences({ widgets: [w] }).some(
+            (r) => r.namespace === "AWS/SQS" && r.dimensions.QueueName === q,
+          ),
+          `${q} in "${w.properties.title}"`,
+        ).toBe(true);
+      const alarms = sit.monitoring.alarms.filter(
+        (a) => a.metric?.namespace === "AWS/SQS" && a.metric.dimensions.QueueName === q,
+      );
       expect(alarms, `not-empty alarm on ${q}`).toHaveLength(1);
-      expect(alarms[0]).toMatchObject({ nameSuffix: expect.stringMatching(/-not-empty$/), threshold: 0, comparison: "GreaterThanThreshold", treatMissingData: "notBreaching" });
+      expect(alarms[0]).toMatchObject({
+        nameSuffix: expect.stringMatching(/-not-empty$/),
+        threshold: 0,
+        comparison: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      });
       expect(alarms[0]!.metric).toMatchObject({ metricName: "ApproximateNumberOfMessagesVisible" });
       expect(alarms[0]!.description).toContain(q);
     }
@@ -202,9 +289,12 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     expect(widget.properties.period).toBe(86400);
     const expressions = (widget.properties.metrics as any[]).filter((m) => m.length === 1).map((m) => m[0]);
     const total = expressions.find((e) => e.id === "allFailures");
-    for (const part of ["glueFailed", "lambdaErrors", "caseFailures", "tokenFailures"]) expect(total.expression).toContain(`FILL(${part}, 0)`);
+    for (const part of ["glueFailed", "lambdaErrors", "caseFailures", "tokenFailures"])
+      expect(total.expression).toContain(`FILL(${part}, 0)`);
     // A failed refresh is counted once (as a token failure), not again as the token manager's Lambda error.
-    const lambdaErrors = (widget.properties.metrics as any[]).filter((m) => m.length > 1 && m[1] === "Errors").map((m) => m[3]);
+    const lambdaErrors = (widget.properties.metrics as any[])
+      .filter((m) => m.length > 1 && m[1] === "Errors")
+      .map((m) => m[3]);
     expect(lambdaErrors.length).toBeGreaterThan(2);
     expect(lambdaErrors).not.toContain("bbkyc-token-manager-sit");
   });
@@ -213,16 +303,35 @@ describe("dashboard bodies (sit, eu-west-1)", () => {
     const views = metricWidgets(sit.functional).map((w) => w.properties.view);
     expect(views).toContain("pie");
     expect(views).toContain("bar");
-    for (const w of metricWidgets(sit.functional).filter((w) => ["pie", "bar"].includes(w.properties.view))) expect(w.properties.setPeriodToTimeRange).toBe(true);
+    for (const w of metricWidgets(sit.functional).filter((w) => ["pie", "bar"].includes(w.properties.view)))
+      expect(w.properties.setPeriodToTimeRange).toBe(true);
     const today = findWidget(sit.functional, /Events received in the last 24 hours/)!;
-    expect(today.properties).toMatchObject({ start: "-PT24H", setPeriodToTimeRange: true, singleValueFullPrecision: true });
-    expect(JSON.stringify(findWidget(sit.functional, /Audit events by status/)?.properties ?? {})).toMatch(/Audit events by status/);
+    expect(today.properties).toMatchObject({
+      start: "-PT24H",
+      setPeriodToTimeRange: true,
+      singleValueFullPrecision: true,
+    });
+    expect(JSON.stringify(findWidget(sit.functional, /Audit events by status/)?.properties ?? {})).toMatch(
+      /Audit events by status/,
+    );
     expect(JSON.stringify(findWidget(sit.functional, /Glue audit/)?.properties ?? {})).toMatch(/Glue audit/);
   });
 });
 
 describe("the validator itself", () => {
-  const metric = (x: number, y: number, extra: Json = {}) => ({ type: "metric", x, y, width: 12, height: 6, properties: { title: "t", region: "eu-west-1", metrics: [["AWS/SQS", "NumberOfMessagesSent", "QueueName", "q"]], ...extra } });
+  const metric = (x: number, y: number, extra: Json = {}) => ({
+    type: "metric",
+    x,
+    y,
+    width: 12,
+    height: 6,
+    properties: {
+      title: "t",
+      region: "eu-west-1",
+      metrics: [["AWS/SQS", "NumberOfMessagesSent", "QueueName", "q"]],
+      ...extra,
+    },
+  });
 
   it("accepts a minimal valid body and reports each kind of mistake", () => {
     expect(validateDashboardBody({ widgets: [metric(0, 0), metric(12, 0)] })).toEqual([]);
@@ -230,12 +339,54 @@ describe("the validator itself", () => {
       [{ widgets: [metric(0, 0), metric(6, 3)] }, /overlap/],
       [{ widgets: [metric(18, 0)] }, /exceeds the 24-column grid/],
       [{ widgets: [metric(0, 0, { metrics: [["AWS/SQS", "NumberOfMessagesSent", "QueueName"]] })] }, /pairs/],
-      [{ widgets: [metric(0, 0, { metrics: [[{ expression: "a + b", id: "e1" }], ["AWS/SQS", "X", { id: "a" }]] })] }, /unknown id "b"/],
+      [
+        {
+          widgets: [
+            metric(0, 0, { metrics: [[{ expression: "a + b", id: "e1" }], ["AWS/SQS", "X", { id: "a" }]] }),
+          ],
+        },
+        /unknown id "b"/,
+      ],
       [{ widgets: [metric(0, 0, { title: undefined })] }, /title is required/],
       [{ widgets: [metric(0, 0, { view: "donut" })] }, /view "donut"/],
-      [{ widgets: [{ type: "text", x: 0, y: 0, width: 6, height: 2, properties: { markdown: "no heading" } }] }, /heading/],
-      [{ widgets: [{ type: "alarm", x: 0, y: 0, width: 6, height: 2, properties: { title: "a", alarms: ["not-an-arn"] } }] }, /not an alarm ARN/],
-      [{ widgets: [{ type: "log", x: 0, y: 0, width: 6, height: 2, properties: { title: "l", region: "eu-west-1", query: "fields @message" } }] }, /SOURCE/],
+      [
+        {
+          widgets: [
+            { type: "text", x: 0, y: 0, width: 6, height: 2, properties: { markdown: "no heading" } },
+          ],
+        },
+        /heading/,
+      ],
+      [
+        {
+          widgets: [
+            {
+              type: "alarm",
+              x: 0,
+              y: 0,
+              width: 6,
+              height: 2,
+              properties: { title: "a", alarms: ["not-an-arn"] },
+            },
+          ],
+        },
+        /not an alarm ARN/,
+      ],
+      [
+        {
+          widgets: [
+            {
+              type: "log",
+              x: 0,
+              y: 0,
+              width: 6,
+              height: 2,
+              properties: { title: "l", region: "eu-west-1", query: "fields @message" },
+            },
+          ],
+        },
+        /SOURCE/,
+      ],
     ];
     for (const [body, error] of cases) expect(validateDashboardBody(body).join("\n")).toMatch(error);
   });
@@ -253,6 +404,10 @@ describe("names across regions", () => {
       expect(b).toBe(`bbkyc-${kind}-sit-euw2`);
     }
     expect(validateDashboardBody(london.technical)).toEqual([]);
-    expect(JSON.parse(london.functional).widgets.every((w: Json) => w.type === "text" || w.properties.region === "eu-west-2")).toBe(true);
+    expect(
+      JSON.parse(london.functional).widgets.every(
+        (w: Json) => w.type === "text" || w.properties.region === "eu-west-2",
+      ),
+    ).toBe(true);
   });
 });

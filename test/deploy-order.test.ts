@@ -21,16 +21,28 @@ describe("deployment order in every stack", () => {
       expect(functions.length, plan.stack).toBeGreaterThanOrEqual(4);
       for (const fn of functions) {
         const policy = `${fn.name.replace(/-function$/, "")}-policy`;
-        expect(plan.resources.some((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === policy), `${plan.stack}: ${policy}`).toBe(true);
-        expect(fn.dependsOn, `${plan.stack}: ${fn.name}`).toContain(`aws:iam/rolePolicy:RolePolicy::${policy}`);
+        expect(
+          plan.resources.some((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === policy),
+          `${plan.stack}: ${policy}`,
+        ).toBe(true);
+        expect(fn.dependsOn, `${plan.stack}: ${fn.name}`).toContain(
+          `aws:iam/rolePolicy:RolePolicy::${policy}`,
+        );
       }
     }
   });
 
   it("the token schedule waits for the scheduler's policy and the function's, and the first refresh runs during the deployment", () => {
     for (const plan of plans) {
-      const schedule = plan.resources.find((r) => r.type === "aws:scheduler/schedule:Schedule" && r.name === "token-manager-schedule")!;
-      expect(schedule.dependsOn).toEqual(expect.arrayContaining(["aws:iam/rolePolicy:RolePolicy::token-manager-scheduler-policy", "aws:iam/rolePolicy:RolePolicy::token-manager-policy"]));
+      const schedule = plan.resources.find(
+        (r) => r.type === "aws:scheduler/schedule:Schedule" && r.name === "token-manager-schedule",
+      )!;
+      expect(schedule.dependsOn).toEqual(
+        expect.arrayContaining([
+          "aws:iam/rolePolicy:RolePolicy::token-manager-scheduler-policy",
+          "aws:iam/rolePolicy:RolePolicy::token-manager-policy",
+        ]),
+      );
       const first = plan.resources.filter((r) => r.type === "aws:lambda/invocation:Invocation");
       expect(first.map((r) => r.inputs.functionName)).toEqual([plan.outputs.tokenManagerFunction]);
     }

@@ -20,19 +20,50 @@ const TOKEN_SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCT}:secret:bbkyc-
 const TEST_CASE_CREATOR_ENTRY = "handlers/event-producer/handler.ts";
 
 const CTA: PipelineConfig = {
-  name: "cta", label: "CTA case events", shardCount: 4, onDemand: false, source: "s3", caseCreator: true,
-  batchSize: 200, parallelizationFactor: 2, maximumRetryAttempts: 5, maximumRecordAgeSeconds: 3600, retentionHours: 24,
+  name: "cta",
+  label: "CTA case events",
+  shardCount: 4,
+  onDemand: false,
+  source: "s3",
+  caseCreator: true,
+  batchSize: 200,
+  parallelizationFactor: 2,
+  maximumRetryAttempts: 5,
+  maximumRecordAgeSeconds: 3600,
+  retentionHours: 24,
 };
-const TT: PipelineConfig = { ...CTA, name: "tt", label: "TT events", shardCount: undefined, onDemand: true, source: "glue", caseCreator: false, retentionHours: 48 };
+const TT: PipelineConfig = {
+  ...CTA,
+  name: "tt",
+  label: "TT events",
+  shardCount: undefined,
+  onDemand: true,
+  source: "glue",
+  caseCreator: false,
+  retentionHours: 48,
+};
 
 function render(pipeline: PipelineConfig, extra: Partial<EventPipelineArgs> = {}) {
   const naming = new Naming({ prefix: "bbkyc", env: "sit", region: "eu-west-1" });
   const declare = () =>
     new EventPipeline(pipeline.name, {
-      naming, pipeline, kmsKeyArn: KEY_ARN, logRetentionDays: 90, auditQueueArn: AUDIT_QUEUE_ARN, auditQueueUrl: AUDIT_QUEUE_URL,
+      naming,
+      pipeline,
+      kmsKeyArn: KEY_ARN,
+      logRetentionDays: 90,
+      auditQueueArn: AUDIT_QUEUE_ARN,
+      auditQueueUrl: AUDIT_QUEUE_URL,
       auditTable: { name: "bbkyc-audit-trail-sit", arn: AUDIT_TABLE_ARN, retentionDays: 2555 },
-      salesforce: { instanceUrl: "https://kyc-bank--sit.sandbox.my.salesforce.com", apiVersion: "v60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c" },
-      tokenSecretArn: TOKEN_SECRET_ARN, tokenSecretName: "bbkyc-tiaa-token-sit", caseCreatorEntry: TEST_CASE_CREATOR_ENTRY, ...extra,
+      salesforce: {
+        instanceUrl: "https://kyc-bank--sit.sandbox.my.salesforce.com",
+        apiVersion: "v60.0",
+        objectName: "Case",
+        externalIdField: "KYC_Transaction_Id__c",
+      },
+      tokenSecretArn: TOKEN_SECRET_ARN,
+      tokenSecretName: "bbkyc-tiaa-token-sit",
+      caseCreatorEntry: TEST_CASE_CREATOR_ENTRY,
+      ...extra,
     });
   return renderComponent(pipeline.name, declare, { outputs: (c) => [c.streamArn] });
 }
@@ -54,18 +85,40 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
     const { one } = await render(CTA);
     expect(one("aws:s3/bucket:Bucket").inputs.bucket).toBe("bbkyc-cta-input-sit-euw1");
     expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
-      bucket: "bbkyc-cta-input-sit-euw1", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+      bucket: "bbkyc-cta-input-sit-euw1",
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
     });
     expect(statementsOf(one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy)).toEqual([
-      { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
     ]);
-    expect(one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules).toEqual([
-      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN }, bucketKeyEnabled: true },
+    expect(
+      one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs
+        .rules,
+    ).toEqual([
+      {
+        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN },
+        bucketKeyEnabled: true,
+      },
     ]);
-    expect(one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
+    expect(one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({
+      status: "Enabled",
+    });
     const rules = one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
     expect(rules[0]).toMatchObject({
-      status: "Enabled", expiration: { days: 30 }, noncurrentVersionExpiration: { noncurrentDays: 7 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      status: "Enabled",
+      expiration: { days: 30 },
+      noncurrentVersionExpiration: { noncurrentDays: 7 },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
     });
     expect(rules[1]).toMatchObject({ status: "Enabled", expiration: { expiredObjectDeleteMarker: true } });
   });
@@ -77,35 +130,66 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
       lambdaFunctions: [{ lambdaFunctionArn: PRODUCER_ARN, events: ["s3:ObjectCreated:*"] }],
     });
     expect(one("aws:lambda/permission:Permission").inputs).toMatchObject({
-      function: "bbkyc-cta-event-producer-sit", action: "lambda:InvokeFunction", principal: "s3.amazonaws.com", sourceArn: BUCKET_ARN, sourceAccount: ACCT,
+      function: "bbkyc-cta-event-producer-sit",
+      action: "lambda:InvokeFunction",
+      principal: "s3.amazonaws.com",
+      sourceArn: BUCKET_ARN,
+      sourceAccount: ACCT,
     });
   });
 
   it("creates a provisioned, KMS-encrypted stream with the configured shards and retention", async () => {
     const { one, component } = await render(CTA);
     expect(one("aws:kinesis/stream:Stream").inputs).toMatchObject({
-      name: "bbkyc-cta-event-stream-sit", streamModeDetails: { streamMode: "PROVISIONED" }, shardCount: 4, retentionPeriod: 24, encryptionType: "KMS", kmsKeyId: KEY_ARN,
+      name: "bbkyc-cta-event-stream-sit",
+      streamModeDetails: { streamMode: "PROVISIONED" },
+      shardCount: 4,
+      retentionPeriod: 24,
+      encryptionType: "KMS",
+      kmsKeyId: KEY_ARN,
     });
     expect(component.streamName).toBe("bbkyc-cta-event-stream-sit");
   });
 
   it("maps the stream to the case creator with a batching window, bounded retries, bisect, partial batch response and a KMS-encrypted on-failure queue", async () => {
     const { one } = await render(CTA);
-    expect(one("aws:lambda/eventSourceMapping:EventSourceMapping", "cta-case-creator-events").inputs).toMatchObject({
-      eventSourceArn: STREAM_ARN, functionName: CASE_CREATOR_ARN, startingPosition: "TRIM_HORIZON", batchSize: 200, parallelizationFactor: 2,
-      maximumBatchingWindowInSeconds: 5, maximumRetryAttempts: 5, maximumRecordAgeInSeconds: 3600, bisectBatchOnFunctionError: true, functionResponseTypes: ["ReportBatchItemFailures"],
+    expect(
+      one("aws:lambda/eventSourceMapping:EventSourceMapping", "cta-case-creator-events").inputs,
+    ).toMatchObject({
+      eventSourceArn: STREAM_ARN,
+      functionName: CASE_CREATOR_ARN,
+      startingPosition: "TRIM_HORIZON",
+      batchSize: 200,
+      parallelizationFactor: 2,
+      maximumBatchingWindowInSeconds: 5,
+      maximumRetryAttempts: 5,
+      maximumRecordAgeInSeconds: 3600,
+      bisectBatchOnFunctionError: true,
+      functionResponseTypes: ["ReportBatchItemFailures"],
       destinationConfig: { onFailure: { destinationArn: FAILURE_QUEUE_ARN } },
     });
-    expect(one("aws:sqs/queue:Queue", "cta-case-creator-failures").inputs).toMatchObject({ name: "bbkyc-cta-case-creator-failures-sit", kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600 });
+    expect(one("aws:sqs/queue:Queue", "cta-case-creator-failures").inputs).toMatchObject({
+      name: "bbkyc-cta-case-creator-failures-sit",
+      kmsMasterKeyId: KEY_ARN,
+      messageRetentionSeconds: 1_209_600,
+    });
   });
 
   it("keeps the S3 event of a file the producer failed on for good in a KMS-encrypted failure queue", async () => {
     const { one, byType, component } = await render(CTA);
     expect(one("aws:sqs/queue:Queue", "cta-producer-failures").inputs).toMatchObject({
-      name: "bbkyc-cta-producer-failures-sit", kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600,
+      name: "bbkyc-cta-producer-failures-sit",
+      kmsMasterKeyId: KEY_ARN,
+      messageRetentionSeconds: 1_209_600,
     });
-    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name).sort()).toEqual([
-      "bbkyc-cta-case-creator-failures-sit", "bbkyc-cta-discard-auditor-dlq-sit", "bbkyc-cta-producer-failures-sit",
+    expect(
+      byType("aws:sqs/queue:Queue")
+        .map((q) => q.inputs.name)
+        .sort(),
+    ).toEqual([
+      "bbkyc-cta-case-creator-failures-sit",
+      "bbkyc-cta-discard-auditor-dlq-sit",
+      "bbkyc-cta-producer-failures-sit",
     ]);
     // S3 invokes the producer asynchronously: bounded retries, then the invocation record goes to the queue.
     expect(one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs).toEqual({
@@ -118,27 +202,53 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
   });
 
   it("configures both functions with the environment their handlers read", async () => {
-    const { byType } = await render(CTA, { secretsManagerEndpoint: "https://vpce-123.secretsmanager.eu-west-1.vpce.amazonaws.com" });
+    const { byType } = await render(CTA, {
+      secretsManagerEndpoint: "https://vpce-123.secretsmanager.eu-west-1.vpce.amazonaws.com",
+    });
     const fns = new Map(byType("aws:lambda/function:Function").map((f) => [f.inputs.name, f.inputs]));
-    expect([...fns.keys()].sort()).toEqual(["bbkyc-cta-case-creator-sit", "bbkyc-cta-discard-auditor-sit", "bbkyc-cta-event-producer-sit"]);
+    expect([...fns.keys()].sort()).toEqual([
+      "bbkyc-cta-case-creator-sit",
+      "bbkyc-cta-discard-auditor-sit",
+      "bbkyc-cta-event-producer-sit",
+    ]);
     const producer = fns.get("bbkyc-cta-event-producer-sit")!;
     expect(producer).toMatchObject({ memorySize: 512, timeout: 900, kmsKeyArn: KEY_ARN });
     expect(producer.environment.variables).toMatchObject({
-      ENVIRONMENT: "sit", METRIC_NAMESPACE: "bbkyc/cta-event-producer/sit", STREAM_NAME: "bbkyc-cta-event-stream-sit", PARTITION_KEY_PREFIX: "bbkyc-cta-",
-      AUDIT_QUEUE_URL, PIPELINE_NAME: "cta", AUDIT_PUBLISHED: "false", AUDIT_TABLE_NAME: "bbkyc-audit-trail-sit", AUDIT_RETENTION_DAYS: "2555",
+      ENVIRONMENT: "sit",
+      METRIC_NAMESPACE: "bbkyc/cta-event-producer/sit",
+      STREAM_NAME: "bbkyc-cta-event-stream-sit",
+      PARTITION_KEY_PREFIX: "bbkyc-cta-",
+      AUDIT_QUEUE_URL,
+      PIPELINE_NAME: "cta",
+      AUDIT_PUBLISHED: "false",
+      AUDIT_TABLE_NAME: "bbkyc-audit-trail-sit",
+      AUDIT_RETENTION_DAYS: "2555",
     });
     expect(fns.get("bbkyc-cta-case-creator-sit")!.environment.variables).toMatchObject({
-      ENVIRONMENT: "sit", METRIC_NAMESPACE: "bbkyc/cta-case-creator/sit", PIPELINE_NAME: "cta", AUDIT_QUEUE_URL, TOKEN_SECRET_ID: TOKEN_SECRET_ARN,
+      ENVIRONMENT: "sit",
+      METRIC_NAMESPACE: "bbkyc/cta-case-creator/sit",
+      PIPELINE_NAME: "cta",
+      AUDIT_QUEUE_URL,
+      TOKEN_SECRET_ID: TOKEN_SECRET_ARN,
       SECRETS_MANAGER_ENDPOINT: "https://vpce-123.secretsmanager.eu-west-1.vpce.amazonaws.com",
-      SALESFORCE_INSTANCE_URL: "https://kyc-bank--sit.sandbox.my.salesforce.com", SALESFORCE_API_VERSION: "v60.0", SALESFORCE_OBJECT: "Case",
-      SALESFORCE_EXTERNAL_ID_FIELD: "KYC_Transaction_Id__c", GIVE_UP_AFTER_SECONDS: "3300",
+      SALESFORCE_INSTANCE_URL: "https://kyc-bank--sit.sandbox.my.salesforce.com",
+      SALESFORCE_API_VERSION: "v60.0",
+      SALESFORCE_OBJECT: "Case",
+      SALESFORCE_EXTERNAL_ID_FIELD: "KYC_Transaction_Id__c",
+      GIVE_UP_AFTER_SECONDS: "3300",
     });
   });
 
   it("gives each function exactly its own rights: no '*' action, resource '*' only for namespaced metrics", async () => {
     const { byType } = await render(CTA);
-    const policies = new Map(byType("aws:iam/rolePolicy:RolePolicy").map((p) => [p.inputs.name, p.inputs.policy as string]));
-    expect([...policies.keys()].sort()).toEqual(["bbkyc-cta-case-creator-sit-euw1", "bbkyc-cta-discard-auditor-sit-euw1", "bbkyc-cta-event-producer-sit-euw1"]);
+    const policies = new Map(
+      byType("aws:iam/rolePolicy:RolePolicy").map((p) => [p.inputs.name, p.inputs.policy as string]),
+    );
+    expect([...policies.keys()].sort()).toEqual([
+      "bbkyc-cta-case-creator-sit-euw1",
+      "bbkyc-cta-discard-auditor-sit-euw1",
+      "bbkyc-cta-event-producer-sit-euw1",
+    ]);
 
     expect(rights(policies.get("bbkyc-cta-event-producer-sit-euw1")!)).toEqual({
       ...logRights("bbkyc-cta-event-producer-sit"),
@@ -165,10 +275,15 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
       "cloudwatch:PutMetricData": ["*"],
     });
     // The producer may touch only its own ledger items in the shared audit table.
-    const ledger = statementsOf(policies.get("bbkyc-cta-event-producer-sit-euw1")!).filter((s) => [s.Action].flat().some((a) => a.startsWith("dynamodb:")));
+    const ledger = statementsOf(policies.get("bbkyc-cta-event-producer-sit-euw1")!).filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith("dynamodb:")),
+    );
     expect(ledger).toEqual([
       {
-        Sid: "KeepFileLedger", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: AUDIT_TABLE_ARN,
+        Sid: "KeepFileLedger",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        Resource: AUDIT_TABLE_ARN,
         Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["#ledger:*"] } },
       },
     ]);
@@ -177,7 +292,13 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
         for (const action of [s.Action].flat()) expect(action, name).not.toMatch(/\*/);
         if ([s.Resource].flat().includes("*")) {
           expect(s.Action).toBe("cloudwatch:PutMetricData");
-          expect(s.Condition).toEqual({ StringEquals: { "cloudwatch:namespace": name.includes("producer") ? "bbkyc/cta-event-producer/sit" : "bbkyc/cta-case-creator/sit" } });
+          expect(s.Condition).toEqual({
+            StringEquals: {
+              "cloudwatch:namespace": name.includes("producer")
+                ? "bbkyc/cta-event-producer/sit"
+                : "bbkyc/cta-case-creator/sit",
+            },
+          });
         }
       }
     }
@@ -189,14 +310,30 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
     const onFailure = one("aws:sqs/queue:Queue", "cta-case-creator-failures").inputs;
     expect(JSON.parse(onFailure.redrivePolicy)).toEqual({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 });
     // Lambda refuses an SQS event source whose queue's visibility timeout is shorter than the function's timeout.
-    const auditor = byType("aws:lambda/function:Function").find((f) => f.inputs.name === "bbkyc-cta-discard-auditor-sit")!.inputs;
+    const auditor = byType("aws:lambda/function:Function").find(
+      (f) => f.inputs.name === "bbkyc-cta-discard-auditor-sit",
+    )!.inputs;
     expect(onFailure.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(auditor.timeout);
-    expect(auditor.environment.variables).toMatchObject({ ENVIRONMENT: "sit", PIPELINE_NAME: "cta", AUDIT_QUEUE_URL, CASE_CREATOR_FUNCTION: "bbkyc-cta-case-creator-sit" });
-    expect(one("aws:sqs/queue:Queue", "cta-discard-auditor-dlq").inputs).toMatchObject({ kmsMasterKeyId: KEY_ARN, messageRetentionSeconds: 1_209_600 });
-    expect(one("aws:lambda/eventSourceMapping:EventSourceMapping", "cta-discard-auditor-events").inputs).toMatchObject({
-      eventSourceArn: FAILURE_QUEUE_ARN, functionName: `arn:aws:lambda:eu-west-1:${ACCT}:function:bbkyc-cta-discard-auditor-sit`, functionResponseTypes: ["ReportBatchItemFailures"],
+    expect(auditor.environment.variables).toMatchObject({
+      ENVIRONMENT: "sit",
+      PIPELINE_NAME: "cta",
+      AUDIT_QUEUE_URL,
+      CASE_CREATOR_FUNCTION: "bbkyc-cta-case-creator-sit",
     });
-    const policy = byType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.name === "bbkyc-cta-discard-auditor-sit-euw1")!.inputs.policy as string;
+    expect(one("aws:sqs/queue:Queue", "cta-discard-auditor-dlq").inputs).toMatchObject({
+      kmsMasterKeyId: KEY_ARN,
+      messageRetentionSeconds: 1_209_600,
+    });
+    expect(
+      one("aws:lambda/eventSourceMapping:EventSourceMapping", "cta-discard-auditor-events").inputs,
+    ).toMatchObject({
+      eventSourceArn: FAILURE_QUEUE_ARN,
+      functionName: `arn:aws:lambda:eu-west-1:${ACCT}:function:bbkyc-cta-discard-auditor-sit`,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    const policy = byType("aws:iam/rolePolicy:RolePolicy").find(
+      (p) => p.inputs.name === "bbkyc-cta-discard-auditor-sit-euw1",
+    )!.inputs.policy as string;
     expect(rights(policy)).toEqual({
       ...logRights("bbkyc-cta-discard-auditor-sit"),
       "sqs:ReceiveMessage": [FAILURE_QUEUE_ARN],
@@ -217,14 +354,29 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
     expect(component.caseCreatorFunctionName).toBe("bbkyc-cta-case-creator-sit");
     expect(component.onFailureQueueName).toBe("bbkyc-cta-case-creator-failures-sit");
     expect(component.facts).toEqual({
-      pipelineName: "cta", label: "CTA case events", streamName: "bbkyc-cta-event-stream-sit", bucketName: "bbkyc-cta-input-sit-euw1",
-      producer: { functionName: "bbkyc-cta-event-producer-sit", logGroupName: "/aws/lambda/bbkyc-cta-event-producer-sit", label: "CTA case events producer" },
+      pipelineName: "cta",
+      label: "CTA case events",
+      streamName: "bbkyc-cta-event-stream-sit",
+      bucketName: "bbkyc-cta-input-sit-euw1",
+      producer: {
+        functionName: "bbkyc-cta-event-producer-sit",
+        logGroupName: "/aws/lambda/bbkyc-cta-event-producer-sit",
+        label: "CTA case events producer",
+      },
       producerMetrics: { component: "event-producer", namespace: "bbkyc/cta-event-producer/sit" },
       producerFailureQueueName: "bbkyc-cta-producer-failures-sit",
-      caseCreator: { functionName: "bbkyc-cta-case-creator-sit", logGroupName: "/aws/lambda/bbkyc-cta-case-creator-sit", label: "CTA case events case creator" },
+      caseCreator: {
+        functionName: "bbkyc-cta-case-creator-sit",
+        logGroupName: "/aws/lambda/bbkyc-cta-case-creator-sit",
+        label: "CTA case events case creator",
+      },
       caseCreatorMetrics: { component: "case-creator", namespace: "bbkyc/cta-case-creator/sit" },
       onFailureQueueName: "bbkyc-cta-case-creator-failures-sit",
-      discardAuditor: { functionName: "bbkyc-cta-discard-auditor-sit", logGroupName: "/aws/lambda/bbkyc-cta-discard-auditor-sit", label: "CTA case events discard auditor" },
+      discardAuditor: {
+        functionName: "bbkyc-cta-discard-auditor-sit",
+        logGroupName: "/aws/lambda/bbkyc-cta-discard-auditor-sit",
+        label: "CTA case events discard auditor",
+      },
       discardAuditorDlqName: "bbkyc-cta-discard-auditor-dlq-sit",
     });
   });
@@ -233,13 +385,30 @@ describe("EventPipeline: an S3-fed pipeline with a case creator (cta)", () => {
 describe("EventPipeline: other shapes", () => {
   it("a Glue-fed stream read by an external consumer (tt) is an on-demand stream only: no bucket, no functions", async () => {
     const { resources, one, component } = await render(TT);
-    expect(one("aws:kinesis/stream:Stream").inputs).toMatchObject({ name: "bbkyc-tt-event-stream-sit", streamModeDetails: { streamMode: "ON_DEMAND" }, retentionPeriod: 48, encryptionType: "KMS", kmsKeyId: KEY_ARN });
+    expect(one("aws:kinesis/stream:Stream").inputs).toMatchObject({
+      name: "bbkyc-tt-event-stream-sit",
+      streamModeDetails: { streamMode: "ON_DEMAND" },
+      retentionPeriod: 48,
+      encryptionType: "KMS",
+      kmsKeyId: KEY_ARN,
+    });
     expect(one("aws:kinesis/stream:Stream").inputs.shardCount).toBeUndefined();
-    expect(resources.map((r) => r.type).sort()).toEqual(["aws:kinesis/stream:Stream", "kyc:platform:EventPipeline"]);
-    expect([component.bucketName, component.producerFunctionName, component.producerFailureQueueName, component.caseCreatorFunctionName, component.onFailureQueueName]).toEqual([
-      undefined, undefined, undefined, undefined, undefined,
+    expect(resources.map((r) => r.type).sort()).toEqual([
+      "aws:kinesis/stream:Stream",
+      "kyc:platform:EventPipeline",
     ]);
-    expect(component.facts).toEqual({ pipelineName: "tt", label: "TT events", streamName: "bbkyc-tt-event-stream-sit" });
+    expect([
+      component.bucketName,
+      component.producerFunctionName,
+      component.producerFailureQueueName,
+      component.caseCreatorFunctionName,
+      component.onFailureQueueName,
+    ]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(component.facts).toEqual({
+      pipelineName: "tt",
+      label: "TT events",
+      streamName: "bbkyc-tt-event-stream-sit",
+    });
   });
 
   it("an S3-fed pipeline without a case creator has the producer audit records PUBLISHED", async () => {
@@ -249,27 +418,45 @@ describe("EventPipeline: other shapes", () => {
     expect(fns[0]!.inputs.environment.variables.AUDIT_PUBLISHED).toBe("true");
     expect(byType("aws:lambda/eventSourceMapping:EventSourceMapping")).toHaveLength(0);
     // No case creator, so no case-creator on-failure queue: only the producer's failure queue.
-    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name)).toEqual(["bbkyc-cta-producer-failures-sit"]);
+    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name)).toEqual([
+      "bbkyc-cta-producer-failures-sit",
+    ]);
   });
 
   it("a Glue-fed pipeline with a case creator gets the case creator but no bucket or producer", async () => {
     const { byType } = await render({ ...CTA, source: "glue" });
     expect(byType("aws:s3/bucket:Bucket")).toHaveLength(0);
-    expect(byType("aws:lambda/function:Function").map((f) => f.inputs.name).sort()).toEqual(["bbkyc-cta-case-creator-sit", "bbkyc-cta-discard-auditor-sit"]);
+    expect(
+      byType("aws:lambda/function:Function")
+        .map((f) => f.inputs.name)
+        .sort(),
+    ).toEqual(["bbkyc-cta-case-creator-sit", "bbkyc-cta-discard-auditor-sit"]);
     expect(byType("aws:lambda/eventSourceMapping:EventSourceMapping")).toHaveLength(2);
     expect(byType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")).toHaveLength(0);
-    expect(byType("aws:sqs/queue:Queue").map((q) => q.inputs.name).sort()).toEqual(["bbkyc-cta-case-creator-failures-sit", "bbkyc-cta-discard-auditor-dlq-sit"]);
+    expect(
+      byType("aws:sqs/queue:Queue")
+        .map((q) => q.inputs.name)
+        .sort(),
+    ).toEqual(["bbkyc-cta-case-creator-failures-sit", "bbkyc-cta-discard-auditor-dlq-sit"]);
   });
 
   it("never gives up earlier than 60 s, and otherwise 300 s before Lambda's maximum record age", async () => {
     const short = await render({ ...CTA, maximumRecordAgeSeconds: 200 });
-    const fn = short.byType("aws:lambda/function:Function").find((f) => f.inputs.name === "bbkyc-cta-case-creator-sit")!;
+    const fn = short
+      .byType("aws:lambda/function:Function")
+      .find((f) => f.inputs.name === "bbkyc-cta-case-creator-sit")!;
     expect(fn.inputs.environment.variables.GIVE_UP_AFTER_SECONDS).toBe("60");
   });
 
   it("rejects settings AWS would reject, naming the key", async () => {
-    await expect(render({ ...CTA, onDemand: true })).rejects.toThrow("exactly one of `shardCount` or `onDemand` can be set");
-    await expect(render({ ...CTA, maximumRecordAgeSeconds: 30 })).rejects.toThrow("`maximumRecordAgeSeconds` must be an integer 60–604800, got 30");
-    await expect(render({ ...CTA, parallelizationFactor: 11 })).rejects.toThrow("`parallelizationFactor` must be an integer 1–10, got 11");
+    await expect(render({ ...CTA, onDemand: true })).rejects.toThrow(
+      "exactly one of `shardCount` or `onDemand` can be set",
+    );
+    await expect(render({ ...CTA, maximumRecordAgeSeconds: 30 })).rejects.toThrow(
+      "`maximumRecordAgeSeconds` must be an integer 60–604800, got 30",
+    );
+    await expect(render({ ...CTA, parallelizationFactor: 11 })).rejects.toThrow(
+      "`parallelizationFactor` must be an integer 1–10, got 11",
+    );
   });
 });

@@ -4,9 +4,25 @@
  * the Lambda handler shell, against the moto server. Publishing itself is in event-producer.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { AuditUndeliveredError, produceEvents, producerMetricCounts } from "../handlers/event-producer/produce-events.js";
+import {
+  AuditUndeliveredError,
+  produceEvents,
+  producerMetricCounts,
+} from "../handlers/event-producer/produce-events.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
-import { PREFIX, allRecords, bucket, createQueue, createStream, createAuditTable, deps, drainQueue, putFile, record, useInputBucket } from "./support/producer-bench.js";
+import {
+  PREFIX,
+  allRecords,
+  bucket,
+  createQueue,
+  createStream,
+  createAuditTable,
+  deps,
+  drainQueue,
+  putFile,
+  record,
+  useInputBucket,
+} from "./support/producer-bench.js";
 
 useInputBucket();
 
@@ -16,7 +32,11 @@ describe("produceEvents: bad input (SPEC §7)", () => {
     const queueUrl = await createQueue();
     const secret = "PAYLOAD-MARKER-Jane-Doe";
     const input: unknown[] = [
-      record(1, { producedAt: "2026-11-26T08:00:00+01:00", riskRating: "HIGH", payload: { name: secret, country: "GB" } }), // 1 ok
+      record(1, {
+        producedAt: "2026-11-26T08:00:00+01:00",
+        riskRating: "HIGH",
+        payload: { name: secret, country: "GB" },
+      }), // 1 ok
       { customerId: "C2", eventType: "KYC_REVIEW" }, // 2 missing id
       record(3, { transactionId: "   " }), // 3 blank id
       record(4, { transactionId: 4004 }), // 4 numeric id
@@ -41,8 +61,13 @@ describe("produceEvents: bad input (SPEC §7)", () => {
     expect(published.map((r) => r.data.transactionId).sort()).toEqual(["TXN-000001", "TXN-000012"]);
     const first = published.find((r) => r.data.transactionId === "TXN-000001")!.data;
     expect(first).toEqual({
-      transactionId: "TXN-000001", customerId: "C1", eventType: "KYC_REVIEW", producedAt: "2026-11-26T07:00:00.000Z",
-      riskRating: "HIGH", payload: { name: secret, country: "GB" }, sourceObject: `s3://${bucket}/${key}`,
+      transactionId: "TXN-000001",
+      customerId: "C1",
+      eventType: "KYC_REVIEW",
+      producedAt: "2026-11-26T07:00:00.000Z",
+      riskRating: "HIGH",
+      payload: { name: secret, country: "GB" },
+      sourceObject: `s3://${bucket}/${key}`,
     });
 
     const audit = new Map((await drainQueue(queueUrl)).map((e) => [e.transactionId, e]));
@@ -55,19 +80,34 @@ describe("produceEvents: bad input (SPEC §7)", () => {
       "TXN-000007": /^producedAt "yesterday" is not an ISO-8601 timestamp/,
       "TXN-000008": /^payload must be a JSON object, got an array$/,
       [at(9)]: /^duplicate transactionId TXN-000001 in this file \(first at position 1\); processed once$/,
-      "TXN-000010": /^record is 11\d{5} bytes with its partition key; Kinesis accepts at most 1048576 bytes per record$/,
+      "TXN-000010":
+        /^record is 11\d{5} bytes with its partition key; Kinesis accepts at most 1048576 bytes per record$/,
       [at(11)]: /^record must be a JSON object, got a string$/,
       [at(13)]: /^transactionId is 129 characters; at most 128 are allowed$/,
     };
     expect([...audit.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [id, reason] of Object.entries(expected)) {
-      expect(audit.get(id)).toMatchObject({ status: "FAILED", component: "cta-event-producer", attributes: { sourceObject: `s3://${bucket}/${key}` } });
+      expect(audit.get(id)).toMatchObject({
+        status: "FAILED",
+        component: "cta-event-producer",
+        attributes: { sourceObject: `s3://${bucket}/${key}` },
+      });
       expect(audit.get(id)!.reason).toMatch(reason);
     }
-    expect(producerMetricCounts(summary)).toEqual({ S3RecordsProcessed: 13, TotalEvents: 13, EventPublishSuccess: 2, EventPublishFailure: 11 });
+    expect(producerMetricCounts(summary)).toEqual({
+      S3RecordsProcessed: 13,
+      TotalEvents: 13,
+      EventPublishSuccess: 2,
+      EventPublishFailure: 11,
+    });
     // Structured logs, correlated, and never the payload.
     const logs = lines.map((l) => JSON.parse(l));
-    expect(logs.filter((l) => l.message === "record rejected").map((l) => l.correlationId).sort()).toEqual(Object.keys(expected).sort());
+    expect(
+      logs
+        .filter((l) => l.message === "record rejected")
+        .map((l) => l.correlationId)
+        .sort(),
+    ).toEqual(Object.keys(expected).sort());
     expect(lines.join("\n")).not.toContain(secret);
     expect(lines.join("\n")).not.toContain("xxxxxxxx");
   });
@@ -75,7 +115,12 @@ describe("produceEvents: bad input (SPEC §7)", () => {
   it("reads NDJSON with a BOM and blank lines; a broken line is audited under its position key", async () => {
     const stream = await createStream(1);
     const queueUrl = await createQueue();
-    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${JSON.stringify(record(1))}\r\n\r\n{"transactionId": "TXN-BROKEN",\n${JSON.stringify(record(3))}\n`)]);
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(
+        `${JSON.stringify(record(1))}\r\n\r\n{"transactionId": "TXN-BROKEN",\n${JSON.stringify(record(3))}\n`,
+      ),
+    ]);
     const key = await putFile(body, `${uniqueName("in")}.ndjson`);
     const { deps: d } = deps({ stream, queueUrl });
 
@@ -84,7 +129,11 @@ describe("produceEvents: bad input (SPEC §7)", () => {
     expect(summary).toMatchObject({ format: "ndjson", records: 3, published: 2, rejected: 1 });
     const audit = await drainQueue(queueUrl);
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ transactionId: `#record:s3://${bucket}/${key}#2`, status: "FAILED", attributes: { position: 2, line: 3 } });
+    expect(audit[0]).toMatchObject({
+      transactionId: `#record:s3://${bucket}/${key}#2`,
+      status: "FAILED",
+      attributes: { position: 2, line: 3 },
+    });
     expect(audit[0]!.reason).toMatch(/^record is not valid JSON/);
     expect(audit[0]!.reason).not.toContain("TXN-BROKEN");
   });
@@ -100,13 +149,23 @@ describe("produceEvents: bad input (SPEC §7)", () => {
 
     expect(summary).toMatchObject({ records: 3, published: 2, rejected: 1 });
     const audit = await drainQueue(queueUrl);
-    expect(audit.map((e) => [e.transactionId, e.reason])).toEqual([[`#record:s3://${bucket}/${key}#2`, `record is at least ${huge.length} bytes; Kinesis accepts at most 1048576 bytes per record`]]);
+    expect(audit.map((e) => [e.transactionId, e.reason])).toEqual([
+      [
+        `#record:s3://${bucket}/${key}#2`,
+        `record is at least ${huge.length} bytes; Kinesis accepts at most 1048576 bytes per record`,
+      ],
+    ]);
   });
 
   const unreadable: Array<[string, string | null, RegExp, number]> = [
     ["invalid JSON from the first character", "<html>not json</html>", /neither a JSON array nor NDJSON/, 0],
     ["an empty file", "", /the file is empty/, 0],
-    ["a structure error part-way (records before it still published)", `[${JSON.stringify(record(1))},${JSON.stringify(record(2))} ${JSON.stringify(record(3))}]`, /expected ',' or '\]' after record 2/, 2],
+    [
+      "a structure error part-way (records before it still published)",
+      `[${JSON.stringify(record(1))},${JSON.stringify(record(2))} ${JSON.stringify(record(3))}]`,
+      /expected ',' or '\]' after record 2/,
+      2,
+    ],
     ["an S3 error (no such object)", null, /NoSuchKey/, 0],
   ];
   for (const [name, body, reason, readBefore] of unreadable) {
@@ -118,11 +177,19 @@ describe("produceEvents: bad input (SPEC §7)", () => {
 
       const summary = await produceEvents(d, { bucket, key });
 
-      expect(summary).toMatchObject({ records: readBefore, published: readBefore, unreadable: expect.stringMatching(reason) });
+      expect(summary).toMatchObject({
+        records: readBefore,
+        published: readBefore,
+        unreadable: expect.stringMatching(reason),
+      });
       expect(await allRecords(stream)).toHaveLength(readBefore);
       const audit = await drainQueue(queueUrl);
       expect(audit).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ transactionId: `#file:s3://${bucket}/${key}`, status: "FAILED", attributes: { recordsRead: readBefore } });
+      expect(audit[0]).toMatchObject({
+        transactionId: `#file:s3://${bucket}/${key}`,
+        status: "FAILED",
+        attributes: { recordsRead: readBefore },
+      });
       expect(audit[0]!.reason).toMatch(reason);
       expect(audit[0]!.reason).toContain(`${readBefore} record(s) were read before the error`);
     });
@@ -152,7 +219,11 @@ describe("produceEvents: audit", () => {
     expect(audit).toHaveLength(25);
     expect(new Set(audit.map((e) => e.transactionId)).size).toBe(25);
     for (const e of audit) {
-      expect(e).toMatchObject({ status: "PUBLISHED", component: "tt-event-producer", attributes: { shardId: expect.stringMatching(/^shardId-/) } });
+      expect(e).toMatchObject({
+        status: "PUBLISHED",
+        component: "tt-event-producer",
+        attributes: { shardId: expect.stringMatching(/^shardId-/) },
+      });
     }
   });
 });
@@ -162,25 +233,49 @@ describe("handler shell", () => {
     const stream = await createStream(1);
     const queueUrl = await createQueue();
     const table = await createAuditTable();
-    const key = await putFile(Array.from({ length: 3 }, (_, i) => JSON.stringify(record(i))).join("\n"), `incoming/${uniqueName("day one")}.ndjson`);
+    const key = await putFile(
+      Array.from({ length: 3 }, (_, i) => JSON.stringify(record(i))).join("\n"),
+      `incoming/${uniqueName("day one")}.ndjson`,
+    );
     const { endpoint, region, credentials } = testClientConfig();
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      ENVIRONMENT: "sit", METRIC_NAMESPACE: "bbkyc/cta-event-producer/sit", STREAM_NAME: stream, PARTITION_KEY_PREFIX: PREFIX,
-      AUDIT_QUEUE_URL: queueUrl, AUDIT_TABLE_NAME: table, AUDIT_RETENTION_DAYS: "30", PIPELINE_NAME: "cta", AUDIT_PUBLISHED: "false", LOG_LEVEL: "ERROR",
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ENVIRONMENT: "sit",
+      METRIC_NAMESPACE: "bbkyc/cta-event-producer/sit",
+      STREAM_NAME: stream,
+      PARTITION_KEY_PREFIX: PREFIX,
+      AUDIT_QUEUE_URL: queueUrl,
+      AUDIT_TABLE_NAME: table,
+      AUDIT_RETENTION_DAYS: "30",
+      PIPELINE_NAME: "cta",
+      AUDIT_PUBLISHED: "false",
+      LOG_LEVEL: "ERROR",
     });
     const emf: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => (emf.push(String(chunk)), true)) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string) => (
+      emf.push(String(chunk)), true
+    )) as typeof process.stdout.write;
     try {
       const { handler } = await import("../handlers/event-producer/handler.js");
       const encoded = encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
-      const event = { Records: [{ s3: { bucket: { name: bucket }, object: { key: encoded, eTag: "0123456789abcdef" } } }] };
-      const [outcome] = await handler(event as never, { awsRequestId: "req-1", getRemainingTimeInMillis: () => 60_000 });
+      const event = {
+        Records: [{ s3: { bucket: { name: bucket }, object: { key: encoded, eTag: "0123456789abcdef" } } }],
+      };
+      const [outcome] = await handler(event as never, {
+        awsRequestId: "req-1",
+        getRemainingTimeInMillis: () => 60_000,
+      });
       expect(outcome).toMatchObject({ kind: "produced", summary: { key, records: 3, published: 3 } });
       // The same event again (S3 delivers at least once): skipped, nothing published or counted.
       const [again] = await handler(event as never, { awsRequestId: "req-2" });
-      expect(again).toMatchObject({ kind: "skipped", reason: expect.stringMatching(/^completed by req-1 at /) });
+      expect(again).toMatchObject({
+        kind: "skipped",
+        reason: expect.stringMatching(/^completed by req-1 at /),
+      });
     } finally {
       process.stdout.write = write;
     }
@@ -188,6 +283,12 @@ describe("handler shell", () => {
     const documents = emf.map((l) => JSON.parse(l)).filter((d) => d._aws);
     // One document per invocation; the skipped one has nothing to say.
     expect(documents).toHaveLength(1);
-    expect(documents[0]).toMatchObject({ Environment: "sit", S3RecordsProcessed: 3, TotalEvents: 3, EventPublishSuccess: 3, EventPublishFailure: 0 });
+    expect(documents[0]).toMatchObject({
+      Environment: "sit",
+      S3RecordsProcessed: 3,
+      TotalEvents: 3,
+      EventPublishSuccess: 3,
+      EventPublishFailure: 0,
+    });
   });
 });

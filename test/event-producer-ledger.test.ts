@@ -11,13 +11,26 @@ import { produceFromS3Event, type ObjectOutcome } from "../handlers/event-produc
 import type { AuditSender } from "../handlers/lib/audit-sender.js";
 import { MemorySink, Metrics } from "../handlers/lib/metrics.js";
 import { testClientConfig } from "./support/emulator.js";
-import { allRecords, bucket, createAuditTable, createQueue, createStream, deps, fileLedger, putFile, record, useInputBucket } from "./support/producer-bench.js";
+import {
+  allRecords,
+  bucket,
+  createAuditTable,
+  createQueue,
+  createStream,
+  deps,
+  fileLedger,
+  putFile,
+  record,
+  useInputBucket,
+} from "./support/producer-bench.js";
 
 useInputBucket();
 const s3 = new S3Client(testClientConfig());
 
 function s3Event(key: string, object: { eTag?: string; versionId?: string } = { eTag: "etag-1" }): S3Event {
-  return { Records: [{ s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key), ...object } } }] } as unknown as S3Event;
+  return {
+    Records: [{ s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key), ...object } } }],
+  } as unknown as S3Event;
 }
 
 /** One test's platform: stream, audit queue, audit table; each delivery gets fresh metrics, flushed like the shell does. */
@@ -37,19 +50,38 @@ async function bench(options: { failAuditSends?: number } = {}) {
     },
   };
   const ledger = fileLedger(table);
-  const deliver = async (event: S3Event, requestId: string, remainingTimeMs = () => 60_000): Promise<ObjectOutcome[]> => {
-    const metrics = new Metrics({ component: "event-producer", namespace: "bbkyc/cta-event-producer/sit", environment: "sit", sink });
+  const deliver = async (
+    event: S3Event,
+    requestId: string,
+    remainingTimeMs = () => 60_000,
+  ): Promise<ObjectOutcome[]> => {
+    const metrics = new Metrics({
+      component: "event-producer",
+      namespace: "bbkyc/cta-event-producer/sit",
+      environment: "sit",
+      sink,
+    });
     try {
-      return await produceFromS3Event({ ...base, audit: audit as AuditSender, ledger, metrics }, event, { requestId, remainingTimeMs });
+      return await produceFromS3Event({ ...base, audit: audit as AuditSender, ledger, metrics }, event, {
+        requestId,
+        remainingTimeMs,
+      });
     } finally {
       await metrics.flush();
     }
   };
-  const counted = () => Object.fromEntries(["S3RecordsProcessed", "TotalEvents", "EventPublishSuccess", "EventPublishFailure"].map((n) => [n, sink.total(n)]));
+  const counted = () =>
+    Object.fromEntries(
+      ["S3RecordsProcessed", "TotalEvents", "EventPublishSuccess", "EventPublishFailure"].map((n) => [
+        n,
+        sink.total(n),
+      ]),
+    );
   return { stream, ledger, deliver, counted };
 }
 
-const file = (n: number) => `${Array.from({ length: n }, (_, i) => JSON.stringify(record(i))).join("\n")}\n{"customerId":"no id"}`;
+const file = (n: number) =>
+  `${Array.from({ length: n }, (_, i) => JSON.stringify(record(i))).join("\n")}\n{"customerId":"no id"}`;
 
 describe("the same S3 event delivered twice is produced and counted once", () => {
   it("one after the other: the second delivery is skipped and counts nothing", async () => {
@@ -60,13 +92,31 @@ describe("the same S3 event delivered twice is produced and counted once", () =>
     const [second] = await deliver(s3Event(key), "req-B");
 
     expect(first).toMatchObject({ kind: "produced", summary: { records: 31, published: 30, rejected: 1 } });
-    expect(second).toMatchObject({ kind: "skipped", reason: expect.stringMatching(/^completed by req-A at \d{4}-/) });
+    expect(second).toMatchObject({
+      kind: "skipped",
+      reason: expect.stringMatching(/^completed by req-A at \d{4}-/),
+    });
     expect(await allRecords(stream)).toHaveLength(30);
-    expect(counted()).toEqual({ S3RecordsProcessed: 31, TotalEvents: 31, EventPublishSuccess: 30, EventPublishFailure: 1 });
+    expect(counted()).toEqual({
+      S3RecordsProcessed: 31,
+      TotalEvents: 31,
+      EventPublishSuccess: 30,
+      EventPublishFailure: 1,
+    });
     const item = await ledger.read({ sourceObject: `s3://${bucket}/${key}`, version: "etag-1" });
     expect(item).toMatchObject({
-      transactionId: `#ledger:s3://${bucket}/${key}@etag-1`, kind: "file-ledger", state: "COMPLETED", owner: "req-A", attempts: 1,
-      records: 31, published: 30, rejected: 1, duplicates: 0, failed: 0, sourceObject: `s3://${bucket}/${key}`, version: "etag-1",
+      transactionId: `#ledger:s3://${bucket}/${key}@etag-1`,
+      kind: "file-ledger",
+      state: "COMPLETED",
+      owner: "req-A",
+      attempts: 1,
+      records: 31,
+      published: 30,
+      rejected: 1,
+      duplicates: 0,
+      failed: 0,
+      sourceObject: `s3://${bucket}/${key}`,
+      version: "etag-1",
     });
     expect(item!.statusDay).toBeUndefined(); // never listed in the status index
     expect(item!.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
@@ -76,12 +126,21 @@ describe("the same S3 event delivered twice is produced and counted once", () =>
     const { stream, deliver, counted } = await bench();
     const key = await putFile(file(200));
 
-    const outcomes = (await Promise.all([deliver(s3Event(key), "req-A"), deliver(s3Event(key), "req-B")])).flat();
+    const outcomes = (
+      await Promise.all([deliver(s3Event(key), "req-A"), deliver(s3Event(key), "req-B")])
+    ).flat();
 
     expect(outcomes.map((o) => o.kind).sort()).toEqual(["produced", "skipped"]);
-    expect(outcomes.find((o) => o.kind === "skipped")).toMatchObject({ reason: expect.stringMatching(/^being produced by req-[AB] \(lease until /) });
+    expect(outcomes.find((o) => o.kind === "skipped")).toMatchObject({
+      reason: expect.stringMatching(/^being produced by req-[AB] \(lease until /),
+    });
     expect(await allRecords(stream)).toHaveLength(200);
-    expect(counted()).toEqual({ S3RecordsProcessed: 201, TotalEvents: 201, EventPublishSuccess: 200, EventPublishFailure: 1 });
+    expect(counted()).toEqual({
+      S3RecordsProcessed: 201,
+      TotalEvents: 201,
+      EventPublishSuccess: 200,
+      EventPublishFailure: 1,
+    });
   });
 });
 
@@ -90,17 +149,36 @@ describe("a failed attempt counts nothing; the attempt that completes the file c
     const { ledger, deliver, counted } = await bench({ failAuditSends: 1 });
     const key = await putFile(file(20));
 
-    await expect(deliver(s3Event(key), "req-A")).rejects.toThrow(/audit event\(s\) not delivered|audit queue unavailable/);
+    await expect(deliver(s3Event(key), "req-A")).rejects.toThrow(
+      /audit event\(s\) not delivered|audit queue unavailable/,
+    );
     const failed = await ledger.read({ sourceObject: `s3://${bucket}/${key}`, version: "etag-1" });
-    expect(failed).toMatchObject({ state: "IN_PROGRESS", owner: "req-A", lastError: expect.stringMatching(/AuditUndeliveredError/) });
+    expect(failed).toMatchObject({
+      state: "IN_PROGRESS",
+      owner: "req-A",
+      lastError: expect.stringMatching(/AuditUndeliveredError/),
+    });
     expect(String(failed!.leaseUntil) <= new Date().toISOString()).toBe(true); // released at once
-    expect(counted()).toEqual({ S3RecordsProcessed: 0, TotalEvents: 0, EventPublishSuccess: 0, EventPublishFailure: 0 });
+    expect(counted()).toEqual({
+      S3RecordsProcessed: 0,
+      TotalEvents: 0,
+      EventPublishSuccess: 0,
+      EventPublishFailure: 0,
+    });
 
     const [retry] = await deliver(s3Event(key), "req-A");
 
     expect(retry).toMatchObject({ kind: "produced" });
-    expect(counted()).toEqual({ S3RecordsProcessed: 21, TotalEvents: 21, EventPublishSuccess: 20, EventPublishFailure: 1 });
-    expect(await ledger.read({ sourceObject: `s3://${bucket}/${key}`, version: "etag-1" })).toMatchObject({ state: "COMPLETED", attempts: 2 });
+    expect(counted()).toEqual({
+      S3RecordsProcessed: 21,
+      TotalEvents: 21,
+      EventPublishSuccess: 20,
+      EventPublishFailure: 1,
+    });
+    expect(await ledger.read({ sourceObject: `s3://${bucket}/${key}`, version: "etag-1" })).toMatchObject({
+      state: "COMPLETED",
+      attempts: 2,
+    });
   });
 
   it("a duplicate delivery after a failed attempt takes the released file over; the late retry is then skipped", async () => {
@@ -125,7 +203,10 @@ describe("a failed attempt counts nothing; the attempt that completes the file c
     const [duplicate] = await deliver(s3Event(key), "req-B");
     const [retry] = await deliver(s3Event(key), "req-A");
 
-    expect(duplicate).toMatchObject({ kind: "skipped", reason: expect.stringMatching(/^being produced by req-A/) });
+    expect(duplicate).toMatchObject({
+      kind: "skipped",
+      reason: expect.stringMatching(/^being produced by req-A/),
+    });
     expect(retry).toMatchObject({ kind: "produced" });
     expect(counted()).toMatchObject({ TotalEvents: 11 });
   });
@@ -144,11 +225,21 @@ describe("a failed attempt counts nothing; the attempt that completes the file c
 
 describe("object versions", () => {
   it("two versions of one key are two files, and each delivery reads the version it names", async () => {
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+    );
     const { stream, deliver } = await bench();
     const key = `versioned-${Date.now()}.ndjson`;
-    const v1 = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(record(1)) }));
-    const v2 = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: [record(2), record(3)].map((r) => JSON.stringify(r)).join("\n") }));
+    const v1 = await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(record(1)) }),
+    );
+    const v2 = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: [record(2), record(3)].map((r) => JSON.stringify(r)).join("\n"),
+      }),
+    );
 
     // The first notification arrives after the second upload: it still reads version 1.
     const [first] = await deliver(s3Event(key, { versionId: v1.VersionId, eTag: "e1" }), "req-1");
@@ -156,6 +247,10 @@ describe("object versions", () => {
 
     expect(first).toMatchObject({ kind: "produced", version: v1.VersionId, summary: { records: 1 } });
     expect(second).toMatchObject({ kind: "produced", version: v2.VersionId, summary: { records: 2 } });
-    expect((await allRecords(stream)).map((r) => r.data.transactionId).sort()).toEqual(["TXN-000001", "TXN-000002", "TXN-000003"]);
+    expect((await allRecords(stream)).map((r) => r.data.transactionId).sort()).toEqual([
+      "TXN-000001",
+      "TXN-000002",
+      "TXN-000003",
+    ]);
   });
 });

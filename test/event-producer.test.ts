@@ -6,7 +6,20 @@
 import { describe, expect, it } from "vitest";
 import { produceEvents, producerMetricCounts } from "../handlers/event-producer/produce-events.js";
 import { uniqueName } from "./support/emulator.js";
-import { PREFIX, WrappedKinesis, allRecords, bucket, createQueue, createStream, deps, drainQueue, putFile, readStream, record, useInputBucket } from "./support/producer-bench.js";
+import {
+  PREFIX,
+  WrappedKinesis,
+  allRecords,
+  bucket,
+  createQueue,
+  createStream,
+  deps,
+  drainQueue,
+  putFile,
+  readStream,
+  record,
+  useInputBucket,
+} from "./support/producer-bench.js";
 
 useInputBucket();
 
@@ -28,7 +41,12 @@ describe("produceEvents: volume and distribution", () => {
     // Partition key = prefix + transaction id, and the data is what the case creator reads.
     const sample = perShard.get([...perShard.keys()][0]!)![0]!;
     expect(sample.partitionKey).toBe(`${PREFIX}${sample.data.transactionId}`);
-    expect(sample.data).toMatchObject({ customerId: expect.stringMatching(/^C\d+$/), eventType: "KYC_REVIEW", producedAt: "2026-11-26T09:00:00.000Z", sourceObject: `s3://${bucket}/${key}` });
+    expect(sample.data).toMatchObject({
+      customerId: expect.stringMatching(/^C\d+$/),
+      eventType: "KYC_REVIEW",
+      producedAt: "2026-11-26T09:00:00.000Z",
+      sourceObject: `s3://${bucket}/${key}`,
+    });
     console.log(`10,000 records over 4 shards: ${counts.join(" / ")} (mean ${mean})`);
   });
 
@@ -36,7 +54,9 @@ describe("produceEvents: volume and distribution", () => {
     // 20 shards only to spare the emulator: moto finds a shard's last sequence number by copying
     // all of the shard's keys on every put (quadratic per shard); distribution is the test above.
     const stream = await createStream(20);
-    const key = await putFile(`[${Array.from({ length: 50_000 }, (_, i) => JSON.stringify(record(i))).join(",")}]`);
+    const key = await putFile(
+      `[${Array.from({ length: 50_000 }, (_, i) => JSON.stringify(record(i))).join(",")}]`,
+    );
     const wrapped = new WrappedKinesis();
     const { deps: d } = deps({ stream, queueUrl: await createQueue(), kinesis: wrapped });
 
@@ -46,14 +66,29 @@ describe("produceEvents: volume and distribution", () => {
 
     expect(wrapped.calls).toBe(Math.ceil(50_000 / 500));
     expect(wrapped.maxConcurrent).toBe(4);
-    expect(summary).toMatchObject({ format: "json-array", records: 50_000, published: 50_000, rejected: 0, failed: 0, duplicates: 0, putRecordsCalls: 100 });
+    expect(summary).toMatchObject({
+      format: "json-array",
+      records: 50_000,
+      published: 50_000,
+      rejected: 0,
+      failed: 0,
+      duplicates: 0,
+      putRecordsCalls: 100,
+    });
     const readStarted = Date.now();
     const inStream = await allRecords(stream);
     const readSeconds = (Date.now() - readStarted) / 1000;
     expect(inStream).toHaveLength(50_000);
     expect(new Set(inStream.map((r) => r.data.transactionId)).size).toBe(50_000);
-    expect(producerMetricCounts(summary)).toEqual({ S3RecordsProcessed: 50_000, TotalEvents: 50_000, EventPublishSuccess: 50_000, EventPublishFailure: 0 });
-    console.log(`50,000 records: ${wrapped.calls} PutRecords calls, published in ${seconds.toFixed(1)} s, read back in ${readSeconds.toFixed(1)} s (moto)`);
+    expect(producerMetricCounts(summary)).toEqual({
+      S3RecordsProcessed: 50_000,
+      TotalEvents: 50_000,
+      EventPublishSuccess: 50_000,
+      EventPublishFailure: 0,
+    });
+    console.log(
+      `50,000 records: ${wrapped.calls} PutRecords calls, published in ${seconds.toFixed(1)} s, read back in ${readSeconds.toFixed(1)} s (moto)`,
+    );
   });
 });
 
@@ -95,8 +130,14 @@ describe("produceEvents: Kinesis failures", () => {
     const audit = await drainQueue(queueUrl);
     expect(audit.map((e) => e.transactionId).sort()).toEqual([...hopeless].sort());
     for (const e of audit) {
-      expect(e).toMatchObject({ status: "FAILED", component: "cta-event-producer", attributes: { errorCode: "ProvisionedThroughputExceededException" } });
-      expect(e.reason).toMatch(/^Kinesis did not accept the record after 3 attempt\(s\): ProvisionedThroughputExceededException: Rate exceeded/);
+      expect(e).toMatchObject({
+        status: "FAILED",
+        component: "cta-event-producer",
+        attributes: { errorCode: "ProvisionedThroughputExceededException" },
+      });
+      expect(e.reason).toMatch(
+        /^Kinesis did not accept the record after 3 attempt\(s\): ProvisionedThroughputExceededException: Rate exceeded/,
+      );
     }
     expect((await allRecords(stream)).some((r) => hopeless.has(r.data.transactionId as string))).toBe(false);
     expect(producerMetricCounts(summary)).toMatchObject({ EventPublishSuccess: 37, EventPublishFailure: 3 });
@@ -107,7 +148,9 @@ describe("produceEvents: PutRecords limits and stream errors", () => {
   it("keeps every PutRecords call within 5 MiB, splitting before the 500-record limit when records are large", async () => {
     const stream = await createStream(2);
     const blob = "z".repeat(700_000);
-    const key = await putFile(Array.from({ length: 20 }, (_, i) => JSON.stringify(record(i, { payload: { blob } }))).join("\n"));
+    const key = await putFile(
+      Array.from({ length: 20 }, (_, i) => JSON.stringify(record(i, { payload: { blob } }))).join("\n"),
+    );
     const wrapped = new WrappedKinesis();
     const { deps: d } = deps({ stream, queueUrl: await createQueue(), kinesis: wrapped });
 
@@ -131,6 +174,9 @@ describe("produceEvents: PutRecords limits and stream errors", () => {
     expect(summary).toMatchObject({ records: 12, published: 0, failed: 12, putRecordsCalls: 1 });
     const audit = await drainQueue(queueUrl);
     expect(audit).toHaveLength(12);
-    for (const e of audit) expect(e.reason).toMatch(/^Kinesis did not accept the record after 1 attempt\(s\): ResourceNotFoundException: /);
+    for (const e of audit)
+      expect(e.reason).toMatch(
+        /^Kinesis did not accept the record after 1 attempt\(s\): ResourceNotFoundException: /,
+      );
   });
 });

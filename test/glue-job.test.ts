@@ -14,7 +14,13 @@ import { METRIC_CATALOG } from "../handlers/lib/metric-catalog.js";
 import { MOCK_ACCOUNT_ID, type RecordingMocks } from "../stacks/offline/recording-mocks.js";
 import { PROJECT_DIR } from "../stacks/stack-files.js";
 import { listOf as list, statementsBySid, statementsOf } from "./support/iam.js";
-import { ofComponent, outputOf, queryOf, useRecordingMocks, waitForRegistrations } from "./support/pulumi-harness.js";
+import {
+  ofComponent,
+  outputOf,
+  queryOf,
+  useRecordingMocks,
+  waitForRegistrations,
+} from "./support/pulumi-harness.js";
 
 const REGION = "eu-west-1";
 const KEY_ARN = `arn:aws:kms:${REGION}:${MOCK_ACCOUNT_ID}:key/platform`;
@@ -25,12 +31,24 @@ const JOB_NAME = "bbkyc-et-event-producer-sit";
 const NAMESPACE = "bbkyc/et-event-producer-glue-publisher/sit";
 const AUDIT_TABLE_ARN = `arn:aws:dynamodb:${REGION}:${MOCK_ACCOUNT_ID}:table/bbkyc-audit-trail-sit`;
 const LAKE_KEY_ARN = "arn:aws:kms:eu-west-1:999999999999:key/lake";
-const S3_ACCESS = { mode: "s3", location: "s3://bbkyc-datalake-sit/kyc_db/et_events", kmsKeyArn: LAKE_KEY_ARN } as const;
+const S3_ACCESS = {
+  mode: "s3",
+  location: "s3://bbkyc-datalake-sit/kyc_db/et_events",
+  kmsKeyArn: LAKE_KEY_ARN,
+} as const;
 
 function args(region = REGION, overrides: Partial<GlueJobArgs> = {}): GlueJobArgs {
   return {
     naming: new Naming({ prefix: "bbkyc", env: "sit", region }),
-    job: { name: "et-event-producer", pipeline: "tt", icebergTable: "kyc_db.et_events", schedule: "cron(0 2 * * ? *)", tableAccess: S3_ACCESS, firstRun: "all", publishPartitions: 0 },
+    job: {
+      name: "et-event-producer",
+      pipeline: "tt",
+      icebergTable: "kyc_db.et_events",
+      schedule: "cron(0 2 * * ? *)",
+      tableAccess: S3_ACCESS,
+      firstRun: "all",
+      publishPartitions: 0,
+    },
     streamName: "bbkyc-tt-event-stream-sit",
     streamArn: STREAM_ARN,
     kmsKeyArn: KEY_ARN,
@@ -58,7 +76,16 @@ beforeAll(async () => {
   glue = new GlueJob("glue-et", args());
   london = new GlueJob("glue-london", args("eu-west-2"));
   const base = args();
-  lake = new GlueJob("glue-lake", { ...base, job: { ...base.job, name: "lf-producer", tableAccess: { mode: "lake-formation" }, firstRun: "from-current", publishPartitions: 16 } });
+  lake = new GlueJob("glue-lake", {
+    ...base,
+    job: {
+      ...base.job,
+      name: "lf-producer",
+      tableAccess: { mode: "lake-formation" },
+      firstRun: "from-current",
+      publishPartitions: 16,
+    },
+  });
   await Promise.all([glue, london, lake].map((c) => outputOf(pulumi.all([c.urn, c.job.urn, c.rolePolicy]))));
   await waitForRegistrations();
 });
@@ -68,7 +95,9 @@ describe("GlueJob assets", () => {
     const script = one("aws:s3/bucketObjectv2:BucketObjectv2", "glue-et-script");
     expect(script.inputs.bucket).toBe("bbkyc-et-event-producer-glue-assets-sit-euw1");
     expect(script.inputs.key).toBe("scripts/event_producer_job.py");
-    expect(await (script.inputs.source as pulumi.asset.FileAsset).path).toBe(join(PROJECT_DIR, "handlers/glue/event_producer_job.py"));
+    expect(await (script.inputs.source as pulumi.asset.FileAsset).path).toBe(
+      join(PROJECT_DIR, "handlers/glue/event_producer_job.py"),
+    );
     expect(script.inputs.serverSideEncryption).toBe("aws:kms");
     expect(script.inputs.kmsKeyId).toBe(KEY_ARN);
   });
@@ -81,23 +110,53 @@ describe("GlueJob assets", () => {
     expect(Object.keys(top)).toEqual(["helpers"]);
     const inner = await (top.helpers as pulumi.asset.AssetArchive).assets;
     const files = Object.keys(inner);
-    expect(files).toEqual(expect.arrayContaining(["__init__.py", "audit.py", "kinesis_publisher.py", "metrics.py", "records.py"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["__init__.py", "audit.py", "kinesis_publisher.py", "metrics.py", "records.py"]),
+    );
     expect(files.every((f) => f.endsWith(".py"))).toBe(true);
     expect(files).not.toContain("event_producer_job.py");
     for (const [file, asset] of Object.entries(inner)) {
-      expect(await (asset as pulumi.asset.FileAsset).path).toBe(join(PROJECT_DIR, "handlers/glue/helpers", file));
+      expect(await (asset as pulumi.asset.FileAsset).path).toBe(
+        join(PROJECT_DIR, "handlers/glue/helpers", file),
+      );
     }
   });
 
   it("keeps them in a private, TLS-only, KMS-encrypted, versioned bucket", () => {
-    const access = one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "glue-et-assets-public-access").inputs;
-    expect([access.blockPublicAcls, access.blockPublicPolicy, access.ignorePublicAcls, access.restrictPublicBuckets]).toEqual([true, true, true, true]);
-    const sse = one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "glue-et-assets-encryption").inputs;
-    expect(sse.rules[0].applyServerSideEncryptionByDefault).toEqual({ sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN });
-    expect(one("aws:s3/bucketVersioning:BucketVersioning", "glue-et-assets-versioning").inputs.versioningConfiguration.status).toBe("Enabled");
-    const [deny] = statementsOf(one("aws:s3/bucketPolicy:BucketPolicy", "glue-et-assets-tls-only").inputs.policy);
-    expect(deny).toMatchObject({ Effect: "Deny", Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-    expect(list(deny!.Resource)).toEqual(["arn:aws:s3:::bbkyc-et-event-producer-glue-assets-sit-euw1", "arn:aws:s3:::bbkyc-et-event-producer-glue-assets-sit-euw1/*"]);
+    const access = one(
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      "glue-et-assets-public-access",
+    ).inputs;
+    expect([
+      access.blockPublicAcls,
+      access.blockPublicPolicy,
+      access.ignorePublicAcls,
+      access.restrictPublicBuckets,
+    ]).toEqual([true, true, true, true]);
+    const sse = one(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "glue-et-assets-encryption",
+    ).inputs;
+    expect(sse.rules[0].applyServerSideEncryptionByDefault).toEqual({
+      sseAlgorithm: "aws:kms",
+      kmsMasterKeyId: KEY_ARN,
+    });
+    expect(
+      one("aws:s3/bucketVersioning:BucketVersioning", "glue-et-assets-versioning").inputs
+        .versioningConfiguration.status,
+    ).toBe("Enabled");
+    const [deny] = statementsOf(
+      one("aws:s3/bucketPolicy:BucketPolicy", "glue-et-assets-tls-only").inputs.policy,
+    );
+    expect(deny).toMatchObject({
+      Effect: "Deny",
+      Principal: "*",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    expect(list(deny!.Resource)).toEqual([
+      "arn:aws:s3:::bbkyc-et-event-producer-glue-assets-sit-euw1",
+      "arn:aws:s3:::bbkyc-et-event-producer-glue-assets-sit-euw1/*",
+    ]);
   });
 });
 
@@ -108,7 +167,11 @@ describe("GlueJob job", () => {
     expect(job.glueVersion).toBe("5.0");
     expect([job.workerType, job.numberOfWorkers, job.timeout, job.maxRetries]).toEqual(["G.1X", 2, 60, 0]);
     expect(job.executionProperty).toEqual({ maxConcurrentRuns: 1 });
-    expect(job.command).toMatchObject({ name: "glueetl", pythonVersion: "3", scriptLocation: "s3://bbkyc-et-event-producer-glue-assets-sit-euw1/scripts/event_producer_job.py" });
+    expect(job.command).toMatchObject({
+      name: "glueetl",
+      pythonVersion: "3",
+      scriptLocation: "s3://bbkyc-et-event-producer-glue-assets-sit-euw1/scripts/event_producer_job.py",
+    });
     const a = job.defaultArguments as Record<string, string>;
     expect(a).toMatchObject({
       "--extra-py-files": "s3://bbkyc-et-event-producer-glue-assets-sit-euw1/libs/helpers.zip",
@@ -138,8 +201,12 @@ describe("GlueJob job", () => {
     ]);
     // Every argument the Python job requires is set (JOB_NAME is passed by Glue itself).
     const script = readFileSync(join(PROJECT_DIR, "handlers/glue/event_producer_job.py"), "utf8");
-    const required = [...script.match(/JOB_ARGUMENTS = \(([^)]*)\)/)![1]!.matchAll(/"([A-Z_]+)"/g)].map((m) => m[1]!);
-    expect(required.filter((n) => n !== "JOB_NAME").every((n) => a[`--${n}`] !== undefined && a[`--${n}`] !== "")).toBe(true);
+    const required = [...script.match(/JOB_ARGUMENTS = \(([^)]*)\)/)![1]!.matchAll(/"([A-Z_]+)"/g)].map(
+      (m) => m[1]!,
+    );
+    expect(
+      required.filter((n) => n !== "JOB_NAME").every((n) => a[`--${n}`] !== undefined && a[`--${n}`] !== ""),
+    ).toBe(true);
     expect(required.length).toBeGreaterThan(5);
   });
 
@@ -155,7 +222,9 @@ describe("GlueJob job", () => {
         "spark.hadoop.fs.s3.credentialsResolverClass=com.amazonaws.glue.accesscontrol.AWSLakeFormationCredentialResolver",
       ]),
     );
-    expect(conf).not.toContain("spark.sql.catalog.glue_catalog.warehouse=s3://bbkyc-datalake-sit/kyc_db/et_events");
+    expect(conf).not.toContain(
+      "spark.sql.catalog.glue_catalog.warehouse=s3://bbkyc-datalake-sit/kyc_db/et_events",
+    );
     expect(a).toMatchObject({ "--FIRST_RUN": "from-current", "--PUBLISH_PARTITIONS": "16" });
     // Fine-grained access control is another mode, which would forbid the job's RDD publishing.
     expect(a["--enable-lakeformation-fine-grained-access"]).toBeUndefined();
@@ -179,7 +248,12 @@ describe("GlueJob IAM", () => {
     for (const policy of policies) {
       for (const s of statementsOf(policy.inputs.policy)) {
         for (const action of list(s.Action)) expect(action, `${policy.name} ${s.Sid}`).not.toContain("*");
-        if (list(s.Resource).includes("*")) expect(list(s.Action), `${policy.name} ${s.Sid}`).toEqual(expect.arrayContaining([expect.stringMatching(/^(cloudwatch:PutMetricData|lakeformation:GetDataAccess)$/)]));
+        if (list(s.Resource).includes("*"))
+          expect(list(s.Action), `${policy.name} ${s.Sid}`).toEqual(
+            expect.arrayContaining([
+              expect.stringMatching(/^(cloudwatch:PutMetricData|lakeformation:GetDataAccess)$/),
+            ]),
+          );
       }
     }
   });
@@ -187,18 +261,34 @@ describe("GlueJob IAM", () => {
   it("scopes the job role to its own script, table, stream, audit queue, namespaces and Glue's log groups", () => {
     const role = one("aws:iam/role:Role", "glue-et-role").inputs;
     expect(role.name).toBe("bbkyc-et-event-producer-glue-sit-euw1");
-    expect(JSON.parse(role.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "glue.amazonaws.com" });
+    expect(JSON.parse(role.assumeRolePolicy).Statement[0].Principal).toEqual({
+      Service: "glue.amazonaws.com",
+    });
     const bySid = statementsBySid(one("aws:iam/rolePolicy:RolePolicy", "glue-et-policy").inputs.policy);
     const bucket = "arn:aws:s3:::bbkyc-et-event-producer-glue-assets-sit-euw1";
-    expect(bySid.ReadOwnScriptAndHelpers!.Resource).toEqual([`${bucket}/scripts/event_producer_job.py`, `${bucket}/libs/helpers.zip`]);
+    expect(bySid.ReadOwnScriptAndHelpers!.Resource).toEqual([
+      `${bucket}/scripts/event_producer_job.py`,
+      `${bucket}/libs/helpers.zip`,
+    ]);
     expect(bySid.ReadIcebergTableMetadata).toMatchObject({
       Action: ["glue:GetDatabase", "glue:GetTable"],
-      Resource: [`arn:aws:glue:${REGION}:${MOCK_ACCOUNT_ID}:catalog`, `arn:aws:glue:${REGION}:${MOCK_ACCOUNT_ID}:database/kyc_db`, `arn:aws:glue:${REGION}:${MOCK_ACCOUNT_ID}:table/kyc_db/et_events`],
+      Resource: [
+        `arn:aws:glue:${REGION}:${MOCK_ACCOUNT_ID}:catalog`,
+        `arn:aws:glue:${REGION}:${MOCK_ACCOUNT_ID}:database/kyc_db`,
+        `arn:aws:glue:${REGION}:${MOCK_ACCOUNT_ID}:table/kyc_db/et_events`,
+      ],
     });
-    expect(bySid.PublishToPipelineStream).toMatchObject({ Action: "kinesis:PutRecords", Resource: STREAM_ARN });
+    expect(bySid.PublishToPipelineStream).toMatchObject({
+      Action: "kinesis:PutRecords",
+      Resource: STREAM_ARN,
+    });
     expect(bySid.SendFailedAuditEvents).toMatchObject({ Action: "sqs:SendMessage", Resource: QUEUE_ARN });
-    expect(bySid.PublishOwnAndGlueMetrics!.Condition).toEqual({ StringEquals: { "cloudwatch:namespace": [NAMESPACE, "Glue"] } });
-    expect(bySid.WriteGlueLogs!.Resource).toBe(`arn:aws:logs:${REGION}:${MOCK_ACCOUNT_ID}:log-group:/aws-glue/*`);
+    expect(bySid.PublishOwnAndGlueMetrics!.Condition).toEqual({
+      StringEquals: { "cloudwatch:namespace": [NAMESPACE, "Glue"] },
+    });
+    expect(bySid.WriteGlueLogs!.Resource).toBe(
+      `arn:aws:logs:${REGION}:${MOCK_ACCOUNT_ID}:log-group:/aws-glue/*`,
+    );
     expect(bySid.UsePlatformKey!.Resource).toBe(KEY_ARN);
   });
 
@@ -206,15 +296,28 @@ describe("GlueJob IAM", () => {
     // The AWS review's finding: Iceberg's S3FileIO reads metadata.json with the job role's own rights.
     const bySid = statementsBySid(one("aws:iam/rolePolicy:RolePolicy", "glue-et-policy").inputs.policy);
     expect(bySid.ReadTableThroughLakeFormation).toBeUndefined();
-    expect(bySid.ReadTableFiles).toMatchObject({ Action: "s3:GetObject", Resource: "arn:aws:s3:::bbkyc-datalake-sit/kyc_db/et_events/*" });
-    expect(bySid.ListTableFiles).toMatchObject({ Resource: "arn:aws:s3:::bbkyc-datalake-sit", Condition: { StringLike: { "s3:prefix": ["kyc_db/et_events", "kyc_db/et_events/*"] } } });
+    expect(bySid.ReadTableFiles).toMatchObject({
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::bbkyc-datalake-sit/kyc_db/et_events/*",
+    });
+    expect(bySid.ListTableFiles).toMatchObject({
+      Resource: "arn:aws:s3:::bbkyc-datalake-sit",
+      Condition: { StringLike: { "s3:prefix": ["kyc_db/et_events", "kyc_db/et_events/*"] } },
+    });
     expect(bySid.DecryptTableFiles).toMatchObject({ Action: "kms:Decrypt", Resource: LAKE_KEY_ARN });
   });
 
   it("in Lake Formation mode gets GetDataAccess and no S3 rights on the table", () => {
     const bySid = statementsBySid(one("aws:iam/rolePolicy:RolePolicy", "glue-lake-policy").inputs.policy);
-    expect(bySid.ReadTableThroughLakeFormation).toMatchObject({ Action: "lakeformation:GetDataAccess", Resource: "*" });
-    expect([bySid.ReadTableFiles, bySid.ListTableFiles, bySid.DecryptTableFiles]).toEqual([undefined, undefined, undefined]);
+    expect(bySid.ReadTableThroughLakeFormation).toMatchObject({
+      Action: "lakeformation:GetDataAccess",
+      Resource: "*",
+    });
+    expect([bySid.ReadTableFiles, bySid.ListTableFiles, bySid.DecryptTableFiles]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("may read and advance only its own bookmark item of the audit table", () => {
@@ -226,14 +329,20 @@ describe("GlueJob IAM", () => {
       Resource: AUDIT_TABLE_ARN,
       Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [`#glue-bookmark:${JOB_NAME}`] } },
     });
-    const lakeBookmark = statementsBySid(one("aws:iam/rolePolicy:RolePolicy", "glue-lake-policy").inputs.policy).ReadAndAdvanceOwnBookmark!;
-    expect(lakeBookmark.Condition).toEqual({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["#glue-bookmark:bbkyc-lf-producer-sit"] } });
+    const lakeBookmark = statementsBySid(
+      one("aws:iam/rolePolicy:RolePolicy", "glue-lake-policy").inputs.policy,
+    ).ReadAndAdvanceOwnBookmark!;
+    expect(lakeBookmark.Condition).toEqual({
+      "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["#glue-bookmark:bbkyc-lf-producer-sit"] },
+    });
   });
 
   it("names global resources per region so eu-west-1 and eu-west-2 can share an account", () => {
     const globalNames = (prefix: string) =>
       ofInstance(prefix)
-        .filter((r) => ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:s3/bucket:Bucket"].includes(r.type))
+        .filter((r) =>
+          ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:s3/bucket:Bucket"].includes(r.type),
+        )
         .map((r) => r.physicalName ?? r.inputs.bucket);
     const ireland = globalNames("glue-et");
     const londonNames = globalNames("glue-london");
@@ -246,18 +355,35 @@ describe("GlueJob IAM", () => {
 describe("GlueJob schedule and failed runs", () => {
   it("starts the job on the configured schedule through the Scheduler's universal target, with its own narrow role", () => {
     const schedule = one("aws:scheduler/schedule:Schedule", "glue-et-schedule").inputs;
-    expect(schedule).toMatchObject({ name: "bbkyc-et-event-producer-glue-sit", scheduleExpression: "cron(0 2 * * ? *)", scheduleExpressionTimezone: "UTC", kmsKeyArn: KEY_ARN });
+    expect(schedule).toMatchObject({
+      name: "bbkyc-et-event-producer-glue-sit",
+      scheduleExpression: "cron(0 2 * * ? *)",
+      scheduleExpressionTimezone: "UTC",
+      kmsKeyArn: KEY_ARN,
+    });
     expect(schedule.target.arn).toBe("arn:aws:scheduler:::aws-sdk:glue:startJobRun");
     // A Scheduler group of its own: AWS/Scheduler metrics are per group, not per schedule.
     expect(schedule.groupName).toBe("bbkyc-et-event-producer-glue-group-sit");
-    expect(one("aws:scheduler/scheduleGroup:ScheduleGroup", "glue-et-schedule-group").inputs.name).toBe("bbkyc-et-event-producer-glue-group-sit");
+    expect(one("aws:scheduler/scheduleGroup:ScheduleGroup", "glue-et-schedule-group").inputs.name).toBe(
+      "bbkyc-et-event-producer-glue-group-sit",
+    );
     expect(JSON.parse(schedule.target.input)).toEqual({ JobName: JOB_NAME });
-    expect(schedule.target.deadLetterConfig.arn).toBe(`arn:aws:sqs:${REGION}:${MOCK_ACCOUNT_ID}:bbkyc-et-event-producer-glue-schedule-dlq-sit`);
+    expect(schedule.target.deadLetterConfig.arn).toBe(
+      `arn:aws:sqs:${REGION}:${MOCK_ACCOUNT_ID}:bbkyc-et-event-producer-glue-schedule-dlq-sit`,
+    );
     const role = one("aws:iam/role:Role", "glue-et-schedule-role").inputs;
     expect(schedule.target.roleArn).toBe(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${role.name}`);
-    expect(JSON.parse(role.assumeRolePolicy).Statement[0]).toMatchObject({ Principal: { Service: "scheduler.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } } });
-    const [start] = statementsOf(one("aws:iam/rolePolicy:RolePolicy", "glue-et-schedule-policy").inputs.policy);
-    expect(start).toMatchObject({ Action: "glue:StartJobRun", Resource: `arn:aws:glue:${REGION}:${MOCK_ACCOUNT_ID}:job/${JOB_NAME}` });
+    expect(JSON.parse(role.assumeRolePolicy).Statement[0]).toMatchObject({
+      Principal: { Service: "scheduler.amazonaws.com" },
+      Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
+    });
+    const [start] = statementsOf(
+      one("aws:iam/rolePolicy:RolePolicy", "glue-et-schedule-policy").inputs.policy,
+    );
+    expect(start).toMatchObject({
+      Action: "glue:StartJobRun",
+      Resource: `arn:aws:glue:${REGION}:${MOCK_ACCOUNT_ID}:job/${JOB_NAME}`,
+    });
   });
 
   it("sends FAILED/TIMEOUT/ERROR state changes of this job only to a KMS-encrypted log group EventBridge may write", () => {
@@ -269,20 +395,36 @@ describe("GlueJob schedule and failed runs", () => {
       detail: { jobName: [JOB_NAME], state: ["FAILED", "TIMEOUT", "ERROR"] },
     });
     const logGroup = one("aws:cloudwatch/logGroup:LogGroup", "glue-et-failed-runs-logs").inputs;
-    expect(logGroup).toMatchObject({ name: `/aws/events/${glue.ruleName}`, retentionInDays: 90, kmsKeyId: KEY_ARN });
+    expect(logGroup).toMatchObject({
+      name: `/aws/events/${glue.ruleName}`,
+      retentionInDays: 90,
+      kmsKeyId: KEY_ARN,
+    });
     const logGroupArn = `arn:aws:logs:${REGION}:${MOCK_ACCOUNT_ID}:log-group:${logGroup.name}`;
-    expect(one("aws:cloudwatch/eventTarget:EventTarget", "glue-et-failed-runs-target").inputs).toMatchObject({ rule: glue.ruleName, arn: logGroupArn });
-    const [write] = statementsOf(one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "glue-et-failed-runs-access").inputs.policyDocument);
+    expect(one("aws:cloudwatch/eventTarget:EventTarget", "glue-et-failed-runs-target").inputs).toMatchObject({
+      rule: glue.ruleName,
+      arn: logGroupArn,
+    });
+    const [write] = statementsOf(
+      one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "glue-et-failed-runs-access").inputs
+        .policyDocument,
+    );
     expect(write).toMatchObject({
       Principal: { Service: expect.arrayContaining(["events.amazonaws.com"]) },
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
       Resource: `${logGroupArn}:*`,
-      Condition: { ArnEquals: { "aws:SourceArn": `arn:aws:events:${REGION}:${MOCK_ACCOUNT_ID}:rule/${glue.ruleName}` } },
+      Condition: {
+        ArnEquals: { "aws:SourceArn": `arn:aws:events:${REGION}:${MOCK_ACCOUNT_ID}:rule/${glue.ruleName}` },
+      },
     });
   });
 
   it("tells the dashboards its names and metrics", () => {
-    expect([glue.jobName, glue.ruleName, glue.scheduleName]).toEqual([JOB_NAME, "bbkyc-et-event-producer-glue-failed-sit", "bbkyc-et-event-producer-glue-sit"]);
+    expect([glue.jobName, glue.ruleName, glue.scheduleName]).toEqual([
+      JOB_NAME,
+      "bbkyc-et-event-producer-glue-failed-sit",
+      "bbkyc-et-event-producer-glue-sit",
+    ]);
     expect(glue.facts).toEqual({
       jobName: JOB_NAME,
       pipelineName: "tt",
@@ -300,8 +442,21 @@ describe("GlueJob schedule and failed runs", () => {
 
   it("refuses a table location that is not an S3 URI, and Lake Formation mode before Glue 5.0", () => {
     const base = args();
-    expect(() => new GlueJob("glue-bad", { ...base, job: { ...base.job, tableAccess: { mode: "s3", location: "/mnt/lake/et_events" } } })).toThrow(/tableAccess.location` must be an s3:\/\/bucket\/prefix URI/);
-    expect(() => new GlueJob("glue-old", { ...base, glueVersion: "4.0", job: { ...base.job, tableAccess: { mode: "lake-formation" } } })).toThrow(/Lake Formation full-table access needs `glueVersion` 5.0 or later, got "4.0"/);
+    expect(
+      () =>
+        new GlueJob("glue-bad", {
+          ...base,
+          job: { ...base.job, tableAccess: { mode: "s3", location: "/mnt/lake/et_events" } },
+        }),
+    ).toThrow(/tableAccess.location` must be an s3:\/\/bucket\/prefix URI/);
+    expect(
+      () =>
+        new GlueJob("glue-old", {
+          ...base,
+          glueVersion: "4.0",
+          job: { ...base.job, tableAccess: { mode: "lake-formation" } },
+        }),
+    ).toThrow(/Lake Formation full-table access needs `glueVersion` 5.0 or later, got "4.0"/);
   });
 });
 
@@ -317,7 +472,11 @@ describe("Glue publisher Python code", () => {
     expect(names).toEqual(Object.keys(METRIC_CATALOG["glue-publisher"]));
     // And every name the job adds is one of them: the run's own (.add("…")) and the record counts it sums.
     const counted = jobScript.match(/^RECORD_COUNTS = \(([^)]*)\)/m)![1]!;
-    const used = new Set([...jobScript.matchAll(/\.add\("([A-Za-z]+)"/g), ...counted.matchAll(/"([A-Za-z]+)"/g)].map((m) => m[1]));
+    const used = new Set(
+      [...jobScript.matchAll(/\.add\("([A-Za-z]+)"/g), ...counted.matchAll(/"([A-Za-z]+)"/g)].map(
+        (m) => m[1],
+      ),
+    );
     expect([...used].sort()).toEqual([...names].sort());
   });
 

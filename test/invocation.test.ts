@@ -13,7 +13,9 @@ describe("invocation helpers", () => {
   it("EMF in Lambda; PutMetricData only when METRICS_SINK=cloudwatch", () => {
     expect(metricsSinkFromEnv({})).toBeInstanceOf(EmfSink);
     expect(metricsSinkFromEnv({ METRICS_SINK: "emf" })).toBeInstanceOf(EmfSink);
-    expect(metricsSinkFromEnv({ METRICS_SINK: "cloudwatch", AWS_REGION: "eu-west-1" })).toBeInstanceOf(PutMetricDataSink);
+    expect(metricsSinkFromEnv({ METRICS_SINK: "cloudwatch", AWS_REGION: "eu-west-1" })).toBeInstanceOf(
+      PutMetricDataSink,
+    );
   });
 
   it("every line of an invocation carries its request id (`local` without a Lambda context)", () => {
@@ -25,7 +27,15 @@ describe("invocation helpers", () => {
 
   it("a failed flush is logged with its error and never thrown", async () => {
     const { logger, lines } = capture();
-    await expect(flushMetrics({ flush: () => Promise.reject(new Error("CloudWatch down")) }, logger)).resolves.toBeUndefined();
-    expect(lines).toEqual([expect.objectContaining({ level: "WARN", message: "metrics not published", error: expect.objectContaining({ message: "CloudWatch down" }) })]);
+    await expect(
+      flushMetrics({ flush: () => Promise.reject(new Error("CloudWatch down")) }, logger),
+    ).resolves.toBeUndefined();
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: "WARN",
+        message: "metrics not published",
+        error: expect.objectContaining({ message: "CloudWatch down" }),
+      }),
+    ]);
   });
 });

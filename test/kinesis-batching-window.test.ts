@@ -17,7 +17,10 @@ const kinesis = new KinesisClient({ ...testClientConfig(), requestHandler: new N
 const sqs = new SQSClient(testClientConfig());
 
 async function put(stream: string, from: number, count: number): Promise<void> {
-  const Records = Array.from({ length: count }, (_, i) => ({ PartitionKey: "one-key", Data: Buffer.from(JSON.stringify({ transactionId: `TXN-${from + i}` })) }));
+  const Records = Array.from({ length: count }, (_, i) => ({
+    PartitionKey: "one-key",
+    Data: Buffer.from(JSON.stringify({ transactionId: `TXN-${from + i}` })),
+  }));
   await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records }));
 }
 
@@ -29,16 +32,37 @@ async function until(condition: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
-async function batchesFor(window: number, batchSize: number, writes: Array<[from: number, count: number]>): Promise<number[]> {
+async function batchesFor(
+  window: number,
+  batchSize: number,
+  writes: Array<[from: number, count: number]>,
+): Promise<number[]> {
   const name = uniqueName("window-stream");
   await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
   const settings: KinesisSourceSettings = {
-    functionName: "fn", streamName: name, streamArn: `arn:aws:kinesis:eu-west-1:123456789012:stream/${name}`, batchSize, parallelizationFactor: 1,
-    maximumBatchingWindowInSeconds: window, maximumRetryAttempts: 2, maximumRecordAgeInSeconds: -1, bisectBatchOnFunctionError: true, reportBatchItemFailures: true, startingPosition: "TRIM_HORIZON",
+    functionName: "fn",
+    streamName: name,
+    streamArn: `arn:aws:kinesis:eu-west-1:123456789012:stream/${name}`,
+    batchSize,
+    parallelizationFactor: 1,
+    maximumBatchingWindowInSeconds: window,
+    maximumRetryAttempts: 2,
+    maximumRecordAgeInSeconds: -1,
+    bisectBatchOnFunctionError: true,
+    reportBatchItemFailures: true,
+    startingPosition: "TRIM_HORIZON",
   };
   const batches: number[] = [];
   const stats = newSourceStats();
-  const source = new KinesisEventSource({ settings, kinesis, sqs, region: "eu-west-1", newContainer: () => async (event) => void batches.push(event.Records.length), stats, pollIntervalMs: 50 });
+  const source = new KinesisEventSource({
+    settings,
+    kinesis,
+    sqs,
+    region: "eu-west-1",
+    newContainer: () => async (event) => void batches.push(event.Records.length),
+    stats,
+    pollIntervalMs: 50,
+  });
   const total = writes.reduce((n, [, count]) => n + count, 0);
   await put(name, ...writes[0]!);
   await source.start();
@@ -54,20 +78,34 @@ async function batchesFor(window: number, batchSize: number, writes: Array<[from
 
 describe("Kinesis batching window (local event source)", () => {
   it("gathers records that arrive within the window into one batch", async () => {
-    expect(await batchesFor(3, 10, [[0, 3], [3, 3]])).toEqual([6]);
+    expect(
+      await batchesFor(3, 10, [
+        [0, 3],
+        [3, 3],
+      ]),
+    ).toEqual([6]);
   }, 30_000);
 
   it("invokes a full batch without waiting for the window, and at once with no window", async () => {
     const started = Date.now();
     expect(await batchesFor(60, 4, [[0, 4]])).toEqual([4]);
     expect(Date.now() - started).toBeLessThan(30_000); // far below the 60 s window
-    const batches = await batchesFor(0, 10, [[0, 3], [3, 3]]);
+    const batches = await batchesFor(0, 10, [
+      [0, 3],
+      [3, 3],
+    ]);
     expect(batches.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
   it("compresses the window with the other waiting times", () => {
-    const settings = { maximumBatchingWindowInSeconds: 5, maximumRecordAgeInSeconds: 3600 } as KinesisSourceSettings;
-    expect(new TimeScale(10).kinesisSource(settings)).toMatchObject({ maximumBatchingWindowInSeconds: 0.5, maximumRecordAgeInSeconds: 360 });
+    const settings = {
+      maximumBatchingWindowInSeconds: 5,
+      maximumRecordAgeInSeconds: 3600,
+    } as KinesisSourceSettings;
+    expect(new TimeScale(10).kinesisSource(settings)).toMatchObject({
+      maximumBatchingWindowInSeconds: 0.5,
+      maximumRecordAgeInSeconds: 360,
+    });
     expect(new TimeScale(1).kinesisSource(settings)).toBe(settings);
   });
 });

@@ -22,8 +22,20 @@ function bundle(name: string, source: string): string {
 }
 
 function container(name: string, source: string, timeoutSeconds = 1, lines: string[] = []): LambdaContainer {
-  const fn: FunctionSettings = { name, arn: `arn:aws:lambda:eu-west-1:123456789012:function:${name}`, environment: {}, timeoutSeconds, memorySize: 128, description: "" };
-  const c = new LambdaContainer({ fn, bundlePath: bundle(name, source), env: { PATH: process.env.PATH ?? "", MARKER_DIR: dir }, onLog: (_fn, line) => lines.push(line) });
+  const fn: FunctionSettings = {
+    name,
+    arn: `arn:aws:lambda:eu-west-1:123456789012:function:${name}`,
+    environment: {},
+    timeoutSeconds,
+    memorySize: 128,
+    description: "",
+  };
+  const c = new LambdaContainer({
+    fn,
+    bundlePath: bundle(name, source),
+    env: { PATH: process.env.PATH ?? "", MARKER_DIR: dir },
+    onLog: (_fn, line) => lines.push(line),
+  });
   containers.push(c);
   return c;
 }
@@ -63,16 +75,29 @@ describe("local Lambda execution environment", () => {
   }, 20_000);
 
   it("fails an invocation whose handler throws, and one whose runtime crashes", async () => {
-    const failing = container("throwing-fn", `export async function handler() { const e = new Error("bad input"); e.name = "ValidationError"; throw e; }`);
-    await expect(failing.invoke({})).rejects.toMatchObject({ errorType: "ValidationError", message: "bad input" });
-    const crashing = container("crashing-fn", `export async function handler() { setTimeout(() => { throw new Error("boom"); }, 10); await new Promise((r) => setTimeout(r, 500)); return "never"; }`, 5);
+    const failing = container(
+      "throwing-fn",
+      `export async function handler() { const e = new Error("bad input"); e.name = "ValidationError"; throw e; }`,
+    );
+    await expect(failing.invoke({})).rejects.toMatchObject({
+      errorType: "ValidationError",
+      message: "bad input",
+    });
+    const crashing = container(
+      "crashing-fn",
+      `export async function handler() { setTimeout(() => { throw new Error("boom"); }, 10); await new Promise((r) => setTimeout(r, 500)); return "never"; }`,
+      5,
+    );
     await expect(crashing.invoke({})).rejects.toMatchObject({ errorType: "Runtime.ExitError" });
     const broken = container("broken-fn", `throw new Error("cannot load");`);
     await expect(broken.invoke({})).rejects.toMatchObject({ errorType: "Runtime.InitError" });
   }, 20_000);
 
   it("runs one invocation at a time per environment", async () => {
-    const c = container("busy-fn", `export async function handler() { await new Promise((r) => setTimeout(r, 200)); return 1; }`);
+    const c = container(
+      "busy-fn",
+      `export async function handler() { await new Promise((r) => setTimeout(r, 200)); return 1; }`,
+    );
     const first = c.invoke({});
     await expect(c.invoke({})).rejects.toThrow(/one invocation at a time/);
     await expect(first).resolves.toBe(1);

@@ -16,10 +16,29 @@
  * moto serves one request at a time; every call here is awaited in turn.
  */
 import { CreateTableCommand, DeleteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { KinesisStreamEvent, S3Event, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OutcomeMetrics } from "../handlers/audit-processor/outcome-metrics.js";
@@ -45,7 +64,14 @@ import { startSalesforceStandIn, type SalesforceStandIn } from "../local/salesfo
 import { startTiaaStandIn, type TiaaStandIn } from "../local/tiaa-stand-in.js";
 import { inventoryOf } from "../ops/lib/stack-inventory.js";
 import { planStack, type OfflinePlan } from "../stacks/offline/plan.js";
-import { ERROR_BODY_HEADER, recordingActions, startEnforcingEmulator, asMotoJudges, type Credentials, type EnforcingEmulator } from "./support/iam-enforcing-emulator.js";
+import {
+  ERROR_BODY_HEADER,
+  recordingActions,
+  startEnforcingEmulator,
+  asMotoJudges,
+  type Credentials,
+  type EnforcingEmulator,
+} from "./support/iam-enforcing-emulator.js";
 
 const PLAN_QUEUE_URL_PREFIX = "https://sqs.eu-west-1.amazonaws.com/123456789012/";
 const USERNAME = "svc-kyc-tiaa";
@@ -76,15 +102,20 @@ function resource(type: string, logicalName: string) {
 
 /** The function's role's policy documents (every RolePolicy on its role), mapped to the emulator. */
 function rolePolicies(functionLogicalName: string): string[] {
-  const roleName = String(resource("aws:lambda/function:Function", functionLogicalName).inputs.role).split("/").pop();
-  const documents = plan.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === roleName).map((r) => mapped(String(r.inputs.policy)));
+  const roleName = String(resource("aws:lambda/function:Function", functionLogicalName).inputs.role)
+    .split("/")
+    .pop();
+  const documents = plan.resources
+    .filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === roleName)
+    .map((r) => mapped(String(r.inputs.policy)));
   expect(documents.length).toBeGreaterThan(0);
   return documents;
 }
 
 /** The function's deployed environment, mapped to the emulator. */
 function functionEnv(functionLogicalName: string): Record<string, string> {
-  const variables = resource("aws:lambda/function:Function", functionLogicalName).inputs.environment.variables as Record<string, string>;
+  const variables = resource("aws:lambda/function:Function", functionLogicalName).inputs.environment
+    .variables as Record<string, string>;
   return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, mapped(v)]));
 }
 
@@ -93,7 +124,14 @@ async function credentialsFor(functionLogicalName: string): Promise<Credentials>
 }
 
 async function expectDenied(call: () => Promise<unknown>): Promise<void> {
-  const error = await call().then(() => undefined, (e: { name?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } }) => e);
+  const error = await call().then(
+    () => undefined,
+    (e: {
+      name?: string;
+      $metadata?: { httpStatusCode?: number };
+      $response?: { headers?: Record<string, string> };
+    }) => e,
+  );
   expect(error, "the call was allowed").toBeDefined();
   expect(error!.$metadata?.httpStatusCode).toBe(403);
   expect(`${error!.name} ${error!.$response?.headers?.[ERROR_BODY_HEADER] ?? ""}`).toMatch(/AccessDenied/);
@@ -109,12 +147,21 @@ const admin = {
 
 beforeAll(async () => {
   const sit = await inventoryOf("sit");
-  const caseCreatorEvents = sit.resources.find((r) => r.type === "aws:lambda/eventSourceMapping:EventSourceMapping" && r.name === "cta-pipeline-case-creator-events")!;
-  const planTokenSecretArn = String(sit.resources.find((r) => r.name === "cta-pipeline-case-creator-function")!.inputs.environment.variables.TOKEN_SECRET_ID);
+  const caseCreatorEvents = sit.resources.find(
+    (r) =>
+      r.type === "aws:lambda/eventSourceMapping:EventSourceMapping" &&
+      r.name === "cta-pipeline-case-creator-events",
+  )!;
+  const planTokenSecretArn = String(
+    sit.resources.find((r) => r.name === "cta-pipeline-case-creator-function")!.inputs.environment.variables
+      .TOKEN_SECRET_ID,
+  );
   Object.assign(names, {
     table: sit.auditTableName,
     auditQueue: sit.auditQueueName,
-    caseFailures: String(caseCreatorEvents.inputs.destinationConfig.onFailure.destinationArn).split(":").pop(),
+    caseFailures: String(caseCreatorEvents.inputs.destinationConfig.onFailure.destinationArn)
+      .split(":")
+      .pop(),
     stream: sit.pipelines.cta!.stream,
     bucket: sit.pipelines.cta!.bucket,
     tokenSecret: sit.tokenSecretName,
@@ -122,8 +169,17 @@ beforeAll(async () => {
   emulator = await startEnforcingEmulator();
   ca = createCertificateAuthority("least-privilege test CA");
   const client = ca.issue({ commonName: "kyc-token-manager", usage: "client" });
-  tiaa = await startTiaaStandIn({ ca, server: ca.issue({ commonName: "tiaa.local", usage: "server" }), expectedUsername: USERNAME, expectedPassword: PASSWORD, tokenLifetimeSeconds: 3600 });
-  salesforce = await startSalesforceStandIn({ tls: ca.issue({ commonName: "localhost", usage: "server" }), acceptToken: (t) => tiaa.issuedTokens.includes(t) });
+  tiaa = await startTiaaStandIn({
+    ca,
+    server: ca.issue({ commonName: "tiaa.local", usage: "server" }),
+    expectedUsername: USERNAME,
+    expectedPassword: PASSWORD,
+    tokenLifetimeSeconds: 3600,
+  });
+  salesforce = await startSalesforceStandIn({
+    tls: ca.issue({ commonName: "localhost", usage: "server" }),
+    acceptToken: (t) => tiaa.issuedTokens.includes(t),
+  });
 
   // The sit stack's resources, under the plan's names, created by the admin user.
   await admin.dynamodb().send(new CreateTableCommand(auditTableDefinition(names.table)));
@@ -132,15 +188,50 @@ beforeAll(async () => {
     mapping.set(`${PLAN_QUEUE_URL_PREFIX}${queue}`, queueUrls[queue]!);
   }
   await admin.kinesis().send(new CreateStreamCommand({ StreamName: names.stream, ShardCount: 1 }));
-  for (let i = 0; i < 50 && (await admin.kinesis().send(new DescribeStreamSummaryCommand({ StreamName: names.stream }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE"; i++) await new Promise((r) => setTimeout(r, 100));
-  await admin.s3().send(new CreateBucketCommand({ Bucket: names.bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
-  const tokenSecret = await admin.secrets().send(new CreateSecretCommand({ Name: names.tokenSecret, Description: "no value until the first refresh" }));
+  for (
+    let i = 0;
+    i < 50 &&
+    (await admin.kinesis().send(new DescribeStreamSummaryCommand({ StreamName: names.stream })))
+      .StreamDescriptionSummary?.StreamStatus !== "ACTIVE";
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
+  await admin.s3().send(
+    new CreateBucketCommand({
+      Bucket: names.bucket,
+      CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+    }),
+  );
+  const tokenSecret = await admin
+    .secrets()
+    .send(
+      new CreateSecretCommand({ Name: names.tokenSecret, Description: "no value until the first refresh" }),
+    );
   mapping.set(planTokenSecretArn, tokenSecret.ARN!);
   // The token manager reads its credentials and certificate from secrets here (moto cannot run the
   // CSM Lambda, nor export an imported ACM certificate), so the stack is planned with those sources.
-  const credentials = await admin.secrets().send(new CreateSecretCommand({ Name: "tiaa-credentials-sit", SecretString: JSON.stringify({ username: USERNAME, password: PASSWORD }) }));
-  const certificate = await admin.secrets().send(new CreateSecretCommand({ Name: "tiaa-client-cert-sit", SecretString: JSON.stringify({ certificate: client.certificate, privateKey: client.privateKey, chain: ca.certificate }) }));
-  plan = await planStack("sit", { credentialSource: "secret", credentialSecretArn: credentials.ARN!, certificateSource: "secret", certificateSecretArn: certificate.ARN! });
+  const credentials = await admin.secrets().send(
+    new CreateSecretCommand({
+      Name: "tiaa-credentials-sit",
+      SecretString: JSON.stringify({ username: USERNAME, password: PASSWORD }),
+    }),
+  );
+  const certificate = await admin.secrets().send(
+    new CreateSecretCommand({
+      Name: "tiaa-client-cert-sit",
+      SecretString: JSON.stringify({
+        certificate: client.certificate,
+        privateKey: client.privateKey,
+        chain: ca.certificate,
+      }),
+    }),
+  );
+  plan = await planStack("sit", {
+    credentialSource: "secret",
+    credentialSecretArn: credentials.ARN!,
+    certificateSource: "secret",
+    certificateSecretArn: certificate.ARN!,
+  });
 });
 
 afterAll(async () => {
@@ -154,26 +245,54 @@ afterAll(async () => {
 describe("each function works with exactly its role's policy, and is refused what it does not need", () => {
   it("token manager: reads its credential and certificate secrets, writes the token; may not delete the token secret", async () => {
     const used = new Set<string>();
-    const secretsManager = recordingActions(new SecretsManagerClient(emulator.clientConfig(await credentialsFor("token-manager-function"))), used);
+    const secretsManager = recordingActions(
+      new SecretsManagerClient(emulator.clientConfig(await credentialsFor("token-manager-function"))),
+      used,
+    );
     const env = functionEnv("token-manager-function");
     const config = readRefreshConfig({ ...env, TOKEN_URL: tiaa.url });
-    const metrics = new Metrics({ component: "token-manager", namespace: env.METRIC_NAMESPACE!, environment: env.ENVIRONMENT!, sink: new MemorySink() });
+    const metrics = new Metrics({
+      component: "token-manager",
+      namespace: env.METRIC_NAMESPACE!,
+      environment: env.ENVIRONMENT!,
+      sink: new MemorySink(),
+    });
 
-    const result = await refreshToken({ secretsManager, metrics, logger: quiet(), ca: ca.certificate, sleep: async () => undefined }, config);
+    const result = await refreshToken(
+      { secretsManager, metrics, logger: quiet(), ca: ca.certificate, sleep: async () => undefined },
+      config,
+    );
 
     expect(result.expiresAt).toBeDefined();
     expect(tiaa.issuedTokens).toHaveLength(1);
     expect([...used].sort()).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
-    await expectDenied(() => secretsManager.send(new DeleteSecretCommand({ SecretId: config.tokenSecretId, ForceDeleteWithoutRecovery: true })));
-    table.push({ function: "token-manager", actionsUsed: [...used].sort().join(", "), denied: "secretsmanager:DeleteSecret" });
+    await expectDenied(() =>
+      secretsManager.send(
+        new DeleteSecretCommand({ SecretId: config.tokenSecretId, ForceDeleteWithoutRecovery: true }),
+      ),
+    );
+    table.push({
+      function: "token-manager",
+      actionsUsed: [...used].sort().join(", "),
+      denied: "secretsmanager:DeleteSecret",
+    });
   });
 
   it("event producer: reads the uploaded file, keeps its ledger, publishes to the stream; may not write to the input bucket", async () => {
     const key = "uploads/least-privilege.ndjson";
     // Three good records and one without a customerId (audited FAILED through the audit queue).
-    const records = [0, 1, 2].map((i) => JSON.stringify({ transactionId: `TXN-LP${i}`, customerId: `C${i}`, eventType: "KYC_REVIEW", producedAt: "2026-11-26T09:00:00Z" }));
+    const records = [0, 1, 2].map((i) =>
+      JSON.stringify({
+        transactionId: `TXN-LP${i}`,
+        customerId: `C${i}`,
+        eventType: "KYC_REVIEW",
+        producedAt: "2026-11-26T09:00:00Z",
+      }),
+    );
     records.push(JSON.stringify({ transactionId: "TXN-LP-BAD", eventType: "KYC_REVIEW" }));
-    const put = await admin.s3().send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: records.join("\n") }));
+    const put = await admin
+      .s3()
+      .send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: records.join("\n") }));
     const used = new Set<string>();
     const creds = await credentialsFor("cta-pipeline-producer-function");
     const settings = readProducerSettings(functionEnv("cta-pipeline-producer-function"));
@@ -181,37 +300,90 @@ describe("each function works with exactly its role's policy, and is refused wha
     const deps = {
       s3,
       kinesis: recordingActions(new KinesisClient(emulator.clientConfig(creds)), used),
-      audit: new AuditSender({ sqs: recordingActions(new SQSClient(emulator.clientConfig(creds)), used), queueUrl: settings.auditQueueUrl, logger: quiet() }),
-      ledger: new FileLedger({ dynamodb: recordingActions(new DynamoDBClient(emulator.clientConfig(creds)), used), ...settings.ledger }),
-      metrics: new Metrics({ component: "event-producer", namespace: settings.namespace, environment: settings.environment, sink: new MemorySink() }),
+      audit: new AuditSender({
+        sqs: recordingActions(new SQSClient(emulator.clientConfig(creds)), used),
+        queueUrl: settings.auditQueueUrl,
+        logger: quiet(),
+      }),
+      ledger: new FileLedger({
+        dynamodb: recordingActions(new DynamoDBClient(emulator.clientConfig(creds)), used),
+        ...settings.ledger,
+      }),
+      metrics: new Metrics({
+        component: "event-producer",
+        namespace: settings.namespace,
+        environment: settings.environment,
+        sink: new MemorySink(),
+      }),
       logger: quiet(),
       config: { ...settings.config, maxInFlight: 1 },
     };
-    const event = { Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: names.bucket, arn: `arn:aws:s3:::${names.bucket}` }, object: { key, size: 100, eTag: put.ETag!.replace(/"/g, "") } } }] } as unknown as S3Event;
+    const event = {
+      Records: [
+        {
+          eventSource: "aws:s3",
+          eventName: "ObjectCreated:Put",
+          s3: {
+            bucket: { name: names.bucket, arn: `arn:aws:s3:::${names.bucket}` },
+            object: { key, size: 100, eTag: put.ETag!.replace(/"/g, "") },
+          },
+        },
+      ],
+    } as unknown as S3Event;
 
     const [outcome] = await produceFromS3Event(deps, event, { requestId: "lp-producer-1" });
 
     expect(outcome).toMatchObject({ kind: "produced", summary: { published: 3, rejected: 1, failed: 0 } });
-    expect([...used].sort()).toEqual(["dynamodb:UpdateItem", "kinesis:PutRecords", "s3:GetObject", "sqs:SendMessage"]);
-    await expectDenied(() => s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: "uploads/forged.ndjson", Body: "{}" })));
+    expect([...used].sort()).toEqual([
+      "dynamodb:UpdateItem",
+      "kinesis:PutRecords",
+      "s3:GetObject",
+      "sqs:SendMessage",
+    ]);
+    await expectDenied(() =>
+      s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: "uploads/forged.ndjson", Body: "{}" })),
+    );
     // moto judges SQS resources too: the action it used, on a queue its role does not name, is refused.
     const producerSqs = new SQSClient(emulator.clientConfig(creds));
-    await expectDenied(() => producerSqs.send(new SendMessageCommand({ QueueUrl: queueUrls[names.caseFailures], MessageBody: "{}" })));
-    table.push({ function: "cta-event-producer", actionsUsed: [...used].sort().join(", "), denied: "s3:PutObject" });
+    await expectDenied(() =>
+      producerSqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrls[names.caseFailures], MessageBody: "{}" }),
+      ),
+    );
+    table.push({
+      function: "cta-event-producer",
+      actionsUsed: [...used].sort().join(", "),
+      denied: "s3:PutObject",
+    });
   });
 
   it("case creator: reads its stream batch (as its event source mapping does) and the token, sends outcomes; may not write the token secret", async () => {
     const used = new Set<string>();
     const creds = await credentialsFor("cta-pipeline-case-creator-function");
-    const settings = readCaseCreatorSettings({ ...functionEnv("cta-pipeline-case-creator-function"), SALESFORCE_INSTANCE_URL: salesforce.url });
+    const settings = readCaseCreatorSettings({
+      ...functionEnv("cta-pipeline-case-creator-function"),
+      SALESFORCE_INSTANCE_URL: salesforce.url,
+    });
     const kinesis = recordingActions(new KinesisClient(emulator.clientConfig(creds)), used);
     const secretsManager = recordingActions(new SecretsManagerClient(emulator.clientConfig(creds)), used);
     const event = await kinesisBatch(kinesis);
     const deps = {
-      salesforce: new SalesforceClient({ ...settings.salesforce, extraCertificateAuthorities: [ca.certificate] }),
+      salesforce: new SalesforceClient({
+        ...settings.salesforce,
+        extraCertificateAuthorities: [ca.certificate],
+      }),
       tokenProvider: new SecretTokenClient({ secretsManager, secretId: settings.tokenSecretId }),
-      audit: new AuditSender({ sqs: recordingActions(new SQSClient(emulator.clientConfig(creds)), used), queueUrl: settings.auditQueueUrl, logger: quiet() }),
-      metrics: new Metrics({ component: "case-creator", namespace: settings.namespace, environment: settings.environment, sink: new MemorySink() }),
+      audit: new AuditSender({
+        sqs: recordingActions(new SQSClient(emulator.clientConfig(creds)), used),
+        queueUrl: settings.auditQueueUrl,
+        logger: quiet(),
+      }),
+      metrics: new Metrics({
+        component: "case-creator",
+        namespace: settings.namespace,
+        environment: settings.environment,
+        sink: new MemorySink(),
+      }),
       logger: quiet(),
       now: () => new Date(),
       config: settings.config,
@@ -222,9 +394,26 @@ describe("each function works with exactly its role's policy, and is refused wha
 
     expect(response.batchItemFailures).toEqual([]);
     expect([...salesforce.cases.keys()].sort()).toEqual(["TXN-LP0", "TXN-LP1", "TXN-LP2"]);
-    expect([...used].sort()).toEqual(["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "secretsmanager:GetSecretValue", "sqs:SendMessage"]);
-    await expectDenied(() => secretsManager.send(new PutSecretValueCommand({ SecretId: settings.tokenSecretId, SecretString: "{\"access_token\":\"forged\"}" })));
-    table.push({ function: "cta-case-creator", actionsUsed: [...used].sort().join(", "), denied: "secretsmanager:PutSecretValue" });
+    expect([...used].sort()).toEqual([
+      "kinesis:GetRecords",
+      "kinesis:GetShardIterator",
+      "kinesis:ListShards",
+      "secretsmanager:GetSecretValue",
+      "sqs:SendMessage",
+    ]);
+    await expectDenied(() =>
+      secretsManager.send(
+        new PutSecretValueCommand({
+          SecretId: settings.tokenSecretId,
+          SecretString: '{"access_token":"forged"}',
+        }),
+      ),
+    );
+    table.push({
+      function: "cta-case-creator",
+      actionsUsed: [...used].sort().join(", "),
+      denied: "secretsmanager:PutSecretValue",
+    });
   });
 
   it("discard auditor: takes an on-failure record off its queue, reads the range back, audits it; may not publish to the stream", async () => {
@@ -233,26 +422,71 @@ describe("each function works with exactly its role's policy, and is refused wha
     const settings = readDiscardAuditorSettings(functionEnv("cta-pipeline-discard-auditor-function"));
     const kinesis = recordingActions(new KinesisClient(emulator.clientConfig(creds)), used);
     const sqs = recordingActions(new SQSClient(emulator.clientConfig(creds)), used);
-    const shard = (await admin.kinesis().send(new ListShardsCommand({ StreamName: names.stream }))).Shards![0]!;
+    const shard = (await admin.kinesis().send(new ListShardsCommand({ StreamName: names.stream })))
+      .Shards![0]!;
     const first = (await kinesisBatch(admin.kinesis())).Records[0]!.kinesis.sequenceNumber;
     const streamArn = `arn:aws:kinesis:eu-west-1:123456789012:stream/${names.stream}`;
     const onFailure = {
-      requestContext: { requestId: "lp-discard-1", functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:bbkyc-cta-case-creator-sit", condition: "RetryAttemptsExhausted", approximateInvokeCount: 4 },
+      requestContext: {
+        requestId: "lp-discard-1",
+        functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:bbkyc-cta-case-creator-sit",
+        condition: "RetryAttemptsExhausted",
+        approximateInvokeCount: 4,
+      },
       responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
       version: "1.0",
       timestamp: new Date().toISOString(),
-      KinesisBatchInfo: { shardId: shard.ShardId, startSequenceNumber: first, endSequenceNumber: first, approximateArrivalOfFirstRecord: new Date().toISOString(), approximateArrivalOfLastRecord: new Date().toISOString(), batchSize: 1, streamArn },
+      KinesisBatchInfo: {
+        shardId: shard.ShardId,
+        startSequenceNumber: first,
+        endSequenceNumber: first,
+        approximateArrivalOfFirstRecord: new Date().toISOString(),
+        approximateArrivalOfLastRecord: new Date().toISOString(),
+        batchSize: 1,
+        streamArn,
+      },
     };
-    await admin.sqs().send(new SendMessageCommand({ QueueUrl: queueUrls[names.caseFailures], MessageBody: JSON.stringify(onFailure) }));
-    const deps = { kinesis, audit: new AuditSender({ sqs, queueUrl: settings.auditQueueUrl, logger: quiet() }), logger: quiet(), now: () => new Date(), config: settings.config };
+    await admin.sqs().send(
+      new SendMessageCommand({
+        QueueUrl: queueUrls[names.caseFailures],
+        MessageBody: JSON.stringify(onFailure),
+      }),
+    );
+    const deps = {
+      kinesis,
+      audit: new AuditSender({ sqs, queueUrl: settings.auditQueueUrl, logger: quiet() }),
+      logger: quiet(),
+      now: () => new Date(),
+      config: settings.config,
+    };
 
-    const response = await auditDiscardedBatches(deps, await receiveAsEventSource(sqs, queueUrls[names.caseFailures]!));
+    const response = await auditDiscardedBatches(
+      deps,
+      await receiveAsEventSource(sqs, queueUrls[names.caseFailures]!),
+    );
 
     expect(response.batchItemFailures).toEqual([]);
     expect(response.summary).toMatchObject({ ranges: 1, recordsRead: 1, audited: 1 });
-    expect([...used].sort()).toEqual(["kinesis:GetRecords", "kinesis:GetShardIterator", "sqs:DeleteMessage", "sqs:ReceiveMessage", "sqs:SendMessage"]);
-    await expectDenied(() => kinesis.send(new PutRecordsCommand({ StreamName: names.stream, Records: [{ PartitionKey: "forged", Data: Buffer.from("{}") }] })));
-    table.push({ function: "cta-discard-auditor", actionsUsed: [...used].sort().join(", "), denied: "kinesis:PutRecords" });
+    expect([...used].sort()).toEqual([
+      "kinesis:GetRecords",
+      "kinesis:GetShardIterator",
+      "sqs:DeleteMessage",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]);
+    await expectDenied(() =>
+      kinesis.send(
+        new PutRecordsCommand({
+          StreamName: names.stream,
+          Records: [{ PartitionKey: "forged", Data: Buffer.from("{}") }],
+        }),
+      ),
+    );
+    table.push({
+      function: "cta-discard-auditor",
+      actionsUsed: [...used].sort().join(", "),
+      denied: "kinesis:PutRecords",
+    });
   });
 
   it("audit processor: takes the audit events off its queue, writes the audit trail; may not delete audit items", async () => {
@@ -264,33 +498,70 @@ describe("each function works with exactly its role's policy, and is refused wha
     const logger = quiet();
     const sink = new MemorySink();
     const outcomes = new OutcomeMetrics({
-      audit: new Metrics({ component: "audit-processor", namespace: settings.namespace, environment: settings.environment, sink }),
+      audit: new Metrics({
+        component: "audit-processor",
+        namespace: settings.namespace,
+        environment: settings.environment,
+        sink,
+      }),
       caseOutcomeNamespaces: settings.caseOutcomeNamespaces,
-      caseMetrics: (namespace) => new Metrics({ component: "case-creator", namespace, environment: settings.environment, sink }),
+      caseMetrics: (namespace) =>
+        new Metrics({ component: "case-creator", namespace, environment: settings.environment, sink }),
       logger,
     });
 
     const event = await receiveAsEventSource(sqs, queueUrls[names.auditQueue]!);
-    const response = await processAuditBatch({ dynamodb, tableName: settings.tableName, retentionDays: settings.retentionDays, outcomes, logger }, event);
+    const response = await processAuditBatch(
+      { dynamodb, tableName: settings.tableName, retentionDays: settings.retentionDays, outcomes, logger },
+      event,
+    );
 
     expect(response.batchItemFailures).toEqual([]);
     // The producer's FAILED record, three PROCESSED cases and the discard auditor's provisional FAILED.
     expect(event.Records.length).toBeGreaterThanOrEqual(5);
-    expect([...used].sort()).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "sqs:DeleteMessage", "sqs:ReceiveMessage"]);
-    await expectDenied(() => dynamodb.send(new DeleteItemCommand({ TableName: settings.tableName, Key: { transactionId: { S: "TXN-LP0" } } })));
-    table.push({ function: "audit-processor", actionsUsed: [...used].sort().join(", "), denied: "dynamodb:DeleteItem" });
+    expect([...used].sort()).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "sqs:DeleteMessage",
+      "sqs:ReceiveMessage",
+    ]);
+    await expectDenied(() =>
+      dynamodb.send(
+        new DeleteItemCommand({ TableName: settings.tableName, Key: { transactionId: { S: "TXN-LP0" } } }),
+      ),
+    );
+    table.push({
+      function: "audit-processor",
+      actionsUsed: [...used].sort().join(", "),
+      denied: "dynamodb:DeleteItem",
+    });
   });
 
   it("names all five functions, each with the actions it used and the one refused", () => {
-    expect(table.map((row) => row.function)).toEqual(["token-manager", "cta-event-producer", "cta-case-creator", "cta-discard-auditor", "audit-processor"]);
+    expect(table.map((row) => row.function)).toEqual([
+      "token-manager",
+      "cta-event-producer",
+      "cta-case-creator",
+      "cta-discard-auditor",
+      "audit-processor",
+    ]);
     for (const row of table) expect(row.actionsUsed.split(", ")).not.toContain(row.denied);
   });
 });
 
 /** The stream's records from the start, as Lambda's Kinesis event source hands them to the case creator. */
 async function kinesisBatch(kinesis: KinesisClient): Promise<KinesisStreamEvent> {
-  const shardId = (await kinesis.send(new ListShardsCommand({ StreamName: names.stream }))).Shards![0]!.ShardId!;
-  const iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: names.stream, ShardId: shardId, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator!;
+  const shardId = (await kinesis.send(new ListShardsCommand({ StreamName: names.stream }))).Shards![0]!
+    .ShardId!;
+  const iterator = (
+    await kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: names.stream,
+        ShardId: shardId,
+        ShardIteratorType: "TRIM_HORIZON",
+      }),
+    )
+  ).ShardIterator!;
   const { Records = [] } = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
   return {
     Records: Records.map((r) => ({
@@ -301,7 +572,13 @@ async function kinesisBatch(kinesis: KinesisClient): Promise<KinesisStreamEvent>
       eventVersion: "1.0",
       invokeIdentityArn: "arn:aws:iam::123456789012:role/bbkyc-cta-case-creator-sit-euw1",
       awsRegion: "eu-west-1",
-      kinesis: { kinesisSchemaVersion: "1.0", partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!, approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000, data: Buffer.from(r.Data!).toString("base64") },
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: r.PartitionKey!,
+        sequenceNumber: r.SequenceNumber!,
+        approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000,
+        data: Buffer.from(r.Data!).toString("base64"),
+      },
     })),
   };
 }
@@ -310,9 +587,20 @@ async function kinesisBatch(kinesis: KinesisClient): Promise<KinesisStreamEvent>
 async function receiveAsEventSource(sqs: SQSClient, queueUrl: string): Promise<SQSEvent> {
   const records: SQSRecord[] = [];
   for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+    );
     if (Messages.length === 0) return { Records: records };
-    records.push(...Messages.map((m) => ({ messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body! }) as SQSRecord));
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    records.push(
+      ...Messages.map(
+        (m) => ({ messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body! }) as SQSRecord,
+      ),
+    );
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   }
 }

@@ -17,7 +17,19 @@ async function run(options: Partial<LocalRunOptions>) {
   const cleanup = new Cleanup();
   const runDir = mkdtempSync(join(tmpdir(), "local-run-"));
   try {
-    const { summary } = await runLocalPlatform({ records: 60, faults: {}, badShare: 0, seed: 3, timeoutMs: 240_000, runDir, log: () => undefined, ...options }, cleanup);
+    const { summary } = await runLocalPlatform(
+      {
+        records: 60,
+        faults: {},
+        badShare: 0,
+        seed: 3,
+        timeoutMs: 240_000,
+        runDir,
+        log: () => undefined,
+        ...options,
+      },
+      cleanup,
+    );
     return { summary, log: readFileSync(join(runDir, "handlers.log"), "utf8") };
   } finally {
     await cleanup.stopAll();
@@ -28,7 +40,10 @@ describe("local run: faithful to AWS", () => {
   it("kills a case creator that outlives its timeout; the retry repairs it and each record is counted once", async () => {
     // The first audit send is carried out but answered after 60 s (the SDK sets no request timeout);
     // the case creator's timeout is 27 s (above its 25 s attempt budget, so it does call Salesforce).
-    const { summary, log } = await run({ faults: { auditHang: 1 }, timeoutOverrides: { "bbkyc-cta-case-creator-sit": 27 } });
+    const { summary, log } = await run({
+      faults: { auditHang: 1 },
+      timeoutOverrides: { "bbkyc-cta-case-creator-sit": 27 },
+    });
 
     expect(log).toMatch(/bbkyc-cta-case-creator-sit .*Task timed out after 27\.00 seconds/);
     // The killed attempt had upserted its cases and sent its audit events, but flushed no metric and
@@ -39,7 +54,9 @@ describe("local run: faithful to AWS", () => {
     expect(summary.casesCreated).toBe(60);
     expect(summary.metrics.SFCaseCreationSuccess).toBe(60);
     expect(summary.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(summary.differences.some((d) => d.includes("bbkyc-cta-case-creator-sit runs with a 27 s timeout"))).toBe(true);
+    expect(
+      summary.differences.some((d) => d.includes("bbkyc-cta-case-creator-sit runs with a 27 s timeout")),
+    ).toBe(true);
   }, 300_000);
 
   it("kills an audit processor whose write hangs; its batch's other writes were counted as they landed, so every outcome is counted once", async () => {
@@ -58,14 +75,20 @@ describe("local run: faithful to AWS", () => {
 
   it("ends records FAILED with a reason when refreshes fail past the token's expiry (time compressed 600× throughout)", async () => {
     // 60-minute token, refreshes failing after the first; the file arrives 90 platform minutes later.
-    const { summary } = await run({ records: 30, faults: { token: "expire" }, timeScale: 600, uploadDelayMinutes: 90 });
+    const { summary } = await run({
+      records: 30,
+      faults: { token: "expire" },
+      timeScale: 600,
+      uploadDelayMinutes: 90,
+    });
 
     expect(summary.unaccounted).toBe(0);
     expect(summary.audited).toEqual({ PROCESSED: 0, FAILED: 30 });
     expect(summary.casesCreated).toBe(0);
     // Either the case creator gave up (its own give-up age) or Lambda discarded the batch and the
     // discard auditor recorded it: both are the deployed platform's doing, each with its reason.
-    for (const { reason } of summary.failureReasons) expect(reason).toMatch(/Salesforce unavailable|Lambda discarded the batch/);
+    for (const { reason } of summary.failureReasons)
+      expect(reason).toMatch(/Salesforce unavailable|Lambda discarded the batch/);
     expect(summary.metrics.SFCaseCreationFailure).toBe(30);
     expect(summary.tokenRefreshes.failed).toBeGreaterThan(0);
     expect(summary.checks.filter((c) => !c.ok)).toEqual([]);

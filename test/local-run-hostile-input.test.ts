@@ -30,16 +30,35 @@ async function run(fileName: string, body: string | Buffer): Promise<Run> {
   const cleanup = new Cleanup();
   try {
     const result = await runLocalPlatform(
-      { records: 0, input, faults: {}, badShare: 0, seed: 1, timeoutMs: 120_000, runDir: join(dir, `run-${fileName}`), log: () => undefined },
+      {
+        records: 0,
+        input,
+        faults: {},
+        badShare: 0,
+        seed: 1,
+        timeoutMs: 120_000,
+        runDir: join(dir, `run-${fileName}`),
+        log: () => undefined,
+      },
       cleanup,
     );
     const { stack, clients, salesforce } = result.environment;
-    const cases = new Map([...salesforce.cases].map(([id, c]) => [id, c as unknown as { fields: Record<string, unknown> }]));
-    const tableName = stack.functions.find((f) => f.environment.AUDIT_TABLE_NAME && f.name.includes("audit-processor"))!.environment.AUDIT_TABLE_NAME!;
-    const audit = new Map((await scanAuditTable(clients.dynamodb, tableName)).map((row) => [row.transactionId, row]));
+    const cases = new Map(
+      [...salesforce.cases].map(([id, c]) => [id, c as unknown as { fields: Record<string, unknown> }]),
+    );
+    const tableName = stack.functions.find(
+      (f) => f.environment.AUDIT_TABLE_NAME && f.name.includes("audit-processor"),
+    )!.environment.AUDIT_TABLE_NAME!;
+    const audit = new Map(
+      (await scanAuditTable(clients.dynamodb, tableName)).map((row) => [row.transactionId, row]),
+    );
     // The summary's scan leaves the producer's ledger out (it is not a record): read it on its own.
     const ledger = await clients.dynamodb.send(
-      new ScanCommand({ TableName: tableName, FilterExpression: "begins_with(transactionId, :p)", ExpressionAttributeValues: { ":p": { S: "#ledger:" } } }),
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: "begins_with(transactionId, :p)",
+        ExpressionAttributeValues: { ":p": { S: "#ledger:" } },
+      }),
     );
     const ledgerKeys = (ledger.Items ?? []).map((i) => i.transactionId!.S!);
     return { result, cases, audit, ledgerKeys };
@@ -48,7 +67,8 @@ async function run(fileName: string, body: string | Buffer): Promise<Run> {
   }
 }
 
-const ok = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ transactionId: id, customerId: `C-${id}`, eventType: "KYC_REVIEW", ...extra });
+const ok = (id: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ transactionId: id, customerId: `C-${id}`, eventType: "KYC_REVIEW", ...extra });
 
 describe("local run with hostile records", () => {
   it("fails each hostile record with its reason, processes its neighbours, and alters nothing on the way to Salesforce", async () => {
@@ -70,7 +90,13 @@ describe("local run with hostile records", () => {
     const { summary } = result;
 
     expect(summary.unaccounted, JSON.stringify(summary.lost)).toBe(0);
-    expect(summary).toMatchObject({ records: 10, rejected: 7, published: 3, casesCreated: 3, audited: { PROCESSED: 3, FAILED: 7 } });
+    expect(summary).toMatchObject({
+      records: 10,
+      rejected: 7,
+      published: 3,
+      casesCreated: 3,
+      audited: { PROCESSED: 3, FAILED: 7 },
+    });
     expect([...cases.keys()].sort()).toEqual(["TXN-Café", "TXN-H1", "TXN-H7"]);
     // Every digit as written, in the case's description.
     expect(cases.get("TXN-H1")!.fields.Description).toBe(numbers);
@@ -80,14 +106,21 @@ describe("local run with hostile records", () => {
       [at(3), /lone surrogate/],
       [at(4), /^transactionId starts with '#', which is reserved/],
       [audit.get("TXN-H5"), /^producedAt "2026-02-30T08:00:00Z" is not a real time: day 30 does not exist/],
-      [audit.get("TXN-H6"), /^producedAt "0000-01-01T00:00:00Z" is not a real time: year 0000 does not exist/],
+      [
+        audit.get("TXN-H6"),
+        /^producedAt "0000-01-01T00:00:00Z" is not a real time: year 0000 does not exist/,
+      ],
       [at(8), /^transactionId has leading or trailing white space/],
       [at(9), /^transactionId is not in Unicode normalisation form NFC/],
     ];
-    for (const [row, reason] of expected) expect(row).toMatchObject({ status: "FAILED", reason: expect.stringMatching(reason) });
-    for (const id of ["TXN-H1", "TXN-H7", "TXN-Café"]) expect(audit.get(id)).toMatchObject({ status: "PROCESSED" });
+    for (const [row, reason] of expected)
+      expect(row).toMatchObject({ status: "FAILED", reason: expect.stringMatching(reason) });
+    for (const id of ["TXN-H1", "TXN-H7", "TXN-Café"])
+      expect(audit.get(id)).toMatchObject({ status: "PROCESSED" });
     // The producer's ledger item for the uploaded version (the local bucket is versioned, as deployed).
-    expect(ledgerKeys).toEqual([expect.stringMatching(new RegExp(`^#ledger:s3://${summary.input.bucket}/${summary.input.key}@.+`))]);
+    expect(ledgerKeys).toEqual([
+      expect.stringMatching(new RegExp(`^#ledger:s3://${summary.input.bucket}/${summary.input.key}@.+`)),
+    ]);
     // Latency comes only from real instants: a minute or so, not 63 trillion ms.
     expect(summary.latencyMs.p95!).toBeLessThan(10 * 60_000);
   }, 180_000);
@@ -99,25 +132,49 @@ describe("local run with hostile records", () => {
     const { summary } = result;
 
     expect(summary.unaccounted, JSON.stringify(summary.lost)).toBe(0);
-    expect(summary).toMatchObject({ records: 5, rejected: 3, published: 2, casesCreated: 2, audited: { PROCESSED: 2, FAILED: 3 } });
+    expect(summary).toMatchObject({
+      records: 5,
+      rejected: 3,
+      published: 2,
+      casesCreated: 2,
+      audited: { PROCESSED: 2, FAILED: 3 },
+    });
     expect([...cases.keys()].sort()).toEqual(["TXN-N1", "TXN-N2"]);
     const at = (n: number) => audit.get(`#record:s3://${summary.input.bucket}/${summary.input.key}#${n}`);
-    expect(at(1)).toMatchObject({ status: "FAILED", reason: expect.stringMatching(/^record must be a JSON object, got null/) });
-    expect(at(2)).toMatchObject({ status: "FAILED", reason: expect.stringMatching(/^record must be a JSON object, got null/) });
-    expect(at(4)).toMatchObject({ status: "FAILED", reason: expect.stringMatching(/^record must be a JSON object, got a number/) });
+    expect(at(1)).toMatchObject({
+      status: "FAILED",
+      reason: expect.stringMatching(/^record must be a JSON object, got null/),
+    });
+    expect(at(2)).toMatchObject({
+      status: "FAILED",
+      reason: expect.stringMatching(/^record must be a JSON object, got null/),
+    });
+    expect(at(4)).toMatchObject({
+      status: "FAILED",
+      reason: expect.stringMatching(/^record must be a JSON object, got a number/),
+    });
     expect(audit.has(`#file:s3://${summary.input.bucket}/${summary.input.key}`)).toBe(false);
   }, 180_000);
 
   it("processes every record before an invalid UTF-8 byte in a gzip file and audits the file with the byte's offset", async () => {
     const good = Array.from({ length: 20 }, (_, i) => ok(`TXN-G${i + 1}`)).join("\n");
-    const raw = Buffer.concat([Buffer.from(`${good}\n{"transactionId":"TXN-G21","customerId":"C`), Buffer.from([0xff]), Buffer.from(`","eventType":"E"}\n${ok("TXN-G22")}\n`)]);
+    const raw = Buffer.concat([
+      Buffer.from(`${good}\n{"transactionId":"TXN-G21","customerId":"C`),
+      Buffer.from([0xff]),
+      Buffer.from(`","eventType":"E"}\n${ok("TXN-G22")}\n`),
+    ]);
     const offset = Buffer.byteLength(`${good}\n{"transactionId":"TXN-G21","customerId":"C`);
 
     const { result, cases, audit } = await run("bad-byte.ndjson.gz", gzipSync(raw));
     const { summary } = result;
 
     expect(summary.unaccounted, JSON.stringify(summary.lost)).toBe(0);
-    expect(summary).toMatchObject({ records: 20, published: 20, casesCreated: 20, audited: { PROCESSED: 20, FAILED: 1 } });
+    expect(summary).toMatchObject({
+      records: 20,
+      published: 20,
+      casesCreated: 20,
+      audited: { PROCESSED: 20, FAILED: 1 },
+    });
     expect(cases.size).toBe(20);
     const file = audit.get(`#file:s3://${summary.input.bucket}/${summary.input.key}`);
     expect(file).toMatchObject({ status: "FAILED" });

@@ -3,7 +3,13 @@
  * the test emulator, its input accounting, and that nothing it starts outlives it — after success,
  * after an error, and after Ctrl-C.
  */
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { KinesisStreamEvent, SQSEvent } from "aws-lambda";
@@ -24,7 +30,13 @@ import { runCli } from "./support/local-run-cli.js";
 
 /** Every loopback port the run said it listened on (emulators and stand-ins). */
 function announcedPorts(stderr: string): number[] {
-  return [...new Set([...stderr.matchAll(/(?:listening on|SQS on|DynamoDB on) https?:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
+  return [
+    ...new Set(
+      [...stderr.matchAll(/(?:listening on|SQS on|DynamoDB on) https?:\/\/127\.0\.0\.1:(\d+)/g)].map((m) =>
+        Number(m[1]),
+      ),
+    ),
+  ];
 }
 
 function isListening(port: number): Promise<boolean> {
@@ -41,7 +53,9 @@ function isListening(port: number): Promise<boolean> {
 /** Processes whose command line names one of the ports (a moto server left behind would). */
 function processesUsing(ports: number[]): string[] {
   const lines = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).split("\n");
-  return lines.filter((line) => ports.some((port) => line.includes(`-p ${port}`) || line.includes(`:${port}`)));
+  return lines.filter((line) =>
+    ports.some((port) => line.includes(`-p ${port}`) || line.includes(`:${port}`)),
+  );
 }
 
 async function expectNothingLeft(stderr: string, minimumPorts: number): Promise<void> {
@@ -55,7 +69,15 @@ async function expectNothingLeft(stderr: string, minimumPorts: number): Promise<
 describe("local run, end to end", () => {
   it("accounts for 2,000 records with 10% Salesforce faults, 2% bad records and 5% duplicate deliveries, and the metrics agree", async () => {
     // Act: at-least-once delivery on (S3 events, Kinesis batches and SQS messages delivered twice at 5%).
-    const run = await runCli(["--records", "2000", "--faults", "salesforce=0.1,duplicates=0.05", "--bad-records", "0.02", "--json"]);
+    const run = await runCli([
+      "--records",
+      "2000",
+      "--faults",
+      "salesforce=0.1,duplicates=0.05",
+      "--bad-records",
+      "0.02",
+      "--json",
+    ]);
 
     // Assert
     expect(run.code, run.stderr.slice(-3000)).toBe(0);
@@ -78,7 +100,10 @@ describe("local run, end to end", () => {
     expect(summary.metrics.SFCaseCreationSuccess).toBe(summary.audited.PROCESSED);
     expect(summary.redelivery.duplicatesDelivered).toBeGreaterThan(0);
     // Faults were injected and survived: more calls than the 200-record chunks alone would need.
-    expect(summary.faults).toEqual(["Salesforce answers 503 to 10% of calls", "5% of S3 notifications, Kinesis batches and SQS messages delivered twice"]);
+    expect(summary.faults).toEqual([
+      "Salesforce answers 503 to 10% of calls",
+      "5% of S3 notifications, Kinesis batches and SQS messages delivered twice",
+    ]);
     expect(summary.salesforceCalls).toBeGreaterThan(Math.ceil(summary.published / 200));
     expect(Object.values(summary.shards).reduce((a, b) => a + b, 0)).toBe(summary.published);
     expect(Object.keys(summary.shards).length).toBeGreaterThan(1);
@@ -118,7 +143,10 @@ describe("local event sources (Lambda semantics, against the test emulator)", ()
     await kinesis.send(
       new PutRecordsCommand({
         StreamName: name,
-        Records: Array.from({ length: records }, (_, i) => ({ PartitionKey: "one-key", Data: Buffer.from(JSON.stringify({ transactionId: `TXN-${i}` })) })),
+        Records: Array.from({ length: records }, (_, i) => ({
+          PartitionKey: "one-key",
+          Data: Buffer.from(JSON.stringify({ transactionId: `TXN-${i}` })),
+        })),
       }),
     );
     return { name, arn: `arn:aws:kinesis:eu-west-1:123456789012:stream/${name}` };
@@ -135,14 +163,31 @@ describe("local event sources (Lambda semantics, against the test emulator)", ()
   it("retries a Kinesis batch from the lowest failed record, then gives up into the on-failure queue", async () => {
     // Arrange: 6 records, one batch; record 2 fails once, record 4 fails every time.
     const stream = await streamWith(6);
-    const onFailure = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("local-run-onfailure") }));
+    const onFailure = await sqs.send(
+      new CreateQueueCommand({ QueueName: uniqueName("local-run-onfailure") }),
+    );
     const batches: string[][] = [];
-    const onFailureRecords = async () => (await sqs.send(new ReceiveMessageCommand({ QueueUrl: onFailure.QueueUrl!, WaitTimeSeconds: 0, VisibilityTimeout: 0 }))).Messages ?? [];
+    const onFailureRecords = async () =>
+      (
+        await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: onFailure.QueueUrl!,
+            WaitTimeSeconds: 0,
+            VisibilityTimeout: 0,
+          }),
+        )
+      ).Messages ?? [];
     let failedOnce = false;
     const invoke = async (event: KinesisStreamEvent) => {
-      const ids = event.Records.map((r) => (JSON.parse(Buffer.from(r.kinesis.data, "base64").toString()) as { transactionId: string }).transactionId);
+      const ids = event.Records.map(
+        (r) =>
+          (JSON.parse(Buffer.from(r.kinesis.data, "base64").toString()) as { transactionId: string })
+            .transactionId,
+      );
       batches.push(ids);
-      const failures = event.Records.filter((_, i) => ids[i] === "TXN-4" || (ids[i] === "TXN-2" && !failedOnce));
+      const failures = event.Records.filter(
+        (_, i) => ids[i] === "TXN-4" || (ids[i] === "TXN-2" && !failedOnce),
+      );
       if (ids.includes("TXN-2")) failedOnce = true;
       return { batchItemFailures: failures.map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })) };
     };
@@ -159,7 +204,11 @@ describe("local event sources (Lambda semantics, against the test emulator)", ()
         bisectBatchOnFunctionError: true,
         reportBatchItemFailures: true,
         startingPosition: "TRIM_HORIZON",
-        onFailure: { queueArn: "arn:aws:sqs:eu-west-1:123456789012:x", queueUrl: onFailure.QueueUrl!, queueName: "x" },
+        onFailure: {
+          queueArn: "arn:aws:sqs:eu-west-1:123456789012:x",
+          queueUrl: onFailure.QueueUrl!,
+          queueName: "x",
+        },
       },
       kinesis,
       sqs,
@@ -185,7 +234,10 @@ describe("local event sources (Lambda semantics, against the test emulator)", ()
     // in its invocation record, and does nothing else: the deployed discard auditor sorts it out.
     const messages = await onFailureRecords();
     expect(messages).toHaveLength(1);
-    const record = JSON.parse(messages[0]!.Body!) as { requestContext: { condition: string }; KinesisBatchInfo: { batchSize: number; streamArn: string } };
+    const record = JSON.parse(messages[0]!.Body!) as {
+      requestContext: { condition: string };
+      KinesisBatchInfo: { batchSize: number; streamArn: string };
+    };
     expect(record.requestContext.condition).toBe("RetryAttemptsExhausted");
     expect(record.KinesisBatchInfo).toMatchObject({ batchSize: 2, streamArn: stream.arn });
   }, 30_000);
@@ -195,7 +247,18 @@ describe("local event sources (Lambda semantics, against the test emulator)", ()
     const batches: number[] = [];
     const stats = newSourceStats();
     const source = new KinesisEventSource({
-      settings: { functionName: "fn", streamName: stream.name, streamArn: stream.arn, batchSize: 10, parallelizationFactor: 1, maximumRetryAttempts: 2, maximumRecordAgeInSeconds: -1, bisectBatchOnFunctionError: true, reportBatchItemFailures: true, startingPosition: "TRIM_HORIZON" },
+      settings: {
+        functionName: "fn",
+        streamName: stream.name,
+        streamArn: stream.arn,
+        batchSize: 10,
+        parallelizationFactor: 1,
+        maximumRetryAttempts: 2,
+        maximumRecordAgeInSeconds: -1,
+        bisectBatchOnFunctionError: true,
+        reportBatchItemFailures: true,
+        startingPosition: "TRIM_HORIZON",
+      },
       kinesis,
       sqs,
       region: "eu-west-1",
@@ -214,26 +277,55 @@ describe("local event sources (Lambda semantics, against the test emulator)", ()
   it("deletes only successful SQS messages and lets a failing one reach the DLQ after maxReceiveCount", async () => {
     // Arrange
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("local-run-dlq") }));
-    const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+    const dlqArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }))
+    ).Attributes!.QueueArn!;
     const name = uniqueName("local-run-queue");
     const queue = await sqs.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) } }),
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) },
+      }),
     );
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl!, Entries: ["ok-1", "bad", "ok-2"].map((body, i) => ({ Id: String(i), MessageBody: body })) }));
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.QueueUrl!,
+        Entries: ["ok-1", "bad", "ok-2"].map((body, i) => ({ Id: String(i), MessageBody: body })),
+      }),
+    );
     const seen: string[] = [];
     const invoke = async (event: SQSEvent) => {
       seen.push(...event.Records.map((r) => r.body));
-      return { batchItemFailures: event.Records.filter((r) => r.body === "bad").map((r) => ({ itemIdentifier: r.messageId })) };
+      return {
+        batchItemFailures: event.Records.filter((r) => r.body === "bad").map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      };
     };
     const source = new SqsEventSource({
-      settings: { functionName: "fn", queueName: name, queueArn: "arn", queueUrl: queue.QueueUrl!, batchSize: 10, maximumBatchingWindowInSeconds: 0, reportBatchItemFailures: true },
+      settings: {
+        functionName: "fn",
+        queueName: name,
+        queueArn: "arn",
+        queueUrl: queue.QueueUrl!,
+        batchSize: 10,
+        maximumBatchingWindowInSeconds: 0,
+        reportBatchItemFailures: true,
+      },
       sqs,
       region: "eu-west-1",
       newContainer: () => invoke,
       stats: newSourceStats(),
       pollers: 1,
     });
-    const depth = async (url: string) => Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }))).Attributes!.ApproximateNumberOfMessages);
+    const depth = async (url: string) =>
+      Number(
+        (
+          await sqs.send(
+            new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+          )
+        ).Attributes!.ApproximateNumberOfMessages,
+      );
 
     // Act
     source.start();
@@ -278,9 +370,24 @@ describe("audit backlog gate (pacing the case creator to the audit processor)", 
 
 describe("local run inputs", () => {
   it("generates the same records for the same seed, with the requested share of malformed ones", () => {
-    const a = generateRecords({ count: 2000, badShare: 0.05, seed: 42, now: new Date("2026-11-26T08:00:00Z") });
-    const b = generateRecords({ count: 2000, badShare: 0.05, seed: 42, now: new Date("2026-11-26T08:00:00Z") });
-    const c = generateRecords({ count: 2000, badShare: 0.05, seed: 43, now: new Date("2026-11-26T08:00:00Z") });
+    const a = generateRecords({
+      count: 2000,
+      badShare: 0.05,
+      seed: 42,
+      now: new Date("2026-11-26T08:00:00Z"),
+    });
+    const b = generateRecords({
+      count: 2000,
+      badShare: 0.05,
+      seed: 42,
+      now: new Date("2026-11-26T08:00:00Z"),
+    });
+    const c = generateRecords({
+      count: 2000,
+      badShare: 0.05,
+      seed: 43,
+      now: new Date("2026-11-26T08:00:00Z"),
+    });
     expect(a.text).toBe(b.text);
     expect(a.text).not.toBe(c.text);
     const bad = Object.values(a.malformed).reduce((n, v) => n + (v ?? 0), 0);
@@ -299,14 +406,35 @@ describe("local run inputs", () => {
       "{not json",
     ];
     const ndjson = await expectedAuditIds(Buffer.from(lines.join("\n")), "b", "in/f.ndjson");
-    expect(ndjson).toEqual({ records: 5, expectedIds: ["TXN-1", "#record:s3://b/in/f.ndjson#2", "#record:s3://b/in/f.ndjson#3", "TXN-4", "#record:s3://b/in/f.ndjson#5"] });
+    expect(ndjson).toEqual({
+      records: 5,
+      expectedIds: [
+        "TXN-1",
+        "#record:s3://b/in/f.ndjson#2",
+        "#record:s3://b/in/f.ndjson#3",
+        "TXN-4",
+        "#record:s3://b/in/f.ndjson#5",
+      ],
+    });
 
     const truncated = await expectedAuditIds(Buffer.from(`[${lines[0]}, ${lines[3]}`), "b", "in/t.json");
     expect(truncated).toEqual({ records: 2, expectedIds: ["TXN-1", "TXN-4", "#file:s3://b/in/t.json"] });
   });
 
   it("parses the command line and refuses what it does not understand", () => {
-    expect(parseArgs(["--records", "50", "--shards", "2", "--faults", "salesforce=0.1:429,token=down,kinesis=0.05", "--bad-records", "0.02", "--json"])).toMatchObject({
+    expect(
+      parseArgs([
+        "--records",
+        "50",
+        "--shards",
+        "2",
+        "--faults",
+        "salesforce=0.1:429,token=down,kinesis=0.05",
+        "--bad-records",
+        "0.02",
+        "--json",
+      ]),
+    ).toMatchObject({
       records: 50,
       shards: 2,
       badShare: 0.02,

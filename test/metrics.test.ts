@@ -9,7 +9,13 @@ const NOW = new Date("2026-11-26T09:00:00Z");
 describe("Metrics", () => {
   it("sums counts per name and dimensions and keeps latency values apart, flushing once", async () => {
     const sink = new MemorySink();
-    const metrics = new Metrics({ component: "case-creator", namespace: "bbkyc/cta-case-creator/sit", environment: "sit", sink, now: () => NOW });
+    const metrics = new Metrics({
+      component: "case-creator",
+      namespace: "bbkyc/cta-case-creator/sit",
+      environment: "sit",
+      sink,
+      now: () => NOW,
+    });
     for (let i = 0; i < 200; i++) metrics.add("SFCaseCreationSuccess");
     metrics.add("EndToEndLatency", 120);
     metrics.add("EndToEndLatency", 80);
@@ -18,7 +24,12 @@ describe("Metrics", () => {
     expect(sink.published).toHaveLength(1);
     expect(sink.published[0]!.series).toEqual([
       { name: "SFCaseCreationSuccess", unit: "Count", dimensions: { Environment: "sit" }, values: [200] },
-      { name: "EndToEndLatency", unit: "Milliseconds", dimensions: { Environment: "sit" }, values: [120, 80] },
+      {
+        name: "EndToEndLatency",
+        unit: "Milliseconds",
+        dimensions: { Environment: "sit" },
+        values: [120, 80],
+      },
     ]);
   });
 
@@ -41,7 +52,13 @@ describe("Metrics", () => {
 describe("EmfSink", () => {
   it("writes Embedded Metric Format documents CloudWatch can read, ≤100 values per metric", async () => {
     const lines: string[] = [];
-    const metrics = new Metrics({ component: "case-creator", namespace: "bbkyc/cta-case-creator/sit", environment: "sit", sink: new EmfSink((l) => lines.push(l)), now: () => NOW });
+    const metrics = new Metrics({
+      component: "case-creator",
+      namespace: "bbkyc/cta-case-creator/sit",
+      environment: "sit",
+      sink: new EmfSink((l) => lines.push(l)),
+      now: () => NOW,
+    });
     metrics.add("SFCaseCreationSuccess", 250);
     for (let i = 0; i < 250; i++) metrics.add("EndToEndLatency", i);
     await metrics.flush();
@@ -62,7 +79,9 @@ describe("EmfSink", () => {
     });
     expect(documents[0].Environment).toBe("sit");
     expect(documents[0].SFCaseCreationSuccess).toBe(250);
-    expect(documents.map((d) => (Array.isArray(d.EndToEndLatency) ? d.EndToEndLatency.length : 1))).toEqual([100, 100, 50]);
+    expect(documents.map((d) => (Array.isArray(d.EndToEndLatency) ? d.EndToEndLatency.length : 1))).toEqual([
+      100, 100, 50,
+    ]);
     expect(documents.slice(1).every((d) => d.SFCaseCreationSuccess === undefined)).toBe(true);
   });
 });
@@ -71,9 +90,22 @@ describe("PutMetricDataSink against the emulator", () => {
   it("publishes one batched call per flush and the values read back", async () => {
     const cloudwatch = new CloudWatchClient(testClientConfig());
     let calls = 0;
-    cloudwatch.middlewareStack.add((next) => async (args) => ((calls += 1), next(args)), { step: "initialize" });
+    cloudwatch.middlewareStack.add(
+      (next) => async (args) => {
+        calls += 1;
+        return next(args);
+      },
+      {
+        step: "initialize",
+      },
+    );
     const namespace = `test/${uniqueName("metrics")}/sit`;
-    const metrics = new Metrics({ component: "event-producer", namespace, environment: "sit", sink: new PutMetricDataSink(cloudwatch) });
+    const metrics = new Metrics({
+      component: "event-producer",
+      namespace,
+      environment: "sit",
+      sink: new PutMetricDataSink(cloudwatch),
+    });
     for (let i = 0; i < 5000; i++) metrics.add("EventPublishSuccess");
     metrics.add("EventPublishFailure", 3);
     await metrics.flush();
@@ -102,18 +134,31 @@ describe("PutMetricDataSink against the emulator", () => {
 describe("total metrics: the [Environment] series beside the Reason series", () => {
   it("EMF: one document lists both dimension sets for a failure, and a 0 under [Environment] alone when none failed", async () => {
     const lines: string[] = [];
-    const metrics = new Metrics({ component: "token-manager", namespace: "bbkyc/token-manager/sit", environment: "sit", sink: new EmfSink((l) => lines.push(l)), now: () => NOW });
+    const metrics = new Metrics({
+      component: "token-manager",
+      namespace: "bbkyc/token-manager/sit",
+      environment: "sit",
+      sink: new EmfSink((l) => lines.push(l)),
+      now: () => NOW,
+    });
     metrics.add("TokenRefreshFailure", 1, { Reason: "tls" });
     await metrics.flush();
     metrics.add("TokenRefreshSuccess");
     await metrics.flush();
     const [failure, success] = lines.map((l) => JSON.parse(l));
-    expect(failure._aws.CloudWatchMetrics[0]).toEqual({ Namespace: "bbkyc/token-manager/sit", Dimensions: [["Environment", "Reason"], ["Environment"]], Metrics: [{ Name: "TokenRefreshFailure", Unit: "Count" }] });
+    expect(failure._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: "bbkyc/token-manager/sit",
+      Dimensions: [["Environment", "Reason"], ["Environment"]],
+      Metrics: [{ Name: "TokenRefreshFailure", Unit: "Count" }],
+    });
     expect(failure).toMatchObject({ Environment: "sit", Reason: "tls", TokenRefreshFailure: 1 });
     expect(success._aws.CloudWatchMetrics[0]).toEqual({
       Namespace: "bbkyc/token-manager/sit",
       Dimensions: [["Environment"]],
-      Metrics: [{ Name: "TokenRefreshSuccess", Unit: "Count" }, { Name: "TokenRefreshFailure", Unit: "Count" }],
+      Metrics: [
+        { Name: "TokenRefreshSuccess", Unit: "Count" },
+        { Name: "TokenRefreshFailure", Unit: "Count" },
+      ],
     });
     expect(success).toMatchObject({ TokenRefreshSuccess: 1, TokenRefreshFailure: 0 });
     expect(lines).toHaveLength(2);
@@ -132,23 +177,49 @@ describe("total metrics: the [Environment] series beside the Reason series", () 
   it("PutMetricData publishes the same series as EMF: the failure under both sets, the zero under [Environment]", async () => {
     const cloudwatch = new CloudWatchClient(testClientConfig());
     const namespace = `test/${uniqueName("totals")}/sit`;
-    const failing = new Metrics({ component: "token-manager", namespace, environment: "sit", sink: new PutMetricDataSink(cloudwatch) });
+    const failing = new Metrics({
+      component: "token-manager",
+      namespace,
+      environment: "sit",
+      sink: new PutMetricDataSink(cloudwatch),
+    });
     failing.add("TokenRefreshFailure", 1, { Reason: "credentials" });
     await failing.flush();
-    const listed = await cloudwatch.send(new ListMetricsCommand({ Namespace: namespace, MetricName: "TokenRefreshFailure" }));
-    const sets = (listed.Metrics ?? []).map((m) => (m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).sort().join(",")).sort();
+    const listed = await cloudwatch.send(
+      new ListMetricsCommand({ Namespace: namespace, MetricName: "TokenRefreshFailure" }),
+    );
+    const sets = (listed.Metrics ?? [])
+      .map((m) =>
+        (m.Dimensions ?? [])
+          .map((d) => `${d.Name}=${d.Value}`)
+          .sort()
+          .join(","),
+      )
+      .sort();
     expect(sets).toEqual(["Environment=sit", "Environment=sit,Reason=credentials"]);
 
     const quietNamespace = `test/${uniqueName("totals-zero")}/sit`;
-    const quiet = new Metrics({ component: "token-manager", namespace: quietNamespace, environment: "sit", sink: new PutMetricDataSink(cloudwatch) });
+    const quiet = new Metrics({
+      component: "token-manager",
+      namespace: quietNamespace,
+      environment: "sit",
+      sink: new PutMetricDataSink(cloudwatch),
+    });
     quiet.add("TokenRefreshSuccess");
     await quiet.flush();
-    const zero = await cloudwatch.send(new ListMetricsCommand({ Namespace: quietNamespace, MetricName: "TokenRefreshFailure" }));
+    const zero = await cloudwatch.send(
+      new ListMetricsCommand({ Namespace: quietNamespace, MetricName: "TokenRefreshFailure" }),
+    );
     expect((zero.Metrics ?? []).map((m) => m.Dimensions)).toEqual([[{ Name: "Environment", Value: "sit" }]]);
     const stats = await cloudwatch.send(
       new GetMetricStatisticsCommand({
-        Namespace: quietNamespace, MetricName: "TokenRefreshFailure", Dimensions: [{ Name: "Environment", Value: "sit" }],
-        StartTime: new Date(Date.now() - 3_600_000), EndTime: new Date(Date.now() + 60_000), Period: 3600, Statistics: ["Sum", "SampleCount"],
+        Namespace: quietNamespace,
+        MetricName: "TokenRefreshFailure",
+        Dimensions: [{ Name: "Environment", Value: "sit" }],
+        StartTime: new Date(Date.now() - 3_600_000),
+        EndTime: new Date(Date.now() + 60_000),
+        Period: 3600,
+        Statistics: ["Sum", "SampleCount"],
       }),
     );
     expect(stats.Datapoints?.map((d) => [d.Sum, d.SampleCount])).toEqual([[0, 1]]);

@@ -22,11 +22,21 @@ interface Run {
 }
 
 function migrateProcess(argv: string[], interruptWhen?: () => boolean): Promise<Run> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "ops/migrate/cli.ts"), ...argv], {
-    cwd: PROJECT_DIR,
-    env: { ...process.env, AWS_ENDPOINT_URL: emulatorEndpoint(), AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "eu-west-1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(PROJECT_DIR, "ops/migrate/cli.ts"), ...argv],
+    {
+      cwd: PROJECT_DIR,
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: emulatorEndpoint(),
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+        AWS_REGION: "eu-west-1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -58,7 +68,25 @@ describe("npm run migrate as a process", () => {
     await ireland.dynamodb.send(new CreateTableCommand(auditTableDefinition(auditTableName)));
     await loadItems(london.dynamodb, auditTableName, buildAuditItems(60, 5));
     const checkpoint = join(mkdtempSync(join(tmpdir(), "migrate-cli-")), "copy.json");
-    const argv = ["copy-audit", "--from", "sit-london", "--to", "sit", "--from-config", `prefix=${prefix}`, "--to-config", `prefix=${prefix}`, "--segments", "1", "--concurrency", "1", "--page-size", "5", "--checkpoint", checkpoint];
+    const argv = [
+      "copy-audit",
+      "--from",
+      "sit-london",
+      "--to",
+      "sit",
+      "--from-config",
+      `prefix=${prefix}`,
+      "--to-config",
+      `prefix=${prefix}`,
+      "--segments",
+      "1",
+      "--concurrency",
+      "1",
+      "--page-size",
+      "5",
+      "--checkpoint",
+      checkpoint,
+    ];
 
     // Act: Ctrl-C once the first page is saved
     const interrupted = await migrateProcess(argv, () => existsSync(checkpoint));
@@ -75,11 +103,23 @@ describe("npm run migrate as a process", () => {
   }, 180_000);
 
   it("exits 2 on a wrong command line, naming the fix in one line", async () => {
-    const run = await migrateProcess(["copy-audit", "--from", "sit-london", "--to", "sit", "--segments", "zero"]);
+    const run = await migrateProcess([
+      "copy-audit",
+      "--from",
+      "sit-london",
+      "--to",
+      "sit",
+      "--segments",
+      "zero",
+    ]);
     expect(run.code).toBe(2);
-    expect(run.stderr.split("\n")[0]).toBe('error: --segments must be a whole number of at least 1, got "zero"');
+    expect(run.stderr.split("\n")[0]).toBe(
+      'error: --segments must be a whole number of at least 1, got "zero"',
+    );
     const unknown = await migrateProcess(["copy"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('error: unknown command "copy"; use one of preflight, drain-check, copy-audit, verify-audit');
+    expect(unknown.stderr).toContain(
+      'error: unknown command "copy"; use one of preflight, drain-check, copy-audit, verify-audit',
+    );
   }, 60_000);
 });

@@ -22,13 +22,29 @@ import { cachedInventory, migrate, uniquePrefix, useOwnEmulator } from "./suppor
 
 const ITEMS = 5_000;
 const prefix = uniquePrefix();
-const stackArgs = ["--from", "sit-london", "--to", "sit", "--from-config", `prefix=${prefix}`, "--to-config", `prefix=${prefix}`];
+const stackArgs = [
+  "--from",
+  "sit-london",
+  "--to",
+  "sit",
+  "--from-config",
+  `prefix=${prefix}`,
+  "--to-config",
+  `prefix=${prefix}`,
+];
 const checkpoint = join(mkdtempSync(join(tmpdir(), "copy-audit-")), "checkpoint.json");
 // Its own moto server (both regions in it): thousands of requests must not queue up other test files' calls.
 const own = useOwnEmulator();
 const ownContext = own.context;
 const items = buildAuditItems(ITEMS);
-const ledgers = Array.from({ length: 20 }, (_, i) => ledgerItem(`${prefix}-cta-input-sit-euw2`, `in/file-${i}.ndjson`, `v${i}`, i % 4 === 0 ? "IN_PROGRESS" : "COMPLETED"));
+const ledgers = Array.from({ length: 20 }, (_, i) =>
+  ledgerItem(
+    `${prefix}-cta-input-sit-euw2`,
+    `in/file-${i}.ndjson`,
+    `v${i}`,
+    i % 4 === 0 ? "IN_PROGRESS" : "COMPLETED",
+  ),
+);
 let tableName: string;
 
 beforeAll(async () => {
@@ -43,12 +59,26 @@ beforeAll(async () => {
 }, 300_000);
 
 /** transactionId → the attributes that change on any write, read with a projection (moto is slow on whole items). */
-async function targetSummary(): Promise<Map<string, Pick<AuditItem, "status" | "lastUpdatedAt" | "version" | "eventKeys">>> {
+async function targetSummary(): Promise<
+  Map<string, Pick<AuditItem, "status" | "lastUpdatedAt" | "version" | "eventKeys">>
+> {
   const summary = new Map<string, Pick<AuditItem, "status" | "lastUpdatedAt" | "version" | "eventKeys">>();
-  for await (const page of scanSegment({ dynamodb: own.ireland.dynamodb, tableName, segment: 0, totalSegments: 1, attributes: ["transactionId", "status", "lastUpdatedAt", "version", "eventKeys"], retry: DEFAULT_RETRY })) {
+  for await (const page of scanSegment({
+    dynamodb: own.ireland.dynamodb,
+    tableName,
+    segment: 0,
+    totalSegments: 1,
+    attributes: ["transactionId", "status", "lastUpdatedAt", "version", "eventKeys"],
+    retry: DEFAULT_RETRY,
+  })) {
     for (const raw of page.items) {
       const item = unmarshall(raw) as AuditItem;
-      summary.set(item.transactionId, { status: item.status, lastUpdatedAt: item.lastUpdatedAt, version: item.version, eventKeys: item.eventKeys });
+      summary.set(item.transactionId, {
+        status: item.status,
+        lastUpdatedAt: item.lastUpdatedAt,
+        version: item.version,
+        eventKeys: item.eventKeys,
+      });
     }
   }
   return summary;
@@ -59,10 +89,20 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
     // Arrange: pages of 250 items (20 in all); Ctrl-C arrives when the 8th is finished (the other segments finish the page in hand).
     const controller = new AbortController();
     let pages = 0;
-    const context = ownContext({ signal: controller.signal, afterCopyPage: () => void (++pages === 8 && controller.abort()) });
+    const context = ownContext({
+      signal: controller.signal,
+      afterCopyPage: () => void (++pages === 8 && controller.abort()),
+    });
 
     // Act
-    const { code, io } = await migrate(context, ["copy-audit", ...stackArgs, "--page-size", "250", "--checkpoint", checkpoint]);
+    const { code, io } = await migrate(context, [
+      "copy-audit",
+      ...stackArgs,
+      "--page-size",
+      "250",
+      "--checkpoint",
+      checkpoint,
+    ]);
 
     // Assert
     expect(io.stderr()).toContain(`read every item of ${tableName} in eu-west-2`);
@@ -78,12 +118,23 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
   }, 300_000);
 
   it("resumes from the checkpoint and ends with every audit item copied exactly, ledgers left behind", async () => {
-    const { code, io } = await migrate(ownContext(), ["copy-audit", ...stackArgs, "--page-size", "250", "--checkpoint", checkpoint]);
+    const { code, io } = await migrate(ownContext(), [
+      "copy-audit",
+      ...stackArgs,
+      "--page-size",
+      "250",
+      "--checkpoint",
+      checkpoint,
+    ]);
     expect(io.stderr()).toContain(`resuming ${checkpoint}`);
     expect(code).toBe(0);
     expect(io.stdout()).toContain("COMPLETE");
-    expect(io.stdout()).toMatch(new RegExp(`items read from the source\\s+${(ITEMS + ledgers.length).toLocaleString("en-GB")}`));
-    expect(io.stdout()).toMatch(new RegExp(`copied \\(no target item\\)\\s+${ITEMS.toLocaleString("en-GB")}`));
+    expect(io.stdout()).toMatch(
+      new RegExp(`items read from the source\\s+${(ITEMS + ledgers.length).toLocaleString("en-GB")}`),
+    );
+    expect(io.stdout()).toMatch(
+      new RegExp(`copied \\(no target item\\)\\s+${ITEMS.toLocaleString("en-GB")}`),
+    );
     expect(io.stdout()).toMatch(/ledger items skipped\s+20/);
 
     // Every item is the source's: same current status, same event keys (no duplicate), same version.
@@ -91,13 +142,28 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
     expect(summary.size).toBe(ITEMS);
     for (const item of items) {
       const copied = summary.get(item.transactionId);
-      expect(copied, item.transactionId).toEqual({ status: item.status, lastUpdatedAt: item.lastUpdatedAt, version: item.version, eventKeys: item.eventKeys });
+      expect(copied, item.transactionId).toEqual({
+        status: item.status,
+        lastUpdatedAt: item.lastUpdatedAt,
+        version: item.version,
+        eventKeys: item.eventKeys,
+      });
     }
     // And a sample read whole is identical, history included.
     const sample = items.filter((_, i) => i % 25 === 0);
-    const whole = await batchGetByTransactionId(own.ireland.dynamodb, tableName, sample.map((i) => i.transactionId), DEFAULT_RETRY);
+    const whole = await batchGetByTransactionId(
+      own.ireland.dynamodb,
+      tableName,
+      sample.map((i) => i.transactionId),
+      DEFAULT_RETRY,
+    );
     for (const item of sample) expect(unmarshall(whole.get(item.transactionId)!)).toEqual(item);
-    const ledgerCopies = await batchGetByTransactionId(own.ireland.dynamodb, tableName, ledgers.map((l) => String(l.transactionId)), DEFAULT_RETRY);
+    const ledgerCopies = await batchGetByTransactionId(
+      own.ireland.dynamodb,
+      tableName,
+      ledgers.map((l) => String(l.transactionId)),
+      DEFAULT_RETRY,
+    );
     expect(ledgerCopies.size).toBe(0);
   }, 300_000);
 
@@ -108,16 +174,23 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
     for (const item of items) expected[item.status] = (expected[item.status] ?? 0) + 1;
     expect(Object.keys(expected).sort()).toEqual(["FAILED", "PROCESSED", "PUBLISHED"]);
     for (const [status, n] of Object.entries(expected)) {
-      expect(io.stdout()).toMatch(new RegExp(`  ${status}\\s+${n.toLocaleString("en-GB")}\\s+${n.toLocaleString("en-GB")}`));
+      expect(io.stdout()).toMatch(
+        new RegExp(`  ${status}\\s+${n.toLocaleString("en-GB")}\\s+${n.toLocaleString("en-GB")}`),
+      );
     }
-    expect(io.stdout()).toMatch(new RegExp(`EQUAL — ${ITEMS.toLocaleString("en-GB")} items, checksum [0-9a-f]{16} on both sides`));
+    expect(io.stdout()).toMatch(
+      new RegExp(`EQUAL — ${ITEMS.toLocaleString("en-GB")} items, checksum [0-9a-f]{16} on both sides`),
+    );
     expect(io.stdout()).toContain("differences: missing 0, target-older 0, target-newer 0, target-only 0");
   }, 300_000);
 
   it("a second run writes nothing and changes nothing", async () => {
     const before = await targetSummary();
     const watched = faultyDynamoDB(own.ireland.dynamodb, {});
-    const context = ownContext({ clients: (region) => (region === "eu-west-1" ? { ...own.ireland, dynamodb: watched.client } : own.london) });
+    const context = ownContext({
+      clients: (region) =>
+        region === "eu-west-1" ? { ...own.ireland, dynamodb: watched.client } : own.london,
+    });
 
     const { code, io } = await migrate(context, ["copy-audit", ...stackArgs, "--checkpoint", checkpoint]);
 
@@ -125,7 +198,9 @@ describe("copy-audit London → Ireland, 5,000 items", () => {
     expect(code).toBe(0);
     expect(io.stdout()).toMatch(/copied \(no target item\)\s+0\n/);
     expect(io.stdout()).toMatch(/merged into a target item\s+0\n/);
-    expect(io.stdout()).toMatch(new RegExp(`already in the target \\(unchanged\\)\\s+${ITEMS.toLocaleString("en-GB")}`));
+    expect(io.stdout()).toMatch(
+      new RegExp(`already in the target \\(unchanged\\)\\s+${ITEMS.toLocaleString("en-GB")}`),
+    );
     expect(watched.stats.writes).toBe(0);
     expect(watched.stats.calls.BatchGetItemCommand).toBeGreaterThanOrEqual(ITEMS / 100);
     expect(await targetSummary()).toEqual(before);

@@ -14,7 +14,9 @@ import { migrate, testContext } from "./support/migrate-context.js";
 const move = ["preflight", "--from", "sit-london", "--to", "sit"];
 
 function row(stdout: string, start: string): string {
-  const line = stdout.split("\n").find((l) => l.replace(/^(PASS|FAIL|CANNOT CHECK)\s+/, "").startsWith(start) || l.startsWith(start));
+  const line = stdout
+    .split("\n")
+    .find((l) => l.replace(/^(PASS|FAIL|CANNOT CHECK)\s+/, "").startsWith(start) || l.startsWith(start));
   if (!line) throw new Error(`no row starting ${start} in:\n${stdout}`);
   return line;
 }
@@ -24,10 +26,16 @@ describe("preflight sit-london → sit", () => {
     const { code, io } = await migrate(testContext(), move);
     const out = io.stdout();
     expect(io.stderr()).toContain("plan both stacks offline");
-    expect(row(out, "cta input bucket")).toMatch(/bbkyc-cta-input-sit-euw2 \(eu-west-2\)\s+→\s+bbkyc-cta-input-sit-euw1 \(eu-west-1\)\s+producers/);
-    expect(row(out, "tt stream")).toMatch(/bbkyc-tt-event-stream-sit \(eu-west-2\)\s+→\s+bbkyc-tt-event-stream-sit \(eu-west-1\)\s+external consumer \(TMS\)/);
+    expect(row(out, "cta input bucket")).toMatch(
+      /bbkyc-cta-input-sit-euw2 \(eu-west-2\)\s+→\s+bbkyc-cta-input-sit-euw1 \(eu-west-1\)\s+producers/,
+    );
+    expect(row(out, "tt stream")).toMatch(
+      /bbkyc-tt-event-stream-sit \(eu-west-2\)\s+→\s+bbkyc-tt-event-stream-sit \(eu-west-1\)\s+external consumer \(TMS\)/,
+    );
     expect(row(out, "TIAA token secret")).toContain("bbkyc-tiaa-token-sit (eu-west-1)");
-    expect(row(out, "functional dashboard")).toMatch(/bbkyc-functional-sit-euw2\s+→\s+bbkyc-functional-sit-euw1/);
+    expect(row(out, "functional dashboard")).toMatch(
+      /bbkyc-functional-sit-euw2\s+→\s+bbkyc-functional-sit-euw1/,
+    );
     expect(row(out, "alarm topic")).toContain("must be confirmed again");
     expect(out).not.toMatch(/^cta stream/m); // the case-creating stream is internal: nobody outside reads it
     expect(row(out, "names free of the source")).toMatch(/^PASS/);
@@ -37,10 +45,15 @@ describe("preflight sit-london → sit", () => {
   }, 120_000);
 
   it("checks the target's account with the deploy preflight's own checks (a fresh account is not ready)", async () => {
-    const deployPreflight = (target: StackInventory) => runPreflightChecks(target, preflightClients(target.region, emulatorEndpoint(), { credentials: EMULATOR_CREDENTIALS }));
+    const deployPreflight = (target: StackInventory) =>
+      runPreflightChecks(
+        target,
+        preflightClients(target.region, emulatorEndpoint(), { credentials: EMULATOR_CREDENTIALS }),
+      );
     const { code, io } = await migrate(testContext({ targetPrerequisites: deployPreflight }), move);
     const out = io.stdout();
-    for (const check of ["AWS account", "Lambda concurrency quota", "Client certificate (ACM)", "CSM Lambda"]) expect(out).toContain(check);
+    for (const check of ["AWS account", "Lambda concurrency quota", "Client certificate (ACM)", "CSM Lambda"])
+      expect(out).toContain(check);
     expect(row(out, "Client certificate (ACM)")).toMatch(/^FAIL/); // nothing planted in the emulator
     expect(code).toBe(1);
   }, 120_000);
@@ -52,7 +65,9 @@ describe("preflight sit-london → sit", () => {
     expect(code).toBe(1);
     expect(row(out, "regions")).toMatch(/^FAIL .*both stacks are in eu-west-2/);
     const names = row(out, "names free of the source");
-    expect(names).toMatch(/^FAIL .*name\(s\) of sit are also sit-london's: aws:cloudwatch\/dashboard:Dashboard bbkyc-functional-sit-euw2/);
+    expect(names).toMatch(
+      /^FAIL .*name\(s\) of sit are also sit-london's: aws:cloudwatch\/dashboard:Dashboard bbkyc-functional-sit-euw2/,
+    );
     expect(names).toContain("aws:s3/bucket:Bucket bbkyc-cta-input-sit-euw2");
     expect(names).toContain("aws:iam/role:Role bbkyc-audit-processor-sit-euw2");
     expect(out).toContain("fix: give the target its own region");
@@ -60,9 +75,19 @@ describe("preflight sit-london → sit", () => {
   }, 120_000);
 
   it("fails when the target drops a pipeline or Glue job the source has", async () => {
-    const onlyCta = JSON.stringify([{ name: "cta", label: "CTA case events", shardCount: 4, source: "s3", caseCreator: true }]);
-    const { code, io } = await migrate(testContext(), [...move, "--to-config", `pipelines=${onlyCta}`, "--to-config", "glueJobs=[]"]);
-    expect(row(io.stdout(), "pipelines")).toMatch(/^FAIL .*the target has no pipeline tt: its producers would have nowhere to send files/);
+    const onlyCta = JSON.stringify([
+      { name: "cta", label: "CTA case events", shardCount: 4, source: "s3", caseCreator: true },
+    ]);
+    const { code, io } = await migrate(testContext(), [
+      ...move,
+      "--to-config",
+      `pipelines=${onlyCta}`,
+      "--to-config",
+      "glueJobs=[]",
+    ]);
+    expect(row(io.stdout(), "pipelines")).toMatch(
+      /^FAIL .*the target has no pipeline tt: its producers would have nowhere to send files/,
+    );
     expect(row(io.stdout(), "Glue jobs")).toMatch(/^FAIL .*the target has no job for et-event-producer/);
     expect(code).toBe(1);
   }, 120_000);
@@ -78,7 +103,14 @@ describe("preflight sit-london → sit", () => {
     const seen: StackInventory[] = [];
     const prerequisites = async (target: StackInventory): Promise<CheckResult[]> => {
       seen.push(target);
-      return [{ name: "Lambda concurrency quota", status: "fail", detail: "quota 10, the stack needs 26", fix: "ask AWS for more" }];
+      return [
+        {
+          name: "Lambda concurrency quota",
+          status: "fail",
+          detail: "quota 10, the stack needs 26",
+          fix: "ask AWS for more",
+        },
+      ];
     };
     const { code, io } = await migrate(testContext({ targetPrerequisites: prerequisites }), move);
     expect(seen.map((t) => [t.stack, t.region])).toEqual([["sit", "eu-west-1"]]);
@@ -89,10 +121,14 @@ describe("preflight sit-london → sit", () => {
   it("refuses a wrong command line with one line naming the fix (exit 2)", async () => {
     const same = await migrate(testContext(), ["preflight", "--from", "sit", "--to", "sit"]);
     expect(same.code).toBe(2);
-    expect(same.io.stderr()).toContain("error: --from and --to are both sit; name the stack you move to with --to");
+    expect(same.io.stderr()).toContain(
+      "error: --from and --to are both sit; name the stack you move to with --to",
+    );
     const unknown = await migrate(testContext(), ["preflight", "--from", "sit-londn", "--to", "sit"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.io.stderr()).toContain("error: --from sit-londn: no stack file Pulumi.sit-londn.yaml; stacks here: prod, sit, sit-london");
+    expect(unknown.io.stderr()).toContain(
+      "error: --from sit-londn: no stack file Pulumi.sit-londn.yaml; stacks here: prod, sit, sit-london",
+    );
     const missing = await migrate(testContext(), ["preflight", "--from", "sit-london"]);
     expect(missing.code).toBe(2);
     expect(missing.io.stderr()).toContain("error: --to is required: --to STACK");

@@ -35,8 +35,12 @@ describe("Naming.physicalName", () => {
 
   it("gives the two regions of one env different global names and equal regional names", () => {
     const london = new Naming({ prefix: "bbkyc", env: "sit", region: "eu-west-2" });
-    expect(london.physicalName("iam-role", "token-manager")).not.toBe(naming.physicalName("iam-role", "token-manager"));
-    expect(london.physicalName("lambda", "token-manager")).toBe(naming.physicalName("lambda", "token-manager"));
+    expect(london.physicalName("iam-role", "token-manager")).not.toBe(
+      naming.physicalName("iam-role", "token-manager"),
+    );
+    expect(london.physicalName("lambda", "token-manager")).toBe(
+      naming.physicalName("lambda", "token-manager"),
+    );
   });
 
   it("names the function's log group after the function", () => {
@@ -58,9 +62,9 @@ describe("AWS name limits", () => {
   });
 
   it("rejects upper-case S3 bucket names", () => {
-    expect(() => new Naming({ prefix: "BBKYC", env: "sit", region: "eu-west-1" }).physicalName("s3-bucket", "cta-input")).toThrow(
-      /characters AWS does not accept; allowed: lower-case/,
-    );
+    expect(() =>
+      new Naming({ prefix: "BBKYC", env: "sit", region: "eu-west-1" }).physicalName("s3-bucket", "cta-input"),
+    ).toThrow(/characters AWS does not accept; allowed: lower-case/);
   });
 
   it("rejects characters a Lambda name cannot hold", () => {

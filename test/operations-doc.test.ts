@@ -21,11 +21,17 @@ const START = "npm run ops -- ";
 function opsLines(markdown: string): string[][] {
   const fenced = [...markdown.matchAll(/```bash\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split("\n"));
   const inline = [...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
-  return [...fenced, ...inline]
-    .map((line) => line.replace(/\s+#\s.*$/, "").trim())
-    // `npm run ops -- <command> …` describes the tool, it is not a command line.
-    .filter((line) => line.startsWith(START) && !line.startsWith(`${START}<`))
-    .map((line) => [...line.slice(START.length).matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!));
+  return (
+    [...fenced, ...inline]
+      .map((line) => line.replace(/\s+#\s.*$/, "").trim())
+      // `npm run ops -- <command> …` describes the tool, it is not a command line.
+      .filter((line) => line.startsWith(START) && !line.startsWith(`${START}<`))
+      .map((line) =>
+        [...line.slice(START.length).matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map(
+          (m) => m[1] ?? m[2] ?? m[3]!,
+        ),
+      )
+  );
 }
 
 describe("docs/operations.md", () => {
@@ -43,7 +49,9 @@ describe("docs/operations.md", () => {
       if (command === "redrive") {
         const inventory = inventories.get(stack) ?? (await inventoryOf(stack));
         inventories.set(stack, inventory);
-        expect(Object.keys(inventory.redriveSources), `redrive ${args.positionals.queue}`).toContain(args.positionals.queue);
+        expect(Object.keys(inventory.redriveSources), `redrive ${args.positionals.queue}`).toContain(
+          args.positionals.queue,
+        );
       }
     }
     expect(lines.length).toBeGreaterThanOrEqual(10);

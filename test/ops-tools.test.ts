@@ -27,7 +27,10 @@ import type { OperateContext } from "../ops/operate/context.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ops-tools-"));
 const good = Array.from({ length: 12 }, (_, i) => `TXN-R${i + 1}`);
-const invalid = ['{"transactionId":"TXN-BAD1","eventType":"KYC_REVIEW"}', '{"transactionId":"TXN-BAD2","customerId":"C","eventType":42}'];
+const invalid = [
+  '{"transactionId":"TXN-BAD1","eventType":"KYC_REVIEW"}',
+  '{"transactionId":"TXN-BAD2","customerId":"C","eventType":42}',
+];
 
 interface Ran {
   code: number;
@@ -45,7 +48,11 @@ function contextFor(endpoint: string): OperateContext {
     inventory: async () => inventory,
     clients: (region) => clientsForRegion(region, { endpoint, credentials: EMULATOR_CREDENTIALS }),
     stacks: () => ["sit", "prod", "sit-london"],
-    retry: { ...DEFAULT_RETRY, attempts: 4, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) },
+    retry: {
+      ...DEFAULT_RETRY,
+      attempts: 4,
+      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
+    },
     now: () => new Date(),
     tty: false,
   };
@@ -54,7 +61,14 @@ function contextFor(endpoint: string): OperateContext {
 async function ops(context: OperateContext, ...argv: string[]): Promise<Ran> {
   let out = "";
   let err = "";
-  const io: CliIo = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) };
+  const io: CliIo = {
+    out: (t) => {
+      out += `${t}\n`;
+    },
+    err: (t) => {
+      err += `${t}\n`;
+    },
+  };
   const code = await runSubcommand(OPS_TOOL, opsCommands(context), argv, io);
   return { code, out, err };
 }
@@ -70,7 +84,9 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 describe("npm run ops against a local run", () => {
   it("failed lists what Salesforce's outage failed; replay makes it PROCESSED with no second case; trace shows the replay; redrive and status work", async () => {
     const input = join(dir, "outage.ndjson");
-    const lines = good.map((id) => JSON.stringify({ transactionId: id, customerId: `C-${id}`, eventType: "KYC_REVIEW" }));
+    const lines = good.map((id) =>
+      JSON.stringify({ transactionId: id, customerId: `C-${id}`, eventType: "KYC_REVIEW" }),
+    );
     writeFileSync(input, `${[...lines.slice(0, 6), ...invalid, ...lines.slice(6)].join("\n")}\n`);
     const cleanup = new Cleanup();
     const seen: Record<string, unknown> = {};
@@ -92,24 +108,45 @@ describe("npm run ops against a local run", () => {
             const table = inventory.auditTableName;
             const before = await scanAuditTable(environment.clients.dynamodb, table);
             const failedRows = before.filter((r) => r.status === "FAILED");
-            expect(failedRows.map((r) => r.transactionId).sort()).toEqual([...good, "TXN-BAD1", "TXN-BAD2"].sort());
+            expect(failedRows.map((r) => r.transactionId).sort()).toEqual(
+              [...good, "TXN-BAD1", "TXN-BAD2"].sort(),
+            );
             expect(environment.salesforce.cases.size).toBe(0);
 
             // failed: exactly those, with their reasons, grouped.
             const day = new Date().toISOString().slice(0, 10);
             const listed = await ops(context, "failed", "--stack", "sit", "--day", day, "--json");
             expect(listed.code, listed.err).toBe(0);
-            const report = JSON.parse(listed.out) as { total: number; groups: Array<{ reason: string; count: number; transactionIds: string[] }> };
+            const report = JSON.parse(listed.out) as {
+              total: number;
+              groups: Array<{ reason: string; count: number; transactionIds: string[] }>;
+            };
             expect(report.total).toBe(14);
-            expect(report.groups.flatMap((g) => g.transactionIds).sort()).toEqual([...good, "TXN-BAD1", "TXN-BAD2"].sort());
-            const invalidGroups = report.groups.filter((g) => g.transactionIds.some((id) => id.startsWith("TXN-BAD")));
+            expect(report.groups.flatMap((g) => g.transactionIds).sort()).toEqual(
+              [...good, "TXN-BAD1", "TXN-BAD2"].sort(),
+            );
+            const invalidGroups = report.groups.filter((g) =>
+              g.transactionIds.some((id) => id.startsWith("TXN-BAD")),
+            );
             expect(invalidGroups.flatMap((g) => g.transactionIds).sort()).toEqual(["TXN-BAD1", "TXN-BAD2"]);
             for (const g of invalidGroups) expect(g.reason).toMatch(/customerId|eventType/);
-            const text = await ops(context, "failed", "--stack", "sit", "--day", day, "--reason-contains", "customerId");
+            const text = await ops(
+              context,
+              "failed",
+              "--stack",
+              "sit",
+              "--day",
+              day,
+              "--reason-contains",
+              "customerId",
+            );
             expect(text.out).toMatch(/^1 FAILED record\(s\) on .* 1 reason\(s\):/m);
             expect(text.out).toContain("TXN-BAD1");
             const empty = await ops(context, "failed", "--stack", "sit", "--day", "2001-01-01");
-            expect(empty).toMatchObject({ code: 0, out: expect.stringContaining("no FAILED records on 2001-01-01") });
+            expect(empty).toMatchObject({
+              code: 0,
+              out: expect.stringContaining("no FAILED records on 2001-01-01"),
+            });
 
             // A dry run counts: 12 to replay, the 2 invalid ones refused; nothing is published.
             const dry = await ops(context, "replay", "--stack", "sit", "--day", day, "--dry-run");
@@ -117,7 +154,14 @@ describe("npm run ops against a local run", () => {
             expect(dry.out).toContain("DRY RUN: would replay 12; 2 refused (invalid), 0 cannot be replayed");
 
             // As if Salesforce had created TXN-R1's case before the outage hid its answer.
-            environment.salesforce.cases.set("TXN-R1", { id: "500PLANTED0001", externalId: "TXN-R1", fields: { Subject: "planted" }, createdAt: new Date(), updatedAt: new Date(), upserts: 1 } as never);
+            environment.salesforce.cases.set("TXN-R1", {
+              id: "500PLANTED0001",
+              externalId: "TXN-R1",
+              fields: { Subject: "planted" },
+              createdAt: new Date(),
+              updatedAt: new Date(),
+              upserts: 1,
+            } as never);
             environment.salesforce.setFaults({});
             const replay = await ops(context, "replay", "--stack", "sit", "--day", day);
             expect(replay.code, `${replay.out}\n${replay.err}`).toBe(0);
@@ -130,7 +174,10 @@ describe("npm run ops against a local run", () => {
             });
             // One case per record; the planted one upserted, not duplicated.
             expect(environment.salesforce.cases.size).toBe(12);
-            expect(environment.salesforce.cases.get("TXN-R1")).toMatchObject({ id: "500PLANTED0001", upserts: 2 });
+            expect(environment.salesforce.cases.get("TXN-R1")).toMatchObject({
+              id: "500PLANTED0001",
+              upserts: 2,
+            });
             const after = await scanAuditTable(environment.clients.dynamodb, table);
             expect(after.find((r) => r.transactionId === "TXN-BAD1")).toMatchObject({ status: "FAILED" });
 
@@ -139,40 +186,80 @@ describe("npm run ops against a local run", () => {
             const timeline = trace.out.split("\n").filter((l) => /^\s+\d{4}-\d{2}-\d{2}T/.test(l));
             const statuses = timeline.map((l) => l.trim().split(/\s+/)[1]);
             expect(statuses.indexOf("FAILED")).toBeGreaterThanOrEqual(0);
-            expect(statuses.slice(statuses.lastIndexOf("FAILED"))).toEqual(["FAILED", "PUBLISHED", "PROCESSED"]);
+            expect(statuses.slice(statuses.lastIndexOf("FAILED"))).toEqual([
+              "FAILED",
+              "PUBLISHED",
+              "PROCESSED",
+            ]);
             expect(timeline.find((l) => l.includes("ops-replay"))).toMatch(/replayedAt=/);
             expect(trace.out).toMatch(/^\s+status\s+PROCESSED/m);
             expect(trace.out).not.toContain('"customerId"'); // the kept record is shown by its size only
             const planted = await ops(context, "trace", "TXN-R1", "--stack", "sit", "--json");
-            const item = JSON.parse(planted.out) as { status: string; history: Array<{ status: string; attributes?: Record<string, unknown> }> };
-            expect(item.history.at(-1)).toMatchObject({ status: "PROCESSED", attributes: { created: false } });
+            const item = JSON.parse(planted.out) as {
+              status: string;
+              history: Array<{ status: string; attributes?: Record<string, unknown> }>;
+            };
+            expect(item.history.at(-1)).toMatchObject({
+              status: "PROCESSED",
+              attributes: { created: false },
+            });
 
             // A second replay finds nothing left to send.
             const again = await ops(context, "replay", "--stack", "sit", "--day", day, "--dry-run");
             expect(again.out).toContain("DRY RUN: would replay 0; 2 refused (invalid)");
 
             // redrive: five audit events planted in the audit DLQ come back and are recorded once each.
-            const dlq = inventory.deadLetterQueueNames.find((q) => inventory.redriveSources[q] === inventory.auditQueueName)!;
-            const { QueueUrl } = await environment.clients.sqs.send(new GetQueueUrlCommand({ QueueName: dlq }));
-            const sender = new AuditSender({ sqs: environment.clients.sqs, queueUrl: QueueUrl!, logger: new Logger({ service: "test", write: () => undefined }) });
+            const dlq = inventory.deadLetterQueueNames.find(
+              (q) => inventory.redriveSources[q] === inventory.auditQueueName,
+            )!;
+            const { QueueUrl } = await environment.clients.sqs.send(
+              new GetQueueUrlCommand({ QueueName: dlq }),
+            );
+            const sender = new AuditSender({
+              sqs: environment.clients.sqs,
+              queueUrl: QueueUrl!,
+              logger: new Logger({ service: "test", write: () => undefined }),
+            });
             const planted5 = Array.from({ length: 5 }, (_, i) => `TXN-DLQ${i + 1}`);
-            await sender.send(planted5.map((id) => ({ transactionId: id, status: "FAILED", reason: "planted in the DLQ", component: "cta-case-creator", occurredAt: new Date().toISOString() })));
+            await sender.send(
+              planted5.map((id) => ({
+                transactionId: id,
+                status: "FAILED",
+                reason: "planted in the DLQ",
+                component: "cta-case-creator",
+                occurredAt: new Date().toISOString(),
+              })),
+            );
             const redrive = await ops(context, "redrive", dlq, "--stack", "sit");
             expect(redrive.code, `${redrive.out}\n${redrive.err}`).toBe(0);
-            expect(redrive.out).toMatch(new RegExp(`^REDRIVEN: 5 message\\(s\\) moved ${dlq} → ${inventory.auditQueueName}`, "m"));
+            expect(redrive.out).toMatch(
+              new RegExp(`^REDRIVEN: 5 message\\(s\\) moved ${dlq} → ${inventory.auditQueueName}`, "m"),
+            );
             expect(redrive.err).toMatch(new RegExp(`before: ${dlq} 5 visible, 0 in flight`));
             await waitFor("the redriven events to be recorded", async () => {
               const rows = await scanAuditTable(environment.clients.dynamodb, table);
               return planted5.every((id) => rows.some((r) => r.transactionId === id));
             });
-            const redriven = (await scanAuditTable(environment.clients.dynamodb, table)).filter((r) => planted5.includes(r.transactionId));
-            for (const r of redriven) expect(r).toMatchObject({ status: "FAILED", repeats: 0, history: [expect.objectContaining({ status: "FAILED" })] });
+            const redriven = (await scanAuditTable(environment.clients.dynamodb, table)).filter((r) =>
+              planted5.includes(r.transactionId),
+            );
+            for (const r of redriven)
+              expect(r).toMatchObject({
+                status: "FAILED",
+                repeats: 0,
+                history: [expect.objectContaining({ status: "FAILED" })],
+              });
 
             const status = await ops(context, "status", "--stack", "sit");
-            for (const q of [inventory.auditQueueName, ...inventory.deadLetterQueueNames]) expect(status.out).toContain(`queue ${q}`);
-            expect(status.out).toMatch(new RegExp(`token ${inventory.tokenSecretName} +last refreshed \\d{4}-.*; expires \\d{4}-`));
+            for (const q of [inventory.auditQueueName, ...inventory.deadLetterQueueNames])
+              expect(status.out).toContain(`queue ${q}`);
+            expect(status.out).toMatch(
+              new RegExp(`token ${inventory.tokenSecretName} +last refreshed \\d{4}-.*; expires \\d{4}-`),
+            );
             expect([0, 1]).toContain(status.code);
-            expect(status.out).toMatch(status.code === 0 ? /^OK: nothing needs a person/m : /^NEEDS ATTENTION: /m);
+            expect(status.out).toMatch(
+              status.code === 0 ? /^OK: nothing needs a person/m : /^NEEDS ATTENTION: /m,
+            );
             seen.done = true;
           },
         },
@@ -190,16 +277,26 @@ describe("npm run ops: bad input", () => {
   it("refuses an unknown stack, a wrong day and a queue that is not a dead-letter queue with one line naming the fix (exit 2)", async () => {
     const unknown = await ops(context, "failed", "--stack", "sitt", "--day", "2026-12-01");
     expect(unknown.code).toBe(2);
-    expect(unknown.err.split("\n")[0]).toBe("error: --stack sitt: no stack file Pulumi.sitt.yaml; stacks here: sit, prod, sit-london");
+    expect(unknown.err.split("\n")[0]).toBe(
+      "error: --stack sitt: no stack file Pulumi.sitt.yaml; stacks here: sit, prod, sit-london",
+    );
     const day = await ops(context, "failed", "--stack", "sit", "--day", "2026-02-30");
     expect(day.code).toBe(2);
-    expect(day.err.split("\n")[0]).toBe('error: --day must be a UTC day as YYYY-MM-DD, e.g. --day 2026-12-01; got "2026-02-30"');
+    expect(day.err.split("\n")[0]).toBe(
+      'error: --day must be a UTC day as YYYY-MM-DD, e.g. --day 2026-12-01; got "2026-02-30"',
+    );
     const notDlq = await ops(context, "redrive", inventory.auditQueueName, "--stack", "sit");
     expect(notDlq.code).toBe(2);
-    expect(notDlq.err.split("\n")[0]).toMatch(new RegExp(`^error: ${inventory.auditQueueName} is not a dead-letter queue of stack sit; its dead-letter queues: `));
+    expect(notDlq.err.split("\n")[0]).toMatch(
+      new RegExp(
+        `^error: ${inventory.auditQueueName} is not a dead-letter queue of stack sit; its dead-letter queues: `,
+      ),
+    );
     const noCommand = await ops(context, "tracee");
     expect(noCommand.code).toBe(2);
-    expect(noCommand.err.split("\n")[0]).toBe('error: unknown command "tracee"; use one of status, trace, failed, replay, redrive');
+    expect(noCommand.err.split("\n")[0]).toBe(
+      'error: unknown command "tracee"; use one of status, trace, failed, replay, redrive',
+    );
   }, 60_000);
 
   it("says a redrive of a Lambda on-failure queue is not a redrive, and a missing table is a wrong stack or account (exit 1)", async () => {
@@ -207,13 +304,19 @@ describe("npm run ops: bad input", () => {
     const emulator = await startEmulator({ log: () => undefined });
     try {
       const empty = contextFor(emulator.endpoint);
-      const onFailure = inventory.deadLetterQueueNames.find((q) => !inventory.redriveSources[q] && q.includes("producer-failures"))!;
+      const onFailure = inventory.deadLetterQueueNames.find(
+        (q) => !inventory.redriveSources[q] && q.includes("producer-failures"),
+      )!;
       const refused = await ops(empty, "redrive", onFailure, "--stack", "sit");
       expect(refused.code).toBe(1);
-      expect(refused.err).toContain(`cannot redrive ${onFailure}: it holds what Lambda or EventBridge Scheduler could not deliver`);
+      expect(refused.err).toContain(
+        `cannot redrive ${onFailure}: it holds what Lambda or EventBridge Scheduler could not deliver`,
+      );
       const missing = await ops(empty, "trace", "TXN-1", "--stack", "sit");
       expect(missing.code).toBe(1);
-      expect(missing.err).toContain(`failed: audit table ${inventory.auditTableName} does not exist in eu-west-1: is the stack deployed (pulumi up)`);
+      expect(missing.err).toContain(
+        `failed: audit table ${inventory.auditTableName} does not exist in eu-west-1: is the stack deployed (pulumi up)`,
+      );
     } finally {
       await emulator.stop();
     }
@@ -232,7 +335,8 @@ describe("redrive where SQS has its own move task", () => {
       send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
         calls.push(`${command.constructor.name} ${JSON.stringify(command.input)}`);
         if (command.constructor.name === "StartMessageMoveTaskCommand") return { TaskHandle: "h1" };
-        if (command.constructor.name === "ListMessageMoveTasksCommand") return { Results: [listings.shift()!] };
+        if (command.constructor.name === "ListMessageMoveTasksCommand")
+          return { Results: [listings.shift()!] };
         throw new Error(`unexpected ${command.constructor.name}`);
       },
     };
@@ -246,6 +350,8 @@ describe("redrive where SQS has its own move task", () => {
     );
     expect(result).toEqual({ method: "move-task", count: 5, failed: 0 });
     expect(moved).toEqual([3, 2]);
-    expect(calls[0]).toBe('StartMessageMoveTaskCommand {"SourceArn":"arn:aws:sqs:eu-west-1:1:dlq","DestinationArn":"arn:aws:sqs:eu-west-1:1:home"}');
+    expect(calls[0]).toBe(
+      'StartMessageMoveTaskCommand {"SourceArn":"arn:aws:sqs:eu-west-1:1:dlq","DestinationArn":"arn:aws:sqs:eu-west-1:1:home"}',
+    );
   });
 });

@@ -20,7 +20,11 @@ const require = createRequire(import.meta.url);
 const grpc = require("@grpc/grpc-js");
 const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
 const analyzer = require("@pulumi/pulumi/proto/analyzer_pb");
-const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb.js", { paths: [require.resolve("@pulumi/pulumi")] }));
+const { Struct } = require(
+  require.resolve("google-protobuf/google/protobuf/struct_pb.js", {
+    paths: [require.resolve("@pulumi/pulumi")],
+  }),
+);
 
 let pack: ChildProcess;
 let client: any;
@@ -28,7 +32,10 @@ let resources: PlannedResource[];
 
 beforeAll(async () => {
   resources = plannedResources((await planStack("sit")).resources);
-  pack = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: join(PROJECT_DIR, "policy"), stdio: ["ignore", "pipe", "inherit"] });
+  pack = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
+    cwd: join(PROJECT_DIR, "policy"),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const port = await new Promise<string>((resolve, reject) => {
     pack.once("exit", (code) => reject(new Error(`the policy pack exited with ${code}`)));
     createInterface({ input: pack.stdout! }).once("line", resolve);
@@ -65,14 +72,23 @@ function analyzerResource(kind: "AnalyzeRequest" | "AnalyzerResource", r: Planne
 const call = (method: "analyze" | "analyzeStack", request: unknown) =>
   new Promise<Array<{ policy: string; message: string }>>((resolve, reject) =>
     client[method](request, (error: Error | null, response: any) =>
-      error ? reject(error) : resolve(response.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), message: d.getMessage() })))),
+      error
+        ? reject(error)
+        : resolve(
+            response
+              .getDiagnosticsList()
+              .map((d: any) => ({ policy: d.getPolicyname(), message: d.getMessage() })),
+          ),
+    ),
   );
 
-const find = (type: string, name: string) => JSON.parse(JSON.stringify(resources.find((r) => r.type === type && r.name === name)!)) as PlannedResource;
+const find = (type: string, name: string) =>
+  JSON.parse(JSON.stringify(resources.find((r) => r.type === type && r.name === name)!)) as PlannedResource;
 
 describe("the policy pack served over the analyzer protocol", () => {
   it("passes the sit stack's resources, one by one and as a stack", async () => {
-    for (const r of resources.filter((x) => x.type.startsWith("aws:"))) expect(await call("analyze", analyzerResource("AnalyzeRequest", r)), r.name).toEqual([]);
+    for (const r of resources.filter((x) => x.type.startsWith("aws:")))
+      expect(await call("analyze", analyzerResource("AnalyzeRequest", r)), r.name).toEqual([]);
     const stack = new analyzer.AnalyzeStackRequest();
     stack.setResourcesList(resources.map((r) => analyzerResource("AnalyzerResource", r)));
     expect(await call("analyzeStack", stack)).toEqual([]);
@@ -81,16 +97,33 @@ describe("the policy pack served over the analyzer protocol", () => {
   it("reports a log group without retention and a queue without KMS, with the rules' messages", async () => {
     const logs = find("aws:cloudwatch/logGroup:LogGroup", "token-manager-logs");
     delete logs.inputs.retentionInDays;
-    expect(await call("analyze", analyzerResource("AnalyzeRequest", logs))).toEqual([{ policy: "log-retention-set", message: expect.stringContaining("log group token-manager-logs keeps logs forever: set retentionInDays.") }]);
+    expect(await call("analyze", analyzerResource("AnalyzeRequest", logs))).toEqual([
+      {
+        policy: "log-retention-set",
+        message: expect.stringContaining(
+          "log group token-manager-logs keeps logs forever: set retentionInDays.",
+        ),
+      },
+    ]);
     const queue = find("aws:sqs/queue:Queue", "audit-queue");
     delete queue.inputs.kmsMasterKeyId;
-    expect(await call("analyze", analyzerResource("AnalyzeRequest", queue))).toEqual([{ policy: "stores-encrypted-with-kms", message: expect.stringContaining("queue audit-queue is not encrypted with a KMS key") }]);
+    expect(await call("analyze", analyzerResource("AnalyzeRequest", queue))).toEqual([
+      {
+        policy: "stores-encrypted-with-kms",
+        message: expect.stringContaining("queue audit-queue is not encrypted with a KMS key"),
+      },
+    ]);
   });
 
   it("reports an asynchronously invoked function without a failure destination, from the whole stack", async () => {
     const broken = resources.filter((r) => r.name !== "cta-pipeline-producer-async-config");
     const stack = new analyzer.AnalyzeStackRequest();
     stack.setResourcesList(broken.map((r) => analyzerResource("AnalyzerResource", r)));
-    expect(await call("analyzeStack", stack)).toEqual([{ policy: "async-functions-have-failure-destination", message: expect.stringContaining("function cta-pipeline-producer-function is invoked asynchronously") }]);
+    expect(await call("analyzeStack", stack)).toEqual([
+      {
+        policy: "async-functions-have-failure-destination",
+        message: expect.stringContaining("function cta-pipeline-producer-function is invoked asynchronously"),
+      },
+    ]);
   });
 });

@@ -13,6 +13,8 @@ describe("outputOf", () => {
       throw new Error("mock said no");
     });
     await expect(outputOf(failed)).rejects.toThrow("mock said no");
-    await expect(outputOf(pulumi.all([failed, pulumi.output("x")]).apply(([a, b]) => `${a}${b}`))).rejects.toThrow("mock said no");
+    await expect(
+      outputOf(pulumi.all([failed, pulumi.output("x")]).apply(([a, b]) => `${a}${b}`)),
+    ).rejects.toThrow("mock said no");
   }, 10_000);
 });

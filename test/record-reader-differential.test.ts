@@ -14,7 +14,10 @@ const BOM = "\uFEFF";
 
 /** A string of 10,000-60,000 characters, built by repetition so generating it stays cheap. */
 const hugeString = fc
-  .tuple(fc.string({ unit: "grapheme", minLength: 1, maxLength: 3 }), fc.integer({ min: 10_000, max: 20_000 }))
+  .tuple(
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 3 }),
+    fc.integer({ min: 10_000, max: 20_000 }),
+  )
   .map(([unit, times]) => unit.repeat(times));
 
 /**
@@ -22,7 +25,25 @@ const hugeString = fc
  * backslashes, brackets, line breaks, a BOM, multi-byte characters), otherwise any code point.
  */
 const char = fc.oneof(
-  fc.constantFrom('"', "\\", "[", "]", "{", "}", ",", ":", " ", "\n", "\r", "\t", "é", "中", "😀", "\u2028", BOM),
+  fc.constantFrom(
+    '"',
+    "\\",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    " ",
+    "\n",
+    "\r",
+    "\t",
+    "é",
+    "中",
+    "😀",
+    "\u2028",
+    BOM,
+  ),
   fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
 );
 
@@ -39,7 +60,12 @@ interface File {
 }
 
 const jsonArrayFile: fc.Arbitrary<File> = fc
-  .record({ records: fc.array(value, { maxLength: 12 }), indent: fc.constantFrom(0, 2), crlf: fc.boolean(), bom: fc.boolean() })
+  .record({
+    records: fc.array(value, { maxLength: 12 }),
+    indent: fc.constantFrom(0, 2),
+    crlf: fc.boolean(),
+    bom: fc.boolean(),
+  })
   .map(({ records, indent, crlf, bom }) => {
     const body = JSON.stringify(records, null, indent);
     const text = (bom ? BOM : "") + (crlf ? body.replaceAll("\n", "\r\n") : body);
@@ -68,7 +94,9 @@ const ndjsonFile: fc.Arbitrary<File> = fc
 
 /** The file's bytes cut at the given offsets (taken modulo its length). */
 function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
-  const offsets = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))].sort((a, b) => a - b);
+  const offsets = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))].sort(
+    (a, b) => a - b,
+  );
   const chunks: Buffer[] = [];
   let start = 0;
   for (const offset of [...offsets, bytes.length]) {
@@ -108,6 +136,8 @@ describe("RecordReader against JSON.parse (random records, random chunk boundari
     const text = `${BOM}[{"k":"é中😀\\u2028"},"\uD83D\uDE00",${JSON.stringify("x".repeat(70_000))}]`;
     const bytes = Buffer.from(text, "utf8");
     const items = await recordsRead(Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1)));
-    expect(items.map((i) => (i.kind === "record" ? JSON.parse(i.text) : i))).toEqual(JSON.parse(text.slice(1)));
+    expect(items.map((i) => (i.kind === "record" ? JSON.parse(i.text) : i))).toEqual(
+      JSON.parse(text.slice(1)),
+    );
   });
 });

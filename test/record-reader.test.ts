@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { RecordReader, type ReaderItem, type RecordReaderOptions } from "../handlers/event-producer/record-reader.js";
+import {
+  RecordReader,
+  type ReaderItem,
+  type RecordReaderOptions,
+} from "../handlers/event-producer/record-reader.js";
 
 /** Feeds the bytes in chunks of `chunkSize` (splitting multi-byte characters too) and collects the items. */
 async function readAll(input: string | Buffer, chunkSize = 64 * 1024, options?: RecordReaderOptions) {
@@ -17,7 +21,7 @@ const texts = (items: ReaderItem[]) => items.map((i) => (i.kind === "record" ? i
 
 describe("RecordReader: formats", () => {
   it("reads a JSON array element by element, with strings holding brackets, quotes and escapes", async () => {
-    const records = [{ a: "x]y}", b: [1, { c: "\"{[" }] }, { d: "line\\nbreak", e: "é中😀" }, { f: null }];
+    const records = [{ a: "x]y}", b: [1, { c: '"{[' }] }, { d: "line\\nbreak", e: "é中😀" }, { f: null }];
     const { items, stats } = await readAll(JSON.stringify(records, null, 2));
     expect(stats.format).toBe("json-array");
     expect(items.map((i) => (i.kind === "record" ? JSON.parse(i.text) : i))).toEqual(records);
@@ -37,7 +41,9 @@ describe("RecordReader: formats", () => {
     for (const size of [1, 3, 1000]) {
       const { items, stats } = await readAll(input, size);
       expect(stats.format).toBe("ndjson");
-      expect(items.map((i) => (i.kind === "record" ? [i.position, i.line, JSON.parse(i.text).n] : i))).toEqual([
+      expect(
+        items.map((i) => (i.kind === "record" ? [i.position, i.line, JSON.parse(i.text).n] : i)),
+      ).toEqual([
         [1, 1, 1],
         [2, 4, 2],
         [3, 5, 3],
@@ -90,16 +96,46 @@ describe("RecordReader: files that cannot be read", () => {
   const cases: Array<[string, string | Buffer, RegExp, number]> = [
     ["empty file", "", /the file is empty/, 0],
     ["white space only", " \n\t\n", /only white space/, 0],
-    ["not JSON at all", "transactionId,customerId\nT1,C1\n", /neither a JSON array nor NDJSON: it starts with "t"/, 0],
-    ["a first word that only looks like JSON", "nonsense\n{\"a\":1}\n", /neither a JSON array nor NDJSON: it starts with "n"/, 0],
-    ["a CSV line starting with a number", "12,13\n", /neither a JSON array nor NDJSON: it starts with "1"/, 0],
+    [
+      "not JSON at all",
+      "transactionId,customerId\nT1,C1\n",
+      /neither a JSON array nor NDJSON: it starts with "t"/,
+      0,
+    ],
+    [
+      "a first word that only looks like JSON",
+      'nonsense\n{"a":1}\n',
+      /neither a JSON array nor NDJSON: it starts with "n"/,
+      0,
+    ],
+    [
+      "a CSV line starting with a number",
+      "12,13\n",
+      /neither a JSON array nor NDJSON: it starts with "1"/,
+      0,
+    ],
     ["truncated array", '[{"a":1},{"a":2},{"a":', /ends inside record 3 \(started on line 1\)/, 2],
     ["array never closed", '[{"a":1},\n{"a":2}\n', /ends before the closing '\]'/, 2],
     ["missing comma", '[{"a":1}\n{"a":2}]', /expected ',' or '\]' after record 1 on line 2, found "\{"/, 1],
-    ["mismatched bracket", '[{"a":1},{"a":[1,2}]', /record 2 \(line 1\) has "\}" on line 1 where "\]" was expected/, 1],
+    [
+      "mismatched bracket",
+      '[{"a":1},{"a":[1,2}]',
+      /record 2 \(line 1\) has "\}" on line 1 where "\]" was expected/,
+      1,
+    ],
     ["trailing comma", '[{"a":1},]', /a record is missing before "\]"/, 1],
-    ["content after the array", '[{"a":1}]\n{"b":2}', /unexpected content after the closing '\]' .* line 2/, 1],
-    ["invalid UTF-8", Buffer.concat([Buffer.from('{"a":1}\n{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]), /not valid UTF-8/, 1],
+    [
+      "content after the array",
+      '[{"a":1}]\n{"b":2}',
+      /unexpected content after the closing '\]' .* line 2/,
+      1,
+    ],
+    [
+      "invalid UTF-8",
+      Buffer.concat([Buffer.from('{"a":1}\n{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]),
+      /not valid UTF-8/,
+      1,
+    ],
   ];
   for (const [name, input, reason, readBefore] of cases) {
     it(`${name}: stops with a reason and the count read before`, async () => {
@@ -121,7 +157,10 @@ describe("RecordReader: files that cannot be read", () => {
     const items: ReaderItem[] = [];
     for await (const item of new RecordReader().read(broken())) items.push(item);
     expect(items.map((i) => i.kind)).toEqual(["record", "record", "unreadable"]);
-    expect(items[2]).toMatchObject({ reason: "reading the file failed: NetworkError: socket hang up", recordsRead: 2 });
+    expect(items[2]).toMatchObject({
+      reason: "reading the file failed: NetworkError: socket hang up",
+      recordsRead: 2,
+    });
   });
 });
 
@@ -137,7 +176,13 @@ describe("RecordReader: memory", () => {
   });
 
   it("streams a 50,000-record file holding only a chunk and a record at a time", async () => {
-    const record = (i: number) => JSON.stringify({ transactionId: `T${i}`, customerId: `C${i}`, eventType: "KYC_REVIEW", payload: { n: i } });
+    const record = (i: number) =>
+      JSON.stringify({
+        transactionId: `T${i}`,
+        customerId: `C${i}`,
+        eventType: "KYC_REVIEW",
+        payload: { n: i },
+      });
     const body = `[${Array.from({ length: 50_000 }, (_, i) => record(i)).join(",\n")}]`;
     const { items, stats } = await readAll(body, 64 * 1024);
     expect(items).toHaveLength(50_000);

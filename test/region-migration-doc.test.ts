@@ -14,7 +14,10 @@ import { PROJECT_DIR, projectConfigDeclarations, stackNames } from "../stacks/st
 
 const runbook = readFileSync(join(PROJECT_DIR, "docs", "region-migration.md"), "utf8");
 const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
-const readmeSection = readme.slice(readme.indexOf("## Move to another region"), readme.indexOf("## What a stack deploys"));
+const readmeSection = readme.slice(
+  readme.indexOf("## Move to another region"),
+  readme.indexOf("## What a stack deploys"),
+);
 
 /** Command lines in fenced blocks and in `inline code`, without trailing comments. */
 function commandLines(markdown: string, start: string): string[] {
@@ -28,7 +31,10 @@ function commandLines(markdown: string, start: string): string[] {
 const words = (line: string, start: string) => line.slice(start.length).trim().split(/\s+/);
 
 describe("docs/region-migration.md", () => {
-  const migrateLines = [...commandLines(runbook, "npm run migrate -- "), ...commandLines(readmeSection, "npm run migrate -- ")];
+  const migrateLines = [
+    ...commandLines(runbook, "npm run migrate -- "),
+    ...commandLines(readmeSection, "npm run migrate -- "),
+  ];
 
   it("is linked from the README's 'Move to another region' section", () => {
     expect(readmeSection).toContain("(docs/region-migration.md)");
@@ -36,7 +42,9 @@ describe("docs/region-migration.md", () => {
   });
 
   it("uses every migrate command, each line one the tool accepts with stacks that exist", () => {
-    expect(new Set(migrateLines.map((l) => words(l, "npm run migrate -- ")[0]))).toEqual(new Set(Object.keys(migrateSpecs)));
+    expect(new Set(migrateLines.map((l) => words(l, "npm run migrate -- ")[0]))).toEqual(
+      new Set(Object.keys(migrateSpecs)),
+    );
     for (const line of migrateLines) {
       const [command, ...argv] = words(line, "npm run migrate -- ");
       const spec = migrateSpecs[command!];
@@ -65,9 +73,16 @@ describe("docs/region-migration.md", () => {
       const key = argv.filter((_, i) => i !== stackAt && i !== stackAt + 1 && !argv[i]!.startsWith("--"))[0]!;
       expect(key === "aws:region" || declared.has(key), `${line}: ${key}`).toBe(true);
     }
-    for (const line of [...commandLines(runbook, "pulumi "), ...commandLines(runbook, "pulumi stack init ")]) {
+    for (const line of [
+      ...commandLines(runbook, "pulumi "),
+      ...commandLines(runbook, "pulumi stack init "),
+    ]) {
       const argv = line.split(/\s+/);
-      const stack = argv.includes("--stack") ? argv[argv.indexOf("--stack") + 1] : argv[1] === "stack" ? argv[3] : undefined;
+      const stack = argv.includes("--stack")
+        ? argv[argv.indexOf("--stack") + 1]
+        : argv[1] === "stack"
+          ? argv[3]
+          : undefined;
       if (stack !== undefined) expect(stackNames(), line).toContain(stack);
     }
   });
@@ -85,7 +100,8 @@ describe("docs/region-migration.md", () => {
       }
       const plan = await planStack(stack!, overrides);
       expect(plan.resources.length, line).toBeGreaterThan(50);
-      if (overrides.glueJobs === "[]") expect(plan.resources.filter((r) => r.type.startsWith("aws:glue/"))).toEqual([]);
+      if (overrides.glueJobs === "[]")
+        expect(plan.resources.filter((r) => r.type.startsWith("aws:glue/"))).toEqual([]);
     }
   }, 120_000);
 });

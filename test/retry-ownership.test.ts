@@ -29,7 +29,10 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  env = { AWS_ENDPOINT_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, AWS_REGION: "eu-west-1" };
+  env = {
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    AWS_REGION: "eu-west-1",
+  };
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -40,25 +43,49 @@ const logger = new Logger({ service: "test", write: () => undefined });
 describe("retry ownership under a failing endpoint", () => {
   it("PutRecords: 6 HTTP calls for one batch (the publisher's 6 attempts, one SDK attempt each)", async () => {
     requests.length = 0;
-    const kinesis = new KinesisClient({ ...loopRetriedClientConfig(undefined, env), credentials, requestHandler: new NodeHttpHandler() });
+    const kinesis = new KinesisClient({
+      ...loopRetriedClientConfig(undefined, env),
+      credentials,
+      requestHandler: new NodeHttpHandler(),
+    });
     const failed: Array<{ attempts: number; errorCode: string }> = [];
-    const publisher = new KinesisPublisher({ kinesis, streamName: "s", sleep: noSleep, onFailed: (entries) => void failed.push(...entries) });
-    await publisher.add({ transactionId: "TXN-1", partitionKey: "TXN-1", data: new TextEncoder().encode("{}") });
+    const publisher = new KinesisPublisher({
+      kinesis,
+      streamName: "s",
+      sleep: noSleep,
+      onFailed: (entries) => void failed.push(...entries),
+    });
+    await publisher.add({
+      transactionId: "TXN-1",
+      partitionKey: "TXN-1",
+      data: new TextEncoder().encode("{}"),
+    });
     await publisher.close();
 
     expect(requests).toEqual(Array(6).fill("Kinesis_20131202.PutRecords"));
-    expect(failed).toEqual([expect.objectContaining({ transactionId: "TXN-1", attempts: 6, errorCode: "ServiceUnavailable" })]);
+    expect(failed).toEqual([
+      expect.objectContaining({ transactionId: "TXN-1", attempts: 6, errorCode: "ServiceUnavailable" }),
+    ]);
   });
 
   it("SendMessageBatch: 4 HTTP calls for one batch (the audit sender's 4 attempts, one SDK attempt each)", async () => {
     requests.length = 0;
     const sqs = new SQSClient({ ...loopRetriedClientConfig(undefined, env), credentials });
-    const result = await new AuditSender({ sqs, queueUrl: `${env.AWS_ENDPOINT_URL}/123456789012/audit`, logger, sleep: noSleep }).send([
-      auditEvent("TXN-1", "PROCESSED", "2026-11-26T08:00:00.000Z"),
-    ]);
+    const result = await new AuditSender({
+      sqs,
+      queueUrl: `${env.AWS_ENDPOINT_URL}/123456789012/audit`,
+      logger,
+      sleep: noSleep,
+    }).send([auditEvent("TXN-1", "PROCESSED", "2026-11-26T08:00:00.000Z")]);
 
     expect(requests).toEqual(Array(4).fill("AmazonSQS.SendMessageBatch"));
-    expect(result).toEqual(expect.objectContaining({ sent: 0, calls: 4, failed: [expect.objectContaining({ reason: expect.stringContaining("outage") })] }));
+    expect(result).toEqual(
+      expect.objectContaining({
+        sent: 0,
+        calls: 4,
+        failed: [expect.objectContaining({ reason: expect.stringContaining("outage") })],
+      }),
+    );
   });
 
   it("any other call: the SDK owns the retry (its standard 3 attempts)", async () => {

@@ -16,25 +16,49 @@ let sf: SalesforceStandIn;
 let randomValues: number[] = [];
 
 function caseRecord(id: string, extra: Record<string, unknown> = {}) {
-  return { attributes: { type: "Case" }, KYC_Transaction_Id__c: id, Subject: `KYC_REVIEW C-${id}`, Origin: "KYC Platform", ...extra };
+  return {
+    attributes: { type: "Case" },
+    KYC_Transaction_Id__c: id,
+    Subject: `KYC_REVIEW C-${id}`,
+    Origin: "KYC Platform",
+    ...extra,
+  };
 }
 
 /** Raw HTTPS call, for the shapes the typed client would hide. */
-async function raw(options: { method?: "PATCH" | "POST"; path?: string; token?: string | null; body?: string | object }) {
+async function raw(options: {
+  method?: "PATCH" | "POST";
+  path?: string;
+  token?: string | null;
+  body?: string | object;
+}) {
   const response = await got(`${sf.url}${options.path ?? PATH}`, {
     method: options.method ?? "PATCH",
     headers: options.token === null ? {} : { authorization: `Bearer ${options.token ?? TOKEN}` },
-    ...(typeof options.body === "string" ? { body: options.body } : { json: options.body ?? { allOrNone: false, records: [] } }),
+    ...(typeof options.body === "string"
+      ? { body: options.body }
+      : { json: options.body ?? { allOrNone: false, records: [] } }),
     https: { certificateAuthority: ca.certificate },
     throwHttpErrors: false,
     retry: { limit: 0 },
     responseType: "text",
   });
-  return { status: response.statusCode, headers: response.headers, body: JSON.parse(response.body || "null") as any, text: response.body };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    body: JSON.parse(response.body || "null") as any,
+    text: response.body,
+  };
 }
 
 function client(token = TOKEN) {
-  const c = new SalesforceClient({ instanceUrl: sf.url, apiVersion: "60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c", extraCertificateAuthorities: [ca.certificate] });
+  const c = new SalesforceClient({
+    instanceUrl: sf.url,
+    apiVersion: "60.0",
+    objectName: "Case",
+    externalIdField: "KYC_Transaction_Id__c",
+    extraCertificateAuthorities: [ca.certificate],
+  });
   return { upsert: (records: object[]) => c.upsert(token, records as any) };
 }
 
@@ -65,7 +89,12 @@ describe("upsert by external id", () => {
 
     const stored = sf.cases.get("TXN-1")!;
     expect(stored).toMatchObject({ id: first!.id, upserts: 2 });
-    expect(stored.fields).toEqual({ KYC_Transaction_Id__c: "TXN-1", Subject: "KYC_REVIEW C-TXN-1", Origin: "KYC Platform", Priority: "High" });
+    expect(stored.fields).toEqual({
+      KYC_Transaction_Id__c: "TXN-1",
+      Subject: "KYC_REVIEW C-TXN-1",
+      Origin: "KYC Platform",
+      Priority: "High",
+    });
     expect(sf.calls.map((c) => [c.method, c.path, c.status, c.authorization])).toEqual([
       ["PATCH", PATH, 200, "valid"],
       ["PATCH", PATH, 200, "valid"],
@@ -73,24 +102,51 @@ describe("upsert by external id", () => {
   });
 
   it("returns one result per record in request order, with per-record errors", async () => {
-    sf.setFaults({ recordErrors: { "TXN-B": { statusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION", message: "Customer is unknown" } } });
-    const results = await client().upsert([caseRecord("TXN-A"), caseRecord("TXN-B"), { ...caseRecord("TXN-C"), Subject: undefined }, caseRecord("")]);
+    sf.setFaults({
+      recordErrors: {
+        "TXN-B": { statusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION", message: "Customer is unknown" },
+      },
+    });
+    const results = await client().upsert([
+      caseRecord("TXN-A"),
+      caseRecord("TXN-B"),
+      { ...caseRecord("TXN-C"), Subject: undefined },
+      caseRecord(""),
+    ]);
     expect(results.map((r) => r.success)).toEqual([true, false, false, false]);
-    expect(results[1]!.errors).toEqual([{ statusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION", message: "Customer is unknown", fields: [] }]);
-    expect(results[2]!.errors).toEqual([{ statusCode: "REQUIRED_FIELD_MISSING", message: "Required fields are missing: [Subject]", fields: ["Subject"] }]);
+    expect(results[1]!.errors).toEqual([
+      { statusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION", message: "Customer is unknown", fields: [] },
+    ]);
+    expect(results[2]!.errors).toEqual([
+      {
+        statusCode: "REQUIRED_FIELD_MISSING",
+        message: "Required fields are missing: [Subject]",
+        fields: ["Subject"],
+      },
+    ]);
     expect(results[3]!.errors[0]!.statusCode).toBe("MISSING_ARGUMENT");
     expect([...sf.cases.keys()]).toEqual(["TXN-A"]);
   });
 
   it("rejects duplicate external ids within one request and over-long text", async () => {
-    const results = await client().upsert([caseRecord("TXN-D"), caseRecord("TXN-D"), caseRecord("TXN-E", { Description: "x".repeat(32_001) })]);
-    expect(results.map((r) => r.errors[0]?.statusCode)).toEqual(["DUPLICATE_EXTERNAL_ID", "DUPLICATE_EXTERNAL_ID", "STRING_TOO_LONG"]);
+    const results = await client().upsert([
+      caseRecord("TXN-D"),
+      caseRecord("TXN-D"),
+      caseRecord("TXN-E", { Description: "x".repeat(32_001) }),
+    ]);
+    expect(results.map((r) => r.errors[0]?.statusCode)).toEqual([
+      "DUPLICATE_EXTERNAL_ID",
+      "DUPLICATE_EXTERNAL_ID",
+      "STRING_TOO_LONG",
+    ]);
     expect(results[2]!.errors[0]!.message).toContain("max length=32000");
     expect(sf.cases.size).toBe(0);
   });
 
   it("rolls everything back when allOrNone is true and one record fails", async () => {
-    const response = await raw({ body: { allOrNone: true, records: [caseRecord("TXN-OK"), { ...caseRecord("TXN-BAD"), Subject: "" }] } });
+    const response = await raw({
+      body: { allOrNone: true, records: [caseRecord("TXN-OK"), { ...caseRecord("TXN-BAD"), Subject: "" }] },
+    });
     expect(response.status).toBe(200);
     expect(response.body[0].errors[0].statusCode).toBe("ALL_OR_NONE_OPERATION_ROLLED_BACK");
     expect(response.body[1].errors[0].statusCode).toBe("REQUIRED_FIELD_MISSING");
@@ -99,7 +155,9 @@ describe("upsert by external id", () => {
 
   it("counts-down per-record faults (a passing row lock) and applies a record error rate", async () => {
     sf.setFaults({ recordErrors: { "TXN-L": { statusCode: "UNABLE_TO_LOCK_ROW", times: 1 } } });
-    expect((await client().upsert([caseRecord("TXN-L")]))[0]!.errors[0]!.statusCode).toBe("UNABLE_TO_LOCK_ROW");
+    expect((await client().upsert([caseRecord("TXN-L")]))[0]!.errors[0]!.statusCode).toBe(
+      "UNABLE_TO_LOCK_ROW",
+    );
     expect((await client().upsert([caseRecord("TXN-L")]))[0]!.success).toBe(true);
 
     sf.setFaults({ recordErrorRate: 0.5 });
@@ -111,13 +169,17 @@ describe("upsert by external id", () => {
 
 describe("request checks", () => {
   it("refuses more than 200 records in one call", async () => {
-    const response = await raw({ body: { allOrNone: false, records: Array.from({ length: 201 }, (_, i) => caseRecord(`T${i}`)) } });
+    const response = await raw({
+      body: { allOrNone: false, records: Array.from({ length: 201 }, (_, i) => caseRecord(`T${i}`)) },
+    });
     expect(response.status).toBe(400);
     expect(response.body[0].errorCode).toBe("EXCEEDED_ID_LIMIT");
   });
 
   it("answers 404 for an unknown object, external-id field or old API version, 405 for other methods", async () => {
-    expect((await raw({ path: "/services/data/v60.0/composite/sobjects/Account/KYC_Transaction_Id__c" })).status).toBe(404);
+    expect(
+      (await raw({ path: "/services/data/v60.0/composite/sobjects/Account/KYC_Transaction_Id__c" })).status,
+    ).toBe(404);
     const field = await raw({ path: "/services/data/v60.0/composite/sobjects/Case/Other__c" });
     expect([field.status, field.body[0].errorCode]).toEqual([404, "NOT_FOUND"]);
     expect((await raw({ path: PATH.replace("v60.0", "v45.0") })).status).toBe(404);
@@ -137,20 +199,37 @@ describe("bearer token", () => {
     for (const token of [null, "wrong-token"]) {
       const response = await raw({ token });
       expect(response.status).toBe(401);
-      expect(response.body).toEqual([{ errorCode: "INVALID_SESSION_ID", message: "Session expired or invalid" }]);
+      expect(response.body).toEqual([
+        { errorCode: "INVALID_SESSION_ID", message: "Session expired or invalid" },
+      ]);
     }
     expect(sf.calls.map((c) => c.authorization)).toEqual(["missing", "invalid"]);
     expect(JSON.stringify(sf.calls)).not.toContain("wrong-token");
   });
 
   it("accepts a list of tokens or a predicate", async () => {
-    const predicate = await startSalesforceStandIn({ tls: ca.issue({ commonName: "localhost", usage: "server" }), acceptToken: (t) => t.startsWith("ok-") });
-    const list = await startSalesforceStandIn({ tls: ca.issue({ commonName: "localhost", usage: "server" }), acceptToken: ["a", "b"] });
+    const predicate = await startSalesforceStandIn({
+      tls: ca.issue({ commonName: "localhost", usage: "server" }),
+      acceptToken: (t) => t.startsWith("ok-"),
+    });
+    const list = await startSalesforceStandIn({
+      tls: ca.issue({ commonName: "localhost", usage: "server" }),
+      acceptToken: ["a", "b"],
+    });
     try {
       const call = (url: string, token: string) =>
-        new SalesforceClient({ instanceUrl: url, apiVersion: "v60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c", extraCertificateAuthorities: [ca.certificate] })
+        new SalesforceClient({
+          instanceUrl: url,
+          apiVersion: "v60.0",
+          objectName: "Case",
+          externalIdField: "KYC_Transaction_Id__c",
+          extraCertificateAuthorities: [ca.certificate],
+        })
           .upsert(token, [caseRecord("T1") as any])
-          .then(() => "ok", (e: SalesforceCallError) => e.kind);
+          .then(
+            () => "ok",
+            (e: SalesforceCallError) => e.kind,
+          );
       expect(await call(predicate.url, "ok-1")).toBe("ok");
       expect(await call(predicate.url, "nope")).toBe("unauthorized");
       expect(await call(list.url, "b")).toBe("ok");
@@ -164,11 +243,20 @@ describe("bearer token", () => {
 
 describe("injected faults", () => {
   it("serves bursts of 401, then 429 (with Retry-After), then 5xx, then recovers", async () => {
-    sf.setFaults({ unauthorizedNext: 1, rateLimitNext: 1, serverErrorNext: 2, serverErrorStatus: 500, retryAfterSeconds: 3 });
+    sf.setFaults({
+      unauthorizedNext: 1,
+      rateLimitNext: 1,
+      serverErrorNext: 2,
+      serverErrorStatus: 500,
+      retryAfterSeconds: 3,
+    });
     const responses = [];
-    for (let i = 0; i < 5; i++) responses.push(await raw({ body: { allOrNone: false, records: [caseRecord("TXN-F")] } }));
+    for (let i = 0; i < 5; i++)
+      responses.push(await raw({ body: { allOrNone: false, records: [caseRecord("TXN-F")] } }));
     expect(responses.map((r) => r.status)).toEqual([401, 429, 500, 500, 200]);
-    expect(responses[1]!.body).toEqual([{ errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." }]);
+    expect(responses[1]!.body).toEqual([
+      { errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." },
+    ]);
     expect(responses[1]!.headers["retry-after"]).toBe("3");
     expect(responses[2]!.body[0].errorCode).toBe("UNKNOWN_EXCEPTION");
     expect(sf.cases.get("TXN-F")!.upserts).toBe(1);
@@ -179,7 +267,9 @@ describe("injected faults", () => {
     const unavailable = await raw({});
     expect([unavailable.status, unavailable.body[0].errorCode]).toEqual([503, "SERVER_UNAVAILABLE"]);
     sf.setFaults({ serverErrorNext: 1, serverErrorStatus: 502 });
-    const error = await client().upsert([caseRecord("T")]).catch((e: SalesforceCallError) => e);
+    const error = await client()
+      .upsert([caseRecord("T")])
+      .catch((e: SalesforceCallError) => e);
     expect(error).toBeInstanceOf(SalesforceCallError);
     expect(error).toMatchObject({ kind: "transient", status: 502 });
     expect((error as Error).message).toContain("502 Bad Gateway");
@@ -203,14 +293,29 @@ describe("injected faults", () => {
 
 describe("TLS", () => {
   it("is refused by a client that does not trust the throwaway CA (verification stays on)", async () => {
-    const untrusting = new SalesforceClient({ instanceUrl: sf.url, apiVersion: "60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c" });
-    const error = await untrusting.upsert(TOKEN, [caseRecord("T") as any]).catch((e: SalesforceCallError) => e);
+    const untrusting = new SalesforceClient({
+      instanceUrl: sf.url,
+      apiVersion: "60.0",
+      objectName: "Case",
+      externalIdField: "KYC_Transaction_Id__c",
+    });
+    const error = await untrusting
+      .upsert(TOKEN, [caseRecord("T") as any])
+      .catch((e: SalesforceCallError) => e);
     expect(error).toMatchObject({ kind: "transient" });
     expect((error as Error).message).toMatch(/certificate|SELF_SIGNED|UNABLE_TO_VERIFY/i);
     expect(sf.calls).toHaveLength(0);
   });
 
   it("refuses a plain-http instance URL", () => {
-    expect(() => new SalesforceClient({ instanceUrl: "http://127.0.0.1:1", apiVersion: "60.0", objectName: "Case", externalIdField: "X__c" })).toThrow(/https/);
+    expect(
+      () =>
+        new SalesforceClient({
+          instanceUrl: "http://127.0.0.1:1",
+          apiVersion: "60.0",
+          objectName: "Case",
+          externalIdField: "X__c",
+        }),
+    ).toThrow(/https/);
   });
 });

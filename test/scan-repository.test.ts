@@ -35,13 +35,23 @@ describe("npm run scan-repository", () => {
     // Arrange: material made now, never a literal in this file.
     const ca = createCertificateAuthority("scan test CA");
     const pair = ca.issue({ commonName: "scan-test", usage: "client" });
-    const jwt = ["ey" + "J" + Buffer.from('{"alg":"RS256"}').toString("base64url"), "ey" + "J" + Buffer.from('{"sub":"svc-kyc"}').toString("base64url"), "c2lnbmF0dXJlLXBhcnQtMTIz"].join(".");
+    const jwt = [
+      "ey" + "J" + Buffer.from('{"alg":"RS256"}').toString("base64url"),
+      "ey" + "J" + Buffer.from('{"sub":"svc-kyc"}').toString("base64url"),
+      "c2lnbmF0dXJlLXBhcnQtMTIz",
+    ].join(".");
     const accessKeyId = "AK" + "IA" + "Q3EGRZ7WXJ5Y2ABC";
     execFileSync("git", ["init", "-q"], { cwd: scratch });
     // As a secret's JSON would hold them (escaped line breaks), and as a raw PEM text.
-    writeFileSync(join(scratch, "client-bundle.json"), JSON.stringify({ certificate: pair.certificate, privateKey: pair.privateKey }, null, 1));
+    writeFileSync(
+      join(scratch, "client-bundle.json"),
+      JSON.stringify({ certificate: pair.certificate, privateKey: pair.privateKey }, null, 1),
+    );
     writeFileSync(join(scratch, "ca.txt"), `the CA:\n${ca.certificate}`);
-    writeFileSync(join(scratch, "notes.md"), `first line\ncurl -H "Authorization: Bearer ${"x".repeat(8)}${Buffer.from("a long opaque token").toString("hex")}"\n`);
+    writeFileSync(
+      join(scratch, "notes.md"),
+      `first line\ncurl -H "Authorization: Bearer ${"x".repeat(8)}${Buffer.from("a long opaque token").toString("hex")}"\n`,
+    );
     writeFileSync(join(scratch, "fixture.ts"), `const token = "${jwt}";\nconst key = "${accessKeyId}";\n`);
     writeFileSync(join(scratch, "tiaa-client.pem"), "placeholder\n");
     writeFileSync(join(scratch, "ignored.pem"), "never scanned\n");
@@ -71,9 +81,20 @@ describe("npm run scan-repository", () => {
 
   it("does not mistake a documentation placeholder or a redaction test for material", () => {
     const dashes = "-".repeat(5);
-    expect(scanText("docs/certificates.md", `"certificate": "${dashes}BEGIN CERTIFICATE${dashes}\\n…\\n${dashes}END CERTIFICATE${dashes}\\n"`)).toEqual([]);
-    expect(scanText("test/logger.test.ts", `access_token: "eyJ.secret.token", password: "hunter2"`)).toEqual([]);
-    expect(scanText("config.ts", `const settings = { password: "Zq9-correct-${"horse-battery"}" };`).map((f) => f.kind)).toEqual(["hard-coded secret value"]);
+    expect(
+      scanText(
+        "docs/certificates.md",
+        `"certificate": "${dashes}BEGIN CERTIFICATE${dashes}\\n…\\n${dashes}END CERTIFICATE${dashes}\\n"`,
+      ),
+    ).toEqual([]);
+    expect(scanText("test/logger.test.ts", `access_token: "eyJ.secret.token", password: "hunter2"`)).toEqual(
+      [],
+    );
+    expect(
+      scanText("config.ts", `const settings = { password: "Zq9-correct-${"horse-battery"}" };`).map(
+        (f) => f.kind,
+      ),
+    ).toEqual(["hard-coded secret value"]);
   });
 
   it("refuses a wrong command line with exit code 2 and the fix", async () => {

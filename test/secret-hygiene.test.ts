@@ -27,8 +27,26 @@ import { auditEvent, eventRecord, sqsEvent, sqsRecord } from "./support/audit-fi
 import { createTable, harness, outcomeMetrics } from "./support/audit-processor-bench.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
 import { kinesisEvent } from "./support/kinesis-events.js";
-import { createQueue, createStream, deps as producerDeps, drainQueue, putFile, record, useInputBucket, bucket } from "./support/producer-bench.js";
-import { ca, client, config, PASSWORD, secrets, tiaa, tokenSecret, useTokenRefreshFixture } from "./support/token-refresh-fixture.js";
+import {
+  createQueue,
+  createStream,
+  deps as producerDeps,
+  drainQueue,
+  putFile,
+  record,
+  useInputBucket,
+  bucket,
+} from "./support/producer-bench.js";
+import {
+  ca,
+  client,
+  config,
+  PASSWORD,
+  secrets,
+  tiaa,
+  tokenSecret,
+  useTokenRefreshFixture,
+} from "./support/token-refresh-fixture.js";
 
 useTokenRefreshFixture();
 useInputBucket();
@@ -47,14 +65,22 @@ function capture(handler: string, path: string) {
 }
 
 beforeAll(async () => {
-  salesforce = await startSalesforceStandIn({ tls: ca.issue({ commonName: "localhost", usage: "server" }), acceptToken: (t) => acceptTokens && tiaa.isCurrent(t) });
+  salesforce = await startSalesforceStandIn({
+    tls: ca.issue({ commonName: "localhost", usage: "server" }),
+    acceptToken: (t) => acceptTokens && tiaa.isCurrent(t),
+  });
 });
 afterAll(async () => salesforce?.stop());
 
 describe("no handler logs or publishes a token, password or private key — success and failure paths", () => {
   it("token manager: a refresh, a wrong password, TIAA failing with 500 and with a body that is not a token", async () => {
     const wrongCredentials = uniqueName("tiaa-wrong-credentials");
-    await secrets.send(new CreateSecretCommand({ Name: wrongCredentials, SecretString: JSON.stringify({ username: "svc-kyc-tiaa", password: WRONG_PASSWORD }) }));
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: wrongCredentials,
+        SecretString: JSON.stringify({ username: "svc-kyc-tiaa", password: WRONG_PASSWORD }),
+      }),
+    );
     const paths: Array<[string, () => void, Parameters<typeof config>[0]]> = [
       ["success", () => undefined, {}],
       ["wrong password", () => undefined, { credentials: { source: "secret", secretId: wrongCredentials } }],
@@ -65,8 +91,23 @@ describe("no handler logs or publishes a token, password or private key — succ
     for (const [path, arrange, overrides] of paths) {
       arrange();
       const { logger, sink } = capture("token-manager", path);
-      const metrics = new Metrics({ component: "token-manager", namespace: "bbkyc/token-manager/sit", environment: "sit", sink });
-      const outcome = await refreshToken({ secretsManager: secrets, metrics, logger, sleep: async () => undefined, random: () => 0.5, ca: ca.certificate }, config(overrides)).then(
+      const metrics = new Metrics({
+        component: "token-manager",
+        namespace: "bbkyc/token-manager/sit",
+        environment: "sit",
+        sink,
+      });
+      const outcome = await refreshToken(
+        {
+          secretsManager: secrets,
+          metrics,
+          logger,
+          sleep: async () => undefined,
+          random: () => 0.5,
+          ca: ca.certificate,
+        },
+        config(overrides),
+      ).then(
         () => "ok",
         (error: { reason?: string }) => `failed:${error.reason}`,
       );
@@ -81,26 +122,54 @@ describe("no handler logs or publishes a token, password or private key — succ
   });
 
   it("case creator: cases created with the stored token, then Salesforce refusing the token (401) and a record that is not JSON", async () => {
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("hygiene-cc-audit") }))).QueueUrl!;
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("hygiene-cc-audit") })))
+      .QueueUrl!;
     const now = Date.now();
-    const items = [0, 1].map((i) => ({ transactionId: `TXN-H${i}`, customerId: `C${i}`, eventType: "KYC_REVIEW", producedAt: new Date(now - 5000).toISOString() }));
-    for (const [path, accept, batch] of [["success", true, items], ["token refused", false, [...items, { raw: Buffer.from("not json").toString("base64") }]]] as const) {
+    const items = [0, 1].map((i) => ({
+      transactionId: `TXN-H${i}`,
+      customerId: `C${i}`,
+      eventType: "KYC_REVIEW",
+      producedAt: new Date(now - 5000).toISOString(),
+    }));
+    for (const [path, accept, batch] of [
+      ["success", true, items],
+      ["token refused", false, [...items, { raw: Buffer.from("not json").toString("base64") }]],
+    ] as const) {
       acceptTokens = accept;
       const { logger, sink } = capture("case-creator", path);
-      const metrics = new Metrics({ component: "case-creator", namespace: "bbkyc/cta-case-creator/sit", environment: "sit", sink });
+      const metrics = new Metrics({
+        component: "case-creator",
+        namespace: "bbkyc/cta-case-creator/sit",
+        environment: "sit",
+        sink,
+      });
       const response = await createCases(
         {
-          salesforce: new SalesforceClient({ instanceUrl: salesforce.url, apiVersion: "v60.0", objectName: "Case", externalIdField: "KYC_Transaction_Id__c", extraCertificateAuthorities: [ca.certificate] }),
+          salesforce: new SalesforceClient({
+            instanceUrl: salesforce.url,
+            apiVersion: "v60.0",
+            objectName: "Case",
+            externalIdField: "KYC_Transaction_Id__c",
+            extraCertificateAuthorities: [ca.certificate],
+          }),
           tokenProvider: new SecretTokenClient({ secretsManager: secrets, secretId: tokenSecret }),
           audit: new AuditSender({ sqs, queueUrl, logger, sleep: async () => undefined }),
           metrics,
           logger,
           now: () => new Date(now),
-          config: { component: "cta-case-creator", mapping: { objectName: "Case", externalIdField: "KYC_Transaction_Id__c" } as never, giveUpAfterSeconds: 900, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, attemptBudgetMs: 2000 } },
+          config: {
+            component: "cta-case-creator",
+            mapping: { objectName: "Case", externalIdField: "KYC_Transaction_Id__c" } as never,
+            giveUpAfterSeconds: 900,
+            retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, attemptBudgetMs: 2000 },
+          },
           sleep: async () => undefined,
           random: () => 0.5,
         },
-        kinesisEvent(batch as unknown as object[], { firstSequence: 49_000_000_000_000_000_000n, arrivedAtMs: now - 10_000 }),
+        kinesisEvent(batch as unknown as object[], {
+          firstSequence: 49_000_000_000_000_000_000n,
+          arrivedAtMs: now - 10_000,
+        }),
       );
       await metrics.flush().catch(() => undefined);
       if (accept) expect(response.batchItemFailures).toEqual([]);
@@ -114,11 +183,22 @@ describe("no handler logs or publishes a token, password or private key — succ
     const stream = await createStream(1);
     const queueUrl = await createQueue();
     const good = await putFile([0, 1, 2].map((i) => JSON.stringify(record(i))).join("\n"));
-    const bad = await putFile(['{"transactionId": 7}', "{not json", JSON.stringify(record(9, { customerId: "" }))].join("\n"));
-    for (const [path, key] of [["success", good], ["bad records", bad], ["missing object", "no-such-file.json"]] as const) {
+    const bad = await putFile(
+      ['{"transactionId": 7}', "{not json", JSON.stringify(record(9, { customerId: "" }))].join("\n"),
+    );
+    for (const [path, key] of [
+      ["success", good],
+      ["bad records", bad],
+      ["missing object", "no-such-file.json"],
+    ] as const) {
       const { logger, sink } = capture("event-producer", path);
       const bench = producerDeps({ stream, queueUrl });
-      const metrics = new Metrics({ component: "event-producer", namespace: "bbkyc/cta-event-producer/sit", environment: "sit", sink });
+      const metrics = new Metrics({
+        component: "event-producer",
+        namespace: "bbkyc/cta-event-producer/sit",
+        environment: "sit",
+        sink,
+      });
       const summary = await produceEvents({ ...bench.deps, logger }, { bucket, key }).catch(() => undefined);
       if (summary) recordMetrics(metrics, summary);
       await metrics.flush().catch(() => undefined);
@@ -132,31 +212,93 @@ describe("no handler logs or publishes a token, password or private key — succ
     const { logger, sink } = capture("audit-processor", "all");
     const { deps } = harness(tableName, { logger, outcomes: outcomeMetrics(sink, logger) });
     const processed = eventRecord(auditEvent("TXN-H0", "PROCESSED", "2026-11-26T08:00:00Z"), "m-ok");
-    await processAuditBatch(deps, sqsEvent(processed, sqsRecord("{not json", "m-bad"), eventRecord(auditEvent("TXN-H1", "FAILED", "2026-11-26T08:00:01Z", { reason: "Salesforce rejected the token" }), "m-failed")));
+    await processAuditBatch(
+      deps,
+      sqsEvent(
+        processed,
+        sqsRecord("{not json", "m-bad"),
+        eventRecord(
+          auditEvent("TXN-H1", "FAILED", "2026-11-26T08:00:01Z", { reason: "Salesforce rejected the token" }),
+          "m-failed",
+        ),
+      ),
+    );
     await processAuditBatch(deps, sqsEvent(processed));
   });
 
   it("discard auditor: a range that is gone from the stream and a body that is not an on-failure record", async () => {
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("hygiene-discard") }))).QueueUrl!;
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("hygiene-discard") })))
+      .QueueUrl!;
     const { logger } = capture("discard-auditor", "all");
     const kinesis = new KinesisClient({ ...testClientConfig(), requestHandler: new NodeHttpHandler() });
-    const deps = { kinesis, audit: new AuditSender({ sqs, queueUrl, logger, sleep: async () => undefined }), logger, now: () => new Date(), config: { component: "cta-discard-auditor", caseCreatorFunction: "bbkyc-cta-case-creator-sit" } };
-    const gone = { requestContext: { requestId: "r-1", functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:bbkyc-cta-case-creator-sit", condition: "RecordAgeExceeded", approximateInvokeCount: 1 }, responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" }, version: "1.0", timestamp: new Date().toISOString(), KinesisBatchInfo: { shardId: "shardId-000000000000", startSequenceNumber: "4959", endSequenceNumber: "4960", approximateArrivalOfFirstRecord: new Date().toISOString(), approximateArrivalOfLastRecord: new Date().toISOString(), batchSize: 2, streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/deleted-stream" } };
-    await auditDiscardedBatches(deps, { Records: [{ messageId: "m-1", body: JSON.stringify(gone) } as SQSRecord, { messageId: "m-2", body: "{not a record" } as SQSRecord] });
+    const deps = {
+      kinesis,
+      audit: new AuditSender({ sqs, queueUrl, logger, sleep: async () => undefined }),
+      logger,
+      now: () => new Date(),
+      config: { component: "cta-discard-auditor", caseCreatorFunction: "bbkyc-cta-case-creator-sit" },
+    };
+    const gone = {
+      requestContext: {
+        requestId: "r-1",
+        functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:bbkyc-cta-case-creator-sit",
+        condition: "RecordAgeExceeded",
+        approximateInvokeCount: 1,
+      },
+      responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+      version: "1.0",
+      timestamp: new Date().toISOString(),
+      KinesisBatchInfo: {
+        shardId: "shardId-000000000000",
+        startSequenceNumber: "4959",
+        endSequenceNumber: "4960",
+        approximateArrivalOfFirstRecord: new Date().toISOString(),
+        approximateArrivalOfLastRecord: new Date().toISOString(),
+        batchSize: 2,
+        streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/deleted-stream",
+      },
+    };
+    await auditDiscardedBatches(deps, {
+      Records: [
+        { messageId: "m-1", body: JSON.stringify(gone) } as SQSRecord,
+        { messageId: "m-2", body: "{not a record" } as SQSRecord,
+      ],
+    });
   });
 
   it("and none of what they wrote holds the token, a password or the private key", () => {
     // The capture really ran: every handler, its errors, and metric documents.
     const handlers = new Set(captured.map((c) => c.handler));
-    expect([...handlers].sort()).toEqual(["audit-processor", "case-creator", "discard-auditor", "event-producer", "token-manager"]);
-    expect(captured.filter((c) => c.line.includes('"level":"ERROR"') || c.line.includes('"level":"WARN"')).length).toBeGreaterThan(5);
+    expect([...handlers].sort()).toEqual([
+      "audit-processor",
+      "case-creator",
+      "discard-auditor",
+      "event-producer",
+      "token-manager",
+    ]);
+    expect(
+      captured.filter((c) => c.line.includes('"level":"ERROR"') || c.line.includes('"level":"WARN"')).length,
+    ).toBeGreaterThan(5);
     expect(captured.filter((c) => c.line.includes('"_aws"')).length).toBeGreaterThan(3);
 
     const keyLines = client.privateKey.split(/\r?\n/).filter((l) => l.length > 20 && !l.startsWith("-----"));
-    const forbidden = [...tiaa.issuedTokens.map((t) => ["issued token", t] as const), ["TIAA password", PASSWORD] as const, ["wrong TIAA password", WRONG_PASSWORD] as const, ...keyLines.map((l) => ["private key line", l] as const)];
-    const leaks = captured.flatMap((c) => forbidden.filter(([, secret]) => c.line.includes(secret)).map(([what]) => `${c.handler} (${c.path}): ${what}`));
-    const pemHeaders = captured.filter((c) => /PRIVATE KEY/.test(c.line)).map((c) => `${c.handler} (${c.path}): a PEM key header`);
+    const forbidden = [
+      ...tiaa.issuedTokens.map((t) => ["issued token", t] as const),
+      ["TIAA password", PASSWORD] as const,
+      ["wrong TIAA password", WRONG_PASSWORD] as const,
+      ...keyLines.map((l) => ["private key line", l] as const),
+    ];
+    const leaks = captured.flatMap((c) =>
+      forbidden
+        .filter(([, secret]) => c.line.includes(secret))
+        .map(([what]) => `${c.handler} (${c.path}): ${what}`),
+    );
+    const pemHeaders = captured
+      .filter((c) => /PRIVATE KEY/.test(c.line))
+      .map((c) => `${c.handler} (${c.path}): a PEM key header`);
     expect([...leaks, ...pemHeaders]).toEqual([]);
-    console.log(`secret hygiene: ${captured.length} log lines and metric documents from 5 handlers scanned for ${forbidden.length} secret values`);
+    console.log(
+      `secret hygiene: ${captured.length} log lines and metric documents from 5 handlers scanned for ${forbidden.length} secret values`,
+    );
   });
 });

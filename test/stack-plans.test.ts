@@ -29,8 +29,14 @@ describe("offline plans of every stack file", () => {
   });
 
   it("declares every resource in the stack's own region", () => {
-    for (const [plan, region] of [[sit, "eu-west-1"], [london, "eu-west-2"], [prod, "eu-west-1"]] as const) {
-      const regions = new Set(plan.resources.filter((r) => !r.type.startsWith("pulumi:providers:")).map((r) => r.region));
+    for (const [plan, region] of [
+      [sit, "eu-west-1"],
+      [london, "eu-west-2"],
+      [prod, "eu-west-1"],
+    ] as const) {
+      const regions = new Set(
+        plan.resources.filter((r) => !r.type.startsWith("pulumi:providers:")).map((r) => r.region),
+      );
       expect([...regions]).toEqual([region]);
       expect(plan.outputs.region).toBe(region);
     }
@@ -76,7 +82,8 @@ describe("npm run plan", () => {
     const { stdout } = await cli(["sit", "--json"]);
     const rows = JSON.parse(stdout) as Array<Record<string, unknown>>;
     expect(rows.length).toBeGreaterThan(2);
-    for (const row of rows) expect(Object.keys(row).sort()).toEqual(["inputs", "name", "physicalName", "region", "type"]);
+    for (const row of rows)
+      expect(Object.keys(row).sort()).toEqual(["inputs", "name", "physicalName", "region", "type"]);
     expect(rows.some((r) => r.type === "aws:kms/key:Key")).toBe(true);
   });
 
@@ -88,11 +95,19 @@ describe("npm run plan", () => {
     expect(existsSync(join(dir, "iam"))).toBe(true);
     expect(readdirSync(join(dir, "iam")).some((f) => f.endsWith(".json"))).toBe(true);
     // Beside each dashboard's JSON, its preview drawn from numbers marked SAMPLE.
-    const dashboards = readdirSync(join(dir, "dashboards")).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -".json".length));
+    const dashboards = readdirSync(join(dir, "dashboards"))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -".json".length));
     expect(dashboards).toHaveLength(2);
     for (const name of dashboards) {
-      expect(readFileSync(join(dir, "dashboards", `${name}.png`)).subarray(1, 4).toString()).toBe("PNG");
-      expect(readFileSync(join(dir, "dashboards", `${name}.html`), "utf8")).toContain('<span class="sample">SAMPLE</span>');
+      expect(
+        readFileSync(join(dir, "dashboards", `${name}.png`))
+          .subarray(1, 4)
+          .toString(),
+      ).toBe("PNG");
+      expect(readFileSync(join(dir, "dashboards", `${name}.html`), "utf8")).toContain(
+        '<span class="sample">SAMPLE</span>',
+      );
       expect(stdout).toContain(join(dir, "dashboards", `${name}.png`));
     }
   });
@@ -103,7 +118,9 @@ describe("npm run plan", () => {
       (error: { code: number; stderr: string }) => error,
     );
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain("pulumi config set --stack prod tokenUrl https://<production TIAA auth URL>");
+    expect(failure?.stderr).toContain(
+      "pulumi config set --stack prod tokenUrl https://<production TIAA auth URL>",
+    );
     expect(failure?.stderr).not.toMatch(/\n\s+at /);
   });
 

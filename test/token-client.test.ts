@@ -1,7 +1,11 @@
 /**
  * SecretTokenClient against the moto server's Secrets Manager, with a controllable clock.
  */
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SecretTokenClient, TokenUnavailableError } from "../handlers/lib/token-client.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
@@ -16,16 +20,34 @@ beforeAll(() => {
 });
 
 /** A fresh secret holding one token; returns its name and a function to replace the token. */
-async function tokenSecret(token: string, expiresAt: number): Promise<{ id: string; put: (token: string, expiresAt: number) => Promise<void> }> {
+async function tokenSecret(
+  token: string,
+  expiresAt: number,
+): Promise<{ id: string; put: (token: string, expiresAt: number) => Promise<void> }> {
   const id = uniqueName("tiaa-token");
-  const value = (t: string, e: number) => JSON.stringify({ access_token: t, token_type: "Bearer", expires_at: new Date(e).toISOString(), fetched_at: new Date(T0).toISOString() });
+  const value = (t: string, e: number) =>
+    JSON.stringify({
+      access_token: t,
+      token_type: "Bearer",
+      expires_at: new Date(e).toISOString(),
+      fetched_at: new Date(T0).toISOString(),
+    });
   await secrets.send(new CreateSecretCommand({ Name: id, SecretString: value(token, expiresAt) }));
-  return { id, put: async (t, e) => void (await secrets.send(new PutSecretValueCommand({ SecretId: id, SecretString: value(t, e) }))) };
+  return {
+    id,
+    put: async (t, e) =>
+      void (await secrets.send(new PutSecretValueCommand({ SecretId: id, SecretString: value(t, e) }))),
+  };
 }
 
 function clock(start = T0) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe("SecretTokenClient", () => {
@@ -43,7 +65,12 @@ describe("SecretTokenClient", () => {
   it("re-reads once the token is within the refresh margin of its expiry", async () => {
     const secret = await tokenSecret("token-a", T0 + 10 * MINUTE);
     const time = clock();
-    const client = new SecretTokenClient({ secretsManager: secrets, secretId: secret.id, refreshMarginMs: 5 * MINUTE, now: time.now });
+    const client = new SecretTokenClient({
+      secretsManager: secrets,
+      secretId: secret.id,
+      refreshMarginMs: 5 * MINUTE,
+      now: time.now,
+    });
 
     expect(await client.getToken()).toBe("token-a");
     await secret.put("token-b", T0 + 70 * MINUTE);
@@ -84,7 +111,11 @@ describe("SecretTokenClient", () => {
     await secret.put("token-b", T0 + 60 * MINUTE);
 
     expect(await client.getToken()).toBe("token-a"); // cached until told otherwise
-    const refreshed = await Promise.all([client.refreshAfterUnauthorized(), client.refreshAfterUnauthorized(), client.refreshAfterUnauthorized()]);
+    const refreshed = await Promise.all([
+      client.refreshAfterUnauthorized(),
+      client.refreshAfterUnauthorized(),
+      client.refreshAfterUnauthorized(),
+    ]);
     expect(refreshed).toEqual(["token-b", "token-b", "token-b"]);
     expect(client.reads).toBe(2);
     expect(await client.getToken()).toBe("token-b");
@@ -110,7 +141,9 @@ describe("SecretTokenClient", () => {
     const { id } = await tokenSecret("token-old", T0 - 1);
     const client = new SecretTokenClient({ secretsManager: secrets, secretId: id, now: clock().now });
     await expect(client.getToken()).rejects.toThrow(TokenUnavailableError);
-    await expect(client.getToken()).rejects.toThrow(/expired at 2026-11-26T07:59:59.999Z.*TokenRefreshFailure/);
+    await expect(client.getToken()).rejects.toThrow(
+      /expired at 2026-11-26T07:59:59.999Z.*TokenRefreshFailure/,
+    );
     expect(client.reads).toBe(2); // errors are not cached
   });
 
@@ -122,15 +155,34 @@ describe("SecretTokenClient", () => {
 
     await secrets.send(new PutSecretValueCommand({ SecretId: empty, SecretString: "not json" }));
     await expect(client.getToken()).rejects.toThrow(/does not hold JSON/);
-    await secrets.send(new PutSecretValueCommand({ SecretId: empty, SecretString: JSON.stringify({ token_type: "Bearer", expires_at: "2026-11-26T09:00:00Z" }) }));
+    await secrets.send(
+      new PutSecretValueCommand({
+        SecretId: empty,
+        SecretString: JSON.stringify({ token_type: "Bearer", expires_at: "2026-11-26T09:00:00Z" }),
+      }),
+    );
     await expect(client.getToken()).rejects.toThrow(/has no access_token/);
-    await secrets.send(new PutSecretValueCommand({ SecretId: empty, SecretString: JSON.stringify({ access_token: "t", expires_at: "tomorrow" }) }));
+    await secrets.send(
+      new PutSecretValueCommand({
+        SecretId: empty,
+        SecretString: JSON.stringify({ access_token: "t", expires_at: "tomorrow" }),
+      }),
+    );
     await expect(client.getToken()).rejects.toThrow(/no valid expires_at/);
 
-    await secrets.send(new PutSecretValueCommand({ SecretId: empty, SecretString: JSON.stringify({ access_token: "token-ok", expires_at: "2026-11-26T09:00:00Z" }) }));
+    await secrets.send(
+      new PutSecretValueCommand({
+        SecretId: empty,
+        SecretString: JSON.stringify({ access_token: "token-ok", expires_at: "2026-11-26T09:00:00Z" }),
+      }),
+    );
     expect(await client.getToken()).toBe("token-ok");
 
-    const missing = new SecretTokenClient({ secretsManager: secrets, secretId: uniqueName("never-created"), now: clock().now });
+    const missing = new SecretTokenClient({
+      secretsManager: secrets,
+      secretId: uniqueName("never-created"),
+      now: clock().now,
+    });
     await expect(missing.getToken()).rejects.toThrow(/does not exist or has no current value/);
   });
 });

@@ -10,7 +10,19 @@ import type { CredentialSettings } from "../handlers/token-manager/settings.js";
 import type { StoredToken } from "../handlers/token-manager/refresh-token.js";
 import { uniqueName } from "./support/emulator.js";
 import {
-  PASSWORD, USERNAME, client, config, currentToken, expectFailure, expectNoSecretsLogged, fakeCsm, run, secrets, strangerClient, tiaa, useTokenRefreshFixture,
+  PASSWORD,
+  USERNAME,
+  client,
+  config,
+  currentToken,
+  expectFailure,
+  expectNoSecretsLogged,
+  fakeCsm,
+  run,
+  secrets,
+  strangerClient,
+  tiaa,
+  useTokenRefreshFixture,
 } from "./support/token-refresh-fixture.js";
 
 useTokenRefreshFixture();
@@ -73,7 +85,15 @@ describe("refreshToken — failures keep the previous token", () => {
 
   it("client certificate from another CA: tls-rejected, and TIAA never saw an HTTP request", async () => {
     const strangerSecret = uniqueName("stranger-cert");
-    await secrets.send(new CreateSecretCommand({ Name: strangerSecret, SecretString: JSON.stringify({ certificate: strangerClient.certificate, privateKey: strangerClient.privateKey }) }));
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: strangerSecret,
+        SecretString: JSON.stringify({
+          certificate: strangerClient.certificate,
+          privateKey: strangerClient.privateKey,
+        }),
+      }),
+    );
     const before = tiaa.requests;
     const outcome = await run(config({ certificate: { source: "secret", secretId: strangerSecret } }));
 
@@ -84,11 +104,20 @@ describe("refreshToken — failures keep the previous token", () => {
 
   it("4xx (wrong password): http-4xx at once, no retry", async () => {
     const wrong = uniqueName("tiaa-wrong-credentials");
-    await secrets.send(new CreateSecretCommand({ Name: wrong, SecretString: JSON.stringify({ username: USERNAME, password: "not-it" }) }));
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: wrong,
+        SecretString: JSON.stringify({ username: USERNAME, password: "not-it" }),
+      }),
+    );
     const before = tiaa.requests;
     const outcome = await run(config({ credentials: { source: "secret", secretId: wrong } }));
 
-    expectFailure(outcome, "http-4xx", /HTTP 401 \(error invalid_grant\).*credentials were refused.*attempt 1 of 3/);
+    expectFailure(
+      outcome,
+      "http-4xx",
+      /HTTP 401 \(error invalid_grant\).*credentials were refused.*attempt 1 of 3/,
+    );
     expect(tiaa.requests - before).toBe(1);
     expect(outcome.sleeps).toEqual([]);
     await expectOldTokenCurrent();
@@ -106,8 +135,17 @@ describe("refreshToken — failures keep the previous token", () => {
   });
 
   it("CSM failure: credentials, without echoing the CSM error message", async () => {
-    const csm = fakeCsm({ errorType: "VaultLocked", errorMessage: `safe locked for ${PASSWORD}` }, "Unhandled");
-    const credentials: CredentialSettings = { source: "csm-lambda", lambdaName: "csm", payload: "{}", usernameFields: ["username"], passwordFields: ["password"] };
+    const csm = fakeCsm(
+      { errorType: "VaultLocked", errorMessage: `safe locked for ${PASSWORD}` },
+      "Unhandled",
+    );
+    const credentials: CredentialSettings = {
+      source: "csm-lambda",
+      lambdaName: "csm",
+      payload: "{}",
+      usernameFields: ["username"],
+      passwordFields: ["password"],
+    };
     const outcome = await run(config({ credentials }), { lambda: csm.lambda });
 
     expectFailure(outcome, "credentials", /CSM Lambda csm failed \(Unhandled, errorType VaultLocked\)/);
@@ -117,15 +155,33 @@ describe("refreshToken — failures keep the previous token", () => {
 
   it("CSM answer without the expected fields: credentials, naming the paths it looked for", async () => {
     const csm = fakeCsm({ user: USERNAME, pass: PASSWORD });
-    const credentials: CredentialSettings = { source: "csm-lambda", lambdaName: "csm", payload: "{}", usernameFields: ["username", "UserName"], passwordFields: ["password", "Content"] };
+    const credentials: CredentialSettings = {
+      source: "csm-lambda",
+      lambdaName: "csm",
+      payload: "{}",
+      usernameFields: ["username", "UserName"],
+      passwordFields: ["password", "Content"],
+    };
     const outcome = await run(config({ credentials }), { lambda: csm.lambda });
-    expectFailure(outcome, "credentials", /looked for username, UserName.*looked for password, Content.*\[user, pass\]/);
+    expectFailure(
+      outcome,
+      "credentials",
+      /looked for username, UserName.*looked for password, Content.*\[user, pass\]/,
+    );
     await expectOldTokenCurrent();
   });
 
   it("key that does not belong to the certificate: certificate, before any request", async () => {
     const mismatched = uniqueName("mismatched-cert");
-    await secrets.send(new CreateSecretCommand({ Name: mismatched, SecretString: JSON.stringify({ certificate: client.certificate, privateKey: strangerClient.privateKey }) }));
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: mismatched,
+        SecretString: JSON.stringify({
+          certificate: client.certificate,
+          privateKey: strangerClient.privateKey,
+        }),
+      }),
+    );
     const before = tiaa.connections;
     const outcome = await run(config({ certificate: { source: "secret", secretId: mismatched } }));
     expectFailure(outcome, "certificate", /does not belong to its certificate/);

@@ -5,7 +5,11 @@
  * NODE_EXTRA_CA_CERTS, the one way the deployed function accepts extra trust.
  */
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,16 +45,26 @@ describe("readRefreshConfig", () => {
       usernameFields: ["a.b", "c"],
       passwordFields: ["password", "Content", "Password"],
     });
-    expect(config).toMatchObject({ grantType: "client_credentials", retries: 1, connectTimeoutMs: 3000, requestTimeoutMs: 10_000, tokenLifetimeMinutes: 60 });
+    expect(config).toMatchObject({
+      grantType: "client_credentials",
+      retries: 1,
+      connectTimeoutMs: 3000,
+      requestTimeoutMs: 10_000,
+      tokenLifetimeMinutes: 60,
+    });
     expect(config.certificate).toEqual({ source: "acm", certificateArn: env.CERTIFICATE_ARN });
   });
 
   it("names the variable that is missing or wrong", () => {
-    expect(() => readRefreshConfig({ ...env, TOKEN_URL: "http://tiaa.example" })).toThrow(/must be an https URL/);
+    expect(() => readRefreshConfig({ ...env, TOKEN_URL: "http://tiaa.example" })).toThrow(
+      /must be an https URL/,
+    );
     expect(() => readRefreshConfig({ ...env, CERTIFICATE_SOURCE: "s3" })).toThrow(/acm, secret or file/);
     expect(() => readRefreshConfig({ ...env, CSM_PAYLOAD: "" })).toThrow(/CSM_PAYLOAD is not set/);
     expect(() => readRefreshConfig({ ...env, RETRIES: "two" })).toThrow(/RETRIES is "two"/);
-    expect(() => readRefreshConfig({ ...env, CREDENTIAL_SOURCE: "secret" })).toThrow(/CREDENTIAL_SECRET_ID is not set/);
+    expect(() => readRefreshConfig({ ...env, CREDENTIAL_SOURCE: "secret" })).toThrow(
+      /CREDENTIAL_SECRET_ID is not set/,
+    );
   });
 });
 
@@ -58,17 +72,36 @@ describe("the deployed bundle (handlers/token-manager/handler.ts)", () => {
   let dir: string;
   let tiaa: TiaaStandIn;
   let secrets: SecretsManagerClient;
-  const names = { token: uniqueName("bbkyc-tiaa-token-sit"), login: uniqueName("tiaa-login"), cert: uniqueName("tiaa-cert") };
+  const names = {
+    token: uniqueName("bbkyc-tiaa-token-sit"),
+    login: uniqueName("tiaa-login"),
+    cert: uniqueName("tiaa-cert"),
+  };
   const namespace = `bbkyc/${uniqueName("token-manager")}/sit`;
 
   beforeAll(async () => {
     const ca = createCertificateAuthority("TIAA handler-test CA");
     const client = ca.issue({ commonName: "kyc-token-manager", usage: "client" });
-    tiaa = await startTiaaStandIn({ ca, server: ca.issue({ commonName: "tiaa.local", usage: "server" }), expectedUsername: "svc", expectedPassword: "pw-handler-test" });
+    tiaa = await startTiaaStandIn({
+      ca,
+      server: ca.issue({ commonName: "tiaa.local", usage: "server" }),
+      expectedUsername: "svc",
+      expectedPassword: "pw-handler-test",
+    });
     secrets = new SecretsManagerClient(testClientConfig());
     await secrets.send(new CreateSecretCommand({ Name: names.token }));
-    await secrets.send(new CreateSecretCommand({ Name: names.login, SecretString: JSON.stringify({ username: "svc", password: "pw-handler-test" }) }));
-    await secrets.send(new CreateSecretCommand({ Name: names.cert, SecretString: JSON.stringify({ certificate: client.certificate, privateKey: client.privateKey }) }));
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: names.login,
+        SecretString: JSON.stringify({ username: "svc", password: "pw-handler-test" }),
+      }),
+    );
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: names.cert,
+        SecretString: JSON.stringify({ certificate: client.certificate, privateKey: client.privateKey }),
+      }),
+    );
 
     dir = mkdtempSync(join(tmpdir(), "token-manager-bundle-"));
     writeFileSync(join(dir, "index.mjs"), bundleSource("handlers/token-manager/handler.ts"));
@@ -108,7 +141,10 @@ describe("the deployed bundle (handlers/token-manager/handler.ts)", () => {
       ...extraEnv,
     };
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(dir, "invoke.mjs")], { env, stdio: ["ignore", "pipe", "ignore"] });
+      const child = spawn(process.execPath, [join(dir, "invoke.mjs")], {
+        env,
+        stdio: ["ignore", "pipe", "ignore"],
+      });
       let stdout = "";
       child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
       child.on("close", (code) => resolve({ code, stdout }));
@@ -118,7 +154,13 @@ describe("the deployed bundle (handlers/token-manager/handler.ts)", () => {
   async function metricNames(): Promise<string[]> {
     const cloudwatch = new CloudWatchClient(testClientConfig());
     const listed = await cloudwatch.send(new ListMetricsCommand({ Namespace: namespace }));
-    return (listed.Metrics ?? []).map((m) => `${m.MetricName}${(m.Dimensions ?? []).map((d) => `|${d.Name}=${d.Value}`).sort().join("")}`);
+    return (listed.Metrics ?? []).map(
+      (m) =>
+        `${m.MetricName}${(m.Dimensions ?? [])
+          .map((d) => `|${d.Name}=${d.Value}`)
+          .sort()
+          .join("")}`,
+    );
   }
 
   it("refreshes the token over mutual TLS and publishes TokenRefreshSuccess", async () => {
@@ -126,12 +168,20 @@ describe("the deployed bundle (handlers/token-manager/handler.ts)", () => {
 
     expect(stdout).toContain("RESULT ");
     expect(code).toBe(0);
-    const stored = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: names.token }))).SecretString!) as { access_token: string };
+    const stored = JSON.parse(
+      (await secrets.send(new GetSecretValueCommand({ SecretId: names.token }))).SecretString!,
+    ) as { access_token: string };
     expect(stored.access_token).toBe(tiaa.issuedTokens.at(-1));
     expect(stdout).not.toContain(stored.access_token);
     expect(stdout).not.toContain("pw-handler-test");
-    const lines = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.find((l) => l.message === "token refreshed and stored")).toMatchObject({ requestId: "req-1", attempts: 1 });
+    const lines = stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.message === "token refreshed and stored")).toMatchObject({
+      requestId: "req-1",
+      attempts: 1,
+    });
     expect(await metricNames()).toContain("TokenRefreshSuccess|Environment=sit");
   });
 

@@ -6,7 +6,12 @@
  * so both refreshes have read the secret before either writes (the window the race lives in).
  * moto serves one request at a time, so the writes are released one after the other on purpose.
  */
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { versionAfter } from "../handlers/token-manager/store-token.js";
 import type { StoredToken } from "../handlers/token-manager/refresh-token.js";
@@ -67,7 +72,11 @@ async function race(order: ["older" | "newer", "older" | "newer"]): Promise<Race
     run(config({ tokenSecretId }), { secretsManager: clients.newer, now: () => new Date(t0 + 5_000) }),
   ]);
   const response = await secrets.send(new GetSecretValueCommand({ SecretId: tokenSecretId }));
-  return { older, newer, current: { value: JSON.parse(response.SecretString!) as StoredToken, versionId: response.VersionId } };
+  return {
+    older,
+    newer,
+    current: { value: JSON.parse(response.SecretString!) as StoredToken, versionId: response.VersionId },
+  };
 }
 
 describe("two refreshes at once", () => {
@@ -101,13 +110,38 @@ describe("two refreshes at once", () => {
     expect(versionAfter("a")).not.toBe(versionAfter("b"));
     expect(versionAfter(undefined)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const secretId = uniqueName("bbkyc-tiaa-token-versions");
-    const { VersionId: versionId } = await secrets.send(new CreateSecretCommand({ Name: secretId, SecretString: "{}" }));
-    const body = JSON.stringify({ access_token: "x", token_type: "Bearer", expires_at: new Date(Date.now() + 9e6).toISOString(), fetched_at: new Date(Date.now() + 9e6).toISOString() });
-    const first = await secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: body, ClientRequestToken: versionAfter(versionId) }));
-    const again = await secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: body, ClientRequestToken: versionAfter(versionId) }));
+    const { VersionId: versionId } = await secrets.send(
+      new CreateSecretCommand({ Name: secretId, SecretString: "{}" }),
+    );
+    const body = JSON.stringify({
+      access_token: "x",
+      token_type: "Bearer",
+      expires_at: new Date(Date.now() + 9e6).toISOString(),
+      fetched_at: new Date(Date.now() + 9e6).toISOString(),
+    });
+    const first = await secrets.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        SecretString: body,
+        ClientRequestToken: versionAfter(versionId),
+      }),
+    );
+    const again = await secrets.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        SecretString: body,
+        ClientRequestToken: versionAfter(versionId),
+      }),
+    );
     expect(again.VersionId).toBe(first.VersionId);
     await expect(
-      secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: `${body} `, ClientRequestToken: versionAfter(versionId) })),
+      secrets.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          SecretString: `${body} `,
+          ClientRequestToken: versionAfter(versionId),
+        }),
+      ),
     ).rejects.toMatchObject({ name: "ResourceExistsException" });
   });
 
@@ -116,7 +150,10 @@ describe("two refreshes at once", () => {
     await secrets.send(new CreateSecretCommand({ Name: tokenSecretId }));
     const denyingReads: Pick<SecretsManagerClient, "send"> = {
       send: (async (command: unknown) => {
-        if (command instanceof GetSecretValueCommand && command.input.SecretId === tokenSecretId) throw Object.assign(new Error("not authorized to perform: secretsmanager:GetSecretValue"), { name: "AccessDeniedException" });
+        if (command instanceof GetSecretValueCommand && command.input.SecretId === tokenSecretId)
+          throw Object.assign(new Error("not authorized to perform: secretsmanager:GetSecretValue"), {
+            name: "AccessDeniedException",
+          });
         return secrets.send(command as never);
       }) as SecretsManagerClient["send"],
     };
@@ -124,7 +161,11 @@ describe("two refreshes at once", () => {
     expect(outcome.error).toBeUndefined();
     expect(outcome.result?.stored).toBe(true);
     expect(outcome.sink.total("TokenRefreshSuccess")).toBe(1);
-    expect(outcome.lines.some((l) => JSON.parse(l).level === "WARN" && l.includes("secretsmanager:GetSecretValue"))).toBe(true);
+    expect(
+      outcome.lines.some(
+        (l) => JSON.parse(l).level === "WARN" && l.includes("secretsmanager:GetSecretValue"),
+      ),
+    ).toBe(true);
     const stored = await secrets.send(new GetSecretValueCommand({ SecretId: tokenSecretId }));
     expect(JSON.parse(stored.SecretString!).fetched_at).toBe(outcome.result?.fetchedAt);
   });

@@ -4,7 +4,12 @@
  * CSM invoke is a fake Lambda client (moto cannot run Lambda code). Successful refreshes, ACM
  * certificates and what gets stored and logged are here; failures are in token-manager-failures.test.ts.
  */
-import { ACMClient, type ExportCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from "@aws-sdk/client-acm";
+import {
+  ACMClient,
+  type ExportCertificateCommand,
+  ImportCertificateCommand,
+  RequestCertificateCommand,
+} from "@aws-sdk/client-acm";
 import { CreateSecretCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { createPrivateKey } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -17,7 +22,21 @@ import { parseTokenResponse } from "../handlers/token-manager/token-response.js"
 import { SecretTokenClient } from "../handlers/lib/token-client.js";
 import { testClientConfig, uniqueName } from "./support/emulator.js";
 import {
-  PASSWORD, USERNAME, ca, client, config, currentToken, expectFailure, expectNoSecretsLogged, fakeCsm, run, secrets, tiaa, tokenSecret, useTokenRefreshFixture, workDir,
+  PASSWORD,
+  USERNAME,
+  ca,
+  client,
+  config,
+  currentToken,
+  expectFailure,
+  expectNoSecretsLogged,
+  fakeCsm,
+  run,
+  secrets,
+  tiaa,
+  tokenSecret,
+  useTokenRefreshFixture,
+  workDir,
 } from "./support/token-refresh-fixture.js";
 
 useTokenRefreshFixture();
@@ -68,13 +87,24 @@ describe("refreshToken — happy path", () => {
     const outcome = await run(config({ credentials }), { lambda: csm.lambda });
 
     expect(outcome.error).toBeUndefined();
-    expect(csm.calls).toEqual([{ functionName: "csm-reader", payload: { safe: "KYC-SAFE", object: "tiaa-svc" } }]);
+    expect(csm.calls).toEqual([
+      { functionName: "csm-reader", payload: { safe: "KYC-SAFE", object: "tiaa-svc" } },
+    ]);
     expect((await currentToken()).value.access_token).toBe(tiaa.issuedTokens.at(-1));
   });
 
   it("unwraps an API-Gateway-style CSM answer and follows configured dot paths", async () => {
-    const csm = fakeCsm({ statusCode: 200, body: JSON.stringify({ data: { login: USERNAME, secret: PASSWORD } }) });
-    const credentials: CredentialSettings = { source: "csm-lambda", lambdaName: "csm", payload: "{}", usernameFields: ["data.login"], passwordFields: ["data.secret"] };
+    const csm = fakeCsm({
+      statusCode: 200,
+      body: JSON.stringify({ data: { login: USERNAME, secret: PASSWORD } }),
+    });
+    const credentials: CredentialSettings = {
+      source: "csm-lambda",
+      lambdaName: "csm",
+      payload: "{}",
+      usernameFields: ["data.login"],
+      passwordFields: ["data.secret"],
+    };
     const outcome = await run(config({ credentials }), { lambda: csm.lambda });
     expect(outcome.error).toBeUndefined();
   });
@@ -94,12 +124,24 @@ describe("refreshToken — happy path", () => {
 
   it("a certificate rotated in its secret is presented at the next refresh, with no redeploy", async () => {
     const rotatedSecret = uniqueName("tiaa-client-cert-rotating");
-    await secrets.send(new CreateSecretCommand({ Name: rotatedSecret, SecretString: JSON.stringify({ certificate: client.certificate, privateKey: client.privateKey }) }));
-    expect((await run(config({ certificate: { source: "secret", secretId: rotatedSecret } }))).error).toBeUndefined();
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: rotatedSecret,
+        SecretString: JSON.stringify({ certificate: client.certificate, privateKey: client.privateKey }),
+      }),
+    );
+    expect(
+      (await run(config({ certificate: { source: "secret", secretId: rotatedSecret } }))).error,
+    ).toBeUndefined();
     expect(tiaa.lastClientCommonName).toBe("kyc-token-manager");
 
     const renewed = ca.issue({ commonName: "kyc-token-manager-2027", usage: "client" });
-    await secrets.send(new PutSecretValueCommand({ SecretId: rotatedSecret, SecretString: JSON.stringify({ certificate: renewed.certificate, privateKey: renewed.privateKey }) }));
+    await secrets.send(
+      new PutSecretValueCommand({
+        SecretId: rotatedSecret,
+        SecretString: JSON.stringify({ certificate: renewed.certificate, privateKey: renewed.privateKey }),
+      }),
+    );
     const outcome = await run(config({ certificate: { source: "secret", secretId: rotatedSecret } }));
     expect(outcome.error).toBeUndefined();
     expect(tiaa.lastClientCommonName).toBe("kyc-token-manager-2027");
@@ -120,10 +162,15 @@ describe("client certificate from ACM", () => {
     const requested = await acm.send(
       new RequestCertificateCommand({
         DomainName: "kyc-token-manager.internal",
-        CertificateAuthorityArn: "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/12345678-1234-1234-1234-123456789012",
+        CertificateAuthorityArn:
+          "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/12345678-1234-1234-1234-123456789012",
       }),
     );
-    const loaded = await loadClientCertificate({ acm, secretsManager: secrets }, { source: "acm", certificateArn: requested.CertificateArn! }, new Date());
+    const loaded = await loadClientCertificate(
+      { acm, secretsManager: secrets },
+      { source: "acm", certificateArn: requested.CertificateArn! },
+      new Date(),
+    );
 
     expect(loaded.subject).toContain("CN=kyc-token-manager.internal");
     expect(loaded.privateKeyPem).toMatch(new RegExp(`^-----BEGIN ${"PRIVATE"} KEY-----`));
@@ -134,9 +181,15 @@ describe("client certificate from ACM", () => {
   it("an imported certificate cannot be exported: certificate error explains why", async () => {
     const acm = new ACMClient(testClientConfig());
     const imported = await acm.send(
-      new ImportCertificateCommand({ Certificate: new TextEncoder().encode(client.certificate), PrivateKey: new TextEncoder().encode(client.privateKey) }),
+      new ImportCertificateCommand({
+        Certificate: new TextEncoder().encode(client.certificate),
+        PrivateKey: new TextEncoder().encode(client.privateKey),
+      }),
     );
-    const outcome = await run(config({ certificate: { source: "acm", certificateArn: imported.CertificateArn! } }), { acm });
+    const outcome = await run(
+      config({ certificate: { source: "acm", certificateArn: imported.CertificateArn! } }),
+      { acm },
+    );
     expectFailure(outcome, "certificate", /imported certificates cannot/);
   });
 
@@ -146,11 +199,21 @@ describe("client certificate from ACM", () => {
       async send(command: ExportCertificateCommand) {
         const passphrase = new TextDecoder().decode(command.input.Passphrase);
         passphrases.push(passphrase);
-        const encrypted = createPrivateKey(client.privateKey).export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase }).toString();
-        return { Certificate: client.certificate, CertificateChain: ca.certificate, PrivateKey: encrypted, $metadata: {} };
+        const encrypted = createPrivateKey(client.privateKey)
+          .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase })
+          .toString();
+        return {
+          Certificate: client.certificate,
+          CertificateChain: ca.certificate,
+          PrivateKey: encrypted,
+          $metadata: {},
+        };
       },
     };
-    const certificate: CertificateSettings = { source: "acm", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" };
+    const certificate: CertificateSettings = {
+      source: "acm",
+      certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+    };
     const first = await run(config({ certificate }), { acm });
     const second = await run(config({ certificate }), { acm });
 
@@ -169,11 +232,37 @@ describe("what the token manager writes and logs", () => {
     const now = new Date("2026-11-26T08:00:00.000Z");
     const parse = (body: unknown) => parseTokenResponse(JSON.stringify(body), now, 60);
 
-    expect(parse({ access_token: "t", expires_in: "1800" })).toEqual({ accessToken: "t", tokenType: "Bearer", expiresAt: new Date("2026-11-26T08:30:00.000Z"), expirySource: "expires_in" });
-    expect(parse({ access_token: "t", token_type: "MAC", expires_at: "2026-11-26T09:15:00Z" }).expiresAt.toISOString()).toBe("2026-11-26T09:15:00.000Z");
-    expect(parse({ access_token: "t", expires_at: Date.parse("2026-11-26T09:00:00Z") / 1000 }).expiresAt.toISOString()).toBe("2026-11-26T09:00:00.000Z");
-    expect(parse({ access_token: "t" })).toMatchObject({ expiresAt: new Date("2026-11-26T09:00:00.000Z"), expirySource: "configured-lifetime" });
-    for (const bad of [{ access_token: "" }, { access_token: 42 }, { access_token: "t", expires_in: -5 }, { access_token: "t", expires_in: "soon" }, { access_token: "t", expires_at: "2026-11-26T07:00:00Z" }, [1, 2]]) {
+    expect(parse({ access_token: "t", expires_in: "1800" })).toEqual({
+      accessToken: "t",
+      tokenType: "Bearer",
+      expiresAt: new Date("2026-11-26T08:30:00.000Z"),
+      expirySource: "expires_in",
+    });
+    expect(
+      parse({
+        access_token: "t",
+        token_type: "MAC",
+        expires_at: "2026-11-26T09:15:00Z",
+      }).expiresAt.toISOString(),
+    ).toBe("2026-11-26T09:15:00.000Z");
+    expect(
+      parse({
+        access_token: "t",
+        expires_at: Date.parse("2026-11-26T09:00:00Z") / 1000,
+      }).expiresAt.toISOString(),
+    ).toBe("2026-11-26T09:00:00.000Z");
+    expect(parse({ access_token: "t" })).toMatchObject({
+      expiresAt: new Date("2026-11-26T09:00:00.000Z"),
+      expirySource: "configured-lifetime",
+    });
+    for (const bad of [
+      { access_token: "" },
+      { access_token: 42 },
+      { access_token: "t", expires_in: -5 },
+      { access_token: "t", expires_in: "soon" },
+      { access_token: "t", expires_at: "2026-11-26T07:00:00Z" },
+      [1, 2],
+    ]) {
       expect(() => parse(bad), JSON.stringify(bad)).toThrow(TokenRefreshError);
     }
   });

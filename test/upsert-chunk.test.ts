@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SObjectRecord } from "../handlers/case-creator/case-mapping.js";
-import { SalesforceCallError, type SalesforceCollections, type UpsertResult } from "../handlers/case-creator/salesforce-client.js";
+import {
+  SalesforceCallError,
+  type SalesforceCollections,
+  type UpsertResult,
+} from "../handlers/case-creator/salesforce-client.js";
 import { upsertChunk, type ChunkItem, type UpsertChunkDeps } from "../handlers/case-creator/upsert-chunk.js";
 import { Logger } from "../handlers/lib/logger.js";
 
@@ -24,16 +28,27 @@ function scripted(...answers: Answer[]) {
   return { salesforce, calls };
 }
 
-const ok = (records: SObjectRecord[]): UpsertResult[] => records.map((r) => ({ id: `500-${String(r.TxnId)}`, success: true, created: true, errors: [] }));
-const locked = { success: false, errors: [{ statusCode: "UNABLE_TO_LOCK_ROW", message: "unable to obtain exclusive access" }] };
-const items = (n: number): ChunkItem[] => Array.from({ length: n }, (_, i) => ({ transactionId: `TXN-${i}`, sobject: { attributes: { type: "Case" }, TxnId: `TXN-${i}` } }));
+const ok = (records: SObjectRecord[]): UpsertResult[] =>
+  records.map((r) => ({ id: `500-${String(r.TxnId)}`, success: true, created: true, errors: [] }));
+const locked = {
+  success: false,
+  errors: [{ statusCode: "UNABLE_TO_LOCK_ROW", message: "unable to obtain exclusive access" }],
+};
+const items = (n: number): ChunkItem[] =>
+  Array.from({ length: n }, (_, i) => ({
+    transactionId: `TXN-${i}`,
+    sobject: { attributes: { type: "Case" }, TxnId: `TXN-${i}` },
+  }));
 
 function deps(salesforce: SalesforceCollections, overrides: Partial<UpsertChunkDeps> = {}) {
   const sleeps: number[] = [];
   let tokenReads = 0;
   const d: UpsertChunkDeps = {
     salesforce,
-    tokenProvider: { getToken: async () => `token-${tokenReads}`, refreshAfterUnauthorized: async () => `token-${++tokenReads}` },
+    tokenProvider: {
+      getToken: async () => `token-${tokenReads}`,
+      refreshAfterUnauthorized: async () => `token-${++tokenReads}`,
+    },
     logger: new Logger({ service: "test", write: () => undefined }),
     retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, attemptBudgetMs: 0 },
     sleep: async (ms) => void sleeps.push(ms),
@@ -48,13 +63,18 @@ describe("upsertChunk", () => {
     const { salesforce, calls } = scripted(ok);
     const result = await upsertChunk(deps(salesforce).deps, items(3));
     expect(calls).toHaveLength(1);
-    expect([...result.outcomes]).toEqual([0, 1, 2].map((i) => [`TXN-${i}`, { kind: "processed", salesforceId: `500-TXN-${i}`, created: true }]));
+    expect([...result.outcomes]).toEqual(
+      [0, 1, 2].map((i) => [`TXN-${i}`, { kind: "processed", salesforceId: `500-TXN-${i}`, created: true }]),
+    );
     expect(result).toMatchObject({ calls: 1, retrySuccesses: 0 });
     expect(result.unavailableReason).toBeUndefined();
   });
 
   it("a 503 is retried with backoff and counted as a retry success once it passes", async () => {
-    const { salesforce, calls } = scripted(new SalesforceCallError("503 Service Unavailable", "transient", 503), ok);
+    const { salesforce, calls } = scripted(
+      new SalesforceCallError("503 Service Unavailable", "transient", 503),
+      ok,
+    );
     const { deps: d, sleeps } = deps(salesforce);
     const result = await upsertChunk(d, items(2));
     expect(calls).toHaveLength(2);
@@ -64,7 +84,9 @@ describe("upsertChunk", () => {
   });
 
   it("an outage stops after maxAttempts calls: every record transient with the reason, Salesforce marked unavailable", async () => {
-    const { salesforce, calls } = scripted(new SalesforceCallError("503 Service Unavailable", "transient", 503));
+    const { salesforce, calls } = scripted(
+      new SalesforceCallError("503 Service Unavailable", "transient", 503),
+    );
     const result = await upsertChunk(deps(salesforce).deps, items(2));
     expect(calls).toHaveLength(3);
     expect([...result.outcomes.values()]).toEqual([
@@ -83,7 +105,13 @@ describe("upsertChunk", () => {
 
   it("no retry starts when the invocation's remaining time would not cover the wait and an attempt", async () => {
     const { salesforce, calls } = scripted(new SalesforceCallError("502", "transient", 502), ok);
-    const result = await upsertChunk(deps(salesforce, { remainingTimeMs: () => 1_000, retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, attemptBudgetMs: 5_000 } }).deps, items(1));
+    const result = await upsertChunk(
+      deps(salesforce, {
+        remainingTimeMs: () => 1_000,
+        retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, attemptBudgetMs: 5_000 },
+      }).deps,
+      items(1),
+    );
     expect(calls).toHaveLength(1);
     expect(result.outcomes.get("TXN-0")).toEqual({ kind: "transient", reason: "502" });
   });
@@ -97,29 +125,50 @@ describe("upsertChunk", () => {
     const always = scripted(new SalesforceCallError("401 INVALID_SESSION_ID", "unauthorized", 401));
     const second = await upsertChunk(deps(always.salesforce).deps, items(1));
     expect(always.calls).toHaveLength(2);
-    expect(second.outcomes.get("TXN-0")).toEqual({ kind: "transient", reason: expect.stringContaining("still rejects the token after a re-read") });
+    expect(second.outcomes.get("TXN-0")).toEqual({
+      kind: "transient",
+      reason: expect.stringContaining("still rejects the token after a re-read"),
+    });
   });
 
   it("a rejected request fails every record for good, without a retry", async () => {
     const { salesforce, calls } = scripted(new SalesforceCallError("400 MALFORMED_QUERY", "rejected", 400));
     const result = await upsertChunk(deps(salesforce).deps, items(2));
     expect(calls).toHaveLength(1);
-    expect([...result.outcomes.values()]).toEqual(Array(2).fill({ kind: "failed", reason: "Salesforce rejected the request: 400 MALFORMED_QUERY" }));
+    expect([...result.outcomes.values()]).toEqual(
+      Array(2).fill({ kind: "failed", reason: "Salesforce rejected the request: 400 MALFORMED_QUERY" }),
+    );
   });
 
   it("per record: a bad record fails with Salesforce's reason, a locked one alone is retried, the rest processed once", async () => {
     const { salesforce, calls } = scripted(
       (records) => [
         ok(records.slice(0, 1))[0]!,
-        { success: false, errors: [{ statusCode: "REQUIRED_FIELD_MISSING", message: "Required fields are missing: [Subject]", fields: ["Subject"] }] },
+        {
+          success: false,
+          errors: [
+            {
+              statusCode: "REQUIRED_FIELD_MISSING",
+              message: "Required fields are missing: [Subject]",
+              fields: ["Subject"],
+            },
+          ],
+        },
         locked,
       ],
       ok,
     );
     const result = await upsertChunk(deps(salesforce).deps, items(3));
     expect(calls.map((c) => c.ids)).toEqual([["TXN-0", "TXN-1", "TXN-2"], ["TXN-2"]]);
-    expect(result.outcomes.get("TXN-1")).toEqual({ kind: "failed", reason: "REQUIRED_FIELD_MISSING: Required fields are missing: [Subject] (fields: Subject)" });
-    expect(result.outcomes.get("TXN-2")).toEqual({ kind: "processed", salesforceId: "500-TXN-2", created: true });
+    expect(result.outcomes.get("TXN-1")).toEqual({
+      kind: "failed",
+      reason: "REQUIRED_FIELD_MISSING: Required fields are missing: [Subject] (fields: Subject)",
+    });
+    expect(result.outcomes.get("TXN-2")).toEqual({
+      kind: "processed",
+      salesforceId: "500-TXN-2",
+      created: true,
+    });
     expect(result.outcomes.size).toBe(3);
   });
 
@@ -127,6 +176,9 @@ describe("upsertChunk", () => {
     const { salesforce, calls } = scripted(() => [locked]);
     const result = await upsertChunk(deps(salesforce).deps, items(1));
     expect(calls).toHaveLength(3);
-    expect(result.outcomes.get("TXN-0")).toEqual({ kind: "transient", reason: "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access" });
+    expect(result.outcomes.get("TXN-0")).toEqual({
+      kind: "transient",
+      reason: "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access",
+    });
   });
 });

@@ -3,7 +3,7 @@
  * CloudWatch metric alarms, all notifying the same SNS topic on ALARM and on recovery (OK).
  */
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Naming } from "../naming.js";
 import type { MetricStat } from "./widgets.js";
 
@@ -75,7 +75,13 @@ export function maxWindowSeconds(periodSeconds: number): number {
 
 /** An alarm metric from a dashboard metric, with the statistic and period the alarm needs. */
 export function alarmMetric(metric: MetricStat, stat: string, period: number): AlarmMetric {
-  return { namespace: metric.namespace, metricName: metric.metricName, dimensions: { ...metric.dimensions }, stat, period };
+  return {
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    dimensions: { ...metric.dimensions },
+    stat,
+    period,
+  };
 }
 
 /** The period the alarm evaluates (of its single metric, or of the query that returns data). */
@@ -90,32 +96,43 @@ export function checkAlarmDefinitions(definitions: AlarmDefinition[]): void {
   const seen = new Set<string>();
   for (const d of definitions) {
     const where = `Alarm "${d.nameSuffix}"`;
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(d.nameSuffix)) throw new Error(`${where}: name suffix must be lower-case words joined by '-'`);
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(d.nameSuffix))
+      throw new Error(`${where}: name suffix must be lower-case words joined by '-'`);
     if (seen.has(d.nameSuffix)) throw new Error(`${where} is defined twice`);
     seen.add(d.nameSuffix);
     if (d.description.trim().length === 0 || d.description.length > MAX_DESCRIPTION) {
-      throw new Error(`${where}: description must be 1-${MAX_DESCRIPTION} characters (got ${d.description.length})`);
+      throw new Error(
+        `${where}: description must be 1-${MAX_DESCRIPTION} characters (got ${d.description.length})`,
+      );
     }
-    if ((d.metric === undefined) === (d.queries === undefined)) throw new Error(`${where}: give exactly one of metric or queries`);
+    if ((d.metric === undefined) === (d.queries === undefined))
+      throw new Error(`${where}: give exactly one of metric or queries`);
     if (d.queries) {
       const returning = d.queries.filter((q) => q.returnData === true);
-      if (returning.length !== 1) throw new Error(`${where}: exactly one query must return data (got ${returning.length})`);
+      if (returning.length !== 1)
+        throw new Error(`${where}: exactly one query must return data (got ${returning.length})`);
       for (const q of d.queries) {
-        if (!/^[a-z][A-Za-z0-9_]*$/.test(q.id)) throw new Error(`${where}: query id "${q.id}" must start with a lower-case letter`);
-        if ((q.metric === undefined) === (q.expression === undefined)) throw new Error(`${where}: query "${q.id}" needs a metric or an expression`);
+        if (!/^[a-z][A-Za-z0-9_]*$/.test(q.id))
+          throw new Error(`${where}: query id "${q.id}" must start with a lower-case letter`);
+        if ((q.metric === undefined) === (q.expression === undefined))
+          throw new Error(`${where}: query "${q.id}" needs a metric or an expression`);
         if (q.expression?.trimStart().toUpperCase().startsWith("SELECT") && q.period === undefined) {
           throw new Error(`${where}: Metrics Insights query "${q.id}" needs a period`);
         }
       }
     }
     const period = evaluatedPeriod(d);
-    if (period < 60 || period % 60 !== 0) throw new Error(`${where}: period ${period} s must be a multiple of 60`);
+    if (period < 60 || period % 60 !== 0)
+      throw new Error(`${where}: period ${period} s must be a multiple of 60`);
     if (d.evaluationPeriods < 1 || period * d.evaluationPeriods > maxWindowSeconds(period)) {
       const limit = period < 3600 ? "one-day" : "seven-day";
-      throw new Error(`${where}: ${d.evaluationPeriods} periods of ${period} s exceed CloudWatch's ${limit} evaluation window`);
+      throw new Error(
+        `${where}: ${d.evaluationPeriods} periods of ${period} s exceed CloudWatch's ${limit} evaluation window`,
+      );
     }
     const points = d.datapointsToAlarm ?? d.evaluationPeriods;
-    if (points < 1 || points > d.evaluationPeriods) throw new Error(`${where}: datapointsToAlarm must be 1-${d.evaluationPeriods}`);
+    if (points < 1 || points > d.evaluationPeriods)
+      throw new Error(`${where}: datapointsToAlarm must be 1-${d.evaluationPeriods}`);
   }
 }
 
@@ -138,7 +155,11 @@ export interface CreateAlarmsOptions {
 }
 
 /** Declares one `aws.cloudwatch.MetricAlarm` per definition; logical names are `${logicalPrefix}-${nameSuffix}`. */
-export function createAlarms(logicalPrefix: string, definitions: AlarmDefinition[], options: CreateAlarmsOptions): CreatedAlarm[] {
+export function createAlarms(
+  logicalPrefix: string,
+  definitions: AlarmDefinition[],
+  options: CreateAlarmsOptions,
+): CreatedAlarm[] {
   checkAlarmDefinitions(definitions);
   return definitions.map((definition) => {
     const name = options.naming.physicalName("alarm", definition.nameSuffix);
@@ -182,7 +203,15 @@ function metricArgs(definition: AlarmDefinition): Partial<aws.cloudwatch.MetricA
       ...(q.expression !== undefined ? { expression: q.expression } : {}),
       ...(q.period !== undefined ? { period: q.period } : {}),
       ...(q.metric
-        ? { metric: { namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: q.metric.dimensions, stat: q.metric.stat, period: q.metric.period } }
+        ? {
+            metric: {
+              namespace: q.metric.namespace,
+              metricName: q.metric.metricName,
+              dimensions: q.metric.dimensions,
+              stat: q.metric.stat,
+              period: q.metric.period,
+            },
+          }
         : {}),
     })),
   };

@@ -41,7 +41,9 @@ export function arrange(sections: Section[]): DashboardWidget[] {
     let rowHeight = 0;
     for (const widget of section.widgets) {
       if (widget.width < 1 || widget.width > GRID_COLUMNS) {
-        throw new Error(`Widget "${String(widget.properties.title ?? widget.type)}" is ${widget.width} columns wide; the grid has ${GRID_COLUMNS}`);
+        throw new Error(
+          `Widget "${String(widget.properties.title ?? widget.type)}" is ${widget.width} columns wide; the grid has ${GRID_COLUMNS}`,
+        );
       }
       if (x + widget.width > GRID_COLUMNS) {
         y += rowHeight;

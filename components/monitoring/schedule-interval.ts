@@ -23,12 +23,24 @@ export function longestIntervalHours(expression: string): number {
   if (!cron) throw unsupported(expression, "it is neither rate(…) nor cron(…)");
   const fields = cron[1]!.trim().split(/\s+/);
   if (fields.length !== 6) throw unsupported(expression, "a cron expression has six fields");
-  const [, hourField, dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
+  const [, hourField, dayOfMonth, month, dayOfWeek, year] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if (!["*", "?"].includes(dayOfMonth) || month !== "*" || year !== "*") {
-    throw unsupported(expression, "only schedules that run on every day of the month, every month and year are supported");
+    throw unsupported(
+      expression,
+      "only schedules that run on every day of the month, every month and year are supported",
+    );
   }
   const hours = expand(hourField, 0, 23, expression);
-  const days = ["*", "?"].includes(dayOfWeek) ? [0, 1, 2, 3, 4, 5, 6] : expand(dayOfWeek, 1, 7, expression, true).map((d) => d - 1);
+  const days = ["*", "?"].includes(dayOfWeek)
+    ? [0, 1, 2, 3, 4, 5, 6]
+    : expand(dayOfWeek, 1, 7, expression, true).map((d) => d - 1);
   const firings = days.flatMap((d) => hours.map((h) => d * 24 + h)).sort((a, b) => a - b);
   let longest = 0;
   firings.forEach((at, i) => {
@@ -42,7 +54,8 @@ function expand(field: string, min: number, max: number, expression: string, day
   const value = (token: string): number => {
     const named = dayNames ? DAY_NAMES.indexOf(token.toUpperCase()) : -1;
     const n = named >= 0 ? named + 1 : Number(token);
-    if (!Number.isInteger(n) || n < min || n > max) throw unsupported(expression, `"${token}" is not a value from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw unsupported(expression, `"${token}" is not a value from ${min} to ${max}`);
     return n;
   };
   const out = new Set<number>();
@@ -63,5 +76,7 @@ function expand(field: string, min: number, max: number, expression: string, day
 }
 
 function unsupported(expression: string, why: string): Error {
-  return new Error(`Cannot tell how often schedule "${expression}" runs (${why}); use rate(…) or a daily/weekly cron such as cron(0 2 * * ? *)`);
+  return new Error(
+    `Cannot tell how often schedule "${expression}" runs (${why}); use rate(…) or a daily/weekly cron such as cron(0 2 * * ? *)`,
+  );
 }

@@ -173,7 +173,11 @@ export function bar(o: MetricWidgetOptions & { yAxisLabel: string }): WidgetSpec
 /**
  * Markdown for people: text widgets have no title property, so the title is the first heading.
  */
-export function text(title: string, markdown: string, size: { width?: number; height?: number } = {}): WidgetSpec {
+export function text(
+  title: string,
+  markdown: string,
+  size: { width?: number; height?: number } = {},
+): WidgetSpec {
   return {
     type: "text",
     width: size.width ?? 24,
@@ -186,9 +190,16 @@ export function text(title: string, markdown: string, size: { width?: number; he
 export const MAX_ALARMS_PER_WIDGET = 100;
 
 /** The state of a set of alarms, ALARM first, then most recently changed. */
-export function alarmStatus(o: { title: string; alarmArns: string[]; width?: number; height?: number }): WidgetSpec {
+export function alarmStatus(o: {
+  title: string;
+  alarmArns: string[];
+  width?: number;
+  height?: number;
+}): WidgetSpec {
   if (o.alarmArns.length === 0 || o.alarmArns.length > MAX_ALARMS_PER_WIDGET) {
-    throw new Error(`An alarm status widget shows 1-${MAX_ALARMS_PER_WIDGET} alarms; got ${o.alarmArns.length}`);
+    throw new Error(
+      `An alarm status widget shows 1-${MAX_ALARMS_PER_WIDGET} alarms; got ${o.alarmArns.length}`,
+    );
   }
   return {
     type: "alarm",
@@ -199,28 +210,65 @@ export function alarmStatus(o: { title: string; alarmArns: string[]; width?: num
 }
 
 /** A CloudWatch Logs Insights query over one or more log groups. */
-export function logsInsights(o: CommonOptions & { logGroupNames: string[]; query: string; view?: "table" | "timeSeries" | "bar" | "pie" }): WidgetSpec {
-  if (o.logGroupNames.length === 0) throw new Error(`Logs Insights widget "${o.title}" needs at least one log group`);
+export function logsInsights(
+  o: CommonOptions & {
+    logGroupNames: string[];
+    query: string;
+    view?: "table" | "timeSeries" | "bar" | "pie";
+  },
+): WidgetSpec {
+  if (o.logGroupNames.length === 0)
+    throw new Error(`Logs Insights widget "${o.title}" needs at least one log group`);
   const sources = o.logGroupNames.map((name) => `SOURCE '${name}'`).join(" | ");
   return {
     type: "log",
     width: o.width ?? 24,
     height: o.height ?? 6,
-    properties: { title: o.title, region: o.region, query: `${sources} | ${o.query.trim()}`, view: o.view ?? "table" },
+    properties: {
+      title: o.title,
+      region: o.region,
+      query: `${sources} | ${o.query.trim()}`,
+      view: o.view ?? "table",
+    },
   };
 }
 
 /** The CloudWatch array form of one entry of a widget's `metrics`. */
 export function metricArray(metric: GraphMetric): unknown[] {
   if (isExpression(metric)) {
-    return [compact({ expression: metric.expression, id: metric.id, label: metric.label, visible: metric.visible, yAxis: metric.yAxis, period: metric.period, color: metric.color })];
+    return [
+      compact({
+        expression: metric.expression,
+        id: metric.id,
+        label: metric.label,
+        visible: metric.visible,
+        yAxis: metric.yAxis,
+        period: metric.period,
+        color: metric.color,
+      }),
+    ];
   }
   const dims = Object.entries(metric.dimensions).flat();
-  const rendering = compact({ id: metric.id, label: metric.label, stat: metric.stat, period: metric.period, visible: metric.visible, yAxis: metric.yAxis, color: metric.color });
-  return Object.keys(rendering).length > 0 ? [metric.namespace, metric.metricName, ...dims, rendering] : [metric.namespace, metric.metricName, ...dims];
+  const rendering = compact({
+    id: metric.id,
+    label: metric.label,
+    stat: metric.stat,
+    period: metric.period,
+    visible: metric.visible,
+    yAxis: metric.yAxis,
+    color: metric.color,
+  });
+  return Object.keys(rendering).length > 0
+    ? [metric.namespace, metric.metricName, ...dims, rendering]
+    : [metric.namespace, metric.metricName, ...dims];
 }
 
-function metricWidget(o: MetricWidgetOptions, width: number, height: number, view: Record<string, unknown>): WidgetSpec {
+function metricWidget(
+  o: MetricWidgetOptions,
+  width: number,
+  height: number,
+  view: Record<string, unknown>,
+): WidgetSpec {
   if (o.metrics.length === 0) throw new Error(`Widget "${o.title}" has no metrics`);
   return {
     type: "metric",

@@ -23,7 +23,13 @@
  *   counts a record twice however often its events are delivered.
  */
 import { createHash } from "node:crypto";
-import { STATUS_RANK, truncateReason, type AuditAttributeValue, type AuditEvent, type AuditStatus } from "../lib/audit-event.js";
+import {
+  STATUS_RANK,
+  truncateReason,
+  type AuditAttributeValue,
+  type AuditEvent,
+  type AuditStatus,
+} from "../lib/audit-event.js";
 
 /** Name of the index that lists transactions by status and day (the component creates it). */
 export const STATUS_INDEX_NAME = "status-day-index";
@@ -112,7 +118,13 @@ export type MergeResult =
    * Write `item`. `becameCurrent`: the event set the current status. `repeat`: it repeated the
    * current outcome. `firstOfStatus`: the status this write adds to the transaction for the first time.
    */
-  | { kind: "written"; item: AuditItem; becameCurrent: boolean; repeat: boolean; firstOfStatus?: AuditStatus };
+  | {
+      kind: "written";
+      item: AuditItem;
+      becameCurrent: boolean;
+      repeat: boolean;
+      firstOfStatus?: AuditStatus;
+    };
 
 const SETTLED: ReadonlySet<AuditStatus> = new Set(["PROCESSED", "FAILED"]);
 
@@ -129,7 +141,9 @@ export function eventKey(event: AuditEvent): string {
     new Date(event.occurredAt).toISOString(),
     event.component,
     event.reason ?? null,
-    event.attributes ? Object.entries(event.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null,
+    event.attributes
+      ? Object.entries(event.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      : null,
   ]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 32);
 }
@@ -140,17 +154,23 @@ export function statusDayOf(status: AuditStatus, occurredAt: string): string {
 }
 
 /** Folds one validated event into the existing item (or starts one). */
-export function mergeEvent(existing: AuditItem | undefined, event: AuditEvent, context: MergeContext): MergeResult {
+export function mergeEvent(
+  existing: AuditItem | undefined,
+  event: AuditEvent,
+  context: MergeContext,
+): MergeResult {
   const key = eventKey(event);
   if (existing?.eventKeys.includes(key)) return { kind: "duplicate" };
-  if (existing && event.onlyIfUnsettled && SETTLED.has(existing.status)) return { kind: "superseded", settledStatus: existing.status };
+  if (existing && event.onlyIfUnsettled && SETTLED.has(existing.status))
+    return { kind: "superseded", settledStatus: existing.status };
   const expiresAt = Math.floor(context.now.getTime() / 1000) + context.retentionDays * 86_400;
   if (existing && isRepeat(existing, event)) {
     const occurredAt = new Date(event.occurredAt).toISOString();
     const item: AuditItem = {
       ...existing,
       repeats: (existing.repeats ?? 0) + 1,
-      lastRepeatAt: existing.lastRepeatAt && existing.lastRepeatAt > occurredAt ? existing.lastRepeatAt : occurredAt,
+      lastRepeatAt:
+        existing.lastRepeatAt && existing.lastRepeatAt > occurredAt ? existing.lastRepeatAt : occurredAt,
       eventKeys: [...existing.eventKeys, key].slice(-MAX_EVENT_KEYS),
       statusesSeen: statusesOf(existing),
       expiresAt,
@@ -189,7 +209,8 @@ export function mergeEvent(existing: AuditItem | undefined, event: AuditEvent, c
 
   // A provisional FAILED (the discard auditor's) yields to the record's own outcome whenever it
   // arrives: the PROCESSED of the last attempt may reach the queue after the auditor's event.
-  const overridesProvisional = existing.provisional === true && !event.onlyIfUnsettled && SETTLED.has(event.status);
+  const overridesProvisional =
+    existing.provisional === true && !event.onlyIfUnsettled && SETTLED.has(event.status);
   const becameCurrent = overridesProvisional || compareEntries(entry, currentEntryOf(existing)) > 0;
   const history = [...existing.history, entry].sort(compareEntries);
   const eventKeys = [...existing.eventKeys, key].slice(-MAX_EVENT_KEYS);
@@ -213,7 +234,13 @@ export function mergeEvent(existing: AuditItem | undefined, event: AuditEvent, c
     if (event.onlyIfUnsettled) item.provisional = true;
     else delete item.provisional;
   }
-  return { kind: "written", becameCurrent, repeat: false, ...(firstOfStatus ? { firstOfStatus } : {}), item: trimHistory(item) };
+  return {
+    kind: "written",
+    becameCurrent,
+    repeat: false,
+    ...(firstOfStatus ? { firstOfStatus } : {}),
+    item: trimHistory(item),
+  };
 }
 
 /** Same status from the same component as the current one (and the same reason, for FAILED). */
@@ -223,7 +250,9 @@ function isRepeat(existing: AuditItem, event: AuditEvent): boolean {
 }
 
 /** The fields that follow the current status. */
-function currentFields(entry: HistoryEntry): Pick<AuditItem, "status" | "reason" | "component" | "lastUpdatedAt" | "statusDay" | "currentEventKey"> {
+function currentFields(
+  entry: HistoryEntry,
+): Pick<AuditItem, "status" | "reason" | "component" | "lastUpdatedAt" | "statusDay" | "currentEventKey"> {
   return {
     status: entry.status,
     ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
@@ -242,7 +271,10 @@ function currentEntryOf(item: AuditItem): Pick<HistoryEntry, "status" | "occurre
 const TIE_BREAK: Record<AuditStatus, number> = { RECEIVED: 0, PUBLISHED: 0, PROCESSED: 0, FAILED: 1 };
 
 /** Total order of events: time, then status rank, then FAILED over PROCESSED, then event key. */
-export function compareEntries(a: Pick<HistoryEntry, "status" | "occurredAt" | "eventKey">, b: Pick<HistoryEntry, "status" | "occurredAt" | "eventKey">): number {
+export function compareEntries(
+  a: Pick<HistoryEntry, "status" | "occurredAt" | "eventKey">,
+  b: Pick<HistoryEntry, "status" | "occurredAt" | "eventKey">,
+): number {
   return (
     Date.parse(a.occurredAt) - Date.parse(b.occurredAt) ||
     STATUS_RANK[a.status] - STATUS_RANK[b.status] ||

@@ -36,7 +36,13 @@ export type RecordOutcome =
    * The event was new. `becameCurrent`: it set the current status; `repeat`: it repeated the current
    * outcome; `firstOfStatus`: the status it gave the transaction for the first time (count it).
    */
-  | { kind: "written"; becameCurrent: boolean; repeat: boolean; status: AuditStatus; firstOfStatus?: AuditStatus }
+  | {
+      kind: "written";
+      becameCurrent: boolean;
+      repeat: boolean;
+      status: AuditStatus;
+      firstOfStatus?: AuditStatus;
+    }
   /** The event was recorded before; nothing was written. */
   | { kind: "duplicate" }
   /** An `onlyIfUnsettled` event for a transaction that is already settled; nothing was written. */
@@ -74,9 +80,16 @@ export function auditTableDefinition(tableName: string): CreateTableCommandInput
 const MAX_CONFLICT_ATTEMPTS = 5;
 
 /** The item of one transaction, read consistently (the write that follows depends on it). */
-export async function readAuditItem(deps: AuditTableDeps, transactionId: string): Promise<AuditItem | undefined> {
+export async function readAuditItem(
+  deps: AuditTableDeps,
+  transactionId: string,
+): Promise<AuditItem | undefined> {
   const response = await deps.dynamodb.send(
-    new GetItemCommand({ TableName: deps.tableName, Key: { transactionId: { S: transactionId } }, ConsistentRead: true }),
+    new GetItemCommand({
+      TableName: deps.tableName,
+      Key: { transactionId: { S: transactionId } },
+      ConsistentRead: true,
+    }),
   );
   return response.Item ? (unmarshall(response.Item) as AuditItem) : undefined;
 }
@@ -85,7 +98,11 @@ export async function readAuditItem(deps: AuditTableDeps, transactionId: string)
  * Records one validated event: merges it into the transaction's item and writes the item if it changed.
  * Throws on DynamoDB errors (throttling, validation) and after repeated version conflicts.
  */
-export async function recordAuditEvent(deps: AuditTableDeps, event: AuditEvent, context: MergeContext): Promise<RecordOutcome> {
+export async function recordAuditEvent(
+  deps: AuditTableDeps,
+  event: AuditEvent,
+  context: MergeContext,
+): Promise<RecordOutcome> {
   for (let attempt = 1; ; attempt++) {
     const existing = await readAuditItem(deps, event.transactionId);
     const merged = mergeEvent(existing, event, context);
@@ -93,9 +110,16 @@ export async function recordAuditEvent(deps: AuditTableDeps, event: AuditEvent, 
     try {
       await writeAuditItem(deps, merged.item, existing?.version);
       const { becameCurrent, repeat, firstOfStatus } = merged;
-      return { kind: "written", becameCurrent, repeat, status: event.status, ...(firstOfStatus ? { firstOfStatus } : {}) };
+      return {
+        kind: "written",
+        becameCurrent,
+        repeat,
+        status: event.status,
+        ...(firstOfStatus ? { firstOfStatus } : {}),
+      };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
+      if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_CONFLICT_ATTEMPTS)
+        throw error;
       // Another writer changed the item since it was read: read again and merge on top of its write.
     }
   }
@@ -108,7 +132,11 @@ export async function recordAuditEvent(deps: AuditTableDeps, event: AuditEvent, 
  * the replacement. Was a whole-item UpdateItem (a SET clause per attribute): same result, but the
  * emulator spends ~4.7× longer on it (bench/audit-write.ts), and it was the local run's biggest cost.
  */
-export async function writeAuditItem(deps: AuditTableDeps, item: AuditItem, expectedVersion: number | undefined): Promise<void> {
+export async function writeAuditItem(
+  deps: AuditTableDeps,
+  item: AuditItem,
+  expectedVersion: number | undefined,
+): Promise<void> {
   const names: Record<string, string> = {};
   const expressionValues: Record<string, AttributeValue> = {};
   let condition: string;
@@ -133,14 +161,21 @@ export async function writeAuditItem(deps: AuditTableDeps, item: AuditItem, expe
 }
 
 /** One row of the status index. */
-export type StatusListing = Pick<AuditItem, "transactionId" | "status" | "reason" | "component" | "firstSeenAt" | "lastUpdatedAt">;
+export type StatusListing = Pick<
+  AuditItem,
+  "transactionId" | "status" | "reason" | "component" | "firstSeenAt" | "lastUpdatedAt"
+>;
 
 /**
  * Transactions whose current status is `status` and was reached on `day` (UTC, `YYYY-MM-DD`), oldest
  * first. Reads every page of the index.
  * @example await listByStatusAndDay(deps, "FAILED", "2026-11-26")
  */
-export async function listByStatusAndDay(deps: AuditTableDeps, status: AuditStatus, day: string): Promise<StatusListing[]> {
+export async function listByStatusAndDay(
+  deps: AuditTableDeps,
+  status: AuditStatus,
+  day: string,
+): Promise<StatusListing[]> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
     throw new Error(`day must be a UTC date like 2026-11-26, got ${JSON.stringify(day)}`);
   }

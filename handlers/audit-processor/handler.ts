@@ -12,7 +12,8 @@ import { OutcomeMetrics } from "./outcome-metrics.js";
 import { processAuditBatch } from "./process-audit-batch.js";
 import { readAuditProcessorSettings } from "./settings.js";
 
-const { environment, namespace, tableName, retentionDays, caseOutcomeNamespaces } = readAuditProcessorSettings(process.env);
+const { environment, namespace, tableName, retentionDays, caseOutcomeNamespaces } =
+  readAuditProcessorSettings(process.env);
 
 const dynamodb = new DynamoDBClient(awsClientConfig());
 const sink = metricsSinkFromEnv();
@@ -23,10 +24,21 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
   const outcomes = new OutcomeMetrics({
     audit: new Metrics({ component: "audit-processor", namespace, environment, sink }),
     caseOutcomeNamespaces,
-    caseMetrics: (caseNamespace) => new Metrics({ component: "case-creator", namespace: caseNamespace, environment, sink }),
+    caseMetrics: (caseNamespace) =>
+      new Metrics({ component: "case-creator", namespace: caseNamespace, environment, sink }),
     logger: log,
     // A log line per count costs nothing with EMF and survives a later timeout (outcome-metrics.ts).
     flushEachOutcome: sink instanceof EmfSink,
   });
-  return processAuditBatch({ dynamodb, tableName, retentionDays, outcomes, logger: log, remainingTimeMs: () => context.getRemainingTimeInMillis() }, event);
+  return processAuditBatch(
+    {
+      dynamodb,
+      tableName,
+      retentionDays,
+      outcomes,
+      logger: log,
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    },
+    event,
+  );
 }

@@ -30,7 +30,11 @@ export interface ItemMergeOptions {
   retentionDays: number;
 }
 
-export function mergeAuditItems(target: AuditItem | undefined, source: AuditItem, options: ItemMergeOptions): ItemMerge {
+export function mergeAuditItems(
+  target: AuditItem | undefined,
+  source: AuditItem,
+  options: ItemMergeOptions,
+): ItemMerge {
   if (target === undefined) return { kind: "copy", item: source };
   let item = target;
   let eventsAdded = 0;
@@ -46,7 +50,11 @@ export function mergeAuditItems(target: AuditItem | undefined, source: AuditItem
     eventsAdded++;
   }
   if (eventsAdded === 0) return { kind: "unchanged" };
-  return { kind: "merged", eventsAdded, item: { ...item, expiresAt: Math.max(target.expiresAt, source.expiresAt) } };
+  return {
+    kind: "merged",
+    eventsAdded,
+    item: { ...item, expiresAt: Math.max(target.expiresAt, source.expiresAt) },
+  };
 }
 
 /** The audit event a history entry recorded (the fields `eventKey` is computed over). */

@@ -68,7 +68,9 @@ export class OutcomeMetrics {
     const latency = latencyMs(event);
     if (latency !== undefined) metrics.add("EndToEndLatency", latency);
     else if (event.attributes?.producedAt !== undefined) {
-      this.options.logger.warn("latency not counted: producedAt is not a time before the case", { correlationId: event.transactionId });
+      this.options.logger.warn("latency not counted: producedAt is not a time before the case", {
+        correlationId: event.transactionId,
+      });
     }
   }
 
@@ -76,7 +78,8 @@ export class OutcomeMetrics {
   async flush(): Promise<void> {
     const all = [this.options.audit, ...this.byNamespace.values()];
     const results = await Promise.allSettled(all.map((m) => m.flush()));
-    for (const r of results) if (r.status === "rejected") this.options.logger.warn("metrics not published", { error: r.reason });
+    for (const r of results)
+      if (r.status === "rejected") this.options.logger.warn("metrics not published", { error: r.reason });
   }
 
   private metricsOf(namespace: string): Metrics<"case-creator"> {

@@ -61,7 +61,10 @@ export interface AuditBatchSummary {
 type ParsedMessage = { record: SQSRecord; event: AuditEvent };
 
 /** Processes one SQS batch; returns the messages SQS must deliver again. Never throws for a bad message. */
-export async function processAuditBatch(deps: AuditProcessorDeps, event: SQSEvent): Promise<SQSBatchResponse> {
+export async function processAuditBatch(
+  deps: AuditProcessorDeps,
+  event: SQSEvent,
+): Promise<SQSBatchResponse> {
   return (await processAuditBatchWithSummary(deps, event)).response;
 }
 
@@ -71,7 +74,16 @@ export async function processAuditBatchWithSummary(
   event: SQSEvent,
 ): Promise<{ response: SQSBatchResponse; summary: AuditBatchSummary }> {
   const failures: SQSBatchItemFailure[] = [];
-  const summary: AuditBatchSummary = { received: event.Records.length, written: 0, repeats: 0, duplicates: 0, superseded: 0, malformed: 0, failed: 0, deferred: 0 };
+  const summary: AuditBatchSummary = {
+    received: event.Records.length,
+    written: 0,
+    repeats: 0,
+    duplicates: 0,
+    superseded: 0,
+    malformed: 0,
+    failed: 0,
+    deferred: 0,
+  };
   try {
     const byTransaction = new Map<string, ParsedMessage[]>();
     for (const record of event.Records) {
@@ -116,14 +128,21 @@ function parseMessage(record: SQSRecord): { ok: true; event: AuditEvent } | { ok
   try {
     body = JSON.parse(record.body);
   } catch (error) {
-    return { ok: false, reason: `body is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   const checked = validateAuditEvent(body);
   return checked.ok ? checked : { ok: false, reason: `audit event breaks the contract: ${checked.reason}` };
 }
 
 /** Records one event; false when SQS must deliver it again. */
-async function recordOne(deps: AuditProcessorDeps, message: ParsedMessage, summary: AuditBatchSummary): Promise<boolean> {
+async function recordOne(
+  deps: AuditProcessorDeps,
+  message: ParsedMessage,
+  summary: AuditBatchSummary,
+): Promise<boolean> {
   const { record, event } = message;
   const log = deps.logger.child({ correlationId: event.transactionId });
   try {
@@ -137,12 +156,21 @@ async function recordOne(deps: AuditProcessorDeps, message: ParsedMessage, summa
       log.info("audit event already recorded", { messageId: record.messageId, status: event.status });
     } else if (outcome.kind === "superseded") {
       summary.superseded++;
-      log.info("audit event not recorded: the transaction is already settled", { messageId: record.messageId, status: event.status, settledStatus: outcome.settledStatus });
+      log.info("audit event not recorded: the transaction is already settled", {
+        messageId: record.messageId,
+        status: event.status,
+        settledStatus: outcome.settledStatus,
+      });
     } else {
       summary.written++;
       if (outcome.repeat) summary.repeats++;
       if (outcome.firstOfStatus) await deps.outcomes.count(event, outcome.firstOfStatus);
-      log.info("audit event recorded", { messageId: record.messageId, status: event.status, current: outcome.becameCurrent, repeat: outcome.repeat });
+      log.info("audit event recorded", {
+        messageId: record.messageId,
+        status: event.status,
+        current: outcome.becameCurrent,
+        repeat: outcome.repeat,
+      });
     }
     return true;
   } catch (error) {
@@ -159,7 +187,12 @@ async function recordOne(deps: AuditProcessorDeps, message: ParsedMessage, summa
 /** Throttling, service-side and network errors go away on their own; the rest need a person. */
 export function isRetryable(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number }; $fault?: string };
+  const e = error as {
+    name?: string;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    $fault?: string;
+  };
   if (e.$retryable || e.$fault === "server") return true;
   if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
   return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|InternalServerError|ServiceUnavailable|ConditionalCheckFailed|TimeoutError|ECONNRESET|ECONNREFUSED/.test(

@@ -13,10 +13,14 @@ export interface AuditProcessorSettings {
   caseOutcomeNamespaces: Record<string, string>;
 }
 
-export function readAuditProcessorSettings(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AuditProcessorSettings {
+export function readAuditProcessorSettings(
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+): AuditProcessorSettings {
   const retentionDays = Number(requireEnv("AUDIT_RETENTION_DAYS", env));
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
-    throw new Error(`AUDIT_RETENTION_DAYS must be a whole number of days (at least 1), got ${env.AUDIT_RETENTION_DAYS}`);
+    throw new Error(
+      `AUDIT_RETENTION_DAYS must be a whole number of days (at least 1), got ${env.AUDIT_RETENTION_DAYS}`,
+    );
   }
   return {
     environment: requireEnv("ENVIRONMENT", env),
@@ -34,9 +38,16 @@ function parseNamespaces(text: string | undefined): Record<string, string> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error(`CASE_OUTCOME_NAMESPACES must be a JSON object of component → namespace, got ${JSON.stringify(text.slice(0, 80))}`);
+    throw new Error(
+      `CASE_OUTCOME_NAMESPACES must be a JSON object of component → namespace, got ${JSON.stringify(text.slice(0, 80))}`,
+    );
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== "string")) {
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    Object.values(parsed).some((v) => typeof v !== "string")
+  ) {
     throw new Error("CASE_OUTCOME_NAMESPACES must be a JSON object whose values are namespaces (strings)");
   }
   return parsed as Record<string, string>;

@@ -35,7 +35,12 @@ export interface CaseFieldNames {
   description: string;
 }
 
-const DEFAULT_FIELDS: CaseFieldNames = { subject: "Subject", priority: "Priority", origin: "Origin", description: "Description" };
+const DEFAULT_FIELDS: CaseFieldNames = {
+  subject: "Subject",
+  priority: "Priority",
+  origin: "Origin",
+  description: "Description",
+};
 
 /** One element of an sObject Collections request. */
 export interface SObjectRecord {
@@ -55,7 +60,8 @@ export function toSObject(record: KycRecord, mapping: CaseMapping): SObjectRecor
   if (record.riskRating !== undefined) sobject[fields.priority] = PRIORITY_BY_RISK[record.riskRating];
   // writeJson, not JSON.stringify: numbers keep every digit as the source wrote them, and no
   // recursion means no nesting depth can crash the mapping.
-  if (record.payload !== undefined) sobject[fields.description] = truncate(writeJson(record.payload), DESCRIPTION_MAX_LENGTH);
+  if (record.payload !== undefined)
+    sobject[fields.description] = truncate(writeJson(record.payload), DESCRIPTION_MAX_LENGTH);
   return sobject;
 }
 

@@ -52,7 +52,12 @@ export interface CreateCasesDeps {
   remainingTimeMs?: () => number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4_000, attemptBudgetMs: 25_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 4_000,
+  attemptBudgetMs: 25_000,
+};
 
 /** All Kinesis records that carry one transaction id (duplicates are upserted once). */
 interface Transaction {
@@ -72,7 +77,10 @@ interface Settled {
   sequenceNumbers: string[];
 }
 
-export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+export async function createCases(
+  deps: CreateCasesDeps,
+  event: KinesisStreamEvent,
+): Promise<KinesisStreamBatchResponse> {
   const { logger, config } = deps;
   const occurredAt = deps.now().toISOString();
   const settled: Settled[] = [];
@@ -83,15 +91,30 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
     const decoded = decodeKinesisRecord(kinesisRecord);
     if (!decoded.ok) {
       const auditId = decoded.transactionId ?? fallbackId(kinesisRecord);
-      logger.warn("invalid record", { correlationId: auditId, sequenceNumber: kinesisRecord.kinesis.sequenceNumber, reason: decoded.reason });
-      const kept = replayAttributes({ data: Buffer.from(kinesisRecord.kinesis.data, "base64"), partitionKey: kinesisRecord.kinesis.partitionKey }, false);
-      settled.push({ event: failedEvent(auditId, `invalid record: ${decoded.reason}`, kept), sequenceNumbers: [kinesisRecord.kinesis.sequenceNumber] });
+      logger.warn("invalid record", {
+        correlationId: auditId,
+        sequenceNumber: kinesisRecord.kinesis.sequenceNumber,
+        reason: decoded.reason,
+      });
+      const kept = replayAttributes(
+        {
+          data: Buffer.from(kinesisRecord.kinesis.data, "base64"),
+          partitionKey: kinesisRecord.kinesis.partitionKey,
+        },
+        false,
+      );
+      settled.push({
+        event: failedEvent(auditId, `invalid record: ${decoded.reason}`, kept),
+        sequenceNumbers: [kinesisRecord.kinesis.sequenceNumber],
+      });
       continue;
     }
     addTransaction(transactions, decoded.record, kinesisRecord);
   }
 
-  const { outcomes, calls, retrySuccesses, retriesExhausted } = await upsertAll(deps, [...transactions.values()]);
+  const { outcomes, calls, retrySuccesses, retriesExhausted } = await upsertAll(deps, [
+    ...transactions.values(),
+  ]);
   deps.metrics.add("RetrySuccess", retrySuccesses);
   deps.metrics.add("RetryExhausted", retriesExhausted);
 
@@ -118,12 +141,18 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
       });
     } else if (outcome.kind === "failed") {
       log.warn("case not created", { reason: outcome.reason });
-      settled.push({ event: failedEvent(tx.transactionId, outcome.reason, keptRecord(tx)), sequenceNumbers: tx.sequenceNumbers });
+      settled.push({
+        event: failedEvent(tx.transactionId, outcome.reason, keptRecord(tx)),
+        sequenceNumbers: tx.sequenceNumbers,
+      });
     } else if (deps.now().getTime() - tx.arrivedAtMs > config.giveUpAfterSeconds * 1000) {
       const waitedSeconds = Math.round((deps.now().getTime() - tx.arrivedAtMs) / 1000);
       const reason = `Salesforce unavailable: ${outcome.reason} (gave up after ${waitedSeconds} s)`;
       log.error("giving up on record", { reason });
-      settled.push({ event: failedEvent(tx.transactionId, reason, keptRecord(tx)), sequenceNumbers: tx.sequenceNumbers });
+      settled.push({
+        event: failedEvent(tx.transactionId, reason, keptRecord(tx)),
+        sequenceNumbers: tx.sequenceNumbers,
+      });
     } else {
       log.warn("record left for redelivery", { reason: outcome.reason });
       redeliver.push(...tx.sequenceNumbers);
@@ -150,8 +179,19 @@ export async function createCases(deps: CreateCasesDeps, event: KinesisStreamEve
   await flushMetrics(deps.metrics, deps.logger);
   return { batchItemFailures };
 
-  function failedEvent(transactionId: string, reason: string, attributes: AuditEvent["attributes"]): AuditEvent {
-    return { transactionId, status: "FAILED", reason, component: config.component, occurredAt, ...(attributes ? { attributes } : {}) };
+  function failedEvent(
+    transactionId: string,
+    reason: string,
+    attributes: AuditEvent["attributes"],
+  ): AuditEvent {
+    return {
+      transactionId,
+      status: "FAILED",
+      reason,
+      component: config.component,
+      occurredAt,
+      ...(attributes ? { attributes } : {}),
+    };
   }
 
   /** A valid record that failed outside itself (Salesforce, an outage): a replay may succeed. */
@@ -182,7 +222,10 @@ async function upsertAll(deps: CreateCasesDeps, transactions: Transaction[]) {
       for (const tx of chunk) outcomes.set(tx.transactionId, { kind: "transient", reason: unavailable });
       continue;
     }
-    const items = chunk.map((tx) => ({ transactionId: tx.transactionId, sobject: toSObject(tx.record, deps.config.mapping) }));
+    const items = chunk.map((tx) => ({
+      transactionId: tx.transactionId,
+      sobject: toSObject(tx.record, deps.config.mapping),
+    }));
     const result = await upsertChunk({ ...deps, retry }, items);
     calls += result.calls;
     retrySuccesses += result.retrySuccesses;
@@ -193,7 +236,11 @@ async function upsertAll(deps: CreateCasesDeps, transactions: Transaction[]) {
   return { outcomes, calls, retrySuccesses, retriesExhausted };
 }
 
-function addTransaction(transactions: Map<string, Transaction>, record: KycRecord, kinesisRecord: KinesisStreamRecord): void {
+function addTransaction(
+  transactions: Map<string, Transaction>,
+  record: KycRecord,
+  kinesisRecord: KinesisStreamRecord,
+): void {
   const arrivedAtMs = kinesisRecord.kinesis.approximateArrivalTimestamp * 1000;
   const existing = transactions.get(record.transactionId);
   if (!existing) {
@@ -225,7 +272,6 @@ async function sendAudit(deps: CreateCasesDeps, settled: Settled[]): Promise<Set
     return new Set(settled.map((s) => s.event.transactionId));
   }
 }
-
 
 /**
  * A record with no usable transaction id is audited under `#kinesis:<stream>#<sequence number>`, in

@@ -25,10 +25,17 @@ const tokenProvider = new SecretTokenClient({
   secretId: settings.tokenSecretId,
   refreshMarginMs: settings.tokenRefreshMarginMs,
 });
-const audit = new AuditSender({ sqs: new SQSClient(loopRetriedClientConfig()), queueUrl: settings.auditQueueUrl, logger });
+const audit = new AuditSender({
+  sqs: new SQSClient(loopRetriedClientConfig()),
+  queueUrl: settings.auditQueueUrl,
+  logger,
+});
 const metricsSink = metricsSinkFromEnv();
 
-export async function handler(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
+export async function handler(
+  event: KinesisStreamEvent,
+  context: Context,
+): Promise<KinesisStreamBatchResponse> {
   return createCases(
     {
       salesforce,

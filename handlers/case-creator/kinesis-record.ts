@@ -10,7 +10,9 @@ import { checkRecord, parseRecordText, type KycRecord, type RecordCheck } from "
 
 export { RISK_RATINGS, type KycRecord } from "../lib/record-rules.js";
 
-export type DecodedRecord = { ok: true; record: KycRecord } | { ok: false; reason: string; transactionId?: string };
+export type DecodedRecord =
+  | { ok: true; record: KycRecord }
+  | { ok: false; reason: string; transactionId?: string };
 
 export function decodeKinesisRecord(record: KinesisStreamRecord): DecodedRecord {
   let text: string;
@@ -21,7 +23,11 @@ export function decodeKinesisRecord(record: KinesisStreamRecord): DecodedRecord 
   }
   // The decoder has already dropped a leading BOM (ignoreBOM defaults to false).
   const parsed = parseRecordText(text);
-  if (!parsed.ok) return { ok: false, reason: parsed.reason.replace(/^record is not valid JSON/, "record data is not valid JSON") };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      reason: parsed.reason.replace(/^record is not valid JSON/, "record data is not valid JSON"),
+    };
   return validateKycRecord(parsed.value);
 }
 

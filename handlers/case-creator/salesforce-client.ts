@@ -8,7 +8,7 @@
  * roots, never instead of them; NODE_EXTRA_CA_CERTS works too when nothing is injected.
  */
 import { rootCertificates } from "node:tls";
-import got, { type Got } from "got";
+import got, { type Got, type Response } from "got";
 import type { SObjectRecord } from "./case-mapping.js";
 
 /** sObject Collections accept at most 200 records per call. */
@@ -78,10 +78,15 @@ export class SalesforceClient implements SalesforceCollections {
 
   constructor(options: SalesforceClientOptions) {
     const base = new URL(options.instanceUrl);
-    if (base.protocol !== "https:") throw new Error(`Salesforce instance URL must use https, got ${base.protocol}//${base.host}`);
+    if (base.protocol !== "https:")
+      throw new Error(`Salesforce instance URL must use https, got ${base.protocol}//${base.host}`);
     const version = normaliseApiVersion(options.apiVersion);
-    for (const [what, value] of [["object name", options.objectName], ["external id field", options.externalIdField]]) {
-      if (!API_NAME.test(value!)) throw new Error(`Salesforce ${what} ${JSON.stringify(value)} is not an API name`);
+    for (const [what, value] of [
+      ["object name", options.objectName],
+      ["external id field", options.externalIdField],
+    ]) {
+      if (!API_NAME.test(value!))
+        throw new Error(`Salesforce ${what} ${JSON.stringify(value)} is not an API name`);
     }
     this.url = `${base.origin}/services/data/${version}/composite/sobjects/${options.objectName}/${options.externalIdField}`;
     const extra = options.extraCertificateAuthorities ?? [];
@@ -104,8 +109,9 @@ export class SalesforceClient implements SalesforceCollections {
 
   async upsert(token: string, records: SObjectRecord[]): Promise<UpsertResult[]> {
     if (records.length === 0) return [];
-    if (records.length > MAX_COLLECTION_SIZE) throw new Error(`at most ${MAX_COLLECTION_SIZE} records per call, got ${records.length}`);
-    let response;
+    if (records.length > MAX_COLLECTION_SIZE)
+      throw new Error(`at most ${MAX_COLLECTION_SIZE} records per call, got ${records.length}`);
+    let response: Response<string>;
     try {
       response = await this.http.patch(this.url, {
         headers: { authorization: `Bearer ${token}`, accept: "application/json" },
@@ -115,7 +121,10 @@ export class SalesforceClient implements SalesforceCollections {
     } catch (error) {
       // got's messages name the host and the failure, never request headers.
       const code = (error as { code?: string }).code;
-      throw new SalesforceCallError(`Salesforce call failed: ${code ? `${code} ` : ""}${(error as Error).message}`, "transient");
+      throw new SalesforceCallError(
+        `Salesforce call failed: ${code ? `${code} ` : ""}${(error as Error).message}`,
+        "transient",
+      );
     }
     const status = response.statusCode;
     if (status >= 200 && status < 300) return parseResults(response.body, records.length);
@@ -124,7 +133,13 @@ export class SalesforceClient implements SalesforceCollections {
     if (status === 401) throw new SalesforceCallError(text, "unauthorized", status, errorCode);
     const limited = status === 403 && errorCode === "REQUEST_LIMIT_EXCEEDED";
     if (status === 408 || status === 429 || status >= 500 || limited) {
-      throw new SalesforceCallError(text, "transient", status, errorCode, retryAfterMs(response.headers["retry-after"]));
+      throw new SalesforceCallError(
+        text,
+        "transient",
+        status,
+        errorCode,
+        retryAfterMs(response.headers["retry-after"]),
+      );
     }
     throw new SalesforceCallError(text, "rejected", status, errorCode);
   }
@@ -132,8 +147,10 @@ export class SalesforceClient implements SalesforceCollections {
 
 export function normaliseApiVersion(version: string): string {
   const match = /^v?(\d+)\.(\d)$/.exec(version.trim());
-  if (!match) throw new Error(`Salesforce API version must look like 60.0 or v60.0, got ${JSON.stringify(version)}`);
-  if (Number(match[1]) < 46) throw new Error(`sObject Collections upsert needs API version 46.0 or later, got ${version}`);
+  if (!match)
+    throw new Error(`Salesforce API version must look like 60.0 or v60.0, got ${JSON.stringify(version)}`);
+  if (Number(match[1]) < 46)
+    throw new Error(`sObject Collections upsert needs API version 46.0 or later, got ${version}`);
   return `v${match[1]}.${match[2]}`;
 }
 
@@ -146,7 +163,10 @@ function parseResults(body: string, expected: number): UpsertResult[] {
     throw new SalesforceCallError("Salesforce answered 2xx with a body that is not JSON", "transient");
   }
   if (!Array.isArray(parsed) || parsed.length !== expected) {
-    throw new SalesforceCallError(`Salesforce answered 2xx with ${Array.isArray(parsed) ? parsed.length : "no"} results for ${expected} records`, "transient");
+    throw new SalesforceCallError(
+      `Salesforce answered 2xx with ${Array.isArray(parsed) ? parsed.length : "no"} results for ${expected} records`,
+      "transient",
+    );
   }
   return parsed.map((item): UpsertResult => {
     const r = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
@@ -155,7 +175,10 @@ function parseResults(body: string, expected: number): UpsertResult[] {
       id: typeof r.id === "string" ? r.id : null,
       success: r.success === true,
       ...(typeof r.created === "boolean" ? { created: r.created } : {}),
-      errors: r.success === true || errors.length > 0 ? errors : [{ statusCode: "UNKNOWN", message: "Salesforce reported no success and no error" }],
+      errors:
+        r.success === true || errors.length > 0
+          ? errors
+          : [{ statusCode: "UNKNOWN", message: "Salesforce reported no success and no error" }],
     };
   });
 }
@@ -165,7 +188,9 @@ function toRecordError(value: unknown): SalesforceRecordError {
   return {
     statusCode: typeof e.statusCode === "string" ? e.statusCode : "UNKNOWN",
     message: typeof e.message === "string" ? e.message : "no message",
-    ...(Array.isArray(e.fields) ? { fields: e.fields.filter((f): f is string => typeof f === "string") } : {}),
+    ...(Array.isArray(e.fields)
+      ? { fields: e.fields.filter((f): f is string => typeof f === "string") }
+      : {}),
   };
 }
 
@@ -175,12 +200,18 @@ function describeErrorBody(body: string): { errorCode?: string; message: string 
     const parsed = JSON.parse(body) as unknown;
     const first = (Array.isArray(parsed) ? parsed[0] : parsed) as Record<string, unknown> | undefined;
     if (first && typeof first.message === "string") {
-      return { message: first.message, ...(typeof first.errorCode === "string" ? { errorCode: first.errorCode } : {}) };
+      return {
+        message: first.message,
+        ...(typeof first.errorCode === "string" ? { errorCode: first.errorCode } : {}),
+      };
     }
   } catch {
     // not JSON: fall through
   }
-  const text = body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const text = body
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return { message: text === "" ? "empty body" : text.slice(0, 200) };
 }
 

@@ -16,18 +16,27 @@ export interface CaseCreatorSettings {
   config: CaseCreatorConfig;
 }
 
-export function readCaseCreatorSettings(env: NodeJS.ProcessEnv | Record<string, string | undefined>): CaseCreatorSettings {
+export function readCaseCreatorSettings(
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+): CaseCreatorSettings {
   const objectName = requireEnv("SALESFORCE_OBJECT", env);
   const externalIdField = requireEnv("SALESFORCE_EXTERNAL_ID_FIELD", env);
   const giveUpAfterSeconds = Number(requireEnv("GIVE_UP_AFTER_SECONDS", env));
   if (!Number.isFinite(giveUpAfterSeconds) || giveUpAfterSeconds <= 0) {
-    throw new Error(`GIVE_UP_AFTER_SECONDS must be a positive number of seconds, got ${env.GIVE_UP_AFTER_SECONDS}`);
+    throw new Error(
+      `GIVE_UP_AFTER_SECONDS must be a positive number of seconds, got ${env.GIVE_UP_AFTER_SECONDS}`,
+    );
   }
   // Unset in AWS (5 minutes applies); the local run shortens it with every other waiting time when
   // it compresses time (`npm start -- --time-scale`).
-  const marginSeconds = env.TOKEN_REFRESH_MARGIN_SECONDS === undefined || env.TOKEN_REFRESH_MARGIN_SECONDS === "" ? 300 : Number(env.TOKEN_REFRESH_MARGIN_SECONDS);
+  const marginSeconds =
+    env.TOKEN_REFRESH_MARGIN_SECONDS === undefined || env.TOKEN_REFRESH_MARGIN_SECONDS === ""
+      ? 300
+      : Number(env.TOKEN_REFRESH_MARGIN_SECONDS);
   if (!Number.isFinite(marginSeconds) || marginSeconds < 0) {
-    throw new Error(`TOKEN_REFRESH_MARGIN_SECONDS must be a number of seconds (0 or more), got ${env.TOKEN_REFRESH_MARGIN_SECONDS}`);
+    throw new Error(
+      `TOKEN_REFRESH_MARGIN_SECONDS must be a number of seconds (0 or more), got ${env.TOKEN_REFRESH_MARGIN_SECONDS}`,
+    );
   }
   return {
     environment: requireEnv("ENVIRONMENT", env),
@@ -41,6 +50,10 @@ export function readCaseCreatorSettings(env: NodeJS.ProcessEnv | Record<string, 
       objectName,
       externalIdField,
     },
-    config: { component: `${requireEnv("PIPELINE_NAME", env)}-case-creator`, mapping: { objectName, externalIdField }, giveUpAfterSeconds },
+    config: {
+      component: `${requireEnv("PIPELINE_NAME", env)}-case-creator`,
+      mapping: { objectName, externalIdField },
+      giveUpAfterSeconds,
+    },
   };
 }

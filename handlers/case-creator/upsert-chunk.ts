@@ -8,7 +8,12 @@ import { backoffDelay, sleep as realSleep, type Sleep } from "../lib/backoff.js"
 import type { Logger } from "../lib/logger.js";
 import type { TokenProvider } from "../lib/token-provider.js";
 import type { SObjectRecord } from "./case-mapping.js";
-import { SalesforceCallError, type SalesforceCollections, type SalesforceRecordError } from "./salesforce-client.js";
+import {
+  SalesforceCallError,
+  type SalesforceCollections,
+  type SalesforceRecordError,
+  type UpsertResult,
+} from "./salesforce-client.js";
 
 export type UpsertOutcome =
   | { kind: "processed"; salesforceId: string; created: boolean }
@@ -75,10 +80,19 @@ export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Pr
   /** Waits before the next attempt; false when attempts or invocation time are used up. */
   const mayRetry = async (reason: string, retryAfterMs?: number): Promise<boolean> => {
     if (attempt >= deps.retry.maxAttempts) return false;
-    const jittered = backoffDelay(attempt, { baseMs: deps.retry.baseDelayMs, maxMs: deps.retry.maxDelayMs, random: deps.random });
+    const jittered = backoffDelay(attempt, {
+      baseMs: deps.retry.baseDelayMs,
+      maxMs: deps.retry.maxDelayMs,
+      random: deps.random,
+    });
     const delay = Math.max(jittered, Math.min(retryAfterMs ?? 0, deps.retry.maxDelayMs));
     if (deps.remainingTimeMs && deps.remainingTimeMs() < delay + deps.retry.attemptBudgetMs) return false;
-    deps.logger.warn("Salesforce call will be retried", { attempt, delayMs: delay, records: pending.length, reason });
+    deps.logger.warn("Salesforce call will be retried", {
+      attempt,
+      delayMs: delay,
+      records: pending.length,
+      reason,
+    });
     await sleep(delay);
     retried = true;
     return true;
@@ -86,11 +100,14 @@ export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Pr
 
   while (pending.length > 0) {
     attempt += 1;
-    let results;
+    let results: UpsertResult[];
     try {
       token ??= await deps.tokenProvider.getToken();
       result.calls += 1;
-      results = await deps.salesforce.upsert(token, pending.map((p) => p.sobject));
+      results = await deps.salesforce.upsert(
+        token,
+        pending.map((p) => p.sobject),
+      );
     } catch (error) {
       const failure = classify(error);
       if (failure.kind === "unauthorized" && !reReadToken) {
@@ -124,7 +141,11 @@ export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Pr
     pending.forEach((item, i) => {
       const r = results[i]!;
       if (r.success && typeof r.id === "string") {
-        result.outcomes.set(item.transactionId, { kind: "processed", salesforceId: r.id, created: r.created === true });
+        result.outcomes.set(item.transactionId, {
+          kind: "processed",
+          salesforceId: r.id,
+          created: r.created === true,
+        });
       } else if (r.errors.length > 0 && r.errors.every((e) => TRANSIENT_RECORD_ERRORS.has(e.statusCode))) {
         locked.push(item);
         lockReason = describeRecordErrors(r.errors);
@@ -133,7 +154,8 @@ export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Pr
       }
     });
     pending = locked;
-    if (pending.length > 0 && !(await mayRetry(lockReason))) settleAll({ kind: "transient", reason: lockReason });
+    if (pending.length > 0 && !(await mayRetry(lockReason)))
+      settleAll({ kind: "transient", reason: lockReason });
   }
   return result;
 }
@@ -142,14 +164,28 @@ export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Pr
 export function describeRecordErrors(errors: SalesforceRecordError[]): string {
   if (errors.length === 0) return "Salesforce reported the record as failed without a reason";
   return errors
-    .map((e) => `${e.statusCode}: ${e.message}${e.fields && e.fields.length > 0 ? ` (fields: ${e.fields.join(", ")})` : ""}`)
+    .map(
+      (e) =>
+        `${e.statusCode}: ${e.message}${e.fields && e.fields.length > 0 ? ` (fields: ${e.fields.join(", ")})` : ""}`,
+    )
     .join("; ");
 }
 
-function classify(error: unknown): { kind: "unauthorized" | "transient" | "rejected"; message: string; retryAfterMs?: number } {
+function classify(error: unknown): {
+  kind: "unauthorized" | "transient" | "rejected";
+  message: string;
+  retryAfterMs?: number;
+} {
   if (error instanceof SalesforceCallError) {
-    return { kind: error.kind, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+    return {
+      kind: error.kind,
+      message: error.message,
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
   }
   // The token provider failing (Secrets Manager down) is as transient as Salesforce being down.
-  return { kind: "transient", message: `token unavailable or call failed: ${error instanceof Error ? error.message : String(error)}` };
+  return {
+    kind: "transient",
+    message: `token unavailable or call failed: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }

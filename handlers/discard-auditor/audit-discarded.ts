@@ -47,14 +47,25 @@ export interface DiscardSummary {
   failedMessages: number;
 }
 
-export async function auditDiscardedBatches(deps: DiscardAuditorDeps, event: SQSEvent): Promise<SQSBatchResponse & { summary: DiscardSummary }> {
+export async function auditDiscardedBatches(
+  deps: DiscardAuditorDeps,
+  event: SQSEvent,
+): Promise<SQSBatchResponse & { summary: DiscardSummary }> {
   const failures: SQSBatchItemFailure[] = [];
-  const summary: DiscardSummary = { ranges: 0, recordsRead: 0, audited: 0, trimmedRanges: 0, failedMessages: 0 };
+  const summary: DiscardSummary = {
+    ranges: 0,
+    recordsRead: 0,
+    audited: 0,
+    trimmedRanges: 0,
+    failedMessages: 0,
+  };
   for (const message of event.Records) {
     const log = deps.logger.child({ messageId: message.messageId });
     const parsed = parseInvocationRecord(message.body);
     if (!parsed.ok) {
-      log.error("not an invocation record of a Kinesis event source; left for the DLQ", { reason: parsed.reason });
+      log.error("not an invocation record of a Kinesis event source; left for the DLQ", {
+        reason: parsed.reason,
+      });
       failures.push({ itemIdentifier: message.messageId });
       continue;
     }
@@ -62,11 +73,17 @@ export async function auditDiscardedBatches(deps: DiscardAuditorDeps, event: SQS
     try {
       const events = await eventsFor(deps, parsed.range, summary);
       const result = await deps.audit.send(events);
-      if (result.failed.length > 0) throw new Error(`${result.failed.length} of ${events.length} FAILED audit event(s) were not accepted: ${result.failed[0]!.reason}`);
+      if (result.failed.length > 0)
+        throw new Error(
+          `${result.failed.length} of ${events.length} FAILED audit event(s) were not accepted: ${result.failed[0]!.reason}`,
+        );
       summary.audited += events.length;
       log.warn("discarded batch audited", { ...rangeFields(parsed.range), audited: events.length });
     } catch (error) {
-      log.error("discarded batch not audited; SQS will deliver it again", { ...rangeFields(parsed.range), error });
+      log.error("discarded batch not audited; SQS will deliver it again", {
+        ...rangeFields(parsed.range),
+        error,
+      });
       failures.push({ itemIdentifier: message.messageId });
     }
   }
@@ -75,7 +92,11 @@ export async function auditDiscardedBatches(deps: DiscardAuditorDeps, event: SQS
   return { batchItemFailures: failures, summary };
 }
 
-async function eventsFor(deps: DiscardAuditorDeps, range: DiscardedRange, summary: DiscardSummary): Promise<AuditEvent[]> {
+async function eventsFor(
+  deps: DiscardAuditorDeps,
+  range: DiscardedRange,
+  summary: DiscardSummary,
+): Promise<AuditEvent[]> {
   const occurredAt = deps.now().toISOString();
   const reason = discardReason(range, deps.config.caseCreatorFunction);
   const read = await readRange(deps.kinesis, range);
@@ -84,7 +105,12 @@ async function eventsFor(deps: DiscardAuditorDeps, range: DiscardedRange, summar
     summary.trimmedRanges++;
     return [
       {
-        transactionId: streamRangeKey(range.streamName, range.shardId, range.startSequenceNumber, range.endSequenceNumber),
+        transactionId: streamRangeKey(
+          range.streamName,
+          range.shardId,
+          range.startSequenceNumber,
+          range.endSequenceNumber,
+        ),
         status: "FAILED",
         reason: `${reason}. The ${range.batchSize || "unknown number of"} record(s) of this range are no longer on the stream (past its retention), so they cannot be named one by one`,
         component: deps.config.component,
@@ -113,7 +139,11 @@ async function eventsFor(deps: DiscardAuditorDeps, range: DiscardedRange, summar
 /** The record's own transaction id, or its reserved stream key when it has none (as the case creator audits it). */
 function transactionIdOf(record: _Record, range: DiscardedRange): string {
   const lambdaRecord = {
-    kinesis: { data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"), sequenceNumber: record.SequenceNumber!, partitionKey: record.PartitionKey ?? "" },
+    kinesis: {
+      data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
+      sequenceNumber: record.SequenceNumber!,
+      partitionKey: record.PartitionKey ?? "",
+    },
   } as KinesisStreamRecord;
   const decoded = decodeKinesisRecord(lambdaRecord);
   if (decoded.ok) return decoded.record.transactionId;
@@ -121,5 +151,11 @@ function transactionIdOf(record: _Record, range: DiscardedRange): string {
 }
 
 function rangeFields(range: DiscardedRange): Record<string, string | number> {
-  return { streamName: range.streamName, shardId: range.shardId, startSequenceNumber: range.startSequenceNumber, endSequenceNumber: range.endSequenceNumber, condition: range.condition };
+  return {
+    streamName: range.streamName,
+    shardId: range.shardId,
+    startSequenceNumber: range.startSequenceNumber,
+    endSequenceNumber: range.endSequenceNumber,
+    condition: range.condition,
+  };
 }

@@ -14,12 +14,23 @@ import { auditDiscardedBatches } from "./audit-discarded.js";
 import { readDiscardAuditorSettings } from "./settings.js";
 
 const { environment, auditQueueUrl, config } = readDiscardAuditorSettings(process.env);
-const logger = new Logger({ service: config.component, level: process.env.LOG_LEVEL as LogLevel | undefined, context: { environment } });
+const logger = new Logger({
+  service: config.component,
+  level: process.env.LOG_LEVEL as LogLevel | undefined,
+  context: { environment },
+});
 // HTTP/1.1: GetRecords needs no HTTP/2, and the local emulator speaks only HTTP/1.1.
 const kinesis = new KinesisClient({ ...awsClientConfig(), requestHandler: new NodeHttpHandler() });
-const audit = new AuditSender({ sqs: new SQSClient(loopRetriedClientConfig()), queueUrl: auditQueueUrl, logger });
+const audit = new AuditSender({
+  sqs: new SQSClient(loopRetriedClientConfig()),
+  queueUrl: auditQueueUrl,
+  logger,
+});
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { batchItemFailures } = await auditDiscardedBatches({ kinesis, audit, logger: invocationLogger(logger, context), now: () => new Date(), config }, event);
+  const { batchItemFailures } = await auditDiscardedBatches(
+    { kinesis, audit, logger: invocationLogger(logger, context), now: () => new Date(), config },
+    event,
+  );
   return { batchItemFailures };
 }

@@ -31,13 +31,23 @@ export function parseInvocationRecord(body: string): ParsedInvocationRecord {
     return { ok: false, reason: "the message is not JSON" };
   }
   const info = record?.KinesisBatchInfo;
-  if (typeof info !== "object" || info === null) return { ok: false, reason: "the message has no KinesisBatchInfo: it is not a Kinesis invocation record" };
+  if (typeof info !== "object" || info === null)
+    return {
+      ok: false,
+      reason: "the message has no KinesisBatchInfo: it is not a Kinesis invocation record",
+    };
   for (const field of ["shardId", "startSequenceNumber", "endSequenceNumber", "streamArn"] as const) {
-    if (typeof info[field] !== "string" || info[field] === "") return { ok: false, reason: `KinesisBatchInfo.${field} is missing` };
+    if (typeof info[field] !== "string" || info[field] === "")
+      return { ok: false, reason: `KinesisBatchInfo.${field} is missing` };
   }
-  if (!/^\d+$/.test(info.startSequenceNumber) || !/^\d+$/.test(info.endSequenceNumber)) return { ok: false, reason: "sequence numbers must be decimal strings" };
+  if (!/^\d+$/.test(info.startSequenceNumber) || !/^\d+$/.test(info.endSequenceNumber))
+    return { ok: false, reason: "sequence numbers must be decimal strings" };
   const streamName = String(info.streamArn).split(":stream/")[1];
-  if (!streamName) return { ok: false, reason: `KinesisBatchInfo.streamArn ${JSON.stringify(info.streamArn)} is not a Kinesis stream ARN` };
+  if (!streamName)
+    return {
+      ok: false,
+      reason: `KinesisBatchInfo.streamArn ${JSON.stringify(info.streamArn)} is not a Kinesis stream ARN`,
+    };
   const functionError = record?.responseContext?.functionError;
   return {
     ok: true,
@@ -48,21 +58,23 @@ export function parseInvocationRecord(body: string): ParsedInvocationRecord {
       startSequenceNumber: info.startSequenceNumber,
       endSequenceNumber: info.endSequenceNumber,
       batchSize: Number.isInteger(info.batchSize) ? info.batchSize : 0,
-      condition: typeof record?.requestContext?.condition === "string" ? record.requestContext.condition : "unknown",
+      condition:
+        typeof record?.requestContext?.condition === "string" ? record.requestContext.condition : "unknown",
       ...(typeof functionError === "string" && functionError !== "" ? { functionError } : {}),
-      ...(Number.isInteger(record?.requestContext?.approximateInvokeCount) ? { approximateInvokeCount: record.requestContext.approximateInvokeCount } : {}),
+      ...(Number.isInteger(record?.requestContext?.approximateInvokeCount)
+        ? { approximateInvokeCount: record.requestContext.approximateInvokeCount }
+        : {}),
     },
   };
 }
 
 /** The reason every record of the range is audited with: what Lambda did and where to look. */
 export function discardReason(range: DiscardedRange, caseCreator: string): string {
-  const why =
-    /AgeExceeded/.test(range.condition)
-      ? "the record grew older than the event source's maximum record age before it could be processed"
-      : range.condition === "RetryAttemptsExhausted"
-        ? "the event source's retries were exhausted"
-        : `the event source gave up (${range.condition})`;
+  const why = /AgeExceeded/.test(range.condition)
+    ? "the record grew older than the event source's maximum record age before it could be processed"
+    : range.condition === "RetryAttemptsExhausted"
+      ? "the event source's retries were exhausted"
+      : `the event source gave up (${range.condition})`;
   const lastError = range.functionError ? `; last error: ${range.functionError}` : "";
   return `Lambda discarded the batch holding this record: ${why}${lastError}. The cause of each attempt is in the ${caseCreator} logs (correlationId = transactionId); replay the record once it is fixed`;
 }

@@ -11,10 +11,15 @@ export interface DiscardAuditorSettings {
   config: DiscardAuditorConfig;
 }
 
-export function readDiscardAuditorSettings(env: NodeJS.ProcessEnv | Record<string, string | undefined>): DiscardAuditorSettings {
+export function readDiscardAuditorSettings(
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+): DiscardAuditorSettings {
   return {
     environment: requireEnv("ENVIRONMENT", env),
     auditQueueUrl: requireEnv("AUDIT_QUEUE_URL", env),
-    config: { component: `${requireEnv("PIPELINE_NAME", env)}-discard-auditor`, caseCreatorFunction: requireEnv("CASE_CREATOR_FUNCTION", env) },
+    config: {
+      component: `${requireEnv("PIPELINE_NAME", env)}-discard-auditor`,
+      caseCreatorFunction: requireEnv("CASE_CREATOR_FUNCTION", env),
+    },
   };
 }

@@ -98,8 +98,14 @@ export class FileLedger {
             UpdateExpression:
               "SET #kind = :kind, #state = :inProgress, sourceObject = :sourceObject, #version = :version, #owner = :owner, " +
               "attemptToken = :attempt, leaseUntil = :leaseUntil, claimedAt = :now, expiresAt = :expiresAt ADD attempts :one",
-            ConditionExpression: "attribute_not_exists(transactionId) OR (#state = :inProgress AND (leaseUntil < :now OR #owner = :owner))",
-            ExpressionAttributeNames: { "#kind": "kind", "#state": "state", "#version": "version", "#owner": "owner" },
+            ConditionExpression:
+              "attribute_not_exists(transactionId) OR (#state = :inProgress AND (leaseUntil < :now OR #owner = :owner))",
+            ExpressionAttributeNames: {
+              "#kind": "kind",
+              "#state": "state",
+              "#version": "version",
+              "#owner": "owner",
+            },
             ExpressionAttributeValues: marshall({
               ":kind": "file-ledger",
               ":inProgress": "IN_PROGRESS",
@@ -121,17 +127,27 @@ export class FileLedger {
         if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
       }
       const item = await this.read(object);
-      if (item?.state === "COMPLETED") return { kind: "completed", completedAt: String(item.completedAt), owner: String(item.owner) };
-      if (item?.state === "IN_PROGRESS" && String(item.leaseUntil) >= this.now().toISOString() && item.owner !== owner) {
+      if (item?.state === "COMPLETED")
+        return { kind: "completed", completedAt: String(item.completedAt), owner: String(item.owner) };
+      if (
+        item?.state === "IN_PROGRESS" &&
+        String(item.leaseUntil) >= this.now().toISOString() &&
+        item.owner !== owner
+      ) {
         return { kind: "owned-elsewhere", owner: String(item.owner), leaseUntil: String(item.leaseUntil) };
       }
       // The item changed between the write and the read (a lease just ran out, a release): try again.
-      if (tries >= MAX_CLAIM_TRIES) throw new Error(`could not claim ${this.key(object)} after ${tries} tries: it keeps changing`);
+      if (tries >= MAX_CLAIM_TRIES)
+        throw new Error(`could not claim ${this.key(object)} after ${tries} tries: it keeps changing`);
     }
   }
 
   /** Marks the file done; false when this attempt no longer holds the claim (nothing may be counted). */
-  async complete(object: LedgerObject, claim: Claim, counts: LedgerCounts & { unreadable?: string }): Promise<boolean> {
+  async complete(
+    object: LedgerObject,
+    claim: Claim,
+    counts: LedgerCounts & { unreadable?: string },
+  ): Promise<boolean> {
     const { unreadable, ...numbers } = counts;
     try {
       await this.options.dynamodb.send(
@@ -170,7 +186,12 @@ export class FileLedger {
           UpdateExpression: "SET leaseUntil = :now, lastError = :reason",
           ConditionExpression: "#state = :inProgress AND attemptToken = :attempt",
           ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: marshall({ ":now": this.now().toISOString(), ":reason": reason.slice(0, 1000), ":inProgress": "IN_PROGRESS", ":attempt": claim.attempt }),
+          ExpressionAttributeValues: marshall({
+            ":now": this.now().toISOString(),
+            ":reason": reason.slice(0, 1000),
+            ":inProgress": "IN_PROGRESS",
+            ":attempt": claim.attempt,
+          }),
         }),
       );
     } catch (error) {
@@ -180,7 +201,11 @@ export class FileLedger {
 
   async read(object: LedgerObject): Promise<Record<string, unknown> | undefined> {
     const result = await this.options.dynamodb.send(
-      new GetItemCommand({ TableName: this.options.tableName, Key: marshall({ transactionId: this.key(object) }), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: marshall({ transactionId: this.key(object) }),
+        ConsistentRead: true,
+      }),
     );
     return result.Item ? unmarshall(result.Item) : undefined;
   }

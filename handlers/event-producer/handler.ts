@@ -21,9 +21,18 @@ import { decodeS3Key, readProducerSettings } from "./settings.js";
 
 export { decodeS3Key };
 
-const { environment, namespace, auditQueueUrl, ledger: ledgerSettings, config } = readProducerSettings(process.env);
+const {
+  environment,
+  namespace,
+  auditQueueUrl,
+  ledger: ledgerSettings,
+  config,
+} = readProducerSettings(process.env);
 
-const logger = new Logger({ service: `${config.pipelineName}-event-producer`, level: process.env.LOG_LEVEL as LogLevel | undefined });
+const logger = new Logger({
+  service: `${config.pipelineName}-event-producer`,
+  level: process.env.LOG_LEVEL as LogLevel | undefined,
+});
 const s3 = new S3Client(awsClientConfig());
 // The Kinesis client defaults to HTTP/2 (needed only for SubscribeToShard); PutRecords works over
 // HTTP/1.1, which also works against plain-http endpoints such as the local emulator. Both clients
@@ -33,16 +42,18 @@ const sqs = new SQSClient(loopRetriedClientConfig());
 const ledger = new FileLedger({ dynamodb: new DynamoDBClient(awsClientConfig()), ...ledgerSettings });
 const sink = metricsSinkFromEnv();
 
-export async function handler(event: S3Event, context: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>): Promise<ObjectOutcome[]> {
+export async function handler(
+  event: S3Event,
+  context: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>,
+): Promise<ObjectOutcome[]> {
   const log = invocationLogger(logger, context);
   const metrics = new Metrics({ component: "event-producer", namespace, environment, sink });
   const audit = new AuditSender({ sqs, queueUrl: auditQueueUrl, logger: log });
   try {
-    return await produceFromS3Event(
-      { s3, kinesis, audit, ledger, metrics, logger: log, config },
-      event,
-      { requestId: context.awsRequestId, remainingTimeMs: context.getRemainingTimeInMillis?.bind(context) },
-    );
+    return await produceFromS3Event({ s3, kinesis, audit, ledger, metrics, logger: log, config }, event, {
+      requestId: context.awsRequestId,
+      remainingTimeMs: context.getRemainingTimeInMillis?.bind(context),
+    });
   } finally {
     // Only completed objects' counts are in `metrics`. A metrics outage must not fail (and so re-run)
     // an invocation whose records are already out; the counts also stay on each ledger item.

@@ -47,7 +47,11 @@ export interface DecodeStats {
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
 
 /** Text chunks of the object; strings given by a caller (tests) pass through unchanged. */
-export async function* decodeInput(source: AsyncIterable<Uint8Array | string>, stats: DecodeStats, options: DecodeOptions = {}): AsyncGenerator<string> {
+export async function* decodeInput(
+  source: AsyncIterable<Uint8Array | string>,
+  stats: DecodeStats,
+  options: DecodeOptions = {},
+): AsyncGenerator<string> {
   const iterator = source[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) return;
@@ -66,10 +70,15 @@ export async function* decodeInput(source: AsyncIterable<Uint8Array | string>, s
   const gzip = head.bytes[0] === 0x1f && head.bytes[1] === 0x8b;
   const declaredGzip = /\bgzip\b/i.test(options.contentEncoding ?? "");
   if (declaredGzip && !gzip && head.bytes.length > 0) {
-    throw new InputDecodingError(`the object declares Content-Encoding ${JSON.stringify(options.contentEncoding)} but its bytes are not gzip (no 1f 8b header)`, 0);
+    throw new InputDecodingError(
+      `the object declares Content-Encoding ${JSON.stringify(options.contentEncoding)} but its bytes are not gzip (no 1f 8b header)`,
+      0,
+    );
   }
   stats.gzip = gzip;
-  const plain = gzip ? gunzip(head.stream, options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES) : head.stream;
+  const plain = gzip
+    ? gunzip(head.stream, options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES)
+    : head.stream;
   const start = await peek(plain, 4);
   refuseOtherEncodings(start.bytes, gzip);
   const decoder = new StrictUtf8Decoder(gzip);
@@ -86,13 +95,19 @@ export async function* decodeInput(source: AsyncIterable<Uint8Array | string>, s
 /** UTF-16 and UTF-32 files, told by their byte-order mark or by NUL bytes between ASCII characters. */
 function refuseOtherEncodings(b: Uint8Array, gzip: boolean): void {
   const what = (encoding: string) =>
-    new InputDecodingError(`the ${gzip ? "decompressed " : ""}file is ${encoding}; the producer reads UTF-8 only: convert the file to UTF-8 and upload it again`, 0);
-  if (b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) throw what("UTF-32 (little-endian byte-order mark FF FE 00 00)");
-  if (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) throw what("UTF-32 (big-endian byte-order mark 00 00 FE FF)");
+    new InputDecodingError(
+      `the ${gzip ? "decompressed " : ""}file is ${encoding}; the producer reads UTF-8 only: convert the file to UTF-8 and upload it again`,
+      0,
+    );
+  if (b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0)
+    throw what("UTF-32 (little-endian byte-order mark FF FE 00 00)");
+  if (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff)
+    throw what("UTF-32 (big-endian byte-order mark 00 00 FE FF)");
   if (b[0] === 0xff && b[1] === 0xfe) throw what("UTF-16 (little-endian byte-order mark FF FE)");
   if (b[0] === 0xfe && b[1] === 0xff) throw what("UTF-16 (big-endian byte-order mark FE FF)");
   // JSON text starts with ASCII; a NUL byte among its first two bytes means two- or four-byte units.
-  if (b.length >= 2 && (b[0] === 0 || b[1] === 0)) throw what("UTF-16 or UTF-32 without a byte-order mark (it has NUL bytes between characters)");
+  if (b.length >= 2 && (b[0] === 0 || b[1] === 0))
+    throw what("UTF-16 or UTF-32 without a byte-order mark (it has NUL bytes between characters)");
 }
 
 /** Strict UTF-8 over chunks, with the file offset of the first invalid byte. */
@@ -139,9 +154,15 @@ class StrictUtf8Decoder {
     const where = `at byte offset ${offset}${this.decompressed ? " of the decompressed content" : ""}`;
     const byte = data[bad] ?? 0;
     if (sequenceLength(byte) > end - bad && end === data.length) {
-      return new InputDecodingError(`the file is not valid UTF-8: it ends inside a multi-byte character starting ${where}`, offset);
+      return new InputDecodingError(
+        `the file is not valid UTF-8: it ends inside a multi-byte character starting ${where}`,
+        offset,
+      );
     }
-    return new InputDecodingError(`the file is not valid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} ${where} is not part of a UTF-8 character`, offset);
+    return new InputDecodingError(
+      `the file is not valid UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} ${where} is not part of a UTF-8 character`,
+      offset,
+    );
   }
 }
 
@@ -203,7 +224,10 @@ async function* gunzip(source: AsyncIterable<Uint8Array>, maxBytes: number): Asy
     for await (const chunk of inflate as AsyncIterable<Buffer>) {
       total += chunk.byteLength;
       if (total > maxBytes) {
-        throw new InputDecodingError(`the gzip file decompresses to more than ${maxBytes} bytes, the producer's limit; split it into smaller files`, maxBytes);
+        throw new InputDecodingError(
+          `the gzip file decompresses to more than ${maxBytes} bytes, the producer's limit; split it into smaller files`,
+          maxBytes,
+        );
       }
       yield chunk;
     }
@@ -211,7 +235,10 @@ async function* gunzip(source: AsyncIterable<Uint8Array>, maxBytes: number): Asy
     if (error instanceof InputDecodingError) throw error;
     const code = (error as { code?: string }).code ?? "";
     if (!code.startsWith("Z_")) throw error;
-    throw new InputDecodingError(`the gzip data is corrupt or cut short (${(error as Error).message}) after ${total} decompressed bytes`, total);
+    throw new InputDecodingError(
+      `the gzip data is corrupt or cut short (${(error as Error).message}) after ${total} decompressed bytes`,
+      total,
+    );
   } finally {
     input.destroy();
     inflate.destroy();
@@ -225,13 +252,19 @@ async function* counted(source: AsyncIterable<Uint8Array>, stats: DecodeStats): 
   }
 }
 
-async function* prepend(first: Uint8Array, rest: AsyncIterator<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+async function* prepend(
+  first: Uint8Array,
+  rest: AsyncIterator<Uint8Array | string>,
+): AsyncGenerator<Uint8Array> {
   yield first;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value as Uint8Array;
 }
 
 /** The first `n` bytes (fewer at the end of the input) and a stream that still starts with them. */
-async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ bytes: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
+async function peek(
+  source: AsyncIterable<Uint8Array>,
+  n: number,
+): Promise<{ bytes: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
   const iterator = source[Symbol.asyncIterator]();
   const held: Uint8Array[] = [];
   let length = 0;

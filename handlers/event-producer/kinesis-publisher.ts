@@ -87,7 +87,11 @@ export interface PublishStats {
  * Kinesis documents ValidationException and InvalidArgumentException for PutRecords; a request
  * body Kinesis cannot read comes back as SerializationException.
  */
-const CONTENT_CALL_ERRORS = new Set(["ValidationException", "InvalidArgumentException", "SerializationException"]);
+const CONTENT_CALL_ERRORS = new Set([
+  "ValidationException",
+  "InvalidArgumentException",
+  "SerializationException",
+]);
 
 /** Errors of a whole PutRecords call that a later attempt cannot fix. */
 const PERMANENT_CALL_ERRORS = new Set([
@@ -114,7 +118,9 @@ export class KinesisPublisher {
 
   constructor(options: KinesisPublisherOptions) {
     // Explicit `undefined`s must not override defaults (an undefined limit would mean no limit).
-    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as KinesisPublisherOptions;
+    const given = Object.fromEntries(
+      Object.entries(options).filter(([, v]) => v !== undefined),
+    ) as KinesisPublisherOptions;
     this.options = {
       maxEntriesPerCall: PUT_RECORDS_MAX_ENTRIES,
       maxBytesPerCall: PUT_RECORDS_MAX_BYTES,
@@ -126,10 +132,16 @@ export class KinesisPublisher {
       ...given,
     };
     for (const key of ["maxEntriesPerCall", "maxBytesPerCall", "maxInFlight", "maxAttempts"] as const) {
-      if (!Number.isInteger(this.options[key]) || this.options[key] < 1) throw new Error(`${key} must be a positive integer, got ${this.options[key]}`);
+      if (!Number.isInteger(this.options[key]) || this.options[key] < 1)
+        throw new Error(`${key} must be a positive integer, got ${this.options[key]}`);
     }
-    if (this.options.maxEntriesPerCall > PUT_RECORDS_MAX_ENTRIES || this.options.maxBytesPerCall > PUT_RECORDS_MAX_BYTES) {
-      throw new Error(`PutRecords takes at most ${PUT_RECORDS_MAX_ENTRIES} records and ${PUT_RECORDS_MAX_BYTES} bytes per call`);
+    if (
+      this.options.maxEntriesPerCall > PUT_RECORDS_MAX_ENTRIES ||
+      this.options.maxBytesPerCall > PUT_RECORDS_MAX_BYTES
+    ) {
+      throw new Error(
+        `PutRecords takes at most ${PUT_RECORDS_MAX_ENTRIES} records and ${PUT_RECORDS_MAX_BYTES} bytes per call`,
+      );
     }
   }
 
@@ -137,7 +149,10 @@ export class KinesisPublisher {
   async add(entry: PublishEntry): Promise<void> {
     this.throwIfFailed();
     const bytes = entry.data.byteLength + Buffer.byteLength(entry.partitionKey, "utf8");
-    if (this.batch.length === this.options.maxEntriesPerCall || (this.batch.length > 0 && this.batchBytes + bytes > this.options.maxBytesPerCall)) {
+    if (
+      this.batch.length === this.options.maxEntriesPerCall ||
+      (this.batch.length > 0 && this.batchBytes + bytes > this.options.maxBytesPerCall)
+    ) {
       await this.dispatch();
     }
     this.batch.push(entry);
@@ -181,7 +196,13 @@ export class KinesisPublisher {
     let pending = entries;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > 1) {
-        await this.options.sleep(backoffDelay(attempt - 1, { baseMs: this.options.baseDelayMs, maxMs: this.options.maxDelayMs, random: this.options.random }));
+        await this.options.sleep(
+          backoffDelay(attempt - 1, {
+            baseMs: this.options.baseDelayMs,
+            maxMs: this.options.maxDelayMs,
+            random: this.options.random,
+          }),
+        );
       }
       const last = attempt >= this.options.maxAttempts;
       this.stats.putRecordsCalls++;
@@ -205,7 +226,17 @@ export class KinesisPublisher {
         }
         if (last || PERMANENT_CALL_ERRORS.has(code)) {
           const retryable = !CONTENT_CALL_ERRORS.has(code);
-          await this.fail(pending.map((e) => ({ transactionId: e.transactionId, data: e.data, partitionKey: e.partitionKey, retryable, errorCode: code, errorMessage: errorMessage(error), attempts: attempt })));
+          await this.fail(
+            pending.map((e) => ({
+              transactionId: e.transactionId,
+              data: e.data,
+              partitionKey: e.partitionKey,
+              retryable,
+              errorCode: code,
+              errorMessage: errorMessage(error),
+              attempts: attempt,
+            })),
+          );
           return;
         }
         continue;
@@ -217,9 +248,17 @@ export class KinesisPublisher {
       pending.forEach((entry, i) => {
         const result = results[i];
         if (result?.SequenceNumber && result.ShardId && !result.ErrorCode) {
-          published.push({ transactionId: entry.transactionId, shardId: result.ShardId, sequenceNumber: result.SequenceNumber });
+          published.push({
+            transactionId: entry.transactionId,
+            shardId: result.ShardId,
+            sequenceNumber: result.SequenceNumber,
+          });
         } else {
-          retry.push({ entry, code: result?.ErrorCode ?? "MissingResult", message: result?.ErrorMessage ?? "Kinesis returned no result for this entry" });
+          retry.push({
+            entry,
+            code: result?.ErrorCode ?? "MissingResult",
+            message: result?.ErrorMessage ?? "Kinesis returned no result for this entry",
+          });
         }
       });
       if (published.length > 0) {
@@ -229,7 +268,15 @@ export class KinesisPublisher {
       }
       if (retry.length > 0 && last) {
         await this.fail(
-          retry.map((r) => ({ transactionId: r.entry.transactionId, data: r.entry.data, partitionKey: r.entry.partitionKey, retryable: true, errorCode: r.code, errorMessage: r.message, attempts: attempt })),
+          retry.map((r) => ({
+            transactionId: r.entry.transactionId,
+            data: r.entry.data,
+            partitionKey: r.entry.partitionKey,
+            retryable: true,
+            errorCode: r.code,
+            errorMessage: r.message,
+            attempts: attempt,
+          })),
         );
         return;
       }

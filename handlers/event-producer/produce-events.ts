@@ -21,7 +21,12 @@ import type { Sleep } from "../lib/backoff.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
 import { AuditOutbox, AuditUndeliveredError } from "./audit-outbox.js";
-import { KinesisPublisher, type FailedEntry, type PublishedEntry, type PutRecordsClient } from "./kinesis-publisher.js";
+import {
+  KinesisPublisher,
+  type FailedEntry,
+  type PublishedEntry,
+  type PutRecordsClient,
+} from "./kinesis-publisher.js";
 import type { DecodeOptions } from "./input-decoding.js";
 import { RecordReader, type InputFormat } from "./record-reader.js";
 import { KINESIS_MAX_RECORD_BYTES, validateRecord } from "./record-validation.js";
@@ -105,7 +110,11 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
     auditEventsSent: 0,
   };
   const audit = new AuditOutbox(deps.audit);
-  const failedEvent = (transactionId: string, reason: string, attributes: AuditEvent["attributes"] = {}): AuditEvent => ({
+  const failedEvent = (
+    transactionId: string,
+    reason: string,
+    attributes: AuditEvent["attributes"] = {},
+  ): AuditEvent => ({
     transactionId,
     status: "FAILED",
     reason,
@@ -136,23 +145,50 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
     onFailed: async (entries: FailedEntry[]) => {
       for (const e of entries) {
         const reason = `Kinesis did not accept the record after ${e.attempts} attempt(s): ${e.errorCode}: ${e.errorMessage}`;
-        log.error("record not published", { correlationId: e.transactionId, errorCode: e.errorCode, attempts: e.attempts });
-        await audit.add(failedEvent(e.transactionId, reason, { errorCode: e.errorCode, ...replayAttributes(e, e.retryable) }));
+        log.error("record not published", {
+          correlationId: e.transactionId,
+          errorCode: e.errorCode,
+          attempts: e.attempts,
+        });
+        await audit.add(
+          failedEvent(e.transactionId, reason, {
+            errorCode: e.errorCode,
+            ...replayAttributes(e, e.retryable),
+          }),
+        );
       }
     },
   });
 
-  const reject = async (transactionId: string | undefined, item: { position: number; line: number }, reason: string) => {
+  const reject = async (
+    transactionId: string | undefined,
+    item: { position: number; line: number },
+    reason: string,
+  ) => {
     const auditKey = transactionId ?? recordPositionKey(sourceObject, item.position);
-    log.warn("record rejected", { correlationId: auditKey, position: item.position, line: item.line, reason });
+    log.warn("record rejected", {
+      correlationId: auditKey,
+      position: item.position,
+      line: item.line,
+      reason,
+    });
     // The record itself is the cause: replay refuses it (the fix is a corrected file, uploaded again).
-    await audit.add(failedEvent(auditKey, reason, { position: item.position, line: item.line, ...replayAttributes({ data: undefined, partitionKey: undefined }, false) }));
+    await audit.add(
+      failedEvent(auditKey, reason, {
+        position: item.position,
+        line: item.line,
+        ...replayAttributes({ data: undefined, partitionKey: undefined }, false),
+      }),
+    );
   };
 
   try {
     const { body, contentEncoding } = await openObject(deps.s3, object);
     const reader = new RecordReader();
-    const decoding: DecodeOptions = { contentEncoding, maxDecompressedBytes: deps.config.maxDecompressedBytes };
+    const decoding: DecodeOptions = {
+      contentEncoding,
+      maxDecompressedBytes: deps.config.maxDecompressedBytes,
+    };
     // First position of each transaction id seen in this file, valid or not: the first claims it.
     const firstSeen = new Map<string, number>();
     for await (const item of reader.read(body, decoding)) {
@@ -163,15 +199,27 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
       summary.records++;
       if (item.kind === "oversized") {
         summary.rejected++;
-        await reject(undefined, item, `record is at least ${item.chars} bytes; Kinesis accepts at most ${KINESIS_MAX_RECORD_BYTES} bytes per record`);
+        await reject(
+          undefined,
+          item,
+          `record is at least ${item.chars} bytes; Kinesis accepts at most ${KINESIS_MAX_RECORD_BYTES} bytes per record`,
+        );
         continue;
       }
-      const result = validateRecord(item.text, { partitionKeyPrefix: deps.config.partitionKeyPrefix, sourceObject, now: now() });
+      const result = validateRecord(item.text, {
+        partitionKeyPrefix: deps.config.partitionKeyPrefix,
+        sourceObject,
+        now: now(),
+      });
       const id = result.transactionId;
       const first = id === undefined ? undefined : firstSeen.get(id);
       if (id !== undefined && first !== undefined) {
         summary.duplicates++;
-        await reject(undefined, item, `duplicate transactionId ${id} in this file (first at position ${first}); processed once`);
+        await reject(
+          undefined,
+          item,
+          `duplicate transactionId ${id} in this file (first at position ${first}); processed once`,
+        );
         continue;
       }
       if (id !== undefined) firstSeen.set(id, item.position);
@@ -180,7 +228,11 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
         await reject(id, item, result.reason);
         continue;
       }
-      await publisher.add({ transactionId: result.transactionId, partitionKey: result.partitionKey, data: result.data });
+      await publisher.add({
+        transactionId: result.transactionId,
+        partitionKey: result.partitionKey,
+        data: result.data,
+      });
     }
     summary.format = reader.stats.format;
     await publisher.close();
@@ -198,7 +250,10 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
     // upserts by external id (= transaction id), so a second delivery updates the same Salesforce
     // case instead of creating another; the audit table keeps one item per transaction. Carrying on
     // without the audit events, on the other hand, would break "every record ends audited".
-    if (error instanceof AuditUndeliveredError) log.error("audit queue did not take every event; failing so the object is redelivered", { reason: error.message });
+    if (error instanceof AuditUndeliveredError)
+      log.error("audit queue did not take every event; failing so the object is redelivered", {
+        reason: error.message,
+      });
     throw error;
   } finally {
     Object.assign(summary, {
@@ -213,11 +268,23 @@ export async function produceEvents(deps: ProducerDeps, object: ObjectRef): Prom
 }
 
 /** The object's body as a byte stream; an S3 error becomes an unreadable file, not a crash. */
-async function openObject(s3: Pick<S3Client, "send">, object: ObjectRef): Promise<{ body: AsyncIterable<Uint8Array>; contentEncoding?: string }> {
+async function openObject(
+  s3: Pick<S3Client, "send">,
+  object: ObjectRef,
+): Promise<{ body: AsyncIterable<Uint8Array>; contentEncoding?: string }> {
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }));
+    const response = await s3.send(
+      new GetObjectCommand({
+        Bucket: object.bucket,
+        Key: object.key,
+        ...(object.versionId ? { VersionId: object.versionId } : {}),
+      }),
+    );
     const body = response.Body as AsyncIterable<Uint8Array> | undefined;
-    if (body === undefined || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== "function") {
+    if (
+      body === undefined ||
+      typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== "function"
+    ) {
       return { body: failingStream(new Error("S3 returned no readable body")) };
     }
     return { body, contentEncoding: response.ContentEncoding };
@@ -226,6 +293,7 @@ async function openObject(s3: Pick<S3Client, "send">, object: ObjectRef): Promis
   }
 }
 
+// biome-ignore lint/correctness/useYield: a stream whose first read fails, as a broken S3 body does
 async function* failingStream(error: unknown): AsyncGenerator<Uint8Array> {
   throw error;
 }
@@ -235,7 +303,9 @@ async function* failingStream(error: unknown): AsyncGenerator<Uint8Array> {
  * file's ledger says this attempt completed it (`produce-from-s3.ts`), so a redelivered or retried
  * S3 event never counts a record twice.
  */
-export function producerMetricCounts(summary: ProduceSummary): Record<"S3RecordsProcessed" | "TotalEvents" | "EventPublishSuccess" | "EventPublishFailure", number> {
+export function producerMetricCounts(
+  summary: ProduceSummary,
+): Record<"S3RecordsProcessed" | "TotalEvents" | "EventPublishSuccess" | "EventPublishFailure", number> {
   return {
     S3RecordsProcessed: summary.records,
     TotalEvents: summary.records,
@@ -245,5 +315,6 @@ export function producerMetricCounts(summary: ProduceSummary): Record<"S3Records
 }
 
 export function recordMetrics(metrics: Metrics<"event-producer">, summary: ProduceSummary): void {
-  for (const [name, value] of Object.entries(producerMetricCounts(summary))) metrics.add(name as keyof ReturnType<typeof producerMetricCounts>, value);
+  for (const [name, value] of Object.entries(producerMetricCounts(summary)))
+    metrics.add(name as keyof ReturnType<typeof producerMetricCounts>, value);
 }

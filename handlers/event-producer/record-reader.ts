@@ -72,7 +72,7 @@ export interface RecordReaderOptions {
 
 const DEFAULT_MAX_RECORD_CHARS = 2 * 1024 * 1024;
 
-const enum Ch {
+enum Ch {
   Tab = 9,
   LineFeed = 10,
   CarriageReturn = 13,
@@ -93,7 +93,7 @@ const enum Ch {
   Bom = 0xfeff,
 }
 
-const enum ArrayState {
+enum ArrayState {
   BeforeFirstValue,
   BeforeValue,
   InValue,
@@ -111,7 +111,12 @@ const MAX_SCALAR_LINE_CHARS = 64 * 1024;
 /** `"`, `-`, a digit, or the first letter of `null` / `true` / `false`. */
 function startsJsonScalar(c: number): boolean {
   return (
-    c === Ch.Quote || c === Ch.Minus || (c >= Ch.Digit0 && c <= Ch.Digit9) || c === Ch.LowerN || c === Ch.LowerT || c === Ch.LowerF
+    c === Ch.Quote ||
+    c === Ch.Minus ||
+    (c >= Ch.Digit0 && c <= Ch.Digit9) ||
+    c === Ch.LowerN ||
+    c === Ch.LowerT ||
+    c === Ch.LowerF
   );
 }
 
@@ -143,7 +148,10 @@ export class RecordReader {
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   }
 
-  async *read(source: AsyncIterable<Uint8Array | string>, options: DecodeOptions = {}): AsyncGenerator<ReaderItem> {
+  async *read(
+    source: AsyncIterable<Uint8Array | string>,
+    options: DecodeOptions = {},
+  ): AsyncGenerator<ReaderItem> {
     const decoding: DecodeStats = { bytesRead: 0, bytesDecoded: 0, gzip: false };
     try {
       try {
@@ -158,7 +166,8 @@ export class RecordReader {
       yield* this.end();
     } catch (error) {
       if (error instanceof StructureError) yield this.unreadable(error.message);
-      else if (error instanceof InputDecodingError) yield this.unreadable(`${error.message} (${this.whereNow()})`);
+      else if (error instanceof InputDecodingError)
+        yield this.unreadable(`${error.message} (${this.whereNow()})`);
       else yield this.unreadable(`reading the file failed: ${errorText(error)}`);
     }
   }
@@ -193,7 +202,9 @@ export class RecordReader {
 
   private *end(): Generator<ReaderItem> {
     if (!this.sawContent) {
-      yield this.unreadable(this.stats.bytesRead === 0 ? "the file is empty" : "the file holds only white space");
+      yield this.unreadable(
+        this.stats.bytesRead === 0 ? "the file is empty" : "the file holds only white space",
+      );
       return;
     }
     // A file whose only line is a JSON scalar is still undecided here.
@@ -207,9 +218,12 @@ export class RecordReader {
       this.arrayState = ArrayState.AfterValue;
     }
     if (this.arrayState === ArrayState.InValue) {
-      throw new StructureError(`the file ends inside record ${this.stats.recordsRead + 1} (started on line ${this.recLine}); the JSON array is not closed`);
+      throw new StructureError(
+        `the file ends inside record ${this.stats.recordsRead + 1} (started on line ${this.recLine}); the JSON array is not closed`,
+      );
     }
-    if (this.arrayState !== ArrayState.Done) throw new StructureError("the file ends before the closing ']' of the JSON array");
+    if (this.arrayState !== ArrayState.Done)
+      throw new StructureError("the file ends before the closing ']' of the JSON array");
   }
 
   /**
@@ -221,7 +235,8 @@ export class RecordReader {
       const c = this.buf.charCodeAt(this.pos);
       if (isSpace(c)) continue;
       this.sawContent = true;
-      if (c !== Ch.OpenBracket && c !== Ch.OpenBrace && this.firstLineIsJsonScalar(atEnd) === undefined) return false;
+      if (c !== Ch.OpenBracket && c !== Ch.OpenBrace && this.firstLineIsJsonScalar(atEnd) === undefined)
+        return false;
       if (c === Ch.OpenBracket) {
         this.stats.format = "json-array";
         this.pos++;
@@ -253,7 +268,8 @@ export class RecordReader {
   private firstLineIsJsonScalar(atEnd: boolean): boolean | undefined {
     if (!startsJsonScalar(this.buf.charCodeAt(this.pos))) return false;
     const lineFeed = this.buf.indexOf("\n", this.pos);
-    if (lineFeed === -1 && !atEnd) return this.buf.length - this.pos > MAX_SCALAR_LINE_CHARS ? false : undefined;
+    if (lineFeed === -1 && !atEnd)
+      return this.buf.length - this.pos > MAX_SCALAR_LINE_CHARS ? false : undefined;
     const firstLine = this.buf.slice(this.pos, lineFeed === -1 ? undefined : lineFeed).trim();
     if (firstLine.length > MAX_SCALAR_LINE_CHARS) return false;
     try {
@@ -282,11 +298,21 @@ export class RecordReader {
       const line = this.recDropped > 0 ? this.recLine : this.line;
       if (this.recDropped > 0) {
         this.stats.recordsRead++;
-        yield { kind: "oversized", position: this.stats.recordsRead, line, chars: this.recDropped + lineText.trimEnd().length };
+        yield {
+          kind: "oversized",
+          position: this.stats.recordsRead,
+          line,
+          chars: this.recDropped + lineText.trimEnd().length,
+        };
       } else if (lineText.trim() !== "") {
         this.stats.recordsRead++;
         if (lineText.length > this.maxRecordChars) {
-          yield { kind: "oversized", position: this.stats.recordsRead, line, chars: lineText.trimEnd().length };
+          yield {
+            kind: "oversized",
+            position: this.stats.recordsRead,
+            line,
+            chars: lineText.trimEnd().length,
+          };
         } else {
           yield { kind: "record", position: this.stats.recordsRead, line, text: lineText };
         }
@@ -314,7 +340,9 @@ export class RecordReader {
           } else if (c === Ch.CloseBracket && this.arrayState === ArrayState.BeforeFirstValue) {
             this.arrayState = ArrayState.Done;
           } else if (c === Ch.CloseBracket || c === Ch.Comma) {
-            throw new StructureError(`a record is missing before ${JSON.stringify(buf[this.pos])} on line ${this.line} (after record ${this.stats.recordsRead})`);
+            throw new StructureError(
+              `a record is missing before ${JSON.stringify(buf[this.pos])} on line ${this.line} (after record ${this.stats.recordsRead})`,
+            );
           } else {
             this.startValue(c);
           }
@@ -343,7 +371,10 @@ export class RecordReader {
           break;
         case ArrayState.Done:
           if (c === Ch.LineFeed) this.line++;
-          else if (!isSpace(c)) throw new StructureError(`unexpected content after the closing ']' of the JSON array on line ${this.line}`);
+          else if (!isSpace(c))
+            throw new StructureError(
+              `unexpected content after the closing ']' of the JSON array on line ${this.line}`,
+            );
           break;
       }
     }
@@ -394,7 +425,8 @@ export class RecordReader {
   private *emit(end: number): Generator<ReaderItem> {
     this.stats.recordsRead++;
     const position = this.stats.recordsRead;
-    if (this.recDropped > 0) yield { kind: "oversized", position, line: this.recLine, chars: this.recDropped + end - this.recStart };
+    if (this.recDropped > 0)
+      yield { kind: "oversized", position, line: this.recLine, chars: this.recDropped + end - this.recStart };
     else yield { kind: "record", position, line: this.recLine, text: this.buf.slice(this.recStart, end) };
     this.recStart = -1;
     this.recDropped = 0;

@@ -62,13 +62,17 @@ export function validateRecord(text: string, context: ValidationContext): Record
   };
   const partitionKey = `${context.partitionKeyPrefix}${transactionId}`;
   if (partitionKey.length > KINESIS_MAX_PARTITION_KEY_CHARS) {
-    return fail(`partition key is ${partitionKey.length} characters; Kinesis allows at most ${KINESIS_MAX_PARTITION_KEY_CHARS}`);
+    return fail(
+      `partition key is ${partitionKey.length} characters; Kinesis allows at most ${KINESIS_MAX_PARTITION_KEY_CHARS}`,
+    );
   }
   // Every string was checked well-formed, so UTF-8 encoding is exact (no U+FFFD replacement).
   const data = Buffer.from(writeJson(event as unknown as Parameters<typeof writeJson>[0]), "utf8");
   const size = data.length + Buffer.byteLength(partitionKey, "utf8");
   if (size > KINESIS_MAX_RECORD_BYTES) {
-    return fail(`record is ${size} bytes with its partition key; Kinesis accepts at most ${KINESIS_MAX_RECORD_BYTES} bytes per record`);
+    return fail(
+      `record is ${size} bytes with its partition key; Kinesis accepts at most ${KINESIS_MAX_RECORD_BYTES} bytes per record`,
+    );
   }
   return { ok: true, event, partitionKey, data, transactionId };
 }

@@ -14,10 +14,14 @@ export interface ProducerSettings {
   config: ProducerConfig;
 }
 
-export function readProducerSettings(env: NodeJS.ProcessEnv | Record<string, string | undefined>): ProducerSettings {
+export function readProducerSettings(
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+): ProducerSettings {
   const retentionDays = Number(requireEnv("AUDIT_RETENTION_DAYS", env));
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
-    throw new Error(`AUDIT_RETENTION_DAYS must be a whole number of days (at least 1), got ${env.AUDIT_RETENTION_DAYS}`);
+    throw new Error(
+      `AUDIT_RETENTION_DAYS must be a whole number of days (at least 1), got ${env.AUDIT_RETENTION_DAYS}`,
+    );
   }
   return {
     environment: requireEnv("ENVIRONMENT", env),

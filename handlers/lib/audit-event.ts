@@ -7,7 +7,12 @@ export const AUDIT_STATUSES = ["RECEIVED", "PUBLISHED", "PROCESSED", "FAILED"] a
 export type AuditStatus = (typeof AUDIT_STATUSES)[number];
 
 /** Status order: a later status is never overwritten by an earlier one of the same time. */
-export const STATUS_RANK: Record<AuditStatus, number> = { RECEIVED: 0, PUBLISHED: 1, PROCESSED: 2, FAILED: 2 };
+export const STATUS_RANK: Record<AuditStatus, number> = {
+  RECEIVED: 0,
+  PUBLISHED: 1,
+  PROCESSED: 2,
+  FAILED: 2,
+};
 
 export type AuditAttributeValue = string | number | boolean;
 
@@ -37,24 +42,37 @@ export const MAX_REASON_LENGTH = 1000;
 export type AuditValidation = { ok: true; event: AuditEvent } | { ok: false; reason: string };
 
 export function validateAuditEvent(input: unknown): AuditValidation {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return { ok: false, reason: "audit event is not a JSON object" };
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    return { ok: false, reason: "audit event is not a JSON object" };
   const e = input as Record<string, unknown>;
-  if (typeof e.transactionId !== "string" || e.transactionId.trim() === "") return { ok: false, reason: "transactionId is missing or blank" };
-  if (e.transactionId.length > MAX_TRANSACTION_ID_LENGTH) return { ok: false, reason: `transactionId is longer than ${MAX_TRANSACTION_ID_LENGTH} characters` };
+  if (typeof e.transactionId !== "string" || e.transactionId.trim() === "")
+    return { ok: false, reason: "transactionId is missing or blank" };
+  if (e.transactionId.length > MAX_TRANSACTION_ID_LENGTH)
+    return { ok: false, reason: `transactionId is longer than ${MAX_TRANSACTION_ID_LENGTH} characters` };
   if (typeof e.status !== "string" || !(AUDIT_STATUSES as readonly string[]).includes(e.status)) {
-    return { ok: false, reason: `status must be one of ${AUDIT_STATUSES.join(", ")}, got ${JSON.stringify(e.status)}` };
+    return {
+      ok: false,
+      reason: `status must be one of ${AUDIT_STATUSES.join(", ")}, got ${JSON.stringify(e.status)}`,
+    };
   }
-  if (e.reason !== undefined && typeof e.reason !== "string") return { ok: false, reason: "reason must be a string" };
-  if (e.status === "FAILED" && (typeof e.reason !== "string" || e.reason.trim() === "")) return { ok: false, reason: "a FAILED event needs a reason" };
-  if (typeof e.component !== "string" || e.component.trim() === "") return { ok: false, reason: "component is missing or blank" };
-  if (typeof e.occurredAt !== "string" || Number.isNaN(Date.parse(e.occurredAt))) return { ok: false, reason: "occurredAt is not an ISO-8601 time" };
+  if (e.reason !== undefined && typeof e.reason !== "string")
+    return { ok: false, reason: "reason must be a string" };
+  if (e.status === "FAILED" && (typeof e.reason !== "string" || e.reason.trim() === ""))
+    return { ok: false, reason: "a FAILED event needs a reason" };
+  if (typeof e.component !== "string" || e.component.trim() === "")
+    return { ok: false, reason: "component is missing or blank" };
+  if (typeof e.occurredAt !== "string" || Number.isNaN(Date.parse(e.occurredAt)))
+    return { ok: false, reason: "occurredAt is not an ISO-8601 time" };
   if (e.attributes !== undefined) {
-    if (typeof e.attributes !== "object" || e.attributes === null || Array.isArray(e.attributes)) return { ok: false, reason: "attributes must be an object" };
+    if (typeof e.attributes !== "object" || e.attributes === null || Array.isArray(e.attributes))
+      return { ok: false, reason: "attributes must be an object" };
     for (const [k, v] of Object.entries(e.attributes)) {
-      if (!["string", "number", "boolean"].includes(typeof v)) return { ok: false, reason: `attribute ${k} must be a string, number or boolean` };
+      if (!["string", "number", "boolean"].includes(typeof v))
+        return { ok: false, reason: `attribute ${k} must be a string, number or boolean` };
     }
   }
-  if (e.onlyIfUnsettled !== undefined && typeof e.onlyIfUnsettled !== "boolean") return { ok: false, reason: "onlyIfUnsettled must be a boolean" };
+  if (e.onlyIfUnsettled !== undefined && typeof e.onlyIfUnsettled !== "boolean")
+    return { ok: false, reason: "onlyIfUnsettled must be a boolean" };
   const event: AuditEvent = {
     transactionId: e.transactionId,
     status: e.status as AuditStatus,

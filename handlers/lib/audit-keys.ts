@@ -45,7 +45,12 @@ export function streamRecordKey(streamName: string, sequenceNumber: string): str
 }
 
 /** A range Lambda discarded whose records are no longer on the stream (the discard auditor's). */
-export function streamRangeKey(streamName: string, shardId: string, startSequenceNumber: string, endSequenceNumber: string): string {
+export function streamRangeKey(
+  streamName: string,
+  shardId: string,
+  startSequenceNumber: string,
+  endSequenceNumber: string,
+): string {
   return `${RESERVED_ID_PREFIX}kinesis:${streamName}#${shardId}/${startSequenceNumber}..${endSequenceNumber}`;
 }
 /** Every ledger key starts with this (the ledger is not an audit item: tools that copy or count audit items skip it). */

@@ -37,7 +37,9 @@ export class AuditSender {
     const result: AuditSendResult = { sent: 0, failed: [], calls: 0 };
     const valid: AuditEvent[] = [];
     for (const event of events) {
-      const checked = validateAuditEvent(event.reason ? { ...event, reason: truncateReason(event.reason) } : event);
+      const checked = validateAuditEvent(
+        event.reason ? { ...event, reason: truncateReason(event.reason) } : event,
+      );
       if (checked.ok) valid.push(checked.event);
       else result.failed.push({ event, reason: `audit event breaks the contract: ${checked.reason}` });
     }
@@ -49,7 +51,10 @@ export class AuditSender {
     const maxAttempts = this.options.maxAttempts ?? 4;
     let pending = batch.map((event, i) => ({ id: String(i), event, lastError: "" }));
     for (let attempt = 1; attempt <= maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 1) await (this.options.sleep ?? realSleep)(backoffDelay(attempt - 1, { baseMs: 100, maxMs: 2000, random: this.options.random }));
+      if (attempt > 1)
+        await (this.options.sleep ?? realSleep)(
+          backoffDelay(attempt - 1, { baseMs: 100, maxMs: 2000, random: this.options.random }),
+        );
       result.calls++;
       try {
         const response = await this.options.sqs.send(
@@ -58,16 +63,23 @@ export class AuditSender {
             Entries: pending.map(({ id, event }) => ({ Id: id, MessageBody: JSON.stringify(event) })),
           }),
         );
-        const failedIds = new Map((response.Failed ?? []).map((f) => [f.Id, `${f.Code ?? "error"}: ${f.Message ?? "no message"}`]));
+        const failedIds = new Map(
+          (response.Failed ?? []).map((f) => [f.Id, `${f.Code ?? "error"}: ${f.Message ?? "no message"}`]),
+        );
         result.sent += pending.length - failedIds.size;
-        pending = pending.filter((p) => failedIds.has(p.id)).map((p) => ({ ...p, lastError: failedIds.get(p.id)! }));
+        pending = pending
+          .filter((p) => failedIds.has(p.id))
+          .map((p) => ({ ...p, lastError: failedIds.get(p.id)! }));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         pending = pending.map((p) => ({ ...p, lastError: message }));
       }
     }
     for (const p of pending) {
-      this.options.logger.error("audit event not delivered", { correlationId: p.event.transactionId, reason: p.lastError });
+      this.options.logger.error("audit event not delivered", {
+        correlationId: p.event.transactionId,
+        reason: p.lastError,
+      });
       result.failed.push({ event: p.event, reason: `audit queue did not accept the event: ${p.lastError}` });
     }
   }

@@ -22,7 +22,10 @@ export interface AwsClientConfig {
   maxAttempts?: number;
 }
 
-export function awsClientConfig(serviceEndpointEnv?: string, env: NodeJS.ProcessEnv = process.env): AwsClientConfig {
+export function awsClientConfig(
+  serviceEndpointEnv?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): AwsClientConfig {
   const endpoint = (serviceEndpointEnv && env[serviceEndpointEnv]) || env.AWS_ENDPOINT_URL || undefined;
   return {
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
@@ -31,13 +34,17 @@ export function awsClientConfig(serviceEndpointEnv?: string, env: NodeJS.Process
 }
 
 /** For a client whose only calls are retried by a loop of ours (see above): one SDK attempt per call. */
-export function loopRetriedClientConfig(serviceEndpointEnv?: string, env: NodeJS.ProcessEnv = process.env): AwsClientConfig {
+export function loopRetriedClientConfig(
+  serviceEndpointEnv?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): AwsClientConfig {
   return { ...awsClientConfig(serviceEndpointEnv, env), maxAttempts: 1 };
 }
 
 /** A required environment variable, with an error that names it. */
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
-  if (value === undefined || value === "") throw new Error(`Environment variable ${name} is not set; the component sets it at deploy time.`);
+  if (value === undefined || value === "")
+    throw new Error(`Environment variable ${name} is not set; the component sets it at deploy time.`);
   return value;
 }

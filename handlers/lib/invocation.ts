@@ -15,7 +15,9 @@ import { EmfSink, PutMetricDataSink, type MetricsSink } from "./metrics.js";
  * nothing turns log lines into metrics (the local emulator).
  */
 export function metricsSinkFromEnv(env: NodeJS.ProcessEnv = process.env): MetricsSink {
-  return env.METRICS_SINK === "cloudwatch" ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig(undefined, env))) : new EmfSink();
+  return env.METRICS_SINK === "cloudwatch"
+    ? new PutMetricDataSink(new CloudWatchClient(awsClientConfig(undefined, env)))
+    : new EmfSink();
 }
 
 /** The logger for one invocation: every line carries `requestId` (Lambda's `awsRequestId`; `local` without one). */

@@ -34,14 +34,16 @@ export interface JsonLimits {
   maxDepth: number;
 }
 
-export type JsonParse = { ok: true; value: JsonValue } | { ok: false; reason: string; /** The nesting bound was hit (not a syntax error). */ tooDeep: boolean };
+export type JsonParse =
+  | { ok: true; value: JsonValue }
+  | { ok: false; reason: string /** The nesting bound was hit (not a syntax error). */; tooDeep: boolean };
 
 /** True when `text` has no lone surrogate (it can be encoded as UTF-8 without loss). */
 export function isWellFormedText(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
-const enum C {
+enum C {
   Tab = 9,
   LineFeed = 10,
   CarriageReturn = 13,
@@ -62,6 +64,7 @@ const enum C {
 }
 
 /** A backslash or a control character: the string needs the character-by-character reader. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const NEEDS_SLOW_PATH = /[\\\u0000-\u001f]/;
 
 class JsonSyntaxError extends Error {
@@ -108,7 +111,11 @@ class Parser {
       let opened = false;
       const c = this.peek();
       if (c === C.OpenBrace || c === C.OpenBracket) {
-        if (this.stack.length + 1 > this.maxDepth) throw new JsonSyntaxError(`nested deeper than ${this.maxDepth} levels (at character ${this.pos + 1})`, true);
+        if (this.stack.length + 1 > this.maxDepth)
+          throw new JsonSyntaxError(
+            `nested deeper than ${this.maxDepth} levels (at character ${this.pos + 1})`,
+            true,
+          );
         this.pos++;
         value = c === C.OpenBrace ? {} : [];
         opened = true;
@@ -163,7 +170,7 @@ class Parser {
     if (Array.isArray(frame.container)) return;
     if (this.peek() !== C.Quote) this.fail("expected a member name in double quotes");
     const key = this.string();
-    if (Object.prototype.hasOwnProperty.call(frame.container, key)) this.fail("an object has the same member name twice");
+    if (Object.hasOwn(frame.container, key)) this.fail("an object has the same member name twice");
     frame.key = key;
     this.skipSpace();
     if (this.peek() !== C.Colon) this.fail("expected ':' after a member name");
@@ -187,7 +194,12 @@ class Parser {
       return;
     }
     // defineProperty: a member named `__proto__` must stay data, not replace the prototype.
-    Object.defineProperty(frame.container, frame.key!, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(frame.container, frame.key!, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     frame.key = undefined;
   }
 
@@ -195,7 +207,11 @@ class Parser {
     const c = this.peek();
     if (c === C.Quote) return this.string();
     if (c === C.Minus || (c >= C.Zero && c <= C.Nine)) return this.number();
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (this.text.startsWith(word, this.pos)) {
         this.pos += word.length;
         return value;
@@ -237,7 +253,8 @@ class Parser {
       const plain = this.text.slice(this.pos, close);
       if (!NEEDS_SLOW_PATH.test(plain)) {
         this.pos = close + 1;
-        if (!isWellFormedText(plain)) this.fail("a string is not well-formed Unicode (it holds a lone surrogate)", start);
+        if (!isWellFormedText(plain))
+          this.fail("a string is not well-formed Unicode (it holds a lone surrogate)", start);
         return plain;
       }
     }
@@ -258,7 +275,8 @@ class Parser {
     }
     out += this.text.slice(segment, this.pos);
     this.pos++; // closing quote
-    if (!isWellFormedText(out)) this.fail("a string is not well-formed Unicode (it holds a lone surrogate)", start);
+    if (!isWellFormedText(out))
+      this.fail("a string is not well-formed Unicode (it holds a lone surrogate)", start);
     return out;
   }
 

@@ -12,7 +12,8 @@ const LEVEL_ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, E
  * `access_token`, `password`, `clientSecret`, `privateKey`, `authorization`, ...). Matching the end
  * keeps harmless names such as `tokenUrl` or `secretName` readable in the logs.
  */
-const SECRET_KEY = /(token|password|passwd|secret|passphrase|authorization|credentials?|cookie|privatekey|apikey|pem|^key)$/i;
+const SECRET_KEY =
+  /(token|password|passwd|secret|passphrase|authorization|credentials?|cookie|privatekey|apikey|pem|^key)$/i;
 export const REDACTED = "[REDACTED]";
 
 export type LogWriter = (line: string) => void;
@@ -29,13 +30,18 @@ export class Logger {
   private readonly write: LogWriter;
 
   constructor(private readonly options: LoggerOptions) {
-    this.level = options.level ?? ((process.env.LOG_LEVEL as LogLevel | undefined) ?? "INFO");
+    this.level = options.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? "INFO";
     this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
   }
 
   /** A logger whose every line carries these fields too (e.g. the correlation id). */
   child(context: Record<string, unknown>): Logger {
-    return new Logger({ ...this.options, level: this.level, write: this.write, context: { ...this.options.context, ...context } });
+    return new Logger({
+      ...this.options,
+      level: this.level,
+      write: this.write,
+      context: { ...this.options.context, ...context },
+    });
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
@@ -81,7 +87,8 @@ function redactValue(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k.replace(/[_-]/g, "")) ? REDACTED : redactValue(v, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEY.test(k.replace(/[_-]/g, "")) ? REDACTED : redactValue(v, depth + 1);
     return out;
   }
   return value;

@@ -4,7 +4,11 @@
  * Format log lines in Lambda (no API call at all), and batched PutMetricData where EMF is not read,
  * such as the local emulator.
  */
-import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum as CwDatum } from "@aws-sdk/client-cloudwatch";
+import {
+  PutMetricDataCommand,
+  type CloudWatchClient,
+  type MetricDatum as CwDatum,
+} from "@aws-sdk/client-cloudwatch";
 import { METRIC_CATALOG, type MetricComponent, type MetricName, type MetricUnit } from "./metric-catalog.js";
 
 export interface MetricSeries {
@@ -60,7 +64,13 @@ export class Metrics<C extends MetricComponent> {
     if (!existing) {
       // A `total` metric's value also goes to [Environment] alone, in the same document / call.
       const withTotal = definition.total === true && Object.keys(extraDimensions).length > 0;
-      this.series.set(key, { name, unit: definition.unit, dimensions, values: [value], ...(withTotal ? { dimensionSets: [Object.keys(dimensions), ["Environment"]] } : {}) });
+      this.series.set(key, {
+        name,
+        unit: definition.unit,
+        dimensions,
+        values: [value],
+        ...(withTotal ? { dimensionSets: [Object.keys(dimensions), ["Environment"]] } : {}),
+      });
     } else if (definition.unit === "Count") {
       existing.values[0]! += value;
     } else {
@@ -76,7 +86,12 @@ export class Metrics<C extends MetricComponent> {
     const counted = new Set([...this.series.values()].map((s) => s.name));
     for (const [name, definition] of Object.entries(this.catalog)) {
       if (definition.total !== true || counted.has(name)) continue;
-      this.series.set(`${name}|zero-total`, { name, unit: definition.unit, dimensions: { Environment: this.options.environment }, values: [0] });
+      this.series.set(`${name}|zero-total`, {
+        name,
+        unit: definition.unit,
+        dimensions: { Environment: this.options.environment },
+        values: [0],
+      });
     }
   }
 
@@ -90,7 +105,11 @@ export class Metrics<C extends MetricComponent> {
     this.addZeroTotals();
     const batch = [...this.series.values()];
     this.series.clear();
-    await this.options.sink.publish(this.options.namespace, batch, (this.options.now ?? (() => new Date()))());
+    await this.options.sink.publish(
+      this.options.namespace,
+      batch,
+      (this.options.now ?? (() => new Date()))(),
+    );
   }
 }
 
@@ -171,7 +190,9 @@ export class PutMetricDataSink implements MetricsSink {
       }
     }
     for (let i = 0; i < datums.length; i += PUT_MAX_DATUMS) {
-      await this.cloudwatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: datums.slice(i, i + PUT_MAX_DATUMS) }));
+      await this.cloudwatch.send(
+        new PutMetricDataCommand({ Namespace: namespace, MetricData: datums.slice(i, i + PUT_MAX_DATUMS) }),
+      );
     }
   }
 }

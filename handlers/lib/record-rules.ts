@@ -51,10 +51,15 @@ export type RecordCheck =
   | { ok: false; reason: string; transactionId?: string };
 
 /** Parses one record's JSON text within the nesting bound. */
-export function parseRecordText(text: string): { ok: true; value: JsonValue } | { ok: false; reason: string } {
+export function parseRecordText(
+  text: string,
+): { ok: true; value: JsonValue } | { ok: false; reason: string } {
   const parsed = parseJson(text, { maxDepth: MAX_NESTING_DEPTH });
   if (parsed.ok) return parsed;
-  return { ok: false, reason: parsed.tooDeep ? `record is ${parsed.reason}` : `record is not valid JSON: ${parsed.reason}` };
+  return {
+    ok: false,
+    reason: parsed.tooDeep ? `record is ${parsed.reason}` : `record is not valid JSON: ${parsed.reason}`,
+  };
 }
 
 /** Applies every rule to a parsed record. */
@@ -76,7 +81,8 @@ export function checkRecord(value: unknown): RecordCheck {
   const producedAt = r.producedAt ?? undefined;
   let canonicalProducedAt: string | undefined;
   if (producedAt !== undefined) {
-    if (typeof producedAt !== "string") return fail(`producedAt must be an ISO-8601 timestamp string, got ${describeType(producedAt)}`);
+    if (typeof producedAt !== "string")
+      return fail(`producedAt must be an ISO-8601 timestamp string, got ${describeType(producedAt)}`);
     const time = checkTimestamp(producedAt);
     if (!time.ok) return fail(`producedAt ${quoteShort(producedAt)} ${time.reason}`);
     canonicalProducedAt = time.canonical;
@@ -92,7 +98,10 @@ export function checkRecord(value: unknown): RecordCheck {
   }
 
   const payload = r.payload ?? undefined;
-  if (payload !== undefined && (typeof payload !== "object" || Array.isArray(payload) || payload instanceof JsonNumber)) {
+  if (
+    payload !== undefined &&
+    (typeof payload !== "object" || Array.isArray(payload) || payload instanceof JsonNumber)
+  ) {
     return fail(`payload must be a JSON object, got ${describeType(payload)}`);
   }
 
@@ -116,23 +125,39 @@ const ONLY_SPACE_OR_INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Poin
 const EDGE_SPACE = /^\p{White_Space}|\p{White_Space}$/u;
 
 /** The id when it meets every identifier rule (see the file comment), else why not. */
-export function checkTransactionId(value: unknown): { ok: true; transactionId: string } | { ok: false; reason: string } {
+export function checkTransactionId(
+  value: unknown,
+): { ok: true; transactionId: string } | { ok: false; reason: string } {
   const fail = (reason: string) => ({ ok: false as const, reason });
   if (value === undefined) return fail("transactionId is missing");
-  if (typeof value !== "string") return fail(`transactionId must be a non-empty string, got ${describeType(value)}`);
-  if (!isWellFormedText(value)) return fail("transactionId is not well-formed Unicode (it holds a lone surrogate)");
+  if (typeof value !== "string")
+    return fail(`transactionId must be a non-empty string, got ${describeType(value)}`);
+  if (!isWellFormedText(value))
+    return fail("transactionId is not well-formed Unicode (it holds a lone surrogate)");
   if (value === "" || /^\p{White_Space}*$/u.test(value)) return fail("transactionId is blank");
   if (ONLY_SPACE_OR_INVISIBLE.test(value)) return fail("transactionId holds only invisible characters");
   const codePoints = [...value].length;
-  if (codePoints > MAX_TRANSACTION_ID_CODE_POINTS) return fail(`transactionId is ${codePoints} characters; at most ${MAX_TRANSACTION_ID_CODE_POINTS} are allowed`);
+  if (codePoints > MAX_TRANSACTION_ID_CODE_POINTS)
+    return fail(
+      `transactionId is ${codePoints} characters; at most ${MAX_TRANSACTION_ID_CODE_POINTS} are allowed`,
+    );
   const control = CONTROL.exec(value) ?? INVISIBLE.exec(value);
   if (control) {
     const kind = CONTROL.test(control[0]) ? "a control character" : "an invisible character";
-    return fail(`transactionId contains ${kind} (${codePointName(control[0])} at character ${[...value.slice(0, control.index)].length + 1})`);
+    return fail(
+      `transactionId contains ${kind} (${codePointName(control[0])} at character ${[...value.slice(0, control.index)].length + 1})`,
+    );
   }
-  if (EDGE_SPACE.test(value)) return fail("transactionId has leading or trailing white space (it is not trimmed: that would change the id)");
-  if (value.normalize("NFC") !== value) return fail("transactionId is not in Unicode normalisation form NFC (send it NFC-normalised)");
-  if (value.startsWith(RESERVED_ID_PREFIX)) return fail(`transactionId starts with '${RESERVED_ID_PREFIX}', which is reserved for the platform's own audit keys`);
+  if (EDGE_SPACE.test(value))
+    return fail(
+      "transactionId has leading or trailing white space (it is not trimmed: that would change the id)",
+    );
+  if (value.normalize("NFC") !== value)
+    return fail("transactionId is not in Unicode normalisation form NFC (send it NFC-normalised)");
+  if (value.startsWith(RESERVED_ID_PREFIX))
+    return fail(
+      `transactionId starts with '${RESERVED_ID_PREFIX}', which is reserved for the platform's own audit keys`,
+    );
   return { ok: true, transactionId: value };
 }
 
@@ -144,7 +169,8 @@ export function usableTransactionId(value: unknown): string | undefined {
 
 function textProblem(field: string, value: unknown): string | undefined {
   if (value === undefined) return `${field} is missing`;
-  if (typeof value !== "string" || value.trim() === "") return `${field} must be a non-empty string, got ${describeType(value)}`;
+  if (typeof value !== "string" || value.trim() === "")
+    return `${field} must be a non-empty string, got ${describeType(value)}`;
   if (!isWellFormedText(value)) return `${field} is not well-formed Unicode (it holds a lone surrogate)`;
   if (ONLY_SPACE_OR_INVISIBLE.test(value)) return `${field} holds only invisible characters`;
   const control = CONTROL.exec(value);
@@ -152,28 +178,40 @@ function textProblem(field: string, value: unknown): string | undefined {
   return undefined;
 }
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
 
 /**
  * A strict ISO-8601 timestamp with a zone and real calendar values; `canonical` is the same instant
  * in UTC (`YYYY-MM-DDTHH:MM:SS.sss…Z`, the fraction as written, at least milliseconds).
  */
-export function checkTimestamp(text: string): { ok: true; canonical: string; epochMs: number } | { ok: false; reason: string } {
+export function checkTimestamp(
+  text: string,
+): { ok: true; canonical: string; epochMs: number } | { ok: false; reason: string } {
   const m = TIMESTAMP.exec(text);
   const format = "is not an ISO-8601 timestamp with a time zone (e.g. 2026-11-26T08:00:00Z)";
   if (!m) return { ok: false, reason: format };
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const second = m[6] === undefined ? 0 : Number(m[6]);
   const fraction = m[7] ?? "";
-  const offsetMinutes = m[8] === undefined ? 0 : (m[8] === "-" ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  const offsetMinutes =
+    m[8] === undefined ? 0 : (m[8] === "-" ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
   const impossible = (what: string) => ({ ok: false as const, reason: `is not a real time: ${what}` });
   if (year < 1) return impossible("year 0000 does not exist (years 0001–9999)");
   if (month < 1 || month > 12) return impossible(`month ${m[2]} does not exist`);
-  if (day < 1 || day > daysInMonth(year, month)) return impossible(`day ${m[3]} does not exist in ${m[1]}-${m[2]}`);
+  if (day < 1 || day > daysInMonth(year, month))
+    return impossible(`day ${m[3]} does not exist in ${m[1]}-${m[2]}`);
   if (hour > 23) return impossible(`hour ${m[4]} does not exist (00–23; 24:00 is not accepted)`);
   if (minute > 59) return impossible(`minute ${m[5]} does not exist`);
   if (second > 59) return impossible(`second ${m[6]} is not accepted (leap seconds cannot be represented)`);
-  if (m[10] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return impossible(`time zone offset ${m[8]}${m[9]}:${m[10]} does not exist`);
+  if (m[10] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59))
+    return impossible(`time zone offset ${m[8]}${m[9]}:${m[10]} does not exist`);
 
   // setUTCFullYear, not Date.UTC: Date.UTC maps years 0–99 to 1900–1999.
   const date = new Date(0);
@@ -181,7 +219,8 @@ export function checkTimestamp(text: string): { ok: true; canonical: string; epo
   date.setUTCHours(hour, minute, second, 0);
   const epochMs = date.getTime() - offsetMinutes * 60_000;
   const utc = new Date(epochMs);
-  if (utc.getUTCFullYear() < 1 || utc.getUTCFullYear() > 9999) return impossible("in UTC it falls outside the years 0001–9999");
+  if (utc.getUTCFullYear() < 1 || utc.getUTCFullYear() > 9999)
+    return impossible("in UTC it falls outside the years 0001–9999");
   const canonical = `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(3, "0")}Z`;
   return { ok: true, canonical, epochMs: epochMs + Number(`0.${fraction || "0"}`) * 1000 };
 }

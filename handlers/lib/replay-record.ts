@@ -42,11 +42,13 @@ export function replayAttributes(
   if (record.partitionKey) attributes[REPLAY_ATTRIBUTES.partitionKey] = record.partitionKey;
   const size = typeof bytes === "string" ? Buffer.byteLength(bytes, "utf8") : bytes.byteLength;
   if (size > MAX_KEPT_RECORD_BYTES) {
-    attributes[REPLAY_ATTRIBUTES.recordNotKept] = `the record is ${size} bytes, more than the ${MAX_KEPT_RECORD_BYTES} an audit item keeps`;
+    attributes[REPLAY_ATTRIBUTES.recordNotKept] =
+      `the record is ${size} bytes, more than the ${MAX_KEPT_RECORD_BYTES} an audit item keeps`;
     return attributes;
   }
   try {
-    attributes[REPLAY_ATTRIBUTES.record] = typeof bytes === "string" ? bytes : new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    attributes[REPLAY_ATTRIBUTES.record] =
+      typeof bytes === "string" ? bytes : new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     attributes[REPLAY_ATTRIBUTES.recordNotKept] = "the record is not UTF-8 text";
   }

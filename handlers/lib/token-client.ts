@@ -76,7 +76,9 @@ export class SecretTokenClient implements TokenProvider {
     this.reads += 1;
     let secretString: string | undefined;
     try {
-      const response = await this.options.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const response = await this.options.secretsManager.send(
+        new GetSecretValueCommand({ SecretId: secretId }),
+      );
       secretString = response.SecretString;
     } catch (error) {
       const name = (error as Error).name;
@@ -86,7 +88,9 @@ export class SecretTokenClient implements TokenProvider {
             `(check its TokenRefreshFailure metric and logs).`,
         );
       }
-      throw new TokenUnavailableError(`Could not read token secret ${secretId}: ${name}: ${(error as Error).message}`);
+      throw new TokenUnavailableError(
+        `Could not read token secret ${secretId}: ${name}: ${(error as Error).message}`,
+      );
     }
     const entry = this.parse(secretId, secretString);
     this.cached = entry;
@@ -94,21 +98,30 @@ export class SecretTokenClient implements TokenProvider {
   }
 
   private parse(secretId: string, secretString: string | undefined): CachedToken {
-    if (!secretString) throw new TokenUnavailableError(`Token secret ${secretId} has no string value; the token manager stores JSON there.`);
+    if (!secretString)
+      throw new TokenUnavailableError(
+        `Token secret ${secretId} has no string value; the token manager stores JSON there.`,
+      );
     let value: unknown;
     try {
       value = JSON.parse(secretString);
     } catch {
-      throw new TokenUnavailableError(`Token secret ${secretId} does not hold JSON; expected {access_token, token_type, expires_at, fetched_at}.`);
+      throw new TokenUnavailableError(
+        `Token secret ${secretId} does not hold JSON; expected {access_token, token_type, expires_at, fetched_at}.`,
+      );
     }
     const record = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
     const token = record.access_token;
     if (typeof token !== "string" || token === "") {
-      throw new TokenUnavailableError(`Token secret ${secretId} has no access_token; expected {access_token, token_type, expires_at, fetched_at}.`);
+      throw new TokenUnavailableError(
+        `Token secret ${secretId} has no access_token; expected {access_token, token_type, expires_at, fetched_at}.`,
+      );
     }
     const expiresAtMs = typeof record.expires_at === "string" ? Date.parse(record.expires_at) : NaN;
     if (Number.isNaN(expiresAtMs)) {
-      throw new TokenUnavailableError(`Token secret ${secretId} has no valid expires_at (ISO-8601 expected).`);
+      throw new TokenUnavailableError(
+        `Token secret ${secretId} has no valid expires_at (ISO-8601 expected).`,
+      );
     }
     const now = this.now();
     if (expiresAtMs <= now) {

@@ -34,7 +34,11 @@ export interface CertificateDeps {
   readFile?: (path: string) => Promise<string>;
 }
 
-export async function loadClientCertificate(deps: CertificateDeps, settings: CertificateSettings, now: Date): Promise<ClientCertificate> {
+export async function loadClientCertificate(
+  deps: CertificateDeps,
+  settings: CertificateSettings,
+  now: Date,
+): Promise<ClientCertificate> {
   switch (settings.source) {
     case "acm":
       return fromAcm(deps, settings.certificateArn, now);
@@ -46,28 +50,41 @@ export async function loadClientCertificate(deps: CertificateDeps, settings: Cer
 }
 
 async function fromAcm(deps: CertificateDeps, certificateArn: string, now: Date): Promise<ClientCertificate> {
-  if (!deps.acm) throw new TokenRefreshError("configuration", "CERTIFICATE_SOURCE is acm but no ACM client was provided.");
+  if (!deps.acm)
+    throw new TokenRefreshError("configuration", "CERTIFICATE_SOURCE is acm but no ACM client was provided.");
   const where = `ACM certificate ${certificateArn}`;
   // A fresh passphrase per call: the encrypted key ACM returns is useless to anyone who sees only
   // the response. Hex keeps it clear of the characters ACM refuses (#, $, %).
   const passphrase = randomBytes(32).toString("hex");
   let exported: ExportCertificateCommandOutput;
   try {
-    exported = await deps.acm.send(new ExportCertificateCommand({ CertificateArn: certificateArn, Passphrase: new TextEncoder().encode(passphrase) }));
+    exported = await deps.acm.send(
+      new ExportCertificateCommand({
+        CertificateArn: certificateArn,
+        Passphrase: new TextEncoder().encode(passphrase),
+      }),
+    );
   } catch (error) {
     const name = (error as Error).name;
     const hint =
       name === "ValidationException" || name === "InvalidArgsException"
         ? " Only certificates issued by AWS Private CA or requested as exportable can be exported; imported certificates cannot (see docs/certificates.md)."
         : "";
-    throw new TokenRefreshError("certificate", `Could not export ${where}: ${name}: ${(error as Error).message}.${hint}`);
+    throw new TokenRefreshError(
+      "certificate",
+      `Could not export ${where}: ${name}: ${(error as Error).message}.${hint}`,
+    );
   }
-  if (!exported.Certificate || !exported.PrivateKey) throw new TokenRefreshError("certificate", `Exporting ${where} returned no certificate or key.`);
+  if (!exported.Certificate || !exported.PrivateKey)
+    throw new TokenRefreshError("certificate", `Exporting ${where} returned no certificate or key.`);
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: exported.PrivateKey, format: "pem", passphrase });
   } catch (error) {
-    throw new TokenRefreshError("certificate", `Could not decrypt the private key exported from ${where}: ${(error as Error).message}`);
+    throw new TokenRefreshError(
+      "certificate",
+      `Could not decrypt the private key exported from ${where}: ${(error as Error).message}`,
+    );
   }
   return checked(where, exported.Certificate, exported.CertificateChain, key, now);
 }
@@ -78,16 +95,25 @@ async function fromSecret(deps: CertificateDeps, secretId: string, now: Date): P
   try {
     text = (await deps.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
   } catch (error) {
-    throw new TokenRefreshError("certificate", `Could not read ${where}: ${(error as Error).name}: ${(error as Error).message}`);
+    throw new TokenRefreshError(
+      "certificate",
+      `Could not read ${where}: ${(error as Error).name}: ${(error as Error).message}`,
+    );
   }
   let value: { certificate?: unknown; privateKey?: unknown; chain?: unknown };
   try {
     value = JSON.parse(text ?? "") as typeof value;
   } catch {
-    throw new TokenRefreshError("certificate", `${where} does not hold JSON; expected {"certificate","privateKey","chain"?} in PEM.`);
+    throw new TokenRefreshError(
+      "certificate",
+      `${where} does not hold JSON; expected {"certificate","privateKey","chain"?} in PEM.`,
+    );
   }
   if (typeof value.certificate !== "string" || typeof value.privateKey !== "string") {
-    throw new TokenRefreshError("certificate", `${where} must hold "certificate" and "privateKey" as PEM strings ("chain" optional).`);
+    throw new TokenRefreshError(
+      "certificate",
+      `${where} must hold "certificate" and "privateKey" as PEM strings ("chain" optional).`,
+    );
   }
   const chain = typeof value.chain === "string" ? value.chain : undefined;
   return checked(where, value.certificate, chain, parseKey(where, value.privateKey), now);
@@ -101,34 +127,64 @@ async function fromFile(deps: CertificateDeps, path: string, now: Date): Promise
   try {
     text = await (deps.readFile ?? ((p: string) => fsReadFile(p, "utf8")))(fullPath);
   } catch (error) {
-    throw new TokenRefreshError("certificate", `Could not read ${where}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new TokenRefreshError(
+      "certificate",
+      `Could not read ${where}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const certificates = pemBlocks(text, "CERTIFICATE");
-  const keyBlock = pemBlocks(text, "PRIVATE KEY")[0] ?? pemBlocks(text, "RSA PRIVATE KEY")[0] ?? pemBlocks(text, "EC PRIVATE KEY")[0];
+  const keyBlock =
+    pemBlocks(text, "PRIVATE KEY")[0] ??
+    pemBlocks(text, "RSA PRIVATE KEY")[0] ??
+    pemBlocks(text, "EC PRIVATE KEY")[0];
   if (certificates.length === 0 || keyBlock === undefined) {
-    throw new TokenRefreshError("certificate", `${where} must contain a CERTIFICATE block (then its chain) and an unencrypted PRIVATE KEY block.`);
+    throw new TokenRefreshError(
+      "certificate",
+      `${where} must contain a CERTIFICATE block (then its chain) and an unencrypted PRIVATE KEY block.`,
+    );
   }
-  return checked(where, certificates[0]!, certificates.slice(1).join("\n") || undefined, parseKey(where, keyBlock), now);
+  return checked(
+    where,
+    certificates[0]!,
+    certificates.slice(1).join("\n") || undefined,
+    parseKey(where, keyBlock),
+    now,
+  );
 }
 
 function parseKey(where: string, pem: string): KeyObject {
   try {
     return createPrivateKey({ key: pem, format: "pem" });
   } catch (error) {
-    throw new TokenRefreshError("certificate", `The private key in ${where} is not a usable unencrypted PEM key: ${(error as Error).message}`);
+    throw new TokenRefreshError(
+      "certificate",
+      `The private key in ${where} is not a usable unencrypted PEM key: ${(error as Error).message}`,
+    );
   }
 }
 
 /** Parses the leaf, checks key ↔ certificate and validity dates, and returns PEMs for the TLS client. */
-function checked(where: string, certificatePem: string, chainPem: string | undefined, key: KeyObject, now: Date): ClientCertificate {
+function checked(
+  where: string,
+  certificatePem: string,
+  chainPem: string | undefined,
+  key: KeyObject,
+  now: Date,
+): ClientCertificate {
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(certificatePem);
   } catch (error) {
-    throw new TokenRefreshError("certificate", `The certificate in ${where} is not valid PEM: ${(error as Error).message}`);
+    throw new TokenRefreshError(
+      "certificate",
+      `The certificate in ${where} is not valid PEM: ${(error as Error).message}`,
+    );
   }
   if (!leaf.checkPrivateKey(key)) {
-    throw new TokenRefreshError("certificate", `The private key in ${where} does not belong to its certificate (${leaf.subject.replaceAll("\n", ", ")}).`);
+    throw new TokenRefreshError(
+      "certificate",
+      `The private key in ${where} does not belong to its certificate (${leaf.subject.replaceAll("\n", ", ")}).`,
+    );
   }
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);

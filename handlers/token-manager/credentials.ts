@@ -27,20 +27,39 @@ export interface CredentialDeps {
   secretsManager: SecretReader;
 }
 
-export async function fetchCredentials(deps: CredentialDeps, settings: CredentialSettings): Promise<Credentials> {
-  return settings.source === "csm-lambda" ? fromCsm(deps, settings) : fromSecret(deps.secretsManager, settings.secretId);
+export async function fetchCredentials(
+  deps: CredentialDeps,
+  settings: CredentialSettings,
+): Promise<Credentials> {
+  return settings.source === "csm-lambda"
+    ? fromCsm(deps, settings)
+    : fromSecret(deps.secretsManager, settings.secretId);
 }
 
-async function fromCsm(deps: CredentialDeps, settings: Extract<CredentialSettings, { source: "csm-lambda" }>): Promise<Credentials> {
-  if (!deps.lambda) throw new TokenRefreshError("configuration", "CREDENTIAL_SOURCE is csm-lambda but no Lambda client was provided.");
+async function fromCsm(
+  deps: CredentialDeps,
+  settings: Extract<CredentialSettings, { source: "csm-lambda" }>,
+): Promise<Credentials> {
+  if (!deps.lambda)
+    throw new TokenRefreshError(
+      "configuration",
+      "CREDENTIAL_SOURCE is csm-lambda but no Lambda client was provided.",
+    );
   const where = `CSM Lambda ${settings.lambdaName}`;
   let response: InvokeCommandOutput;
   try {
     response = await deps.lambda.send(
-      new InvokeCommand({ FunctionName: settings.lambdaName, InvocationType: "RequestResponse", Payload: new TextEncoder().encode(settings.payload) }),
+      new InvokeCommand({
+        FunctionName: settings.lambdaName,
+        InvocationType: "RequestResponse",
+        Payload: new TextEncoder().encode(settings.payload),
+      }),
     );
   } catch (error) {
-    throw new TokenRefreshError("credentials", `Could not invoke ${where}: ${(error as Error).name}: ${(error as Error).message}`);
+    throw new TokenRefreshError(
+      "credentials",
+      `Could not invoke ${where}: ${(error as Error).name}: ${(error as Error).message}`,
+    );
   }
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : "";
   if (response.FunctionError) {
@@ -54,7 +73,10 @@ async function fromCsm(deps: CredentialDeps, settings: Extract<CredentialSetting
   const username = firstString(document, settings.usernameFields);
   const password = firstString(document, settings.passwordFields);
   if (username === undefined || password === undefined) {
-    const missing = [username === undefined ? `username (looked for ${settings.usernameFields.join(", ")})` : "", password === undefined ? `password (looked for ${settings.passwordFields.join(", ")})` : ""]
+    const missing = [
+      username === undefined ? `username (looked for ${settings.usernameFields.join(", ")})` : "",
+      password === undefined ? `password (looked for ${settings.passwordFields.join(", ")})` : "",
+    ]
       .filter(Boolean)
       .join(" and ");
     throw new TokenRefreshError(
@@ -72,13 +94,19 @@ async function fromSecret(secretsManager: SecretReader, secretId: string): Promi
   try {
     value = (await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
   } catch (error) {
-    throw new TokenRefreshError("credentials", `Could not read ${where}: ${(error as Error).name}: ${(error as Error).message}`);
+    throw new TokenRefreshError(
+      "credentials",
+      `Could not read ${where}: ${(error as Error).name}: ${(error as Error).message}`,
+    );
   }
   const document = parseJson(value ?? "", where);
   const username = firstString(document, ["username"]);
   const password = firstString(document, ["password"]);
   if (username === undefined || password === undefined) {
-    throw new TokenRefreshError("credentials", `${where} must hold {"username","password"} as non-empty strings.`);
+    throw new TokenRefreshError(
+      "credentials",
+      `${where} must hold {"username","password"} as non-empty strings.`,
+    );
   }
   return { username, password };
 }
@@ -100,7 +128,8 @@ function parseJson(text: string, where: string): Record<string, unknown> {
 function unwrap(document: Record<string, unknown>): Record<string, unknown> {
   if (typeof document.body !== "string") return document;
   const status = typeof document.statusCode === "number" ? document.statusCode : 200;
-  if (status >= 400) throw new TokenRefreshError("credentials", `The CSM Lambda answered statusCode ${status}.`);
+  if (status >= 400)
+    throw new TokenRefreshError("credentials", `The CSM Lambda answered statusCode ${status}.`);
   try {
     const inner: unknown = JSON.parse(document.body);
     return typeof inner === "object" && inner !== null ? (inner as Record<string, unknown>) : document;
@@ -114,7 +143,8 @@ export function firstString(document: Record<string, unknown>, paths: string[]):
   for (const path of paths) {
     let value: unknown = document;
     for (const part of path.split(".")) {
-      value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+      value =
+        typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined;
     }
     if (typeof value === "string" && value !== "") return value;
   }

@@ -24,13 +24,19 @@ export const IAM_PROPAGATION_DELAYS_MS = [2_000, 4_000, 8_000, 16_000];
 export const IAM_PROPAGATION_WINDOW_SECONDS = IAM_PROPAGATION_DELAYS_MS.reduce((a, b) => a + b, 0) / 1000;
 
 export function isDeploymentTrigger(event: unknown): boolean {
-  return typeof event === "object" && event !== null && (event as { trigger?: unknown }).trigger === DEPLOYMENT_TRIGGER;
+  return (
+    typeof event === "object" &&
+    event !== null &&
+    (event as { trigger?: unknown }).trigger === DEPLOYMENT_TRIGGER
+  );
 }
 
 /** AWS's refusals of a call the caller is not (yet) allowed to make, as they reach a refresh's error. */
 export function isAccessDenied(error: unknown): boolean {
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-  return /AccessDenied|not authorized to perform|KMSAccessDenied|is not authorized|UnrecognizedClientException/i.test(text);
+  return /AccessDenied|not authorized to perform|KMSAccessDenied|is not authorized|UnrecognizedClientException/i.test(
+    text,
+  );
 }
 
 export interface PropagationRetryOptions {
@@ -47,7 +53,10 @@ export interface PropagationRetryOptions {
  * Runs `attempt` until it succeeds, fails for another reason, or the window closes (no new attempt
  * starts without time for a whole one). The caller counts only the attempt that ends it.
  */
-export async function retryWhileIamPropagates<T>(attempt: () => Promise<T>, options: PropagationRetryOptions): Promise<T> {
+export async function retryWhileIamPropagates<T>(
+  attempt: () => Promise<T>,
+  options: PropagationRetryOptions,
+): Promise<T> {
   const delays = options.delaysMs ?? IAM_PROPAGATION_DELAYS_MS;
   for (let i = 0; ; i++) {
     const delay = delays[i];
@@ -56,7 +65,11 @@ export async function retryWhileIamPropagates<T>(attempt: () => Promise<T>, opti
       return await attempt();
     } catch (error) {
       if (!another || !isAccessDenied(error)) throw error;
-      options.logger.warn("first refresh refused by IAM; waiting for the new policy to propagate", { attempt: i + 1, waitMs: delay, error: (error as Error).message });
+      options.logger.warn("first refresh refused by IAM; waiting for the new policy to propagate", {
+        attempt: i + 1,
+        waitMs: delay,
+        error: (error as Error).message,
+      });
       await options.sleep(delay);
     }
   }

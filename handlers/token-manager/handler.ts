@@ -28,7 +28,10 @@ const environment = requireEnv("ENVIRONMENT");
 /** Read on the first invocation, so a broken environment is reported as a refresh failure with a metric. */
 let config: RefreshConfig | undefined;
 
-export async function handler(event: unknown, context?: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>): Promise<RefreshResult> {
+export async function handler(
+  event: unknown,
+  context?: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>,
+): Promise<RefreshResult> {
   const log = invocationLogger(logger, context);
   const metrics = new Metrics({ component: "token-manager", namespace, environment, sink });
   try {
@@ -36,12 +39,16 @@ export async function handler(event: unknown, context?: Pick<Context, "awsReques
   } catch (error) {
     const reason = error instanceof TokenRefreshError ? error.reason : "configuration";
     metrics.add("TokenRefreshFailure", 1, { Reason: reason });
-    log.error("token refresh failed; the previous token stays current", { reason, error: (error as Error).message });
+    log.error("token refresh failed; the previous token stays current", {
+      reason,
+      error: (error as Error).message,
+    });
     await flushMetrics(metrics, log);
     throw error;
   }
   const refreshConfig = config;
-  if (!isDeploymentTrigger(event) || !context?.getRemainingTimeInMillis) return refreshToken({ secretsManager, lambda, acm, metrics, logger: log }, refreshConfig);
+  if (!isDeploymentTrigger(event) || !context?.getRemainingTimeInMillis)
+    return refreshToken({ secretsManager, lambda, acm, metrics, logger: log }, refreshConfig);
   // The deployment's first refresh: each attempt's metrics are held back, and only the attempt that
   // ends the invocation publishes them (attempts IAM refused while the policy propagated count nothing).
   let held = new MemorySink();
@@ -49,12 +56,26 @@ export async function handler(event: unknown, context?: Pick<Context, "awsReques
     return await retryWhileIamPropagates(
       () => {
         held = new MemorySink();
-        const attemptMetrics = new Metrics({ component: "token-manager", namespace, environment, sink: held });
-        return refreshToken({ secretsManager, lambda, acm, metrics: attemptMetrics, logger: log }, refreshConfig);
+        const attemptMetrics = new Metrics({
+          component: "token-manager",
+          namespace,
+          environment,
+          sink: held,
+        });
+        return refreshToken(
+          { secretsManager, lambda, acm, metrics: attemptMetrics, logger: log },
+          refreshConfig,
+        );
       },
-      { logger: log, sleep, remainingTimeMs: () => context.getRemainingTimeInMillis!(), attemptBudgetMs: (refreshConfig.retries + 1) * refreshConfig.requestTimeoutMs },
+      {
+        logger: log,
+        sleep,
+        remainingTimeMs: () => context.getRemainingTimeInMillis!(),
+        attemptBudgetMs: (refreshConfig.retries + 1) * refreshConfig.requestTimeoutMs,
+      },
     );
   } finally {
-    for (const { namespace, series } of held.published) await sink.publish(namespace, series, new Date()).catch(() => undefined);
+    for (const { namespace, series } of held.published)
+      await sink.publish(namespace, series, new Date()).catch(() => undefined);
   }
 }

@@ -68,7 +68,10 @@ export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Pr
   try {
     const credentials = await fetchCredentials(deps, config.credentials);
     const clientCertificate = await loadClientCertificate(deps, config.certificate, now());
-    log.info("client certificate loaded", { subject: clientCertificate.subject, notAfter: clientCertificate.notAfter.toISOString() });
+    log.info("client certificate loaded", {
+      subject: clientCertificate.subject,
+      notAfter: clientCertificate.notAfter.toISOString(),
+    });
 
     const response = await requestToken(deps, {
       url: config.tokenUrl,
@@ -83,7 +86,9 @@ export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Pr
     const fetchedAt = now();
     const token = parseTokenResponse(response.body, fetchedAt, config.tokenLifetimeMinutes);
     if (token.expirySource === "configured-lifetime") {
-      log.warn("TIAA stated no expiry; using the configured token lifetime", { lifetimeMinutes: config.tokenLifetimeMinutes });
+      log.warn("TIAA stated no expiry; using the configured token lifetime", {
+        lifetimeMinutes: config.tokenLifetimeMinutes,
+      });
     }
 
     const stored: StoredToken = {
@@ -101,17 +106,34 @@ export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Pr
         currentFetchedAt: outcome.currentFetchedAt,
         currentVersionId: outcome.currentVersionId,
       });
-      return { expiresAt: stored.expires_at, fetchedAt: stored.fetched_at, tokenType: stored.token_type, attempts: response.attempts, stored: false, versionId: outcome.currentVersionId };
+      return {
+        expiresAt: stored.expires_at,
+        fetchedAt: stored.fetched_at,
+        tokenType: stored.token_type,
+        attempts: response.attempts,
+        stored: false,
+        versionId: outcome.currentVersionId,
+      };
     }
 
     if (outcome.unchecked) {
-      log.warn("stored without checking for a newer token: the role may not read its own secret (secretsmanager:GetSecretValue); grant it, see the functionPolicy output", {
-        storedIn: config.tokenSecretId,
-      });
+      log.warn(
+        "stored without checking for a newer token: the role may not read its own secret (secretsmanager:GetSecretValue); grant it, see the functionPolicy output",
+        {
+          storedIn: config.tokenSecretId,
+        },
+      );
     }
     deps.metrics.add("TokenRefreshSuccess");
     const versionId = outcome.versionId;
-    const result: RefreshResult = { expiresAt: stored.expires_at, fetchedAt: stored.fetched_at, tokenType: stored.token_type, attempts: response.attempts, stored: true, versionId };
+    const result: RefreshResult = {
+      expiresAt: stored.expires_at,
+      fetchedAt: stored.fetched_at,
+      tokenType: stored.token_type,
+      attempts: response.attempts,
+      stored: true,
+      versionId,
+    };
     log.info("token refreshed and stored", {
       expiresAt: result.expiresAt,
       fetchedAt: result.fetchedAt,
@@ -122,12 +144,19 @@ export async function refreshToken(deps: RefreshDeps, config: RefreshConfig): Pr
     return result;
   } catch (error) {
     const failure =
-      error instanceof TokenRefreshError ? error : new TokenRefreshError("unexpected", `Unexpected error: ${(error as Error).name}: ${(error as Error).message}`);
+      error instanceof TokenRefreshError
+        ? error
+        : new TokenRefreshError(
+            "unexpected",
+            `Unexpected error: ${(error as Error).name}: ${(error as Error).message}`,
+          );
     deps.metrics.add("TokenRefreshFailure", 1, { Reason: failure.reason });
-    log.error("token refresh failed; the previous token stays current", { reason: failure.reason, error: failure.message });
+    log.error("token refresh failed; the previous token stays current", {
+      reason: failure.reason,
+      error: failure.message,
+    });
     throw failure;
   } finally {
     await flushMetrics(deps.metrics, deps.logger);
   }
 }
-

@@ -16,7 +16,7 @@ export type CredentialSettings =
       /** Dot paths tried in order to find the password in the CSM response. */
       passwordFields: string[];
     }
-  | { source: "secret"; /** Secret holding `{"username","password"}`. */ secretId: string };
+  | { source: "secret" /** Secret holding `{"username","password"}`. */; secretId: string };
 
 export type CertificateSettings =
   | { source: "acm"; certificateArn: string }
@@ -57,7 +57,10 @@ export function readRefreshConfig(env: NodeJS.ProcessEnv = process.env): Refresh
   const required = (name: string): string => {
     const value = env[name];
     if (value === undefined || value === "") {
-      throw new TokenRefreshError("configuration", `Environment variable ${name} is not set; the TokenManager component sets it at deploy time.`);
+      throw new TokenRefreshError(
+        "configuration",
+        `Environment variable ${name} is not set; the TokenManager component sets it at deploy time.`,
+      );
     }
     return value;
   };
@@ -65,11 +68,18 @@ export function readRefreshConfig(env: NodeJS.ProcessEnv = process.env): Refresh
     const raw = env[name];
     if (raw === undefined || raw === "") return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0) throw new TokenRefreshError("configuration", `Environment variable ${name} is "${raw}"; expected a whole number.`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new TokenRefreshError(
+        "configuration",
+        `Environment variable ${name} is "${raw}"; expected a whole number.`,
+      );
     return value;
   };
   const fieldList = (name: string, fallback: string[]): string[] => {
-    const list = (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const list = (env[name] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     return list.length > 0 ? list : fallback;
   };
 
@@ -86,19 +96,31 @@ export function readRefreshConfig(env: NodeJS.ProcessEnv = process.env): Refresh
   } else if (credentialSource === "secret") {
     credentials = { source: "secret", secretId: required("CREDENTIAL_SECRET_ID") };
   } else {
-    throw new TokenRefreshError("configuration", `CREDENTIAL_SOURCE is "${credentialSource}"; expected csm-lambda or secret.`);
+    throw new TokenRefreshError(
+      "configuration",
+      `CREDENTIAL_SOURCE is "${credentialSource}"; expected csm-lambda or secret.`,
+    );
   }
 
   const certificateSource = required("CERTIFICATE_SOURCE");
   let certificate: CertificateSettings;
-  if (certificateSource === "acm") certificate = { source: "acm", certificateArn: required("CERTIFICATE_ARN") };
-  else if (certificateSource === "secret") certificate = { source: "secret", secretId: required("CERTIFICATE_SECRET_ID") };
+  if (certificateSource === "acm")
+    certificate = { source: "acm", certificateArn: required("CERTIFICATE_ARN") };
+  else if (certificateSource === "secret")
+    certificate = { source: "secret", secretId: required("CERTIFICATE_SECRET_ID") };
   else if (certificateSource === "file") certificate = { source: "file", path: required("CERTIFICATE_PATH") };
-  else throw new TokenRefreshError("configuration", `CERTIFICATE_SOURCE is "${certificateSource}"; expected acm, secret or file.`);
+  else
+    throw new TokenRefreshError(
+      "configuration",
+      `CERTIFICATE_SOURCE is "${certificateSource}"; expected acm, secret or file.`,
+    );
 
   const tokenUrl = required("TOKEN_URL");
   if (!tokenUrl.startsWith("https://")) {
-    throw new TokenRefreshError("configuration", `TOKEN_URL must be an https URL (mutual TLS); got "${tokenUrl}".`);
+    throw new TokenRefreshError(
+      "configuration",
+      `TOKEN_URL must be an https URL (mutual TLS); got "${tokenUrl}".`,
+    );
   }
 
   return {

@@ -41,7 +41,11 @@ const MAX_STORE_ATTEMPTS = 3;
 
 type Client = Pick<SecretsManagerClient, "send">;
 
-export async function storeTokenUnlessNewer(secretsManager: Client, secretId: string, token: StoredToken): Promise<StoreOutcome> {
+export async function storeTokenUnlessNewer(
+  secretsManager: Client,
+  secretId: string,
+  token: StoredToken,
+): Promise<StoreOutcome> {
   const secretString = JSON.stringify(token);
   for (let attempt = 1; attempt <= MAX_STORE_ATTEMPTS; attempt++) {
     const current = await readCurrent(secretsManager, secretId);
@@ -58,18 +62,33 @@ export async function storeTokenUnlessNewer(secretsManager: Client, secretId: st
     if (outcome === "lost") continue;
     return outcome;
   }
-  throw new TokenRefreshError("secret-write", `Could not store the token in ${secretId}: other writers changed it ${MAX_STORE_ATTEMPTS} times in a row`);
+  throw new TokenRefreshError(
+    "secret-write",
+    `Could not store the token in ${secretId}: other writers changed it ${MAX_STORE_ATTEMPTS} times in a row`,
+  );
 }
 
-async function put(secretsManager: Client, secretId: string, secretString: string, clientRequestToken: string | undefined): Promise<{ stored: true; versionId: string | undefined } | "lost"> {
+async function put(
+  secretsManager: Client,
+  secretId: string,
+  secretString: string,
+  clientRequestToken: string | undefined,
+): Promise<{ stored: true; versionId: string | undefined } | "lost"> {
   try {
     const response = (await secretsManager.send(
-      new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString, ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}) }),
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        SecretString: secretString,
+        ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}),
+      }),
     )) as PutSecretValueCommandOutput;
     return { stored: true, versionId: response.VersionId };
   } catch (error) {
     if ((error as Error).name === "ResourceExistsException" && clientRequestToken) return "lost";
-    throw new TokenRefreshError("secret-write", `Could not store the token in ${secretId}: ${(error as Error).name}: ${(error as Error).message}`);
+    throw new TokenRefreshError(
+      "secret-write",
+      `Could not store the token in ${secretId}: ${(error as Error).name}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -78,15 +97,23 @@ async function put(secretsManager: Client, secretId: string, secretString: strin
  * `unreadable` when the role may not read it (a role from the IAM team, `tokenAuthRoleArn`, that
  * predates the read): storing unchecked keeps refreshes working, and the caller warns.
  */
-async function readCurrent(secretsManager: Client, secretId: string): Promise<{ versionId?: string; fetchedAt?: string } | undefined | "unreadable"> {
+async function readCurrent(
+  secretsManager: Client,
+  secretId: string,
+): Promise<{ versionId?: string; fetchedAt?: string } | undefined | "unreadable"> {
   let response: GetSecretValueCommandOutput;
   try {
-    response = (await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }))) as GetSecretValueCommandOutput;
+    response = (await secretsManager.send(
+      new GetSecretValueCommand({ SecretId: secretId }),
+    )) as GetSecretValueCommandOutput;
   } catch (error) {
     // No value yet (a new stack) or no such secret: the write below reports the latter.
     if ((error as Error).name === "ResourceNotFoundException") return undefined;
     if ((error as Error).name === "AccessDeniedException") return "unreadable";
-    throw new TokenRefreshError("secret-write", `Could not read the current token in ${secretId} before storing: ${(error as Error).name}: ${(error as Error).message}`);
+    throw new TokenRefreshError(
+      "secret-write",
+      `Could not read the current token in ${secretId} before storing: ${(error as Error).name}: ${(error as Error).message}`,
+    );
   }
   return { versionId: response.VersionId, fetchedAt: fetchedAtOf(response.SecretString) };
 }
@@ -95,7 +122,9 @@ async function readCurrent(secretsManager: Client, secretId: string): Promise<{ 
 function fetchedAtOf(secretString: string | undefined): string | undefined {
   try {
     const value = JSON.parse(secretString ?? "") as Partial<StoredToken>;
-    return typeof value.fetched_at === "string" && Number.isFinite(Date.parse(value.fetched_at)) ? value.fetched_at : undefined;
+    return typeof value.fetched_at === "string" && Number.isFinite(Date.parse(value.fetched_at))
+      ? value.fetched_at
+      : undefined;
   } catch {
     return undefined;
   }
@@ -107,6 +136,8 @@ function fetchedAtOf(secretString: string | undefined): string | undefined {
  * 32–64 characters).
  */
 export function versionAfter(baseVersionId: string | undefined): string {
-  const hex = createHash("sha256").update(`kyc-token-after:${baseVersionId ?? "(no value yet)"}`).digest("hex");
+  const hex = createHash("sha256")
+    .update(`kyc-token-after:${baseVersionId ?? "(no value yet)"}`)
+    .digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -41,7 +41,6 @@ export interface TokenHttpResponse {
   attempts: number;
 }
 
-
 /** Codes Node/OpenSSL use when the server's certificate does not verify. */
 const SERVER_CERT_CODES = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
@@ -66,7 +65,8 @@ export async function requestToken(deps: TiaaClientDeps, request: TokenRequest):
     const agent = new Agent({ keepAlive: false });
     try {
       const response = await send(request, agent, deps.ca);
-      if (response.statusCode >= 200 && response.statusCode < 300) return { body: response.body, statusCode: response.statusCode, attempts: attempt };
+      if (response.statusCode >= 200 && response.statusCode < 300)
+        return { body: response.body, statusCode: response.statusCode, attempts: attempt };
       failure = statusFailure(response);
     } catch (error) {
       failure = networkFailure(error);
@@ -74,23 +74,44 @@ export async function requestToken(deps: TiaaClientDeps, request: TokenRequest):
       agent.destroy();
     }
     if (!failure.retryable || attempt >= maxAttempts) {
-      throw new TokenRefreshError(failure.reason, `${failure.message} (attempt ${attempt} of ${maxAttempts})`);
+      throw new TokenRefreshError(
+        failure.reason,
+        `${failure.message} (attempt ${attempt} of ${maxAttempts})`,
+      );
     }
     const delayMs = backoffDelay(attempt, { ...backoff, random: deps.random });
-    deps.logger.warn("token request failed; retrying", { attempt, maxAttempts, reason: failure.reason, error: failure.message, delayMs });
+    deps.logger.warn("token request failed; retrying", {
+      attempt,
+      maxAttempts,
+      reason: failure.reason,
+      error: failure.message,
+      delayMs,
+    });
     await (deps.sleep ?? realSleep)(delayMs);
   }
 }
 
-function send(request: TokenRequest, agent: Agent, ca: string | string[] | undefined): Promise<Response<string>> {
+function send(
+  request: TokenRequest,
+  agent: Agent,
+  ca: string | string[] | undefined,
+): Promise<Response<string>> {
   return got.post(request.url, {
-    form: { grant_type: request.grantType, username: request.credentials.username, password: request.credentials.password },
+    form: {
+      grant_type: request.grantType,
+      username: request.credentials.username,
+      password: request.credentials.password,
+    },
     headers: { accept: "application/json" },
     responseType: "text",
     throwHttpErrors: false,
     followRedirect: false,
     retry: { limit: 0 },
-    timeout: { connect: request.connectTimeoutMs, secureConnect: request.connectTimeoutMs, request: request.requestTimeoutMs },
+    timeout: {
+      connect: request.connectTimeoutMs,
+      secureConnect: request.connectTimeoutMs,
+      request: request.requestTimeoutMs,
+    },
     agent: { https: agent },
     https: {
       certificate: request.clientCertificate.certificatePem,
@@ -106,7 +127,10 @@ function statusFailure(response: Response<string>): TokenRefreshError {
   const detail = `TIAA answered HTTP ${status}${oauthError(response.body)}`;
   if (status >= 500) return new TokenRefreshError("http-5xx", detail, true);
   if (status >= 400) {
-    const hint = status === 401 || status === 403 ? "; the credentials were refused (check the CSM object / credential secret)" : "";
+    const hint =
+      status === 401 || status === 403
+        ? "; the credentials were refused (check the CSM object / credential secret)"
+        : "";
     return new TokenRefreshError("http-4xx", `${detail}${hint}`);
   }
   return new TokenRefreshError("http-unexpected", `${detail}; expected 200 with a token`);
@@ -124,7 +148,11 @@ function oauthError(body: string): string {
 
 function networkFailure(error: unknown): TokenRefreshError {
   if (!(error instanceof RequestError)) {
-    return new TokenRefreshError("endpoint-unreachable", `Token request failed: ${(error as Error).message}`, true);
+    return new TokenRefreshError(
+      "endpoint-unreachable",
+      `Token request failed: ${(error as Error).message}`,
+      true,
+    );
   }
   const code = error.code ?? "";
   if (error.name === "TimeoutError") {
@@ -137,7 +165,10 @@ function networkFailure(error: unknown): TokenRefreshError {
     );
   }
   if (/^ERR_SSL_.*ALERT/.test(code)) {
-    return new TokenRefreshError("tls-rejected", `TIAA refused the TLS session (${code}): check the client certificate and that TIAA trusts its issuer`);
+    return new TokenRefreshError(
+      "tls-rejected",
+      `TIAA refused the TLS session (${code}): check the client certificate and that TIAA trusts its issuer`,
+    );
   }
   if (code === "ECONNRESET" && error.timings?.secureConnect !== undefined) {
     // With TLS 1.3 a server checks the client certificate after the client thinks the handshake
@@ -148,5 +179,9 @@ function networkFailure(error: unknown): TokenRefreshError {
       true,
     );
   }
-  return new TokenRefreshError("endpoint-unreachable", `Could not reach TIAA (${code || error.name}: ${error.message})`, true);
+  return new TokenRefreshError(
+    "endpoint-unreachable",
+    `Could not reach TIAA (${code || error.name}: ${error.message})`,
+    true,
+  );
 }

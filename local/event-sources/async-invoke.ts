@@ -41,7 +41,11 @@ export class AsyncInvoker {
   constructor(private readonly options: AsyncInvokerOptions) {}
 
   /** `run` gets the event and the request id, which Lambda keeps for the retries of one event. */
-  async invoke(functionName: string, event: unknown, run: (event: any, requestId: string) => Promise<unknown>): Promise<AsyncOutcome> {
+  async invoke(
+    functionName: string,
+    event: unknown,
+    run: (event: any, requestId: string) => Promise<unknown>,
+  ): Promise<AsyncOutcome> {
     const settings = this.options.settingsFor(functionName);
     const requestId = randomUUID();
     let error = "";
@@ -54,7 +58,8 @@ export class AsyncInvoker {
         error = (caught as Error).message;
         errorType = (caught as Error).name;
         this.options.log?.("asynchronous invocation failed", { functionName, attempt, error });
-        if (attempt < attempts) await sleep((this.options.retryDelayMs ?? ((n: number) => 60_000 * n))(attempt));
+        if (attempt < attempts)
+          await sleep((this.options.retryDelayMs ?? ((n: number) => 60_000 * n))(attempt));
       }
     }
     if (!settings.onFailure) return { attempts, error };
@@ -71,7 +76,9 @@ export class AsyncInvoker {
       responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
       responsePayload: { errorType, errorMessage: error },
     };
-    await this.options.sqs.send(new SendMessageCommand({ QueueUrl: settings.onFailure.queueUrl, MessageBody: JSON.stringify(record) }));
+    await this.options.sqs.send(
+      new SendMessageCommand({ QueueUrl: settings.onFailure.queueUrl, MessageBody: JSON.stringify(record) }),
+    );
     this.destinationRecords += 1;
     return { attempts, error, sentTo: settings.onFailure.queueName };
   }

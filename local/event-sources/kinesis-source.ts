@@ -16,7 +16,14 @@
  * - delivery is at least once: with `duplicateRate`, a batch that succeeded is delivered again once
  *   (as after a lost checkpoint), and handled like any batch.
  */
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type GetRecordsCommandOutput, type KinesisClient, type _Record } from "@aws-sdk/client-kinesis";
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type GetRecordsCommandOutput,
+  type KinesisClient,
+  type _Record,
+} from "@aws-sdk/client-kinesis";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import type { KinesisSourceSettings } from "../provision.js";
@@ -69,10 +76,17 @@ export class KinesisEventSource {
     const { kinesis, settings } = this.options;
     const shards = await kinesis.send(new ListShardsCommand({ StreamName: settings.streamName }));
     for (const shard of shards.Shards ?? []) {
-      const lanes = Array.from({ length: Math.max(1, settings.parallelizationFactor) }, (): Lane => ({ queue: [], queuedAtMs: [], invoke: this.options.newContainer(), running: false }));
+      const lanes = Array.from(
+        { length: Math.max(1, settings.parallelizationFactor) },
+        (): Lane => ({ queue: [], queuedAtMs: [], invoke: this.options.newContainer(), running: false }),
+      );
       this.lanes.push(...lanes);
       const iterator = await kinesis.send(
-        new GetShardIteratorCommand({ StreamName: settings.streamName, ShardId: shard.ShardId!, ShardIteratorType: settings.startingPosition }),
+        new GetShardIteratorCommand({
+          StreamName: settings.streamName,
+          ShardId: shard.ShardId!,
+          ShardIteratorType: settings.startingPosition,
+        }),
       );
       this.caughtUp.set(shard.ShardId!, false);
       this.loops.push(this.pollShard(shard.ShardId!, iterator.ShardIterator!, lanes));
@@ -81,7 +95,10 @@ export class KinesisEventSource {
 
   /** True when every shard is read to its end and no batch is waiting or running. */
   idle(): boolean {
-    return [...this.caughtUp.values()].every(Boolean) && this.lanes.every((l) => !l.running && l.queue.length === 0);
+    return (
+      [...this.caughtUp.values()].every(Boolean) &&
+      this.lanes.every((l) => !l.running && l.queue.length === 0)
+    );
   }
 
   /** Stops polling; an invocation in flight gets a few seconds to finish (Lambda would cut it off too). */
@@ -104,7 +121,9 @@ export class KinesisEventSource {
       }
       let records: _Record[] = [];
       try {
-        const page: GetRecordsCommandOutput = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, maxBuffered - buffered) }));
+        const page: GetRecordsCommandOutput = await kinesis.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, maxBuffered - buffered) }),
+        );
         records = page.Records ?? [];
         iterator = page.NextShardIterator;
         this.caughtUp.set(shardId, records.length === 0 && (page.MillisBehindLatest ?? 0) === 0);
@@ -128,7 +147,11 @@ export class KinesisEventSource {
       for (const lane of lanes) {
         if (lane.running || lane.queue.length === 0) continue;
         // Handled at once: an error here (the emulator gone at shutdown) must not crash the run.
-        workers.push(this.drainLane(shardId, lane).catch((error: unknown) => this.options.log?.("batch processing stopped", { shardId, error: (error as Error).message })));
+        workers.push(
+          this.drainLane(shardId, lane).catch((error: unknown) =>
+            this.options.log?.("batch processing stopped", { shardId, error: (error as Error).message }),
+          ),
+        );
       }
       if (records.length === 0) await sleep(this.options.pollIntervalMs ?? 500);
     }
@@ -168,7 +191,12 @@ export class KinesisEventSource {
   }
 
   /** Runs one batch to its end (success, or given up); returns how many records it consumed. */
-  private async processBatch(shardId: string, lane: Lane, first: KinesisStreamRecord[], redelivery = false): Promise<number> {
+  private async processBatch(
+    shardId: string,
+    lane: Lane,
+    first: KinesisStreamRecord[],
+    redelivery = false,
+  ): Promise<number> {
     const { settings, stats } = this.options;
     let batch = first;
     let consumed = 0;
@@ -248,7 +276,12 @@ export class KinesisEventSource {
   }
 
   /** Lambda's on-failure invocation record for the range it gives up on (nothing more: no audit). */
-  private async discard(shardId: string, range: KinesisStreamRecord[], condition: "RetryAttemptsExhausted" | "RecordAgeExceeded", lastError?: string): Promise<void> {
+  private async discard(
+    shardId: string,
+    range: KinesisStreamRecord[],
+    condition: "RetryAttemptsExhausted" | "RecordAgeExceeded",
+    lastError?: string,
+  ): Promise<void> {
     const { settings, stats } = this.options;
     if (range.length === 0) return;
     stats.discardedBatches += 1;
@@ -256,21 +289,36 @@ export class KinesisEventSource {
     this.options.log?.("batch given up on", { shardId, condition, records: range.length, lastError });
     if (!settings.onFailure) return;
     const body = {
-      requestContext: { requestId: crypto.randomUUID(), functionArn: `arn:aws:lambda:${this.options.region}:123456789012:function:${settings.functionName}`, condition, approximateInvokeCount: stats.invocations },
-      responseContext: { statusCode: 200, executedVersion: "$LATEST", ...(lastError ? { functionError: lastError } : {}) },
+      requestContext: {
+        requestId: crypto.randomUUID(),
+        functionArn: `arn:aws:lambda:${this.options.region}:123456789012:function:${settings.functionName}`,
+        condition,
+        approximateInvokeCount: stats.invocations,
+      },
+      responseContext: {
+        statusCode: 200,
+        executedVersion: "$LATEST",
+        ...(lastError ? { functionError: lastError } : {}),
+      },
       version: "1.0",
       timestamp: new Date().toISOString(),
       KinesisBatchInfo: {
         shardId,
         startSequenceNumber: range[0]!.kinesis.sequenceNumber,
         endSequenceNumber: range[range.length - 1]!.kinesis.sequenceNumber,
-        approximateArrivalOfFirstRecord: new Date(range[0]!.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
-        approximateArrivalOfLastRecord: new Date(range[range.length - 1]!.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+        approximateArrivalOfFirstRecord: new Date(
+          range[0]!.kinesis.approximateArrivalTimestamp * 1000,
+        ).toISOString(),
+        approximateArrivalOfLastRecord: new Date(
+          range[range.length - 1]!.kinesis.approximateArrivalTimestamp * 1000,
+        ).toISOString(),
         batchSize: range.length,
         streamArn: settings.streamArn,
       },
     };
-    await this.options.sqs.send(new SendMessageCommand({ QueueUrl: settings.onFailure.queueUrl, MessageBody: JSON.stringify(body) }));
+    await this.options.sqs.send(
+      new SendMessageCommand({ QueueUrl: settings.onFailure.queueUrl, MessageBody: JSON.stringify(body) }),
+    );
   }
 
   private event(batch: KinesisStreamRecord[]): KinesisStreamEvent {
@@ -299,7 +347,10 @@ export class KinesisEventSource {
 }
 
 /** Lambda's rules: an empty list is success; an identifier that is missing or not in the batch fails the whole batch. */
-function failedIdentifiers(response: KinesisStreamBatchResponse | void, batch: KinesisStreamRecord[]): string[] | "all" {
+function failedIdentifiers(
+  response: KinesisStreamBatchResponse | void,
+  batch: KinesisStreamRecord[],
+): string[] | "all" {
   const failures = response?.batchItemFailures ?? [];
   const known = new Set(batch.map((r) => r.kinesis.sequenceNumber));
   const ids: string[] = [];
@@ -309,4 +360,3 @@ function failedIdentifiers(response: KinesisStreamBatchResponse | void, batch: K
   }
   return ids;
 }
-

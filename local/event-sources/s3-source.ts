@@ -59,11 +59,18 @@ export class S3EventSource {
       const deliver = (duplicate: boolean, delayMs = 0) =>
         this.track(
           new Promise((r) => setTimeout(r, delayMs))
-            .then(() => this.options.invoker.invoke(t.functionName, event, this.options.functionFor(t.functionName)))
-            .then((outcome) => ({ functionName: t.functionName, ...outcome, ...(duplicate ? { duplicate } : {}) })),
+            .then(() =>
+              this.options.invoker.invoke(t.functionName, event, this.options.functionFor(t.functionName)),
+            )
+            .then((outcome) => ({
+              functionName: t.functionName,
+              ...outcome,
+              ...(duplicate ? { duplicate } : {}),
+            })),
         );
       const copies = [deliver(false)];
-      if (random() < (this.options.duplicateRate ?? 0)) copies.push(deliver(true, Math.floor(random() * 1000)));
+      if (random() < (this.options.duplicateRate ?? 0))
+        copies.push(deliver(true, Math.floor(random() * 1000)));
       return copies;
     });
     return Promise.all(deliveries);
@@ -79,11 +86,22 @@ export class S3EventSource {
 
 function matches(n: S3NotificationSettings, key: string): boolean {
   const created = n.events.some((e) => e === "s3:ObjectCreated:*" || e === "s3:ObjectCreated:Put");
-  return created && (!n.filterPrefix || key.startsWith(n.filterPrefix)) && (!n.filterSuffix || key.endsWith(n.filterSuffix));
+  return (
+    created &&
+    (!n.filterPrefix || key.startsWith(n.filterPrefix)) &&
+    (!n.filterSuffix || key.endsWith(n.filterSuffix))
+  );
 }
 
 /** The event S3 sends for a PutObject (object keys are URL-encoded in it, spaces as `+`). */
-export function s3Event(region: string, bucket: string, key: string, size: number, eTag: string, versionId?: string): S3Event {
+export function s3Event(
+  region: string,
+  bucket: string,
+  key: string,
+  size: number,
+  eTag: string,
+  versionId?: string,
+): S3Event {
   return {
     Records: [
       {

@@ -62,8 +62,16 @@ export class ScheduleSource {
   async fire(): Promise<boolean> {
     const { schedule } = this.options;
     this.stats.firings += 1;
-    const event = { source: "aws.scheduler", "detail-type": "Scheduled Event", resources: [schedule.name], time: new Date().toISOString(), detail: {} };
-    const outcome = await this.options.invoker.invoke(schedule.functionName, event, this.options.invoke).catch((error: unknown) => ({ error: String(error) }));
+    const event = {
+      source: "aws.scheduler",
+      "detail-type": "Scheduled Event",
+      resources: [schedule.name],
+      time: new Date().toISOString(),
+      detail: {},
+    };
+    const outcome = await this.options.invoker
+      .invoke(schedule.functionName, event, this.options.invoke)
+      .catch((error: unknown) => ({ error: String(error) }));
     if (outcome.error === undefined) this.stats.succeeded += 1;
     else this.stats.failed += 1;
     return outcome.error === undefined;

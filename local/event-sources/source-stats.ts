@@ -17,7 +17,17 @@ export interface SourceStats {
 }
 
 export function newSourceStats(): SourceStats {
-  return { recordsRead: 0, perShard: {}, invocations: 0, failedInvocations: 0, retries: 0, throttledReads: 0, discardedBatches: 0, discardedRecords: 0, duplicatesDelivered: 0 };
+  return {
+    recordsRead: 0,
+    perShard: {},
+    invocations: 0,
+    failedInvocations: 0,
+    retries: 0,
+    throttledReads: 0,
+    discardedBatches: 0,
+    discardedRecords: 0,
+    duplicatesDelivered: 0,
+  };
 }
 
 /** Kinesis sequence numbers are decimal strings longer than a double's precision. */

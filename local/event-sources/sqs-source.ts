@@ -57,7 +57,10 @@ export class SqsEventSource {
     this.lastEmptyReceive = Array.from({ length: pollers }, () => false);
     for (let i = 0; i < pollers; i++) {
       const loop = this.poll(i, this.options.newContainer()).catch((error: unknown) =>
-        this.options.log?.("poller stopped", { queue: this.options.settings.queueName, error: (error as Error).message }),
+        this.options.log?.("poller stopped", {
+          queue: this.options.settings.queueName,
+          error: (error as Error).message,
+        }),
       );
       this.loops.push(loop);
     }
@@ -76,13 +79,19 @@ export class SqsEventSource {
 
   private async poll(index: number, invoke: SqsInvoke): Promise<void> {
     const { settings } = this.options;
-    const windowMs = Math.min(settings.maximumBatchingWindowInSeconds * 1000, this.options.maxBatchingWindowMs ?? 200);
+    const windowMs = Math.min(
+      settings.maximumBatchingWindowInSeconds * 1000,
+      this.options.maxBatchingWindowMs ?? 200,
+    );
     while (!this.stopped) {
       let messages: Message[];
       try {
         messages = await this.gather(windowMs);
       } catch (error) {
-        this.options.log?.("ReceiveMessage failed; retrying", { queue: settings.queueName, error: (error as Error).message });
+        this.options.log?.("ReceiveMessage failed; retrying", {
+          queue: settings.queueName,
+          error: (error as Error).message,
+        });
         await sleep(500);
         continue;
       }
@@ -96,7 +105,10 @@ export class SqsEventSource {
         await this.deliver(invoke, messages);
       } catch (error) {
         // Undeleted messages become visible again and are delivered again, as in Lambda.
-        this.options.log?.("batch not completed", { queue: settings.queueName, error: (error as Error).message });
+        this.options.log?.("batch not completed", {
+          queue: settings.queueName,
+          error: (error as Error).message,
+        });
       } finally {
         this.busy -= 1;
       }
@@ -135,11 +147,16 @@ export class SqsEventSource {
     let failedIds: Set<string>;
     try {
       const response = await invoke({ Records: records });
-      failedIds = settings.reportBatchItemFailures ? new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier)) : new Set();
+      failedIds = settings.reportBatchItemFailures
+        ? new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier))
+        : new Set();
       // An identifier that names no message in the batch fails the whole batch (Lambda's rule).
-      if ([...failedIds].some((id) => !records.some((r) => r.messageId === id))) failedIds = new Set(records.map((r) => r.messageId));
+      if ([...failedIds].some((id) => !records.some((r) => r.messageId === id)))
+        failedIds = new Set(records.map((r) => r.messageId));
     } catch (error) {
-      this.options.log?.("audit batch invocation failed; every message will be delivered again", { error: (error as Error).message });
+      this.options.log?.("audit batch invocation failed; every message will be delivered again", {
+        error: (error as Error).message,
+      });
       failedIds = new Set(records.map((r) => r.messageId));
     }
     if (failedIds.size > 0) stats.failedInvocations += 1;
@@ -150,11 +167,25 @@ export class SqsEventSource {
     const succeeded = handled.filter((r) => !again.includes(r));
     for (let i = 0; i < succeeded.length; i += 10) {
       const chunk = succeeded.slice(i, i + 10);
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: settings.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: settings.queueUrl,
+          Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
     }
     for (let i = 0; i < again.length; i += 10) {
       const chunk = again.slice(i, i + 10);
-      await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: settings.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: 0 })) }));
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: settings.queueUrl,
+          Entries: chunk.map((r, j) => ({
+            Id: String(j),
+            ReceiptHandle: r.receiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
       stats.duplicatesDelivered += chunk.length;
     }
     for (let i = 0; i < failed.length; i += 10) {
@@ -163,7 +194,11 @@ export class SqsEventSource {
       await sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: settings.queueUrl,
-          Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: seconds })),
+          Entries: chunk.map((r, j) => ({
+            Id: String(j),
+            ReceiptHandle: r.receiptHandle,
+            VisibilityTimeout: seconds,
+          })),
         }),
       );
       stats.retries += chunk.length;

@@ -66,7 +66,8 @@ export class LambdaContainer {
 
   /** Runs one invocation; rejects with `InvocationError` on a handler error, a crash or a timeout. */
   async invoke(event: unknown, awsRequestId: string = randomUUID()): Promise<unknown> {
-    if (this.reserved) throw new Error(`${this.options.fn.name}: an execution environment runs one invocation at a time`);
+    if (this.reserved)
+      throw new Error(`${this.options.fn.name}: an execution environment runs one invocation at a time`);
     this.reserved = true;
     try {
       await this.start();
@@ -83,15 +84,26 @@ export class LambdaContainer {
     this.options.onLog(fn.name, `START RequestId: ${awsRequestId} Version: $LATEST`);
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.options.onLog(fn.name, `${new Date().toISOString()} ${awsRequestId} Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`);
+        this.options.onLog(
+          fn.name,
+          `${new Date().toISOString()} ${awsRequestId} Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+        );
         this.kill();
-        this.settle(new InvocationError(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`, "Sandbox.Timedout"));
+        this.settle(
+          new InvocationError(
+            `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+            "Sandbox.Timedout",
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
         this.options.onInvocation?.(-1);
         this.options.onLog(fn.name, `END RequestId: ${awsRequestId}`);
-        this.options.onLog(fn.name, `REPORT RequestId: ${awsRequestId}\tDuration: ${Date.now() - startedAt} ms\tMemory Size: ${fn.memorySize} MB`);
+        this.options.onLog(
+          fn.name,
+          `REPORT RequestId: ${awsRequestId}\tDuration: ${Date.now() - startedAt} ms\tMemory Size: ${fn.memorySize} MB`,
+        );
       };
       this.pending = {
         resolve: (v) => (done(), resolve(v)),
@@ -101,7 +113,14 @@ export class LambdaContainer {
         type: "invoke",
         id: awsRequestId,
         event,
-        context: { awsRequestId, functionName: fn.name, invokedFunctionArn: fn.arn, memoryLimitInMB: fn.memorySize, logStreamName: this.streamName, deadline },
+        context: {
+          awsRequestId,
+          functionName: fn.name,
+          invokedFunctionArn: fn.arn,
+          memoryLimitInMB: fn.memorySize,
+          logStreamName: this.streamName,
+          deadline,
+        },
       });
     });
   }
@@ -117,19 +136,37 @@ export class LambdaContainer {
     const { fn, bundlePath, env } = this.options;
     const child = fork(RUNNER, [bundlePath], { env, stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: [] });
     this.child = child;
-    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", (line) => this.options.onLog(fn.name, line));
+    for (const stream of [child.stdout!, child.stderr!])
+      createInterface({ input: stream }).on("line", (line) => this.options.onLog(fn.name, line));
     this.started = new Promise<void>((resolve, reject) => {
-      child.on("message", (message: { type: string; value?: unknown; error?: { name: string; message: string } }) => {
-        if (message.type === "ready") resolve();
-        else if (message.type === "init-error") reject(new InvocationError(`init failed: ${message.error?.name}: ${message.error?.message}`, "Runtime.InitError"));
-        else if (message.type === "result") {
-          if (message.error) this.settle(new InvocationError(message.error.message, message.error.name));
-          else this.settle(undefined, message.value);
-        }
-      });
+      child.on(
+        "message",
+        (message: { type: string; value?: unknown; error?: { name: string; message: string } }) => {
+          if (message.type === "ready") resolve();
+          else if (message.type === "init-error")
+            reject(
+              new InvocationError(
+                `init failed: ${message.error?.name}: ${message.error?.message}`,
+                "Runtime.InitError",
+              ),
+            );
+          else if (message.type === "result") {
+            if (message.error) this.settle(new InvocationError(message.error.message, message.error.name));
+            else this.settle(undefined, message.value);
+          }
+        },
+      );
       child.on("exit", (code, signal) => {
-        reject(new InvocationError(`the runtime exited during init (${signal ?? code})`, "Runtime.InitError"));
-        if (signal !== "SIGKILL") this.settle(new InvocationError(`Runtime exited with error: ${signal ?? `exit status ${code}`}`, "Runtime.ExitError"));
+        reject(
+          new InvocationError(`the runtime exited during init (${signal ?? code})`, "Runtime.InitError"),
+        );
+        if (signal !== "SIGKILL")
+          this.settle(
+            new InvocationError(
+              `Runtime exited with error: ${signal ?? `exit status ${code}`}`,
+              "Runtime.ExitError",
+            ),
+          );
       });
     });
     return this.started;

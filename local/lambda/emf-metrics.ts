@@ -13,7 +13,14 @@ import { MemorySink, PutMetricDataSink, type MetricSeries } from "../../handlers
 import type { MetricUnit } from "../../handlers/lib/metric-catalog.js";
 
 interface EmfDocument {
-  _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit?: string }> }> };
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: Array<{
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: Array<{ Name: string; Unit?: string }>;
+    }>;
+  };
   [key: string]: unknown;
 }
 
@@ -54,11 +61,18 @@ export class EmfMetrics {
         const dimensions = Object.fromEntries(dimensionSet.map((name) => [name, String(doc[name])]));
         const series: MetricSeries[] = directive.Metrics.map((m) => {
           const raw = doc[m.Name];
-          return { name: m.Name, unit: (m.Unit ?? "None") as MetricUnit, dimensions, values: (Array.isArray(raw) ? raw : [raw]).map(Number) };
+          return {
+            name: m.Name,
+            unit: (m.Unit ?? "None") as MetricUnit,
+            dimensions,
+            values: (Array.isArray(raw) ? raw : [raw]).map(Number),
+          };
         });
         void this.memory.publish(directive.Namespace, series);
         const key = `${directive.Namespace}\n${timestamp.getTime()}`;
-        const batch = this.pending.get(key) ?? this.pending.set(key, { namespace: directive.Namespace, timestamp, series: [] }).get(key)!;
+        const batch =
+          this.pending.get(key) ??
+          this.pending.set(key, { namespace: directive.Namespace, timestamp, series: [] }).get(key)!;
         batch.series.push(...series);
       }
     }
@@ -78,7 +92,9 @@ export class EmfMetrics {
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const { namespace, timestamp, series } of this.pending.values()) {
-      this.chain = this.chain.then(() => this.sink.publish(namespace, mergeSeries(series), timestamp)).catch(() => void this.failures++);
+      this.chain = this.chain
+        .then(() => this.sink.publish(namespace, mergeSeries(series), timestamp))
+        .catch(() => void this.failures++);
     }
     this.pending.clear();
   }

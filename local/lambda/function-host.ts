@@ -95,7 +95,10 @@ export class FunctionHost {
     const cached = this.bundles.get(fn.name);
     if (cached) return cached;
     const entry = bundledEntryOf(fn.name);
-    if (!entry) throw new Error(`No handler entry is known for ${fn.name}: plan the stack in this process first (provisionStack does).`);
+    if (!entry)
+      throw new Error(
+        `No handler entry is known for ${fn.name}: plan the stack in this process first (provisionStack does).`,
+      );
     const dir = join(this.options.runDir, "functions", fn.name);
     mkdirSync(dir, { recursive: true });
     for (const [name, text] of Object.entries(bundleFiles(entry))) writeFileSync(join(dir, name), text);

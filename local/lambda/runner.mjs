@@ -12,7 +12,10 @@ try {
   if (typeof handler !== "function") throw new Error(`${bundlePath} exports no handler function`);
   process.send({ type: "ready" });
 } catch (error) {
-  process.send({ type: "init-error", error: { name: error?.name ?? "Error", message: error?.message ?? String(error) } }, () => process.exit(1));
+  process.send(
+    { type: "init-error", error: { name: error?.name ?? "Error", message: error?.message ?? String(error) } },
+    () => process.exit(1),
+  );
 }
 
 process.on("message", async (message) => {
@@ -33,6 +36,10 @@ process.on("message", async (message) => {
     const value = await handler(event, context);
     process.send({ type: "result", id, value: value ?? null });
   } catch (error) {
-    process.send({ type: "result", id, error: { name: error?.name ?? "Error", message: error?.message ?? String(error) } });
+    process.send({
+      type: "result",
+      id,
+      error: { name: error?.name ?? "Error", message: error?.message ?? String(error) },
+    });
   }
 });

@@ -76,9 +76,19 @@ const SALESFORCE_COLLECTION = 200;
 const SQS_INITIAL_POLLERS = 5;
 const SQS_POLLERS_ADDED_PER_MINUTE = 60;
 
-export function predict(stack: StackModel, workload: Workload, times: ServiceTimes = AWS_SERVICE_TIMES, pipelineName?: string): Prediction {
-  const pipeline = stack.pipelines.find((p) => (pipelineName ? p.name === pipelineName : p.caseCreator !== undefined));
-  if (!pipeline?.caseCreator) throw new Error(`stack ${stack.stack} has no case-creating pipeline${pipelineName ? ` named ${pipelineName}` : ""}`);
+export function predict(
+  stack: StackModel,
+  workload: Workload,
+  times: ServiceTimes = AWS_SERVICE_TIMES,
+  pipelineName?: string,
+): Prediction {
+  const pipeline = stack.pipelines.find((p) =>
+    pipelineName ? p.name === pipelineName : p.caseCreator !== undefined,
+  );
+  if (!pipeline?.caseCreator)
+    throw new Error(
+      `stack ${stack.stack} has no case-creating pipeline${pipelineName ? ` named ${pipelineName}` : ""}`,
+    );
   // On-demand streams start at 4 MiB/s write capacity (4 shards' worth) and scale from there.
   const shards = pipeline.shards ?? 4;
   const { batchSize, parallelizationFactor, batchingWindowSeconds } = pipeline.caseCreator.mapping;
@@ -87,13 +97,16 @@ export function predict(stack: StackModel, workload: Workload, times: ServiceTim
   const invocations: Invocation[] = [];
 
   // 1. Producer → Kinesis: chunk i lands when its call returns and the shards have had the time to take it.
-  const shardRate = Math.min(KINESIS_RECORDS_PER_SHARD_SECOND, KINESIS_BYTES_PER_SHARD_SECOND / workload.recordBytes);
+  const shardRate = Math.min(
+    KINESIS_RECORDS_PER_SHARD_SECOND,
+    KINESIS_BYTES_PER_SHARD_SECOND / workload.recordBytes,
+  );
   const arrivals: Array<{ atMs: number; records: number }> = [];
   for (let i = 0, sent = 0; sent < n; i++) {
     const records = Math.min(500, n - sent);
     sent += records;
     const callDone = times.coldStartMs + (Math.floor(i / 4) + 1) * times.putRecordsMs;
-    const shardDone = times.coldStartMs + ((sent / shards) / shardRate) * 1000;
+    const shardDone = times.coldStartMs + (sent / shards / shardRate) * 1000;
     arrivals.push({ atMs: Math.max(callDone, shardDone), records });
   }
   const producerEnd = arrivals.at(-1)!.atMs;
@@ -102,7 +115,12 @@ export function predict(stack: StackModel, workload: Workload, times: ServiceTim
   // 2. Each lane gets its share of every chunk, and batches by size or window.
   const auditArrivals: Array<{ atMs: number; records: number }> = [];
   for (let lane = 0; lane < lanes; lane++) {
-    const share = arrivals.map((a) => ({ atMs: a.atMs, records: Math.floor(a.records / lanes) + (lane < a.records % lanes ? 1 : 0) })).filter((a) => a.records > 0);
+    const share = arrivals
+      .map((a) => ({
+        atMs: a.atMs,
+        records: Math.floor(a.records / lanes) + (lane < a.records % lanes ? 1 : 0),
+      }))
+      .filter((a) => a.records > 0);
     let free = 0;
     let cold = true;
     let next = 0;
@@ -113,7 +131,8 @@ export function predict(stack: StackModel, workload: Workload, times: ServiceTim
       // When does the batch close? Full batch, or window since its first record, or (no window) the next poll.
       let available = carried;
       let k = next;
-      const windowEnd = firstAt + (batchingWindowSeconds > 0 ? batchingWindowSeconds * 1000 : times.pollIntervalMs / 2);
+      const windowEnd =
+        firstAt + (batchingWindowSeconds > 0 ? batchingWindowSeconds * 1000 : times.pollIntervalMs / 2);
       let closeAt = Math.max(free, windowEnd);
       while (k < share.length && share[k]!.atMs <= closeAt && available < batchSize) {
         available += share[k]!.records;
@@ -126,7 +145,11 @@ export function predict(stack: StackModel, workload: Workload, times: ServiceTim
       carried = leftover;
       carriedAt = leftover > 0 ? share[k - 1]!.atMs : 0;
       const calls = Math.ceil(batch / SALESFORCE_COLLECTION);
-      const duration = (cold ? times.coldStartMs : 0) + times.caseCreatorOverheadMs + calls * workload.salesforceCallMs + Math.ceil(batch / 10) * times.sqsSendBatchMs;
+      const duration =
+        (cold ? times.coldStartMs : 0) +
+        times.caseCreatorOverheadMs +
+        calls * workload.salesforceCallMs +
+        Math.ceil(batch / 10) * times.sqsSendBatchMs;
       cold = false;
       invocations.push({ fn: "case-creator", startMs: closeAt, endMs: closeAt + duration, records: batch });
       auditArrivals.push({ atMs: closeAt + duration, records: batch });
@@ -142,13 +165,17 @@ export function predict(stack: StackModel, workload: Workload, times: ServiceTim
   const firstMessageAt = auditArrivals[0]?.atMs ?? 0;
   // Lambda starts 5 pollers and adds about one a second (60 a minute) while messages wait, up to the cap.
   const addEveryMs = 60_000 / SQS_POLLERS_ADDED_PER_MINUTE;
-  const pollers = Array.from({ length: Math.min(cap, 5_000) }, (_, k) => firstMessageAt + Math.max(0, k - SQS_INITIAL_POLLERS + 1) * addEveryMs);
+  const pollers = Array.from(
+    { length: Math.min(cap, 5_000) },
+    (_, k) => firstMessageAt + Math.max(0, k - SQS_INITIAL_POLLERS + 1) * addEveryMs,
+  );
   const windowMs = audit.batchingWindowSeconds * 1000;
   let queued = 0;
   let idx = 0;
   let audited = 0;
   const absorb = (untilMs: number) => {
-    while (idx < auditArrivals.length && auditArrivals[idx]!.atMs <= untilMs) queued += auditArrivals[idx++]!.records;
+    while (idx < auditArrivals.length && auditArrivals[idx]!.atMs <= untilMs)
+      queued += auditArrivals[idx++]!.records;
   };
   while (audited < n) {
     let p = 0;
@@ -187,30 +214,60 @@ export function predict(stack: StackModel, workload: Workload, times: ServiceTim
   const end = Math.max(...invocations.map((i) => i.endMs));
 
   const capacities = [
-    { stage: `Kinesis writes (${shards} shards × ${Math.round(shardRate)} records/s)`, recordsPerSecond: shards * shardRate },
-    { stage: "producer PutRecords (500 × 4 in flight)", recordsPerSecond: (500 * 4 * 1000) / times.putRecordsMs },
+    {
+      stage: `Kinesis writes (${shards} shards × ${Math.round(shardRate)} records/s)`,
+      recordsPerSecond: shards * shardRate,
+    },
+    {
+      stage: "producer PutRecords (500 × 4 in flight)",
+      recordsPerSecond: (500 * 4 * 1000) / times.putRecordsMs,
+    },
     {
       stage: `case creator (${lanes} lanes × ${batchSize} records per ${Math.round(times.caseCreatorOverheadMs + Math.ceil(batchSize / SALESFORCE_COLLECTION) * workload.salesforceCallMs)} ms)`,
-      recordsPerSecond: (lanes * batchSize * 1000) / (times.caseCreatorOverheadMs + Math.ceil(batchSize / SALESFORCE_COLLECTION) * workload.salesforceCallMs + Math.ceil(batchSize / 10) * times.sqsSendBatchMs),
+      recordsPerSecond:
+        (lanes * batchSize * 1000) /
+        (times.caseCreatorOverheadMs +
+          Math.ceil(batchSize / SALESFORCE_COLLECTION) * workload.salesforceCallMs +
+          Math.ceil(batchSize / 10) * times.sqsSendBatchMs),
     },
-    { stage: `audit processor (${cap} concurrent × ${audit.batchSize} messages)`, recordsPerSecond: (cap * audit.batchSize * 1000) / (times.auditOverheadMs + audit.batchSize * times.auditPerRecordMs) },
+    {
+      stage: `audit processor (${cap} concurrent × ${audit.batchSize} messages)`,
+      recordsPerSecond:
+        (cap * audit.batchSize * 1000) / (times.auditOverheadMs + audit.batchSize * times.auditPerRecordMs),
+    },
   ];
   // The binding limit is the stage that adds the most time after the stage before it has finished
   // (a steady-state rate alone misses the audit pollers' scale-up and the batching windows).
   const added = [
-    { stage: capacities[0]!.recordsPerSecond < capacities[1]!.recordsPerSecond ? capacities[0]!.stage : capacities[1]!.stage, ms: producerEnd },
+    {
+      stage:
+        capacities[0]!.recordsPerSecond < capacities[1]!.recordsPerSecond
+          ? capacities[0]!.stage
+          : capacities[1]!.stage,
+      ms: producerEnd,
+    },
     { stage: capacities[2]!.stage, ms: caseCreatorEnd - producerEnd },
-    { stage: `${capacities[3]!.stage}, scaling from ${SQS_INITIAL_POLLERS} pollers by ${SQS_POLLERS_ADDED_PER_MINUTE} a minute`, ms: end - caseCreatorEnd },
+    {
+      stage: `${capacities[3]!.stage}, scaling from ${SQS_INITIAL_POLLERS} pollers by ${SQS_POLLERS_ADDED_PER_MINUTE} a minute`,
+      ms: end - caseCreatorEnd,
+    },
   ];
   const binding = added.reduce((a, b) => (b.ms > a.ms ? b : a));
-  const salesforceCallsPerFile = invocations.filter((i) => i.fn === "case-creator").reduce((s, i) => s + Math.ceil(i.records / SALESFORCE_COLLECTION), 0);
+  const salesforceCallsPerFile = invocations
+    .filter((i) => i.fn === "case-creator")
+    .reduce((s, i) => s + Math.ceil(i.records / SALESFORCE_COLLECTION), 0);
   return {
     drainSeconds: end / 1000,
     stageSeconds: { producer: producerEnd / 1000, caseCreator: caseCreatorEnd / 1000, audit: end / 1000 },
     bindingLimit: binding.stage,
     capacities,
     peakConcurrency: peak(invocations),
-    peakConcurrencyByFunction: Object.fromEntries(["producer", "case-creator", "audit-processor"].map((fn) => [fn, peak(invocations.filter((i) => i.fn === fn))])),
+    peakConcurrencyByFunction: Object.fromEntries(
+      ["producer", "case-creator", "audit-processor"].map((fn) => [
+        fn,
+        peak(invocations.filter((i) => i.fn === fn)),
+      ]),
+    ),
     salesforceCallsPerFile,
     salesforceCallsPerDay: salesforceCallsPerFile * workload.filesPerDay,
     invocations,
@@ -219,9 +276,14 @@ export function predict(stack: StackModel, workload: Workload, times: ServiceTim
 
 /** Most invocations running at one moment (a sweep over starts and ends). */
 export function peak(invocations: Invocation[]): number {
-  const edges = invocations.flatMap((i) => [[i.startMs, 1] as const, [i.endMs, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const edges = invocations
+    .flatMap((i) => [[i.startMs, 1] as const, [i.endMs, -1] as const])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let now = 0;
   let max = 0;
-  for (const [, d] of edges) max = Math.max(max, (now += d));
+  for (const [, d] of edges) {
+    now += d;
+    max = Math.max(max, now);
+  }
   return max;
 }

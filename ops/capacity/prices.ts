@@ -7,7 +7,8 @@
  * secrets-manager/pricing) before quoting a figure to anyone; free tiers are ignored on purpose.
  */
 export const PRICES_RECORDED_ON = "2026-12-02";
-export const PRICES_REGION_NOTE = "us-east-1 list prices (eu-west-1 is typically 0–10% higher); free tiers ignored";
+export const PRICES_REGION_NOTE =
+  "us-east-1 list prices (eu-west-1 is typically 0–10% higher); free tiers ignored";
 
 export const PRICES = {
   lambda: { perGbSecond: 0.0000166667, perMillionRequests: 0.2 },

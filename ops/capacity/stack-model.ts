@@ -37,30 +37,47 @@ export interface StackModel {
   /** The stack's end-to-end SLA (`slaSeconds`), the drain time a file should meet. */
   slaSeconds: number;
   pipelines: PipelineModel[];
-  auditProcessor: FunctionModel & { batchSize: number; batchingWindowSeconds: number; maximumConcurrency?: number };
+  auditProcessor: FunctionModel & {
+    batchSize: number;
+    batchingWindowSeconds: number;
+    maximumConcurrency?: number;
+  };
 }
 
 const ofType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
 const num = (v: unknown, fallback: number) => (v === undefined || v === null ? fallback : Number(v));
 
-export async function stackModelOf(stack: string, overrides: Record<string, string> = {}): Promise<StackModel> {
+export async function stackModelOf(
+  stack: string,
+  overrides: Record<string, string> = {},
+): Promise<StackModel> {
   return stackModelFromPlan(await planStack(stack, overrides));
 }
 
 export function stackModelFromPlan(plan: OfflinePlan): StackModel {
   const { resources, config } = plan;
   const functions = ofType(resources, "aws:lambda/function:Function").map(
-    (r): FunctionModel => ({ name: String(r.inputs.name), memoryMb: num(r.inputs.memorySize, 128), timeoutSeconds: num(r.inputs.timeout, 3) }),
+    (r): FunctionModel => ({
+      name: String(r.inputs.name),
+      memoryMb: num(r.inputs.memorySize, 128),
+      timeoutSeconds: num(r.inputs.timeout, 3),
+    }),
   );
-  const fn = (ref: unknown) => functions.find((f) => String(ref) === f.name || String(ref).endsWith(`:function:${f.name}`));
+  const fn = (ref: unknown) =>
+    functions.find((f) => String(ref) === f.name || String(ref).endsWith(`:function:${f.name}`));
   const mappings = ofType(resources, "aws:lambda/eventSourceMapping:EventSourceMapping");
   const byName = (suffix: string) => functions.find((f) => f.name.endsWith(suffix));
 
   const pipelines = ofType(resources, "aws:kinesis/stream:Stream").map((r): PipelineModel => {
     const stream = String(r.inputs.name);
-    const pipeline = config.pipelines.find((p) => stream.startsWith(`${config.prefix}-${p.name}-`))?.name ?? stream;
+    const pipeline =
+      config.pipelines.find((p) => stream.startsWith(`${config.prefix}-${p.name}-`))?.name ?? stream;
     const onDemand = r.inputs.streamModeDetails?.streamMode === "ON_DEMAND";
-    const mapping = mappings.find((m) => String(m.inputs.eventSourceArn).endsWith(`:stream/${stream}`) && fn(m.inputs.functionName)?.name.includes("case-creator"));
+    const mapping = mappings.find(
+      (m) =>
+        String(m.inputs.eventSourceArn).endsWith(`:stream/${stream}`) &&
+        fn(m.inputs.functionName)?.name.includes("case-creator"),
+    );
     const producer = byName(`-${pipeline}-event-producer-${config.env}`);
     const caseCreator = mapping ? fn(mapping.inputs.functionName) : undefined;
     return {
@@ -86,8 +103,11 @@ export function stackModelFromPlan(plan: OfflinePlan): StackModel {
   });
 
   const auditFn = byName(`-audit-processor-${config.env}`);
-  const auditMapping = auditFn ? mappings.find((m) => fn(m.inputs.functionName)?.name === auditFn.name) : undefined;
-  if (!auditFn || !auditMapping) throw new Error(`the plan of stack ${plan.stack} has no audit processor with an event source mapping`);
+  const auditMapping = auditFn
+    ? mappings.find((m) => fn(m.inputs.functionName)?.name === auditFn.name)
+    : undefined;
+  if (!auditFn || !auditMapping)
+    throw new Error(`the plan of stack ${plan.stack} has no audit processor with an event source mapping`);
   const maximumConcurrency = auditMapping.inputs.scalingConfig?.maximumConcurrency;
   return {
     stack: plan.stack,

@@ -14,7 +14,11 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { awsClientConfig, type AwsClientConfig } from "../../handlers/lib/aws-config.js";
 
 /** Client settings for `region`; `endpoint` overrides `AWS_ENDPOINT_URL` (tests point it at moto). */
-export function clientConfigFor(region: string, endpoint?: string, env: NodeJS.ProcessEnv = process.env): AwsClientConfig {
+export function clientConfigFor(
+  region: string,
+  endpoint?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): AwsClientConfig {
   const base = awsClientConfig(undefined, env);
   const url = endpoint ?? base.endpoint;
   return { ...base, region, ...(url ? { endpoint: url, forcePathStyle: true } : {}) };
@@ -48,7 +52,10 @@ export interface RegionClientOptions {
 
 /** The clients of one region. SDK clients connect lazily, so building all of them costs nothing. */
 export function clientsForRegion(region: string, options: RegionClientOptions = {}): RegionClients {
-  const config = { ...clientConfigFor(region, options.endpoint, options.env), ...(options.credentials ? { credentials: options.credentials } : {}) };
+  const config = {
+    ...clientConfigFor(region, options.endpoint, options.env),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
   return {
     region,
     dynamodb: new DynamoDBClient(config),

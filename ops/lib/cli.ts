@@ -78,7 +78,9 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const option = spec.options[name];
     if (!option) {
-      const known = Object.keys(spec.options).map((n) => `--${n}`).join(", ");
+      const known = Object.keys(spec.options)
+        .map((n) => `--${n}`)
+        .join(", ");
       throw new UsageError(`unknown option --${name}; this command takes ${known || "no options"}`);
     }
     if (option.kind === "boolean") {
@@ -90,26 +92,36 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     if (eq !== -1) raw = arg.slice(eq + 1);
     else {
       raw = argv[i + 1];
-      if (raw === undefined || raw.startsWith("--")) throw new UsageError(`--${name} needs a value: --${name} ${option.placeholder ?? "VALUE"}`);
+      if (raw === undefined || raw.startsWith("--"))
+        throw new UsageError(`--${name} needs a value: --${name} ${option.placeholder ?? "VALUE"}`);
       i++;
     }
     const value = convert(name, option, raw);
-    if (option.kind === "list") options[name] = [...((options[name] as string[] | undefined) ?? []), ...(value as string[])];
-    else if (option.kind === "pairs") options[name] = { ...((options[name] as Record<string, string> | undefined) ?? {}), ...(value as Record<string, string>) };
+    if (option.kind === "list")
+      options[name] = [...((options[name] as string[] | undefined) ?? []), ...(value as string[])];
+    else if (option.kind === "pairs")
+      options[name] = {
+        ...((options[name] as Record<string, string> | undefined) ?? {}),
+        ...(value as Record<string, string>),
+      };
     else options[name] = value;
   }
   if (help) return { options, positionals: {}, help };
 
   const names = spec.positionals ?? [];
   if (positionalValues.length > names.length) {
-    throw new UsageError(`unexpected argument "${positionalValues[names.length]}"${names.length ? `; this command takes ${names.map((n) => `<${n}>`).join(" ")}` : ""}`);
+    throw new UsageError(
+      `unexpected argument "${positionalValues[names.length]}"${names.length ? `; this command takes ${names.map((n) => `<${n}>`).join(" ")}` : ""}`,
+    );
   }
-  if (positionalValues.length < names.length) throw new UsageError(`name the ${names[positionalValues.length]}: ${spec.usage}`);
+  if (positionalValues.length < names.length)
+    throw new UsageError(`name the ${names[positionalValues.length]}: ${spec.usage}`);
   const positionals = Object.fromEntries(names.map((n, i) => [n, positionalValues[i]!]));
 
   for (const [name, option] of Object.entries(spec.options)) {
     if (options[name] !== undefined) continue;
-    if (option.required) throw new UsageError(`--${name} is required: --${name} ${option.placeholder ?? "VALUE"}`);
+    if (option.required)
+      throw new UsageError(`--${name} is required: --${name} ${option.placeholder ?? "VALUE"}`);
     if (option.default !== undefined) options[name] = option.default;
     else if (option.kind === "boolean") options[name] = false;
     else if (option.kind === "pairs") options[name] = {};
@@ -124,19 +136,25 @@ function convert(name: string, option: OptionSpec, raw: string): ParsedValue {
       const n = Number(raw);
       const ok = raw.trim() !== "" && Number.isFinite(n) && (option.kind === "number" || Number.isInteger(n));
       if (!ok || (option.min !== undefined && n < option.min)) {
-        throw new UsageError(`--${name} must be a ${option.kind === "integer" ? "whole number" : "number"}${option.min !== undefined ? ` of at least ${option.min}` : ""}, got "${raw}"`);
+        throw new UsageError(
+          `--${name} must be a ${option.kind === "integer" ? "whole number" : "number"}${option.min !== undefined ? ` of at least ${option.min}` : ""}, got "${raw}"`,
+        );
       }
       return n;
     }
     case "list":
-      return raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      return raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
     case "pairs": {
       const eq = raw.indexOf("=");
       if (eq <= 0) throw new UsageError(`--${name} takes key=value, got "${raw}"`);
       return { [raw.slice(0, eq)]: raw.slice(eq + 1) };
     }
     case "string":
-      if (option.choices && !option.choices.includes(raw)) throw new UsageError(`--${name} must be one of ${option.choices.join(", ")}, got "${raw}"`);
+      if (option.choices && !option.choices.includes(raw))
+        throw new UsageError(`--${name} must be one of ${option.choices.join(", ")}, got "${raw}"`);
       return raw;
     default:
       return raw;
@@ -147,13 +165,21 @@ function convert(name: string, option: OptionSpec, raw: string): ParsedValue {
 export function usageText(spec: CommandSpec): string {
   const rows = Object.entries(spec.options).map(([name, o]) => {
     const left = o.kind === "boolean" ? `--${name}` : `--${name} ${o.placeholder ?? "VALUE"}`;
-    const extra = [o.required ? "required" : undefined, o.default !== undefined && o.kind !== "boolean" ? `default ${o.default}` : undefined]
+    const extra = [
+      o.required ? "required" : undefined,
+      o.default !== undefined && o.kind !== "boolean" ? `default ${o.default}` : undefined,
+    ]
       .filter(Boolean)
       .join(", ");
     return [left, `${o.help}${extra ? ` (${extra})` : ""}`] as const;
   });
   const width = Math.max(0, ...rows.map(([l]) => l.length));
-  return [spec.summary, "", `usage: ${spec.usage}`, ...rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`)].join("\n");
+  return [
+    spec.summary,
+    "",
+    `usage: ${spec.usage}`,
+    ...rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`),
+  ].join("\n");
 }
 
 /** Where a command writes: stdout for results, stderr for what it will do, progress and errors. */
@@ -212,14 +238,20 @@ export async function runSubcommand(
   io: CliIo = processIo,
 ): Promise<number> {
   const [name, ...rest] = argv;
-  const list = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(14)} ${c.spec.summary}`).join("\n");
+  const list = Object.entries(commands)
+    .map(([n, c]) => `  ${n.padEnd(14)} ${c.spec.summary}`)
+    .join("\n");
   if (name === undefined || name === "--help" || name === "-h") {
-    (name === undefined ? io.err : io.out)(`usage: ${tool} <command> [options]\n\ncommands:\n${list}\n\n${tool} <command> --help shows a command's options.`);
+    (name === undefined ? io.err : io.out)(
+      `usage: ${tool} <command> [options]\n\ncommands:\n${list}\n\n${tool} <command> --help shows a command's options.`,
+    );
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   const command = commands[name];
   if (!command) {
-    io.err(`error: unknown command "${name}"; use one of ${Object.keys(commands).join(", ")}\n\ncommands:\n${list}`);
+    io.err(
+      `error: unknown command "${name}"; use one of ${Object.keys(commands).join(", ")}\n\ncommands:\n${list}`,
+    );
     return EXIT_USAGE;
   }
   return runCommand(command.spec, rest, command.main, io);

@@ -37,7 +37,12 @@ const RETRYABLE_NAMES = new Set([
 /** Throttling, a 5xx, or a connection that dropped: worth trying again. */
 export function isRetryable(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string };
+  const e = error as {
+    name?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+    code?: string;
+  };
   if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
   if (e.$retryable) return true;
   if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
@@ -62,8 +67,13 @@ export async function withRetry<T>(policy: RetryPolicy, what: string, fn: () => 
  * UnprocessedItems). `roundsWithoutProgress` restarts at 0 whenever a round got something done, so
  * a long batch under steady throttling keeps going while it makes progress.
  */
-export async function backoffPartialBatch(policy: RetryPolicy, what: string, roundsWithoutProgress: number): Promise<void> {
-  if (roundsWithoutProgress >= policy.attempts) throw new Error(`${what}: no progress after ${roundsWithoutProgress} rounds of retries; try again later`);
+export async function backoffPartialBatch(
+  policy: RetryPolicy,
+  what: string,
+  roundsWithoutProgress: number,
+): Promise<void> {
+  if (roundsWithoutProgress >= policy.attempts)
+    throw new Error(`${what}: no progress after ${roundsWithoutProgress} rounds of retries; try again later`);
   policy.onRetry?.(what, roundsWithoutProgress, undefined);
   await policy.sleep(backoffDelay(Math.max(1, roundsWithoutProgress), policy));
 }

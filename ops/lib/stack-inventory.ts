@@ -42,7 +42,10 @@ export interface StackInventory {
 const physical = (resources: RecordedResource[], type: string): string[] =>
   resources.filter((r) => r.type === type && r.physicalName !== undefined).map((r) => r.physicalName!);
 
-export async function inventoryOf(stack: string, overrides: Record<string, string> = {}): Promise<StackInventory> {
+export async function inventoryOf(
+  stack: string,
+  overrides: Record<string, string> = {},
+): Promise<StackInventory> {
   const plan = await planStack(stack, overrides);
   const { resources } = plan;
   const outputs = plan.outputs as {
@@ -93,16 +96,27 @@ export async function inventoryOf(stack: string, overrides: Record<string, strin
 function redriveSourcesOf(resources: RecordedResource[]): Record<string, string> {
   const sources: Record<string, string> = {};
   for (const r of resources) {
-    if (r.type !== "aws:sqs/queue:Queue" || r.physicalName === undefined || typeof r.inputs.redrivePolicy !== "string") continue;
-    const target = (JSON.parse(r.inputs.redrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
+    if (
+      r.type !== "aws:sqs/queue:Queue" ||
+      r.physicalName === undefined ||
+      typeof r.inputs.redrivePolicy !== "string"
+    )
+      continue;
+    const target = (JSON.parse(r.inputs.redrivePolicy) as { deadLetterTargetArn?: string })
+      .deadLetterTargetArn;
     if (target) sources[target.split(":").pop()!] = r.physicalName;
   }
   return sources;
 }
 
 /** The role a planned function runs with, from the function's recorded `role` input. */
-function roleOfFunction(resources: RecordedResource[], functionName: string): StackInventory["tokenManagerRole"] {
-  const fn = resources.find((r) => r.type === "aws:lambda/function:Function" && r.physicalName === functionName);
+function roleOfFunction(
+  resources: RecordedResource[],
+  functionName: string,
+): StackInventory["tokenManagerRole"] {
+  const fn = resources.find(
+    (r) => r.type === "aws:lambda/function:Function" && r.physicalName === functionName,
+  );
   const arn = String(fn?.inputs.role ?? "");
   const name = arn.split(":role/").pop()!.split("/").pop()!;
   const createdByStack = resources.some((r) => r.type === "aws:iam/role:Role" && r.physicalName === name);

@@ -40,7 +40,12 @@ export interface VerdictWords {
  * Prints the checks and a verdict line; returns the exit code (1 when any check failed). A check
  * that cannot be checked does not make the verdict bad, but the verdict line says how many there are.
  */
-export function reportChecks(io: CliIo, title: string, checks: readonly CheckResult[], words: VerdictWords = { good: "READY", bad: "NOT READY" }): number {
+export function reportChecks(
+  io: CliIo,
+  title: string,
+  checks: readonly CheckResult[],
+  words: VerdictWords = { good: "READY", bad: "NOT READY" },
+): number {
   const failed = checks.filter((c) => c.status === "fail").length;
   const unchecked = checks.filter((c) => c.status === "cannot-check").length;
   const verdict =

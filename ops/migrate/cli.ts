@@ -12,8 +12,14 @@ const RESUMABLE = new Set(["copy-audit"]);
 const controller = new AbortController();
 process.on("SIGINT", () => {
   if (controller.signal.aborted || !RESUMABLE.has(process.argv[2] ?? "")) process.exit(130);
-  process.stderr.write("\nstopping after the pages in hand and saving the checkpoint (Ctrl-C again to stop now) …\n");
+  process.stderr.write(
+    "\nstopping after the pages in hand and saving the checkpoint (Ctrl-C again to stop now) …\n",
+  );
   controller.abort();
 });
 
-process.exitCode = await runSubcommand(MIGRATE_TOOL, migrateCommands(defaultContext(controller.signal)), process.argv.slice(2));
+process.exitCode = await runSubcommand(
+  MIGRATE_TOOL,
+  migrateCommands(defaultContext(controller.signal)),
+  process.argv.slice(2),
+);

@@ -16,9 +16,18 @@ const COMMANDS: Record<string, { spec: CommandSpec; main: Main }> = {
   "verify-audit": { spec: verifyAuditSpec, main: verifyAuditMain },
 };
 
-export function migrateCommands(context: MigrateContext): Record<string, { spec: CommandSpec; main: (args: ParsedArgs, io: CliIo) => Promise<number> }> {
-  return Object.fromEntries(Object.entries(COMMANDS).map(([name, c]) => [name, { spec: c.spec, main: (args: ParsedArgs, io: CliIo) => c.main(context, args, io) }]));
+export function migrateCommands(
+  context: MigrateContext,
+): Record<string, { spec: CommandSpec; main: (args: ParsedArgs, io: CliIo) => Promise<number> }> {
+  return Object.fromEntries(
+    Object.entries(COMMANDS).map(([name, c]) => [
+      name,
+      { spec: c.spec, main: (args: ParsedArgs, io: CliIo) => c.main(context, args, io) },
+    ]),
+  );
 }
 
 /** The specs alone (the runbook test parses every command line of the runbook with them). */
-export const migrateSpecs: Record<string, CommandSpec> = Object.fromEntries(Object.entries(COMMANDS).map(([name, c]) => [name, c.spec]));
+export const migrateSpecs: Record<string, CommandSpec> = Object.fromEntries(
+  Object.entries(COMMANDS).map(([name, c]) => [name, c.spec]),
+);

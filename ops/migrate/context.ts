@@ -47,7 +47,10 @@ export function defaultContext(signal?: AbortSignal): MigrateContext {
 /** A stack named on the command line must have a stack file; a typo gets the list. */
 export function requireStack(context: MigrateContext, option: string, stack: string): string {
   const known = context.stacks();
-  if (!known.includes(stack)) throw new UsageError(`--${option} ${stack}: no stack file Pulumi.${stack}.yaml; stacks here: ${known.join(", ")}`);
+  if (!known.includes(stack))
+    throw new UsageError(
+      `--${option} ${stack}: no stack file Pulumi.${stack}.yaml; stacks here: ${known.join(", ")}`,
+    );
   return stack;
 }
 
@@ -55,7 +58,8 @@ export function requireStack(context: MigrateContext, option: string, stack: str
 export function requireTwoStacks(context: MigrateContext, from: string, to: string): void {
   requireStack(context, "from", from);
   requireStack(context, "to", to);
-  if (from === to) throw new UsageError(`--from and --to are both ${from}; name the stack you move to with --to`);
+  if (from === to)
+    throw new UsageError(`--from and --to are both ${from}; name the stack you move to with --to`);
 }
 
 /** The retry policy with a counter, so a command can say how often it was throttled. */
@@ -74,13 +78,21 @@ export function countingRetry(policy: RetryPolicy): { policy: RetryPolicy; count
 }
 
 /** The table's approximate item count (DynamoDB refreshes it about every six hours); fails clearly when the table is not there. */
-export async function approximateItemCount(clients: RegionClients, tableName: string, retry: RetryPolicy): Promise<number> {
+export async function approximateItemCount(
+  clients: RegionClients,
+  tableName: string,
+  retry: RetryPolicy,
+): Promise<number> {
   try {
-    const { Table } = await withRetry(retry, `DescribeTable ${tableName}`, () => clients.dynamodb.send(new DescribeTableCommand({ TableName: tableName })));
+    const { Table } = await withRetry(retry, `DescribeTable ${tableName}`, () =>
+      clients.dynamodb.send(new DescribeTableCommand({ TableName: tableName })),
+    );
     return Table?.ItemCount ?? 0;
   } catch (error) {
     if ((error as { name?: string }).name === "ResourceNotFoundException") {
-      throw new Error(`table ${tableName} does not exist in ${clients.region}: deploy the stack first (pulumi up) or check the account and region`);
+      throw new Error(
+        `table ${tableName} does not exist in ${clients.region}: deploy the stack first (pulumi up) or check the account and region`,
+      );
     }
     throw error;
   }

@@ -22,7 +22,15 @@ import { readAuditItem, writeAuditItem } from "../../handlers/audit-processor/au
 import { isAuditItem, mergeAuditItems, type ItemMerge } from "../../handlers/audit-processor/merge-items.js";
 import { isFileLedgerKey } from "../../handlers/lib/audit-keys.js";
 import { withRetry, type RetryPolicy } from "../lib/retry.js";
-import { addCounts, saveCheckpoint, totalCounts, ZERO_COUNTS, type CopyCheckpoint, type CopyCounts, type TableRef } from "./copy-checkpoint.js";
+import {
+  addCounts,
+  saveCheckpoint,
+  totalCounts,
+  ZERO_COUNTS,
+  type CopyCheckpoint,
+  type CopyCounts,
+  type TableRef,
+} from "./copy-checkpoint.js";
 import { batchGetByTransactionId, scanSegment, type RawItem } from "./table-reads.js";
 
 export interface AuditTableSide extends TableRef {
@@ -126,9 +134,15 @@ export async function copyAudit(options: CopyAuditOptions): Promise<CopyAuditRes
 
 type ItemOutcome = "copied" | "merged" | "unchanged" | "unmergeable";
 
-async function copyPage(options: CopyAuditOptions, rawItems: RawItem[], unmergeableIds: string[]): Promise<CopyCounts> {
+async function copyPage(
+  options: CopyAuditOptions,
+  rawItems: RawItem[],
+  unmergeableIds: string[],
+): Promise<CopyCounts> {
   const counts: CopyCounts = { ...ZERO_COUNTS, scanned: rawItems.length };
-  const sources = rawItems.map((raw) => unmarshall(raw) as Record<string, unknown> & { transactionId: string });
+  const sources = rawItems.map(
+    (raw) => unmarshall(raw) as Record<string, unknown> & { transactionId: string },
+  );
   const auditSources = sources.filter((item) => !isFileLedgerKey(item.transactionId));
   counts.ledgerSkipped = sources.length - auditSources.length;
 
@@ -140,9 +154,15 @@ async function copyPage(options: CopyAuditOptions, rawItems: RawItem[], unmergea
   );
   await forEachLimit(auditSources, options.concurrency, async (source) => {
     const raw = targets.get(source.transactionId);
-    const outcome = await copyItem(options, source, raw ? (unmarshall(raw) as Record<string, unknown>) : undefined, counts);
+    const outcome = await copyItem(
+      options,
+      source,
+      raw ? (unmarshall(raw) as Record<string, unknown>) : undefined,
+      counts,
+    );
     counts[outcome]++;
-    if (outcome === "unmergeable" && unmergeableIds.length < MAX_LISTED) unmergeableIds.push(source.transactionId);
+    if (outcome === "unmergeable" && unmergeableIds.length < MAX_LISTED)
+      unmergeableIds.push(source.transactionId);
   });
   return counts;
 }
@@ -161,34 +181,48 @@ async function copyItem(
     if (options.dryRun) return plan.kind === "copy" ? "copied" : "merged";
     try {
       const expectedVersion = target === undefined ? undefined : (target as unknown as AuditItem).version;
-      await withRetry(options.retry, `write ${source.transactionId}`, () => writeAuditItem(targetDeps, plan.item, expectedVersion));
+      await withRetry(options.retry, `write ${source.transactionId}`, () =>
+        writeAuditItem(targetDeps, plan.item, expectedVersion),
+      );
       return plan.kind === "copy" ? "copied" : "merged";
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       if (attempt >= MAX_CONFLICT_ATTEMPTS) {
-        throw new Error(`${source.transactionId}: the target item kept changing while it was merged (${attempt} attempts); run the copy again`);
+        throw new Error(
+          `${source.transactionId}: the target item kept changing while it was merged (${attempt} attempts); run the copy again`,
+        );
       }
       // The target's own processor (or another copy) wrote the item after we read it: merge on top of its write.
       counts.conflictsRetried++;
-      target = (await withRetry(options.retry, `read ${source.transactionId}`, () => readAuditItem(targetDeps, source.transactionId))) as
-        | Record<string, unknown>
-        | undefined;
+      target = (await withRetry(options.retry, `read ${source.transactionId}`, () =>
+        readAuditItem(targetDeps, source.transactionId),
+      )) as Record<string, unknown> | undefined;
     }
   }
 }
 
 type ItemPlan = ItemMerge | { kind: "unmergeable" };
 
-function planItem(target: Record<string, unknown> | undefined, source: Record<string, unknown> & { transactionId: string }, retentionDays: number): ItemPlan {
+function planItem(
+  target: Record<string, unknown> | undefined,
+  source: Record<string, unknown> & { transactionId: string },
+  retentionDays: number,
+): ItemPlan {
   // Something that is not an audit item can still be copied where the target has nothing; it cannot be merged.
   if (!isAuditItem(source) || (target !== undefined && !isAuditItem(target))) {
-    return target === undefined ? { kind: "copy", item: source as unknown as AuditItem } : { kind: "unmergeable" };
+    return target === undefined
+      ? { kind: "copy", item: source as unknown as AuditItem }
+      : { kind: "unmergeable" };
   }
   return mergeAuditItems(target as AuditItem | undefined, source, { retentionDays });
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; the first error stops new work and is thrown. */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: unknown;
   const worker = async () => {

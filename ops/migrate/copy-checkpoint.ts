@@ -26,7 +26,15 @@ export interface CopyCounts {
   conflictsRetried: number;
 }
 
-export const ZERO_COUNTS: CopyCounts = { scanned: 0, copied: 0, merged: 0, unchanged: 0, ledgerSkipped: 0, unmergeable: 0, conflictsRetried: 0 };
+export const ZERO_COUNTS: CopyCounts = {
+  scanned: 0,
+  copied: 0,
+  merged: 0,
+  unchanged: 0,
+  ledgerSkipped: 0,
+  unmergeable: 0,
+  conflictsRetried: 0,
+};
 
 export function addCounts(a: CopyCounts, b: Partial<CopyCounts>): CopyCounts {
   const sum = { ...a };
@@ -59,7 +67,12 @@ export interface CopyCheckpoint {
   completedAt?: string;
 }
 
-export function newCheckpoint(source: TableRef, target: TableRef, totalSegments: number, now: Date): CopyCheckpoint {
+export function newCheckpoint(
+  source: TableRef,
+  target: TableRef,
+  totalSegments: number,
+  now: Date,
+): CopyCheckpoint {
   return {
     format: 1,
     source,
@@ -77,9 +90,15 @@ export function loadCheckpoint(path: string): CopyCheckpoint | undefined {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8")) as CopyCheckpoint;
   } catch (error) {
-    throw new Error(`checkpoint ${path} is not readable JSON (${(error as Error).message}); move it away to start the copy over`);
+    throw new Error(
+      `checkpoint ${path} is not readable JSON (${(error as Error).message}); move it away to start the copy over`,
+    );
   }
-  if (parsed.format !== 1 || !Array.isArray(parsed.segments) || parsed.segments.length !== parsed.totalSegments) {
+  if (
+    parsed.format !== 1 ||
+    !Array.isArray(parsed.segments) ||
+    parsed.segments.length !== parsed.totalSegments
+  ) {
     throw new Error(`checkpoint ${path} is not a copy-audit checkpoint; move it away to start the copy over`);
   }
   return parsed;
@@ -93,12 +112,18 @@ export function saveCheckpoint(path: string, checkpoint: CopyCheckpoint): void {
 }
 
 /** Why a checkpoint cannot be resumed by this command line, or undefined when it can. */
-export function checkpointMismatch(checkpoint: CopyCheckpoint, source: TableRef, target: TableRef, totalSegments: number): string | undefined {
+export function checkpointMismatch(
+  checkpoint: CopyCheckpoint,
+  source: TableRef,
+  target: TableRef,
+  totalSegments: number,
+): string | undefined {
   const same = (a: TableRef, b: TableRef) => a.region === b.region && a.tableName === b.tableName;
   if (!same(checkpoint.source, source) || !same(checkpoint.target, target)) {
     return `it is for a copy of ${checkpoint.source.tableName} (${checkpoint.source.region}) to ${checkpoint.target.tableName} (${checkpoint.target.region})`;
   }
-  if (checkpoint.totalSegments !== totalSegments) return `it was started with --segments ${checkpoint.totalSegments}; resume with the same number`;
+  if (checkpoint.totalSegments !== totalSegments)
+    return `it was started with --segments ${checkpoint.totalSegments}; resume with the same number`;
   return undefined;
 }
 

@@ -36,10 +36,20 @@ export interface DrainOptions {
   onCheck?: (name: string) => void;
 }
 
-const NOT_FOUND = new Set(["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "ResourceNotFoundException", "EntityNotFoundException", "NoSuchBucket"]);
+const NOT_FOUND = new Set([
+  "QueueDoesNotExist",
+  "AWS.SimpleQueueService.NonExistentQueue",
+  "ResourceNotFoundException",
+  "EntityNotFoundException",
+  "NoSuchBucket",
+]);
 const notFound = (error: unknown) => NOT_FOUND.has((error as { name?: string }).name ?? "");
 
-export async function drainChecks(inventory: StackInventory, clients: RegionClients, options: DrainOptions): Promise<CheckResult[]> {
+export async function drainChecks(
+  inventory: StackInventory,
+  clients: RegionClients,
+  options: DrainOptions,
+): Promise<CheckResult[]> {
   const checks: CheckResult[] = [];
   const run = async (name: string, check: () => Promise<Omit<CheckResult, "name">>) => {
     options.onCheck?.(name);
@@ -51,35 +61,78 @@ export async function drainChecks(inventory: StackInventory, clients: RegionClie
       const message = error instanceof Error ? error.message : String(error);
       checks.push(
         notFound(error)
-          ? { name, status: "fail", detail: `not found in ${inventory.region}: ${message}`, fix: `check the account and region (${inventory.region}) of stack ${inventory.stack}` }
-          : { name, status: "fail", detail: `could not read it: ${message}`, fix: "check the permissions listed in docs/region-migration.md and run drain-check again" },
+          ? {
+              name,
+              status: "fail",
+              detail: `not found in ${inventory.region}: ${message}`,
+              fix: `check the account and region (${inventory.region}) of stack ${inventory.stack}`,
+            }
+          : {
+              name,
+              status: "fail",
+              detail: `could not read it: ${message}`,
+              fix: "check the permissions listed in docs/region-migration.md and run drain-check again",
+            },
       );
     }
   };
 
-  await run(`audit queue ${inventory.auditQueueName}`, () => queueCheck(clients, inventory.auditQueueName, "the audit processor is still working through it; wait and check again", options.retry));
+  await run(`audit queue ${inventory.auditQueueName}`, () =>
+    queueCheck(
+      clients,
+      inventory.auditQueueName,
+      "the audit processor is still working through it; wait and check again",
+      options.retry,
+    ),
+  );
   for (const queue of inventory.deadLetterQueueNames) {
-    await run(`dead-letter queue ${queue}`, () => queueCheck(clients, queue, "settle or redrive its messages (docs/operations.md, 'A queue that should be empty is not')", options.retry));
+    await run(`dead-letter queue ${queue}`, () =>
+      queueCheck(
+        clients,
+        queue,
+        "settle or redrive its messages (docs/operations.md, 'A queue that should be empty is not')",
+        options.retry,
+      ),
+    );
   }
   for (const [pipeline, p] of Object.entries(inventory.pipelines)) {
     if (p.caseCreator) {
-      await run(`${pipeline} stream ${p.stream}`, () => caseCreatorStreamCheck(clients, inventory, p.stream, options));
+      await run(`${pipeline} stream ${p.stream}`, () =>
+        caseCreatorStreamCheck(clients, inventory, p.stream, options),
+      );
     } else {
-      await run(`${pipeline} stream ${p.stream} (external consumer)`, () => externalStreamCheck(clients, p.stream, options));
+      await run(`${pipeline} stream ${p.stream} (external consumer)`, () =>
+        externalStreamCheck(clients, p.stream, options),
+      );
     }
-    if (p.bucket) await run(`${pipeline} input bucket ${p.bucket}`, () => inputBucketCheck(clients, inventory, p.bucket!, options));
+    if (p.bucket)
+      await run(`${pipeline} input bucket ${p.bucket}`, () =>
+        inputBucketCheck(clients, inventory, p.bucket!, options),
+      );
   }
-  for (const job of inventory.glueJobNames) await run(`Glue job ${job}`, () => glueJobCheck(clients, job, options.retry));
+  for (const job of inventory.glueJobNames)
+    await run(`Glue job ${job}`, () => glueJobCheck(clients, job, options.retry));
   return checks;
 }
 
-async function queueCheck(clients: RegionClients, queueName: string, fix: string, retry: RetryPolicy): Promise<Omit<CheckResult, "name">> {
-  const { QueueUrl } = await withRetry(retry, `GetQueueUrl ${queueName}`, () => clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueName })));
+async function queueCheck(
+  clients: RegionClients,
+  queueName: string,
+  fix: string,
+  retry: RetryPolicy,
+): Promise<Omit<CheckResult, "name">> {
+  const { QueueUrl } = await withRetry(retry, `GetQueueUrl ${queueName}`, () =>
+    clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueName })),
+  );
   const { Attributes = {} } = await withRetry(retry, `GetQueueAttributes ${queueName}`, () =>
     clients.sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl,
-        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
       }),
     ),
   );
@@ -90,20 +143,45 @@ async function queueCheck(clients: RegionClients, queueName: string, fix: string
   return visible + inFlight + delayed === 0 ? { status: "pass", detail } : { status: "fail", detail, fix };
 }
 
-async function caseCreatorStreamCheck(clients: RegionClients, inventory: StackInventory, stream: string, options: DrainOptions): Promise<Omit<CheckResult, "name">> {
-  const settlement = await streamSettlement(clients.kinesis, { dynamodb: clients.dynamodb, tableName: inventory.auditTableName }, stream, options.retry);
+async function caseCreatorStreamCheck(
+  clients: RegionClients,
+  inventory: StackInventory,
+  stream: string,
+  options: DrainOptions,
+): Promise<Omit<CheckResult, "name">> {
+  const settlement = await streamSettlement(
+    clients.kinesis,
+    { dynamodb: clients.dynamodb, tableName: inventory.auditTableName },
+    stream,
+    options.retry,
+  );
   const age = await latestIteratorAge(clients.cloudwatch, stream, options.now, options.retry);
   const maxAge = options.maxIteratorAgeMs ?? 60_000;
-  const ageText = age ? `iterator age ${Math.round(age.milliseconds / 1000)} s at ${age.at.toISOString()}` : "no iterator-age datapoints in the last 15 min";
+  const ageText = age
+    ? `iterator age ${Math.round(age.milliseconds / 1000)} s at ${age.at.toISOString()}`
+    : "no iterator-age datapoints in the last 15 min";
   const detail = `${settlement.records} record(s) in ${settlement.shards} shard(s), ${settlement.unsettled} not settled; ${ageText}`;
   if (settlement.unsettled > 0) {
-    return { status: "fail", detail: `${detail}; e.g. ${settlement.examples.join(", ")}`, fix: "the case creator has not finished these records; wait and check again (a FAILED one needs no action: it is settled)" };
+    return {
+      status: "fail",
+      detail: `${detail}; e.g. ${settlement.examples.join(", ")}`,
+      fix: "the case creator has not finished these records; wait and check again (a FAILED one needs no action: it is settled)",
+    };
   }
-  if (age && age.milliseconds > maxAge) return { status: "fail", detail, fix: "the case creator is behind the stream's tip; wait until its iterator age is back near 0" };
+  if (age && age.milliseconds > maxAge)
+    return {
+      status: "fail",
+      detail,
+      fix: "the case creator is behind the stream's tip; wait until its iterator age is back near 0",
+    };
   return { status: "pass", detail };
 }
 
-async function externalStreamCheck(clients: RegionClients, stream: string, options: DrainOptions): Promise<Omit<CheckResult, "name">> {
+async function externalStreamCheck(
+  clients: RegionClients,
+  stream: string,
+  options: DrainOptions,
+): Promise<Omit<CheckResult, "name">> {
   let records = 0;
   let newest: Date | undefined;
   const { shards } = await readWholeStream(clients.kinesis, stream, options.retry, async (batch) => {
@@ -111,8 +189,14 @@ async function externalStreamCheck(clients: RegionClients, stream: string, optio
     for (const r of batch) if (!newest || r.arrivedAt > newest) newest = r.arrivedAt;
   });
   const age = await latestIteratorAge(clients.cloudwatch, stream, options.now, options.retry);
-  const ageText = age ? `GetRecords iterator age ${Math.round(age.milliseconds / 1000)} s at ${age.at.toISOString()}` : "no GetRecords iterator-age datapoints in the last 15 min";
-  if (records === 0) return { status: "pass", detail: `no record within retention in ${shards} shard(s): nothing left for the consumer to read` };
+  const ageText = age
+    ? `GetRecords iterator age ${Math.round(age.milliseconds / 1000)} s at ${age.at.toISOString()}`
+    : "no GetRecords iterator-age datapoints in the last 15 min";
+  if (records === 0)
+    return {
+      status: "pass",
+      detail: `no record within retention in ${shards} shard(s): nothing left for the consumer to read`,
+    };
   return {
     status: "cannot-check",
     detail: `${records} record(s) within retention, newest arrived ${newest!.toISOString()}; ${ageText} (the consumer's own position is not readable from here; a consumer using enhanced fan-out does not show in this metric)`,
@@ -122,24 +206,47 @@ async function externalStreamCheck(clients: RegionClients, stream: string, optio
 
 /** The producer's ledger names an object version by its S3 version id, or by its ETag when the bucket is unversioned. */
 export function ledgerVersionOf(version: Pick<ObjectVersion, "VersionId" | "ETag">): string {
-  return version.VersionId && version.VersionId !== "null" ? version.VersionId : (version.ETag ?? "").replace(/^"|"$/g, "");
+  return version.VersionId && version.VersionId !== "null"
+    ? version.VersionId
+    : (version.ETag ?? "").replace(/^"|"$/g, "");
 }
 
-async function inputBucketCheck(clients: RegionClients, inventory: StackInventory, bucket: string, options: DrainOptions): Promise<Omit<CheckResult, "name">> {
+async function inputBucketCheck(
+  clients: RegionClients,
+  inventory: StackInventory,
+  bucket: string,
+  options: DrainOptions,
+): Promise<Omit<CheckResult, "name">> {
   const versions: ObjectVersion[] = [];
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
   do {
     const page = await withRetry(options.retry, `ListObjectVersions ${bucket}`, () =>
-      clients.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) })),
+      clients.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+          ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
+        }),
+      ),
     );
-    versions.push(...(page.Versions ?? []).filter((v) => !options.inputsSince || (v.LastModified && v.LastModified >= options.inputsSince)));
+    versions.push(
+      ...(page.Versions ?? []).filter(
+        (v) => !options.inputsSince || (v.LastModified && v.LastModified >= options.inputsSince),
+      ),
+    );
     keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
   } while (keyMarker);
 
   const keyOf = (v: ObjectVersion) => fileLedgerKey(s3Uri(bucket, v.Key!), ledgerVersionOf(v));
-  const ledgers = await batchGetByTransactionId(clients.dynamodb, inventory.auditTableName, versions.map(keyOf), options.retry, ["transactionId", "state"]);
+  const ledgers = await batchGetByTransactionId(
+    clients.dynamodb,
+    inventory.auditTableName,
+    versions.map(keyOf),
+    options.retry,
+    ["transactionId", "state"],
+  );
   const pending = versions.filter((v) => {
     const raw = ledgers.get(keyOf(v));
     return !raw || (unmarshall(raw) as { state?: string }).state !== "COMPLETED";
@@ -161,21 +268,37 @@ async function inputBucketCheck(clients: RegionClients, inventory: StackInventor
 /** Glue run states in which a run still holds or may still publish work. */
 const ACTIVE_RUN_STATES = new Set(["STARTING", "RUNNING", "STOPPING", "WAITING"]);
 
-async function glueJobCheck(clients: RegionClients, job: string, retry: RetryPolicy): Promise<Omit<CheckResult, "name">> {
+async function glueJobCheck(
+  clients: RegionClients,
+  job: string,
+  retry: RetryPolicy,
+): Promise<Omit<CheckResult, "name">> {
   // Glue keeps a job's run history for 90 to 365 days (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-runs.html):
   // for a scheduled job that is a few pages of 200, so all of it is read rather than trusting the newest page.
   const runs: JobRun[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await withRetry(retry, `GetJobRuns ${job}`, () => clients.glue.send(new GetJobRunsCommand({ JobName: job, MaxResults: 200, ...(nextToken ? { NextToken: nextToken } : {}) })));
+    const page = await withRetry(retry, `GetJobRuns ${job}`, () =>
+      clients.glue.send(
+        new GetJobRunsCommand({
+          JobName: job,
+          MaxResults: 200,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      ),
+    );
     runs.push(...(page.JobRuns ?? []));
     nextToken = page.NextToken;
   } while (nextToken);
   const active = runs.filter((r) => ACTIVE_RUN_STATES.has(r.JobRunState ?? ""));
-  if (active.length === 0) return { status: "pass", detail: `no active run (${runs.length} run(s) in its history)` };
+  if (active.length === 0)
+    return { status: "pass", detail: `no active run (${runs.length} run(s) in its history)` };
   return {
     status: "fail",
-    detail: `${active.length} run(s) active: ${active.slice(0, 3).map((r) => `${r.Id} ${r.JobRunState} since ${r.StartedOn?.toISOString() ?? "?"}`).join(", ")}`,
+    detail: `${active.length} run(s) active: ${active
+      .slice(0, 3)
+      .map((r) => `${r.Id} ${r.JobRunState} since ${r.StartedOn?.toISOString() ?? "?"}`)
+      .join(", ")}`,
     fix: "wait for the run to end (disable the job's schedule first, so no new run starts)",
   };
 }

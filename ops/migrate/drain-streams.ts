@@ -12,7 +12,14 @@
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type Shard } from "@aws-sdk/client-kinesis";
+import {
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+  type Shard,
+} from "@aws-sdk/client-kinesis";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -58,7 +65,9 @@ export async function readWholeStream(
             new GetShardIteratorCommand({
               StreamName: streamName,
               ShardId: shardId,
-              ...(lastSequence ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: lastSequence } : { ShardIteratorType: "TRIM_HORIZON" }),
+              ...(lastSequence
+                ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: lastSequence }
+                : { ShardIteratorType: "TRIM_HORIZON" }),
             }),
           ),
         )
@@ -66,10 +75,12 @@ export async function readWholeStream(
     let iterator = await newIterator();
     let emptyPolls = 0;
     while (iterator) {
-      let response;
+      let response: GetRecordsCommandOutput;
       try {
         const current = iterator;
-        response = await withRetry(retry, `GetRecords ${streamName}/${shardId}`, () => kinesis.send(new GetRecordsCommand({ ShardIterator: current, Limit: 10_000 })));
+        response = await withRetry(retry, `GetRecords ${streamName}/${shardId}`, () =>
+          kinesis.send(new GetRecordsCommand({ ShardIterator: current, Limit: 10_000 })),
+        );
       } catch (error) {
         // Iterators expire after 5 minutes; a slow read of a long shard picks up where it was.
         if ((error as { name?: string }).name === "ExpiredIteratorException") {
@@ -82,7 +93,14 @@ export async function readWholeStream(
       if (records.length > 0) {
         lastSequence = records.at(-1)!.SequenceNumber;
         emptyPolls = 0;
-        await onBatch(records.map((r) => ({ shardId, sequenceNumber: r.SequenceNumber!, arrivedAt: r.ApproximateArrivalTimestamp ?? new Date(0), data: r.Data ?? new Uint8Array() })));
+        await onBatch(
+          records.map((r) => ({
+            shardId,
+            sequenceNumber: r.SequenceNumber!,
+            arrivedAt: r.ApproximateArrivalTimestamp ?? new Date(0),
+            data: r.Data ?? new Uint8Array(),
+          })),
+        );
       } else {
         // An empty answer is the end only at the tip; behind it, Kinesis may answer empty and move on.
         const behind = response.MillisBehindLatest ?? 0;
@@ -95,8 +113,13 @@ export async function readWholeStream(
 }
 
 /** The audit key of a stream record, exactly as the case creator audits it. */
-export function auditKeyOfRecord(streamName: string, record: Pick<StreamRecordSummary, "sequenceNumber" | "data">): string {
-  const decoded = decodeKinesisRecord({ kinesis: { data: Buffer.from(record.data).toString("base64"), sequenceNumber: record.sequenceNumber } } as KinesisStreamRecord);
+export function auditKeyOfRecord(
+  streamName: string,
+  record: Pick<StreamRecordSummary, "sequenceNumber" | "data">,
+): string {
+  const decoded = decodeKinesisRecord({
+    kinesis: { data: Buffer.from(record.data).toString("base64"), sequenceNumber: record.sequenceNumber },
+  } as KinesisStreamRecord);
   if (decoded.ok) return decoded.record.transactionId;
   return decoded.transactionId ?? streamRecordKey(streamName, record.sequenceNumber);
 }
@@ -122,16 +145,32 @@ export async function streamSettlement(
   const { shards } = await readWholeStream(kinesis, streamName, retry, async (records) => {
     result.records += records.length;
     const keyed = records.map((r) => ({ record: r, key: auditKeyOfRecord(streamName, r) }));
-    const items = await batchGetByTransactionId(audit.dynamodb, audit.tableName, keyed.map((k) => k.key), retry, ["transactionId", "status", "lastUpdatedAt", "lastRepeatAt"]);
+    const items = await batchGetByTransactionId(
+      audit.dynamodb,
+      audit.tableName,
+      keyed.map((k) => k.key),
+      retry,
+      ["transactionId", "status", "lastUpdatedAt", "lastRepeatAt"],
+    );
     for (const { record, key } of keyed) {
       const raw = items.get(key);
-      const item = raw ? (unmarshall(raw) as { status: string; lastUpdatedAt: string; lastRepeatAt?: string }) : undefined;
-      const lastSettledAt = item ? Math.max(Date.parse(item.lastUpdatedAt), item.lastRepeatAt ? Date.parse(item.lastRepeatAt) : 0) : 0;
-      const settled = item !== undefined && SETTLED.has(item.status) && lastSettledAt >= record.arrivedAt.getTime();
+      const item = raw
+        ? (unmarshall(raw) as { status: string; lastUpdatedAt: string; lastRepeatAt?: string })
+        : undefined;
+      const lastSettledAt = item
+        ? Math.max(Date.parse(item.lastUpdatedAt), item.lastRepeatAt ? Date.parse(item.lastRepeatAt) : 0)
+        : 0;
+      const settled =
+        item !== undefined && SETTLED.has(item.status) && lastSettledAt >= record.arrivedAt.getTime();
       if (settled) continue;
       result.unsettled++;
       if (result.examples.length < 5) {
-        const why = item === undefined ? "no audit item" : SETTLED.has(item.status) ? `${item.status} before it arrived` : item.status;
+        const why =
+          item === undefined
+            ? "no audit item"
+            : SETTLED.has(item.status)
+              ? `${item.status} before it arrived`
+              : item.status;
         result.examples.push(`${key} (${why}) ${record.shardId}#${record.sequenceNumber}`);
       }
     }
@@ -161,6 +200,8 @@ export async function latestIteratorAge(
       }),
     ),
   );
-  const newest = (response.Datapoints ?? []).filter((d) => d.Timestamp && d.Maximum !== undefined).sort((a, b) => b.Timestamp!.getTime() - a.Timestamp!.getTime())[0];
+  const newest = (response.Datapoints ?? [])
+    .filter((d) => d.Timestamp && d.Maximum !== undefined)
+    .sort((a, b) => b.Timestamp!.getTime() - a.Timestamp!.getTime())[0];
   return newest ? { milliseconds: newest.Maximum!, at: newest.Timestamp! } : undefined;
 }

@@ -6,10 +6,17 @@ import { requireTwoStacks, STACK_CONFIG_HELP, type MigrateContext } from "./cont
 import { formatChanges, migrationChecks, outsideWorldChanges } from "./preflight.js";
 
 export const preflightSpec: CommandSpec = {
-  usage: "npm run migrate -- preflight --from STACK --to STACK [--from-config KEY=VALUE] [--to-config KEY=VALUE]",
-  summary: "Checks that a stack can move to another region: both plan, no name collides, what changes outside. Read-only.",
+  usage:
+    "npm run migrate -- preflight --from STACK --to STACK [--from-config KEY=VALUE] [--to-config KEY=VALUE]",
+  summary:
+    "Checks that a stack can move to another region: both plan, no name collides, what changes outside. Read-only.",
   options: {
-    from: { kind: "string", help: "the stack being left (e.g. sit-london)", required: true, placeholder: "STACK" },
+    from: {
+      kind: "string",
+      help: "the stack being left (e.g. sit-london)",
+      required: true,
+      placeholder: "STACK",
+    },
     to: { kind: "string", help: "the stack being moved to (e.g. sit)", required: true, placeholder: "STACK" },
     "from-config": { kind: "pairs", help: STACK_CONFIG_HELP, placeholder: "KEY=VALUE" },
     "to-config": { kind: "pairs", help: STACK_CONFIG_HELP, placeholder: "KEY=VALUE" },
@@ -28,15 +35,32 @@ export async function preflightMain(context: MigrateContext, args: ParsedArgs, i
   ]);
 
   const checks: CheckResult[] = [];
-  const plan = async (stack: string, overrides: Record<string, string>, role: string): Promise<StackInventory | undefined> => {
+  const plan = async (
+    stack: string,
+    overrides: Record<string, string>,
+    role: string,
+  ): Promise<StackInventory | undefined> => {
     try {
       const inventory = await context.inventory(stack, overrides);
-      checks.push({ name: `${role} stack plans`, status: "pass", detail: `${stack}: ${inventory.resources.length} resources in ${inventory.region}` });
+      checks.push({
+        name: `${role} stack plans`,
+        status: "pass",
+        detail: `${stack}: ${inventory.resources.length} resources in ${inventory.region}`,
+      });
       return inventory;
     } catch (error) {
       // A config error lists every problem on its own line; one row of the table holds them all.
-      const message = (error instanceof Error ? error.message : String(error)).split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-      checks.push({ name: `${role} stack plans`, status: "fail", detail: `${stack}: ${message}`, fix: `npm run plan -- ${stack} shows the same error; fix the stack's config` });
+      const message = (error instanceof Error ? error.message : String(error))
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(" ");
+      checks.push({
+        name: `${role} stack plans`,
+        status: "fail",
+        detail: `${stack}: ${message}`,
+        fix: `npm run plan -- ${stack} shows the same error; fix the stack's config`,
+      });
       return undefined;
     }
   };
@@ -45,11 +69,18 @@ export async function preflightMain(context: MigrateContext, args: ParsedArgs, i
 
   if (source && target) {
     checks.push(...migrationChecks(source, target));
-    io.out(`What changes for the outside world (${from} → ${to}):\n\n${formatChanges(outsideWorldChanges(source, target))}\n`);
+    io.out(
+      `What changes for the outside world (${from} → ${to}):\n\n${formatChanges(outsideWorldChanges(source, target))}\n`,
+    );
     try {
       checks.push(...(await context.targetPrerequisites(target)));
     } catch (error) {
-      checks.push({ name: `${to} account prerequisites`, status: "cannot-check", detail: `the deploy preflight failed: ${error instanceof Error ? error.message : String(error)}`, fix: "run the deploy preflight on its own and read its error" });
+      checks.push({
+        name: `${to} account prerequisites`,
+        status: "cannot-check",
+        detail: `the deploy preflight failed: ${error instanceof Error ? error.message : String(error)}`,
+        fix: "run the deploy preflight on its own and read its error",
+      });
     }
   }
   return reportChecks(io, `preflight ${from} → ${to}`, checks);

@@ -17,7 +17,8 @@ export type TargetPrerequisites = (target: StackInventory) => Promise<CheckResul
  * The target's prerequisites are exactly what `npm run preflight -- <target>` checks: the same
  * function (`runPreflightChecks`), against the target's region, never a second list of checks.
  */
-export const deployPreflightOf: TargetPrerequisites = (target) => runPreflightChecks(target, preflightClients(target.region));
+export const deployPreflightOf: TargetPrerequisites = (target) =>
+  runPreflightChecks(target, preflightClients(target.region));
 
 const MAX_LISTED = 10;
 
@@ -32,7 +33,11 @@ export function migrationChecks(source: StackInventory, target: StackInventory):
 
   checks.push(
     source.region !== target.region
-      ? { name: "regions", status: "pass", detail: `${source.stack} is in ${source.region}, ${target.stack} in ${target.region}` }
+      ? {
+          name: "regions",
+          status: "pass",
+          detail: `${source.stack} is in ${source.region}, ${target.stack} in ${target.region}`,
+        }
       : {
           name: "regions",
           status: "fail",
@@ -41,15 +46,25 @@ export function migrationChecks(source: StackInventory, target: StackInventory):
         },
   );
 
-  const taken = new Set(source.resources.filter((r) => r.physicalName !== undefined).map((r) => nameKey(r.type, r.physicalName!, r.region)));
+  const taken = new Set(
+    source.resources
+      .filter((r) => r.physicalName !== undefined)
+      .map((r) => nameKey(r.type, r.physicalName!, r.region)),
+  );
   const isGlobal = (type: string) => (GLOBAL_RESOURCE_TYPES.includes(type) ? 0 : 1);
   const collisions = target.resources
     .filter((r) => r.physicalName !== undefined && taken.has(nameKey(r.type, r.physicalName, r.region)))
     .sort((a, b) => isGlobal(a.type) - isGlobal(b.type)); // account-global names first: they block even across regions
-  const globalCount = target.resources.filter((r) => r.physicalName !== undefined && GLOBAL_RESOURCE_TYPES.includes(r.type)).length;
+  const globalCount = target.resources.filter(
+    (r) => r.physicalName !== undefined && GLOBAL_RESOURCE_TYPES.includes(r.type),
+  ).length;
   checks.push(
     collisions.length === 0
-      ? { name: "names free of the source", status: "pass", detail: `none of the target's ${globalCount} account-global names (IAM, S3, dashboards) nor its regional names is the source's` }
+      ? {
+          name: "names free of the source",
+          status: "pass",
+          detail: `none of the target's ${globalCount} account-global names (IAM, S3, dashboards) nor its regional names is the source's`,
+        }
       : {
           name: "names free of the source",
           status: "fail",
@@ -64,7 +79,11 @@ export function migrationChecks(source: StackInventory, target: StackInventory):
   const missingPipelines = Object.keys(source.pipelines).filter((p) => !(p in target.pipelines));
   checks.push(
     missingPipelines.length === 0
-      ? { name: "pipelines", status: "pass", detail: `the target has every pipeline of the source (${Object.keys(source.pipelines).join(", ")})` }
+      ? {
+          name: "pipelines",
+          status: "pass",
+          detail: `the target has every pipeline of the source (${Object.keys(source.pipelines).join(", ")})`,
+        }
       : {
           name: "pipelines",
           status: "fail",
@@ -77,8 +96,17 @@ export function migrationChecks(source: StackInventory, target: StackInventory):
   const missingJobs = source.config.glueJobs.map((j) => j.name).filter((j) => !targetJobs.has(j));
   checks.push(
     missingJobs.length === 0
-      ? { name: "Glue jobs", status: "pass", detail: `the target runs every Glue job of the source (${source.config.glueJobs.map((j) => j.name).join(", ") || "none"})` }
-      : { name: "Glue jobs", status: "fail", detail: `the target has no job for ${missingJobs.join(", ")}`, fix: `add them to the target's glueJobs config (Pulumi.${target.stack}.yaml)` },
+      ? {
+          name: "Glue jobs",
+          status: "pass",
+          detail: `the target runs every Glue job of the source (${source.config.glueJobs.map((j) => j.name).join(", ") || "none"})`,
+        }
+      : {
+          name: "Glue jobs",
+          status: "fail",
+          detail: `the target has no job for ${missingJobs.join(", ")}`,
+          fix: `add them to the target's glueJobs config (Pulumi.${target.stack}.yaml)`,
+        },
   );
   return checks;
 }
@@ -101,18 +129,48 @@ export function outsideWorldChanges(source: StackInventory, target: StackInvento
     const s = source.pipelines[name];
     const t = target.pipelines[name];
     if (s?.bucket || t?.bucket) {
-      rows.push({ what: `${name} input bucket`, who: "producers: upload files here (bucket names are global, so the name changes)", from: where(s?.bucket, source.region), to: where(t?.bucket, target.region) });
+      rows.push({
+        what: `${name} input bucket`,
+        who: "producers: upload files here (bucket names are global, so the name changes)",
+        from: where(s?.bucket, source.region),
+        to: where(t?.bucket, target.region),
+      });
     }
     if ((s && !s.caseCreator) || (t && !t.caseCreator)) {
-      rows.push({ what: `${name} stream`, who: "external consumer (TMS): read from the new region's stream (its ARN changes)", from: where(s?.stream, source.region), to: where(t?.stream, target.region) });
+      rows.push({
+        what: `${name} stream`,
+        who: "external consumer (TMS): read from the new region's stream (its ARN changes)",
+        from: where(s?.stream, source.region),
+        to: where(t?.stream, target.region),
+      });
     }
   }
-  rows.push({ what: "TIAA token secret", who: "anything else that reads the token: new region, new ARN suffix", from: where(source.tokenSecretName, source.region), to: where(target.tokenSecretName, target.region) });
-  source.dashboardNames.forEach((dashboard, i) => {
-    rows.push({ what: i === 0 ? "functional dashboard" : "technical dashboard", who: "people: bookmarks and wall screens", from: dashboard, to: target.dashboardNames[i] ?? "—" });
+  rows.push({
+    what: "TIAA token secret",
+    who: "anything else that reads the token: new region, new ARN suffix",
+    from: where(source.tokenSecretName, source.region),
+    to: where(target.tokenSecretName, target.region),
   });
-  rows.push({ what: "alarm topic", who: "on-call: e-mail subscriptions are per topic and must be confirmed again", from: where(source.alarmTopicName, source.region), to: where(target.alarmTopicName, target.region) });
-  rows.push({ what: "audit table", who: "auditors and operators (docs/operations.md queries): read the new region", from: where(source.auditTableName, source.region), to: where(target.auditTableName, target.region) });
+  source.dashboardNames.forEach((dashboard, i) => {
+    rows.push({
+      what: i === 0 ? "functional dashboard" : "technical dashboard",
+      who: "people: bookmarks and wall screens",
+      from: dashboard,
+      to: target.dashboardNames[i] ?? "—",
+    });
+  });
+  rows.push({
+    what: "alarm topic",
+    who: "on-call: e-mail subscriptions are per topic and must be confirmed again",
+    from: where(source.alarmTopicName, source.region),
+    to: where(target.alarmTopicName, target.region),
+  });
+  rows.push({
+    what: "audit table",
+    who: "auditors and operators (docs/operations.md queries): read the new region",
+    from: where(source.auditTableName, source.region),
+    to: where(target.auditTableName, target.region),
+  });
   return rows;
 }
 
@@ -122,5 +180,7 @@ export function formatChanges(rows: readonly OutsideChange[]): string {
   const all = [header, ...rows];
   const width = (key: keyof OutsideChange) => Math.max(...all.map((r) => r[key].length));
   const [w1, w2, w3] = [width("what"), width("from"), width("to")];
-  return all.map((r) => `${r.what.padEnd(w1)}  ${r.from.padEnd(w2)}  →  ${r.to.padEnd(w3)}  ${r.who}`).join("\n");
+  return all
+    .map((r) => `${r.what.padEnd(w1)}  ${r.from.padEnd(w2)}  →  ${r.to.padEnd(w3)}  ${r.who}`)
+    .join("\n");
 }

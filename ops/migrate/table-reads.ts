@@ -2,7 +2,12 @@
  * Reading an audit table in bulk: one segment of a parallel Scan, page by page, and BatchGetItem by
  * transaction id with its partial results retried to completion. Both retry throttling with backoff.
  */
-import { BatchGetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetItemCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
 import { backoffPartialBatch, withRetry, type RetryPolicy } from "../lib/retry.js";
 
 export type RawItem = Record<string, AttributeValue>;
@@ -89,7 +94,11 @@ export async function batchGetByTransactionId(
     while (keys.length > 0) {
       const asked = keys.length;
       const response = await withRetry(retry, `BatchGetItem ${tableName}`, () =>
-        dynamodb.send(new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true, ...projection } } })),
+        dynamodb.send(
+          new BatchGetItemCommand({
+            RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true, ...projection } },
+          }),
+        ),
       );
       for (const item of response.Responses?.[tableName] ?? []) found.set(item.transactionId!.S!, item);
       keys = response.UnprocessedKeys?.[tableName]?.Keys ?? [];

@@ -67,20 +67,33 @@ export interface VerifyOptions {
 const ATTRIBUTES = ["transactionId", "status", "lastUpdatedAt", "currentEventKey"] as const;
 const MOD_64 = 1n << 64n;
 
-export function checksumTerm(item: Pick<CurrentStatus, "transactionId" | "status" | "lastUpdatedAt">): bigint {
-  const digest = createHash("sha256").update(`${item.transactionId}\u0000${item.status}\u0000${item.lastUpdatedAt}`).digest();
+export function checksumTerm(
+  item: Pick<CurrentStatus, "transactionId" | "status" | "lastUpdatedAt">,
+): bigint {
+  const digest = createHash("sha256")
+    .update(`${item.transactionId}\u0000${item.status}\u0000${item.lastUpdatedAt}`)
+    .digest();
   return digest.readBigUInt64BE(0);
 }
 
 /** Every audit item's current status, by transaction id, with the side's summary. */
-async function readSide(side: VerifyOptions["source"], options: VerifyOptions): Promise<{ summary: SideSummary; items: Map<string, CurrentStatus> }> {
+async function readSide(
+  side: VerifyOptions["source"],
+  options: VerifyOptions,
+): Promise<{ summary: SideSummary; items: Map<string, CurrentStatus> }> {
   const items = new Map<string, CurrentStatus>();
   const byStatus: Record<string, number> = {};
   let sum = 0n;
   let ledgerSkipped = 0;
   await Promise.all(
     Array.from({ length: options.segments }, async (_, segment) => {
-      for await (const page of scanSegment({ ...side, segment, totalSegments: options.segments, attributes: ATTRIBUTES, retry: options.retry })) {
+      for await (const page of scanSegment({
+        ...side,
+        segment,
+        totalSegments: options.segments,
+        attributes: ATTRIBUTES,
+        retry: options.retry,
+      })) {
         for (const raw of page.items) {
           const item = unmarshall(raw) as CurrentStatus;
           if (isFileLedgerKey(item.transactionId)) {
@@ -95,17 +108,35 @@ async function readSide(side: VerifyOptions["source"], options: VerifyOptions): 
       }
     }),
   );
-  return { items, summary: { items: items.size, byStatus, checksum: sum.toString(16).padStart(16, "0"), ledgerSkipped } };
+  return {
+    items,
+    summary: { items: items.size, byStatus, checksum: sum.toString(16).padStart(16, "0"), ledgerSkipped },
+  };
 }
 
 /** Listing order: what makes the verdict bad comes first. */
-const BAD_FIRST: Record<DifferenceKind, number> = { missing: 0, "target-older": 1, "target-newer": 2, "target-only": 3 };
+const BAD_FIRST: Record<DifferenceKind, number> = {
+  missing: 0,
+  "target-older": 1,
+  "target-newer": 2,
+  "target-only": 3,
+};
 
 export async function verifyAudit(options: VerifyOptions): Promise<VerifyResult> {
   const source = await readSide(options.source, options);
   const target = await readSide(options.target, options);
-  const differences: Record<DifferenceKind, number> = { missing: 0, "target-older": 0, "target-newer": 0, "target-only": 0 };
-  const found: Record<DifferenceKind, Difference[]> = { missing: [], "target-older": [], "target-newer": [], "target-only": [] };
+  const differences: Record<DifferenceKind, number> = {
+    missing: 0,
+    "target-older": 0,
+    "target-newer": 0,
+    "target-only": 0,
+  };
+  const found: Record<DifferenceKind, Difference[]> = {
+    missing: [],
+    "target-older": [],
+    "target-newer": [],
+    "target-only": [],
+  };
   const note = (d: Difference) => {
     differences[d.kind]++;
     if (found[d.kind].length < options.listLimit) found[d.kind].push(d);
@@ -123,12 +154,20 @@ export async function verifyAudit(options: VerifyOptions): Promise<VerifyResult>
       { status: t.status, occurredAt: t.lastUpdatedAt, eventKey: t.currentEventKey ?? "" },
       { status: s.status, occurredAt: s.lastUpdatedAt, eventKey: s.currentEventKey ?? "" },
     );
-    note({ kind: order < 0 ? "target-older" : "target-newer", transactionId: id, source: view(s), target: view(t) });
+    note({
+      kind: order < 0 ? "target-older" : "target-newer",
+      transactionId: id,
+      source: view(s),
+      target: view(t),
+    });
   }
-  for (const [id, t] of target.items) if (!source.items.has(id)) note({ kind: "target-only", transactionId: id, target: view(t) });
+  for (const [id, t] of target.items)
+    if (!source.items.has(id)) note({ kind: "target-only", transactionId: id, target: view(t) });
 
   const byId = (a: Difference, b: Difference) => (a.transactionId < b.transactionId ? -1 : 1);
-  const listed = (Object.keys(BAD_FIRST) as DifferenceKind[]).flatMap((kind) => found[kind].sort(byId)).slice(0, options.listLimit);
+  const listed = (Object.keys(BAD_FIRST) as DifferenceKind[])
+    .flatMap((kind) => found[kind].sort(byId))
+    .slice(0, options.listLimit);
   return { source: source.summary, target: target.summary, differences, listed };
 }
 

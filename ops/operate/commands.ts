@@ -18,9 +18,18 @@ const COMMANDS: Record<string, { spec: CommandSpec; main: Main }> = {
   redrive: { spec: redriveSpec, main: redriveMain },
 };
 
-export function opsCommands(context: OperateContext): Record<string, { spec: CommandSpec; main: (args: ParsedArgs, io: CliIo) => Promise<number> }> {
-  return Object.fromEntries(Object.entries(COMMANDS).map(([name, c]) => [name, { spec: c.spec, main: (args: ParsedArgs, io: CliIo) => c.main(context, args, io) }]));
+export function opsCommands(
+  context: OperateContext,
+): Record<string, { spec: CommandSpec; main: (args: ParsedArgs, io: CliIo) => Promise<number> }> {
+  return Object.fromEntries(
+    Object.entries(COMMANDS).map(([name, c]) => [
+      name,
+      { spec: c.spec, main: (args: ParsedArgs, io: CliIo) => c.main(context, args, io) },
+    ]),
+  );
 }
 
 /** The specs alone (the operations doc's test parses every command line in it with them). */
-export const opsSpecs: Record<string, CommandSpec> = Object.fromEntries(Object.entries(COMMANDS).map(([name, c]) => [name, c.spec]));
+export const opsSpecs: Record<string, CommandSpec> = Object.fromEntries(
+  Object.entries(COMMANDS).map(([name, c]) => [name, c.spec]),
+);

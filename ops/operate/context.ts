@@ -32,7 +32,11 @@ export function defaultContext(): OperateContext {
 }
 
 /** The stack named by `--stack`, its inventory and clients; a typo gets the list of stacks. */
-export async function stackOf(context: OperateContext, stack: string, overrides: Record<string, string>): Promise<{ inventory: StackInventory; clients: RegionClients }> {
+export async function stackOf(
+  context: OperateContext,
+  stack: string,
+  overrides: Record<string, string>,
+): Promise<{ inventory: StackInventory; clients: RegionClients }> {
   requireKnownStack(context, stack);
   const inventory = await context.inventory(stack, overrides);
   return { inventory, clients: context.clients(inventory.region) };
@@ -40,15 +44,28 @@ export async function stackOf(context: OperateContext, stack: string, overrides:
 
 export function requireKnownStack(context: OperateContext, stack: string): void {
   const known = context.stacks();
-  if (!known.includes(stack)) throw new UsageError(`--stack ${stack}: no stack file Pulumi.${stack}.yaml; stacks here: ${known.join(", ")}`);
+  if (!known.includes(stack))
+    throw new UsageError(
+      `--stack ${stack}: no stack file Pulumi.${stack}.yaml; stacks here: ${known.join(", ")}`,
+    );
 }
 
 /** `2026-12-01`, a real UTC day. */
 export function requireDay(day: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!match || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) throw new UsageError(`--day must be a UTC day as YYYY-MM-DD, e.g. --day 2026-12-01; got "${day}"`);
+  if (!match || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day)
+    throw new UsageError(`--day must be a UTC day as YYYY-MM-DD, e.g. --day 2026-12-01; got "${day}"`);
   return day;
 }
 
-export const STACK_OPTION = { kind: "string", required: true, placeholder: "STACK", help: "the stack to look at (a Pulumi.<stack>.yaml here)" } as const;
-export const CONFIG_OPTION = { kind: "pairs", placeholder: "KEY=VALUE", help: "config for that stack's plan, as pulumi config set would (repeat for more)" } as const;
+export const STACK_OPTION = {
+  kind: "string",
+  required: true,
+  placeholder: "STACK",
+  help: "the stack to look at (a Pulumi.<stack>.yaml here)",
+} as const;
+export const CONFIG_OPTION = {
+  kind: "pairs",
+  placeholder: "KEY=VALUE",
+  help: "config for that stack's plan, as pulumi config set would (repeat for more)",
+} as const;

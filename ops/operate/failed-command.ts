@@ -5,16 +5,37 @@
 import { reasonGroupOf } from "../lib/reason-groups.js";
 import { announce, EXIT_OK, type CliIo, type CommandSpec, type ParsedArgs } from "../lib/cli.js";
 import { matchesFilter, statusDayRows, type FailedFilter, type IndexedAuditRow } from "./audit-reads.js";
-import { CONFIG_OPTION, requireDay, requireKnownStack, STACK_OPTION, stackOf, type OperateContext } from "./context.js";
+import {
+  CONFIG_OPTION,
+  requireDay,
+  requireKnownStack,
+  STACK_OPTION,
+  stackOf,
+  type OperateContext,
+} from "./context.js";
 
-export const DAY_OPTION = { kind: "string", required: true, placeholder: "YYYY-MM-DD", help: "the UTC day the records reached FAILED" } as const;
+export const DAY_OPTION = {
+  kind: "string",
+  required: true,
+  placeholder: "YYYY-MM-DD",
+  help: "the UTC day the records reached FAILED",
+} as const;
 export const FILTER_OPTIONS = {
-  "reason-contains": { kind: "string", placeholder: "TEXT", help: "only reasons containing this text (case-insensitive)" },
-  component: { kind: "string", placeholder: "COMPONENT", help: "only records failed by this component, e.g. cta-case-creator" },
+  "reason-contains": {
+    kind: "string",
+    placeholder: "TEXT",
+    help: "only reasons containing this text (case-insensitive)",
+  },
+  component: {
+    kind: "string",
+    placeholder: "COMPONENT",
+    help: "only records failed by this component, e.g. cta-case-creator",
+  },
 } as const;
 
 export const failedSpec: CommandSpec = {
-  usage: "npm run ops -- failed --stack STACK --day YYYY-MM-DD [--reason-contains TEXT] [--component C] [--json]",
+  usage:
+    "npm run ops -- failed --stack STACK --day YYYY-MM-DD [--reason-contains TEXT] [--component C] [--json]",
   summary: "Lists a day's FAILED records grouped by reason, with counts (read-only).",
   options: {
     stack: STACK_OPTION,
@@ -40,12 +61,20 @@ export function filterOf(args: ParsedArgs): FailedFilter {
 }
 
 /** Every FAILED row of the day that passes the filter. */
-export async function failedRows(context: OperateContext, args: ParsedArgs): Promise<{ rows: IndexedAuditRow[]; table: string; day: string; stack: string }> {
+export async function failedRows(
+  context: OperateContext,
+  args: ParsedArgs,
+): Promise<{ rows: IndexedAuditRow[]; table: string; day: string; stack: string }> {
   const day = requireDay(args.options.day as string);
-  const { inventory, clients } = await stackOf(context, args.options.stack as string, args.options.config as Record<string, string>);
+  const { inventory, clients } = await stackOf(
+    context,
+    args.options.stack as string,
+    args.options.config as Record<string, string>,
+  );
   const filter = filterOf(args);
   const rows: IndexedAuditRow[] = [];
-  for await (const page of statusDayRows(clients, inventory.auditTableName, "FAILED", day, context.retry)) rows.push(...page.filter((r) => matchesFilter(r, filter)));
+  for await (const page of statusDayRows(clients, inventory.auditTableName, "FAILED", day, context.retry))
+    rows.push(...page.filter((r) => matchesFilter(r, filter)));
   return { rows, table: inventory.auditTableName, day, stack: inventory.stack };
 }
 
@@ -53,7 +82,9 @@ export function groupByReason(rows: readonly IndexedAuditRow[]): FailedGroup[] {
   const groups = new Map<string, FailedGroup>();
   for (const row of rows) {
     const reason = reasonGroupOf(row.reason);
-    const group = groups.get(reason) ?? groups.set(reason, { reason, count: 0, components: [], transactionIds: [] }).get(reason)!;
+    const group =
+      groups.get(reason) ??
+      groups.set(reason, { reason, count: 0, components: [], transactionIds: [] }).get(reason)!;
     group.count++;
     if (!group.components.includes(row.component)) group.components.push(row.component);
     group.transactionIds.push(row.transactionId);
@@ -72,14 +103,18 @@ export async function failedMain(context: OperateContext, args: ParsedArgs, io: 
     return EXIT_OK;
   }
   if (rows.length === 0) {
-    io.out(`no FAILED records on ${day} in ${table}${Object.keys(filterOf(args)).length ? " matching the filter" : ""}`);
+    io.out(
+      `no FAILED records on ${day} in ${table}${Object.keys(filterOf(args)).length ? " matching the filter" : ""}`,
+    );
     return EXIT_OK;
   }
   const width = Math.max(5, ...groups.map((g) => String(g.count).length));
   io.out(`${rows.length} FAILED record(s) on ${day} in ${table}, ${groups.length} reason(s):`);
   for (const g of groups) {
     const examples = g.transactionIds.slice(0, 3).join(", ") + (g.transactionIds.length > 3 ? ", …" : "");
-    io.out(`  ${String(g.count).padStart(width)}  ${g.reason}\n  ${" ".repeat(width)}  by ${g.components.join(", ")}; e.g. ${examples}`);
+    io.out(
+      `  ${String(g.count).padStart(width)}  ${g.reason}\n  ${" ".repeat(width)}  by ${g.components.join(", ")}; e.g. ${examples}`,
+    );
   }
   io.out(`trace one: npm run ops -- trace <transactionId> --stack ${args.options.stack}`);
   return EXIT_OK;

@@ -23,7 +23,13 @@ export function keptRecordOf(item: AuditItem): KeptRecord {
   const text = attributes[REPLAY_ATTRIBUTES.record];
   if (entry && typeof text === "string") {
     const key = attributes[REPLAY_ATTRIBUTES.partitionKey];
-    return { kind: "kept", text, partitionKey: typeof key === "string" ? key : undefined, retryable: retryable ?? true, entry };
+    return {
+      kind: "kept",
+      text,
+      partitionKey: typeof key === "string" ? key : undefined,
+      retryable: retryable ?? true,
+      entry,
+    };
   }
   const notKept = attributes[REPLAY_ATTRIBUTES.recordNotKept];
   const source = attributes.sourceObject;
@@ -37,10 +43,15 @@ export function keptRecordOf(item: AuditItem): KeptRecord {
 }
 
 /** History attributes for people: the kept record shown by its size, never its content (personal data). */
-export function displayAttributes(entry: Pick<HistoryEntry, "attributes">): Record<string, string | number | boolean> {
+export function displayAttributes(
+  entry: Pick<HistoryEntry, "attributes">,
+): Record<string, string | number | boolean> {
   const shown: Record<string, string | number | boolean> = {};
   for (const [name, value] of Object.entries(entry.attributes ?? {})) {
-    shown[name] = name === REPLAY_ATTRIBUTES.record && typeof value === "string" ? `<${Buffer.byteLength(value, "utf8")} bytes kept for replay>` : value;
+    shown[name] =
+      name === REPLAY_ATTRIBUTES.record && typeof value === "string"
+        ? `<${Buffer.byteLength(value, "utf8")} bytes kept for replay>`
+        : value;
   }
   return shown;
 }

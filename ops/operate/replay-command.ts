@@ -18,7 +18,14 @@ import type { AuditItem } from "../../handlers/audit-processor/audit-item.js";
 import type { AuditEvent } from "../../handlers/lib/audit-event.js";
 import { AuditSender } from "../../handlers/lib/audit-sender.js";
 import { Logger } from "../../handlers/lib/logger.js";
-import { announce, EXIT_OK, EXIT_VERDICT_BAD, type CliIo, type CommandSpec, type ParsedArgs } from "../lib/cli.js";
+import {
+  announce,
+  EXIT_OK,
+  EXIT_VERDICT_BAD,
+  type CliIo,
+  type CommandSpec,
+  type ParsedArgs,
+} from "../lib/cli.js";
 import { ProgressReporter } from "../lib/progress.js";
 import { withRetry } from "../lib/retry.js";
 import type { StackInventory } from "../lib/stack-inventory.js";
@@ -31,13 +38,18 @@ import { keptRecordOf } from "./kept-record.js";
 export const REPLAY_COMPONENT = "ops-replay";
 
 export const replaySpec: CommandSpec = {
-  usage: "npm run ops -- replay --stack STACK --day YYYY-MM-DD [--reason-contains TEXT] [--component C] [--include-invalid] [--dry-run]",
-  summary: "Re-publishes a day's selected FAILED records to their stream once the cause is fixed (writes; --dry-run counts only).",
+  usage:
+    "npm run ops -- replay --stack STACK --day YYYY-MM-DD [--reason-contains TEXT] [--component C] [--include-invalid] [--dry-run]",
+  summary:
+    "Re-publishes a day's selected FAILED records to their stream once the cause is fixed (writes; --dry-run counts only).",
   options: {
     stack: STACK_OPTION,
     day: DAY_OPTION,
     ...FILTER_OPTIONS,
-    "include-invalid": { kind: "boolean", help: "also replay records that failed for what they hold (they fail again unless the rules changed)" },
+    "include-invalid": {
+      kind: "boolean",
+      help: "also replay records that failed for what they hold (they fail again unless the rules changed)",
+    },
     "dry-run": { kind: "boolean", help: "count what would be replayed; publish nothing" },
     config: CONFIG_OPTION,
   },
@@ -61,7 +73,11 @@ interface Plan {
 
 export async function replayMain(context: OperateContext, args: ParsedArgs, io: CliIo): Promise<number> {
   requireDay(args.options.day as string);
-  const { inventory, clients } = await stackOf(context, args.options.stack as string, args.options.config as Record<string, string>);
+  const { inventory, clients } = await stackOf(
+    context,
+    args.options.stack as string,
+    args.options.config as Record<string, string>,
+  );
   const includeInvalid = args.options["include-invalid"] === true;
   const dryRun = args.options["dry-run"] === true;
   announce(io, [
@@ -71,7 +87,12 @@ export async function replayMain(context: OperateContext, args: ParsedArgs, io: 
   ]);
   const { rows } = await failedRows(context, args);
   const plan: Plan = { replay: [], refusedInvalid: [], cannotReplay: [], settledSince: [] };
-  const reading = new ProgressReporter({ io, unit: "items read", total: rows.length, ...(context.tty !== undefined ? { tty: context.tty } : {}) });
+  const reading = new ProgressReporter({
+    io,
+    unit: "items read",
+    total: rows.length,
+    ...(context.tty !== undefined ? { tty: context.tty } : {}),
+  });
   for (const row of rows) {
     const item = await getAuditItem(clients, inventory.auditTableName, row.transactionId, context.retry);
     reading.add(1);
@@ -82,29 +103,63 @@ export async function replayMain(context: OperateContext, args: ParsedArgs, io: 
     const kept = keptRecordOf(item);
     const stream = streamOf(inventory, item.component);
     if (kept.retryable === false && !includeInvalid) plan.refusedInvalid.push(item.transactionId);
-    else if (kept.kind === "not-kept") plan.cannotReplay.push({ transactionId: item.transactionId, why: kept.why });
-    else if (!stream) plan.cannotReplay.push({ transactionId: item.transactionId, why: `no pipeline of stack ${inventory.stack} owns component ${item.component}` });
+    else if (kept.kind === "not-kept")
+      plan.cannotReplay.push({ transactionId: item.transactionId, why: kept.why });
+    else if (!stream)
+      plan.cannotReplay.push({
+        transactionId: item.transactionId,
+        why: `no pipeline of stack ${inventory.stack} owns component ${item.component}`,
+      });
     else {
-      plan.replay.push({ item, text: kept.text, partitionKey: kept.partitionKey ?? item.transactionId, stream, failedAt: item.lastUpdatedAt });
+      plan.replay.push({
+        item,
+        text: kept.text,
+        partitionKey: kept.partitionKey ?? item.transactionId,
+        stream,
+        failedAt: item.lastUpdatedAt,
+      });
     }
   }
   reading.finish();
   io.err(planText(plan));
   if (dryRun) {
-    io.out(`DRY RUN: would replay ${plan.replay.length}; ${plan.refusedInvalid.length} refused (invalid), ${plan.cannotReplay.length} cannot be replayed`);
+    io.out(
+      `DRY RUN: would replay ${plan.replay.length}; ${plan.refusedInvalid.length} refused (invalid), ${plan.cannotReplay.length} cannot be replayed`,
+    );
     return EXIT_OK;
   }
 
   const publishedAt = context.now().toISOString();
   const failures = await publish(context, clients, plan.replay, io);
-  const audited = await auditReplays(context, inventory, clients, plan.replay.filter((s) => !failures.has(s.item.transactionId)), publishedAt, io);
+  const audited = await auditReplays(
+    context,
+    inventory,
+    clients,
+    plan.replay.filter((s) => !failures.has(s.item.transactionId)),
+    publishedAt,
+    io,
+  );
   const replayed = plan.replay.length - failures.size;
   const lines = [
     `${failures.size === 0 && plan.cannotReplay.length === 0 ? "REPLAYED" : "REPLAYED IN PART"}: ${replayed} of ${rows.length} FAILED record(s) published again`,
-    ...(failures.size ? [`  ${failures.size} not published (${[...failures.values()][0]}); run replay again`] : []),
-    ...(audited.failed ? [`  ${audited.failed} replay marker(s) not queued for the audit trail (the records were published; their history will not show the replay)`] : []),
-    ...(plan.refusedInvalid.length ? [`  ${plan.refusedInvalid.length} refused: the record itself was invalid (fix the source, or --include-invalid if the rules changed)`] : []),
-    ...(plan.cannotReplay.length ? [`  ${plan.cannotReplay.length} cannot be replayed from the audit trail, e.g. ${plan.cannotReplay[0]!.transactionId}: ${plan.cannotReplay[0]!.why}`] : []),
+    ...(failures.size
+      ? [`  ${failures.size} not published (${[...failures.values()][0]}); run replay again`]
+      : []),
+    ...(audited.failed
+      ? [
+          `  ${audited.failed} replay marker(s) not queued for the audit trail (the records were published; their history will not show the replay)`,
+        ]
+      : []),
+    ...(plan.refusedInvalid.length
+      ? [
+          `  ${plan.refusedInvalid.length} refused: the record itself was invalid (fix the source, or --include-invalid if the rules changed)`,
+        ]
+      : []),
+    ...(plan.cannotReplay.length
+      ? [
+          `  ${plan.cannotReplay.length} cannot be replayed from the audit trail, e.g. ${plan.cannotReplay[0]!.transactionId}: ${plan.cannotReplay[0]!.why}`,
+        ]
+      : []),
     `  follow one: npm run ops -- trace <transactionId> --stack ${inventory.stack}`,
   ];
   io.out(lines.join("\n"));
@@ -124,14 +179,26 @@ function planText(plan: Plan): string {
     `  to replay:            ${plan.replay.length}`,
     `  refused (invalid):    ${plan.refusedInvalid.length}`,
     `  cannot be replayed:   ${plan.cannotReplay.length}`,
-    ...(plan.settledSince.length ? [`  no longer FAILED:     ${plan.settledSince.length} (settled since the index was read)`] : []),
+    ...(plan.settledSince.length
+      ? [`  no longer FAILED:     ${plan.settledSince.length} (settled since the index was read)`]
+      : []),
   ].join("\n");
 }
 
 /** PutRecords through the producer's own publisher (≤500 a call, failed entries retried); returns failures by id. */
-async function publish(context: OperateContext, clients: ReturnType<OperateContext["clients"]>, selected: Selected[], io: CliIo): Promise<Map<string, string>> {
+async function publish(
+  context: OperateContext,
+  clients: ReturnType<OperateContext["clients"]>,
+  selected: Selected[],
+  io: CliIo,
+): Promise<Map<string, string>> {
   const failures = new Map<string, string>();
-  const progress = new ProgressReporter({ io, unit: "records published", total: selected.length, ...(context.tty !== undefined ? { tty: context.tty } : {}) });
+  const progress = new ProgressReporter({
+    io,
+    unit: "records published",
+    total: selected.length,
+    ...(context.tty !== undefined ? { tty: context.tty } : {}),
+  });
   const byStream = new Map<string, Selected[]>();
   for (const s of selected) byStream.set(s.stream, [...(byStream.get(s.stream) ?? []), s]);
   for (const [stream, records] of byStream) {
@@ -144,7 +211,12 @@ async function publish(context: OperateContext, clients: ReturnType<OperateConte
         for (const e of entries) failures.set(e.transactionId, `${e.errorCode}: ${e.errorMessage}`);
       },
     });
-    for (const r of records) await publisher.add({ transactionId: r.item.transactionId, partitionKey: r.partitionKey, data: Buffer.from(r.text, "utf8") });
+    for (const r of records)
+      await publisher.add({
+        transactionId: r.item.transactionId,
+        partitionKey: r.partitionKey,
+        data: Buffer.from(r.text, "utf8"),
+      });
     await publisher.close();
   }
   progress.finish();
@@ -161,8 +233,15 @@ async function auditReplays(
   io: CliIo,
 ): Promise<{ failed: number }> {
   if (replayed.length === 0) return { failed: 0 };
-  const { QueueUrl } = await withRetry(context.retry, "GetQueueUrl", () => clients.sqs.send(new GetQueueUrlCommand({ QueueName: inventory.auditQueueName })));
-  const sender = new AuditSender({ sqs: clients.sqs, queueUrl: QueueUrl!, logger: new Logger({ service: REPLAY_COMPONENT, write: (line) => io.err(line), level: "WARN" }), sleep: context.retry.sleep });
+  const { QueueUrl } = await withRetry(context.retry, "GetQueueUrl", () =>
+    clients.sqs.send(new GetQueueUrlCommand({ QueueName: inventory.auditQueueName })),
+  );
+  const sender = new AuditSender({
+    sqs: clients.sqs,
+    queueUrl: QueueUrl!,
+    logger: new Logger({ service: REPLAY_COMPONENT, write: (line) => io.err(line), level: "WARN" }),
+    sleep: context.retry.sleep,
+  });
   const events: AuditEvent[] = replayed.map((s) => ({
     transactionId: s.item.transactionId,
     status: "PUBLISHED",

@@ -4,7 +4,14 @@
  * records without a usable id are kept).
  */
 import type { AuditItem } from "../../handlers/audit-processor/audit-item.js";
-import { announce, EXIT_OK, EXIT_VERDICT_BAD, type CliIo, type CommandSpec, type ParsedArgs } from "../lib/cli.js";
+import {
+  announce,
+  EXIT_OK,
+  EXIT_VERDICT_BAD,
+  type CliIo,
+  type CommandSpec,
+  type ParsedArgs,
+} from "../lib/cli.js";
 import { getAuditItem } from "./audit-reads.js";
 import { CONFIG_OPTION, STACK_OPTION, stackOf, type OperateContext } from "./context.js";
 import { displayAttributes, keptRecordOf } from "./kept-record.js";
@@ -22,14 +29,25 @@ export const traceSpec: CommandSpec = {
 
 export async function traceMain(context: OperateContext, args: ParsedArgs, io: CliIo): Promise<number> {
   const id = args.positionals.transactionId!;
-  const { inventory, clients } = await stackOf(context, args.options.stack as string, args.options.config as Record<string, string>);
+  const { inventory, clients } = await stackOf(
+    context,
+    args.options.stack as string,
+    args.options.config as Record<string, string>,
+  );
   announce(io, [`trace ${JSON.stringify(id)} in ${inventory.auditTableName} (${inventory.region})`]);
   const item = await getAuditItem(clients, inventory.auditTableName, id, context.retry);
   if (!item) {
     io.err(notFoundText(id, inventory.stack, inventory.pipelines));
     return EXIT_VERDICT_BAD;
   }
-  if (args.options.json) io.out(JSON.stringify({ ...item, history: item.history.map((h) => ({ ...h, attributes: displayAttributes(h) })) }, null, 2));
+  if (args.options.json)
+    io.out(
+      JSON.stringify(
+        { ...item, history: item.history.map((h) => ({ ...h, attributes: displayAttributes(h) })) },
+        null,
+        2,
+      ),
+    );
   else io.out(timelineText(item));
   return EXIT_OK;
 }
@@ -41,7 +59,11 @@ export function timelineText(item: AuditItem): string {
     `  status      ${item.status}  (${item.component}, ${item.lastUpdatedAt})`,
     ...(item.reason ? [`  reason      ${item.reason}`] : []),
     `  first seen  ${item.firstSeenAt}`,
-    ...(item.repeats ? [`  repeats     ${item.repeats} more deliveries of this outcome (last ${item.lastRepeatAt}): at-least-once delivery, counted once`] : []),
+    ...(item.repeats
+      ? [
+          `  repeats     ${item.repeats} more deliveries of this outcome (last ${item.lastRepeatAt}): at-least-once delivery, counted once`,
+        ]
+      : []),
     ...(item.status === "FAILED" ? [`  replay      ${replayText(kept)}`] : []),
     `history (oldest first${item.historyDropped ? `; ${item.historyDropped} older entries dropped` : ""})`,
   ];
@@ -50,7 +72,9 @@ export function timelineText(item: AuditItem): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(", ");
     const what = [entry.reason, attributes].filter(Boolean).join("  ");
-    lines.push(`  ${entry.occurredAt}  ${entry.status.padEnd(9)}  ${entry.component.padEnd(22)}  ${what}${entry.provisional ? "  (provisional)" : ""}`);
+    lines.push(
+      `  ${entry.occurredAt}  ${entry.status.padEnd(9)}  ${entry.component.padEnd(22)}  ${what}${entry.provisional ? "  (provisional)" : ""}`,
+    );
   }
   return lines.join("\n");
 }
@@ -58,7 +82,9 @@ export function timelineText(item: AuditItem): string {
 function replayText(kept: ReturnType<typeof keptRecordOf>): string {
   if (kept.kind === "not-kept") return `not possible: ${kept.why}`;
   const size = `${Buffer.byteLength(kept.text, "utf8")} bytes kept`;
-  return kept.retryable ? `possible (${size}): npm run ops -- replay …` : `refused unless --include-invalid (${size}; the record itself was invalid)`;
+  return kept.retryable
+    ? `possible (${size}): npm run ops -- replay …`
+    : `refused unless --include-invalid (${size}; the record itself was invalid)`;
 }
 
 function notFoundText(id: string, stack: string, pipelines: Record<string, { bucket?: string }>): string {

@@ -3,8 +3,16 @@
  * (stacks/lambda-concurrency.ts), the Glue jobs' Iceberg tables, and the alarm e-mail of prod.
  */
 import { GetTableCommand } from "@aws-sdk/client-glue";
-import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
-import { lambdaConcurrency, MIN_UNRESERVED_CONCURRENCY, type StackConcurrency } from "../../stacks/lambda-concurrency.js";
+import {
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  type GetAccountSettingsCommandOutput,
+} from "@aws-sdk/client-lambda";
+import {
+  lambdaConcurrency,
+  MIN_UNRESERVED_CONCURRENCY,
+  type StackConcurrency,
+} from "../../stacks/lambda-concurrency.js";
 import type { CheckResult } from "../lib/verdict.js";
 import { describeError, errorName, type PreflightContext } from "./checks.js";
 
@@ -23,7 +31,7 @@ export interface AccountConcurrency {
 
 export async function concurrencyCheck(context: PreflightContext): Promise<CheckResult> {
   const need = lambdaConcurrency(context.inventory.config);
-  let settings;
+  let settings: GetAccountSettingsCommandOutput;
   try {
     settings = await context.clients.lambda.send(new GetAccountSettingsCommand({}));
   } catch (error) {
@@ -37,14 +45,23 @@ export async function concurrencyCheck(context: PreflightContext): Promise<Check
   const quota = settings.AccountLimit?.ConcurrentExecutions;
   const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions;
   if (quota === undefined || unreserved === undefined) {
-    return { name: CONCURRENCY, status: "cannot-check", detail: "GetAccountSettings returned no concurrency limits", fix: `Read ${CONCURRENCY_QUOTA_CODE} in Service Quotas by hand.` };
+    return {
+      name: CONCURRENCY,
+      status: "cannot-check",
+      detail: "GetAccountSettings returned no concurrency limits",
+      fix: `Read ${CONCURRENCY_QUOTA_CODE} in Service Quotas by hand.`,
+    };
   }
   const existingReservation = need.reserved > 0 ? await currentReservation(context) : 0;
   return judgeConcurrency({ quota, unreserved, existingReservation }, need, context.inventory.region);
 }
 
 /** The verdict on the numbers alone (pure, so every branch is tested without an account). */
-export function judgeConcurrency(account: AccountConcurrency, need: StackConcurrency, region: string): CheckResult {
+export function judgeConcurrency(
+  account: AccountConcurrency,
+  need: StackConcurrency,
+  region: string,
+): CheckResult {
   const pool = account.unreserved + account.existingReservation;
   const have = `quota ${account.quota}, unreserved ${account.unreserved}`;
   const raise = `Request "Concurrent executions" (${CONCURRENCY_QUOTA_CODE}) of at least ${need.requiredAccountQuota} in Service Quotas for ${region}`;
@@ -65,12 +82,18 @@ export function judgeConcurrency(account: AccountConcurrency, need: StackConcurr
       fix: `${raise}, or lower the pipelines' shardCount × parallelizationFactor.`,
     };
   }
-  return { name: CONCURRENCY, status: "pass", detail: `${have}; the stack needs ${need.peak} at peak (${needText(need)})` };
+  return {
+    name: CONCURRENCY,
+    status: "pass",
+    detail: `${have}; the stack needs ${need.peak} at peak (${needText(need)})`,
+  };
 }
 
 async function currentReservation(context: PreflightContext): Promise<number> {
   try {
-    const current = await context.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: context.inventory.tokenManagerFunction }));
+    const current = await context.clients.lambda.send(
+      new GetFunctionConcurrencyCommand({ FunctionName: context.inventory.tokenManagerFunction }),
+    );
     return current.ReservedConcurrentExecutions ?? 0;
   } catch {
     return 0; // no such function yet: nothing reserved
@@ -88,18 +111,35 @@ export async function glueTableChecks(context: PreflightContext): Promise<CheckR
     const [database, table] = job.icebergTable.split(".") as [string, string];
     const name = `Glue table ${job.icebergTable}`;
     try {
-      const found = await context.clients.glue.send(new GetTableCommand({ DatabaseName: database, Name: table }));
+      const found = await context.clients.glue.send(
+        new GetTableCommand({ DatabaseName: database, Name: table }),
+      );
       const type = found.Table?.Parameters?.table_type ?? "(none)";
       results.push(
         type.toUpperCase() === "ICEBERG"
           ? { name, status: "pass", detail: `exists, table_type ICEBERG (read by Glue job ${job.name})` }
-          : { name, status: "fail", detail: `exists but table_type is ${type}; the job reads it as an Iceberg table`, fix: `Point glueJobs[].icebergTable of ${job.name} at an Iceberg table, or convert ${job.icebergTable}.` },
+          : {
+              name,
+              status: "fail",
+              detail: `exists but table_type is ${type}; the job reads it as an Iceberg table`,
+              fix: `Point glueJobs[].icebergTable of ${job.name} at an Iceberg table, or convert ${job.icebergTable}.`,
+            },
       );
     } catch (error) {
       results.push(
         errorName(error) === "EntityNotFoundException"
-          ? { name, status: "fail", detail: `not in the Glue Data Catalog of ${context.inventory.region}`, fix: `Create ${job.icebergTable} (the data team's Iceberg table) in ${context.inventory.region}, or fix glueJobs[].icebergTable of ${job.name}.` }
-          : { name, status: "cannot-check", detail: describeError(error), fix: `Check glue:GetTable on ${job.icebergTable} by hand.` },
+          ? {
+              name,
+              status: "fail",
+              detail: `not in the Glue Data Catalog of ${context.inventory.region}`,
+              fix: `Create ${job.icebergTable} (the data team's Iceberg table) in ${context.inventory.region}, or fix glueJobs[].icebergTable of ${job.name}.`,
+            }
+          : {
+              name,
+              status: "cannot-check",
+              detail: describeError(error),
+              fix: `Check glue:GetTable on ${job.icebergTable} by hand.`,
+            },
       );
     }
   }
@@ -109,9 +149,23 @@ export async function glueTableChecks(context: PreflightContext): Promise<CheckR
 /** Prod alarms must reach a person; elsewhere the topic alone is acceptable. */
 export function alarmEmailCheck(context: PreflightContext): CheckResult {
   const { env, alarmEmail, stack } = { ...context.inventory.config, stack: context.inventory.stack };
-  if (alarmEmail) return { name: "Alarm e-mail", status: "pass", detail: `${alarmEmail} will be subscribed (it must confirm AWS's e-mail)` };
+  if (alarmEmail)
+    return {
+      name: "Alarm e-mail",
+      status: "pass",
+      detail: `${alarmEmail} will be subscribed (it must confirm AWS's e-mail)`,
+    };
   if (env === "prod") {
-    return { name: "Alarm e-mail", status: "fail", detail: "not set: prod alarms would reach nobody", fix: `pulumi config set --stack ${stack} alarmEmail <on-call address>` };
+    return {
+      name: "Alarm e-mail",
+      status: "fail",
+      detail: "not set: prod alarms would reach nobody",
+      fix: `pulumi config set --stack ${stack} alarmEmail <on-call address>`,
+    };
   }
-  return { name: "Alarm e-mail", status: "pass", detail: `not set (optional for ${env}; subscribe an endpoint to the alarm topic)` };
+  return {
+    name: "Alarm e-mail",
+    status: "pass",
+    detail: `not set (optional for ${env}; subscribe an endpoint to the alarm topic)`,
+  };
 }

@@ -33,8 +33,17 @@ export interface PreflightOptions {
   onCheck?: (check: CheckResult) => void;
 }
 
-export async function runPreflightChecks(inventory: StackInventory, clients: PreflightClients, options: PreflightOptions = {}): Promise<CheckResult[]> {
-  const context: PreflightContext = { inventory, clients, partition: partitionOf(inventory.region), now: options.now ?? new Date() };
+export async function runPreflightChecks(
+  inventory: StackInventory,
+  clients: PreflightClients,
+  options: PreflightOptions = {},
+): Promise<CheckResult[]> {
+  const context: PreflightContext = {
+    inventory,
+    clients,
+    partition: partitionOf(inventory.region),
+    now: options.now ?? new Date(),
+  };
   const results: CheckResult[] = [];
   const add = (...checks: CheckResult[]) => {
     for (const check of checks) {
@@ -59,10 +68,20 @@ async function identityCheck(context: PreflightContext): Promise<CheckResult> {
     const identity = await context.clients.sts.send(new GetCallerIdentityCommand({}));
     context.accountId = identity.Account;
     const role = context.inventory.tokenManagerRole;
-    context.tokenManagerRoleArn = role.configuredArn ?? `arn:${context.partition}:iam::${identity.Account}:role/${role.name}`;
-    return { name: "AWS account", status: "pass", detail: `account ${identity.Account} as ${identity.Arn}, region ${context.inventory.region}` };
+    context.tokenManagerRoleArn =
+      role.configuredArn ?? `arn:${context.partition}:iam::${identity.Account}:role/${role.name}`;
+    return {
+      name: "AWS account",
+      status: "pass",
+      detail: `account ${identity.Account} as ${identity.Arn}, region ${context.inventory.region}`,
+    };
   } catch (error) {
-    return { name: "AWS account", status: "fail", detail: `no identity: ${describeError(error)}`, fix: "Set AWS credentials for the target account (AWS_PROFILE or the usual variables) and run again." };
+    return {
+      name: "AWS account",
+      status: "fail",
+      detail: `no identity: ${describeError(error)}`,
+      fix: "Set AWS credentials for the target account (AWS_PROFILE or the usual variables) and run again.",
+    };
   }
 }
 
@@ -86,5 +105,12 @@ export function errorName(error: unknown): string {
 /** Access denied or an API the endpoint does not serve: the honest answer is "cannot check". */
 export function isUnanswerable(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return /AccessDenied|UnauthorizedOperation|NotImplemented|UnknownOperation|InvalidAction/i.test(errorName(error)) || status === 403 || status === 404 || status === 501;
+  return (
+    /AccessDenied|UnauthorizedOperation|NotImplemented|UnknownOperation|InvalidAction/i.test(
+      errorName(error),
+    ) ||
+    status === 403 ||
+    status === 404 ||
+    status === 501
+  );
 }

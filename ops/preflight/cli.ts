@@ -7,7 +7,14 @@
  */
 import { ConfigError } from "../../stacks/config-reader.js";
 import { stackNames } from "../../stacks/stack-files.js";
-import { announce, runCommand, UsageError, type CliIo, type CommandSpec, type ParsedArgs } from "../lib/cli.js";
+import {
+  announce,
+  runCommand,
+  UsageError,
+  type CliIo,
+  type CommandSpec,
+  type ParsedArgs,
+} from "../lib/cli.js";
 import { ProgressReporter } from "../lib/progress.js";
 import { inventoryOf, type StackInventory } from "../lib/stack-inventory.js";
 import { reportChecks } from "../lib/verdict.js";
@@ -16,11 +23,20 @@ import { preflightClients, type PreflightClients } from "./clients.js";
 
 export const PREFLIGHT_SPEC: CommandSpec = {
   usage: "npm run preflight -- <stack> [--config key=value …] [--endpoint URL]",
-  summary: "Checks, read-only, what `pulumi up` of a stack needs from its AWS account and region (writes nothing).",
+  summary:
+    "Checks, read-only, what `pulumi up` of a stack needs from its AWS account and region (writes nothing).",
   positionals: ["stack"],
   options: {
-    config: { kind: "pairs", help: "config as `pulumi config set` would add it, e.g. tokenUrl=https://… (repeatable)", placeholder: "KEY=VALUE" },
-    endpoint: { kind: "string", help: "AWS endpoint override, e.g. an emulator (default: AWS_ENDPOINT_URL, else AWS)", placeholder: "URL" },
+    config: {
+      kind: "pairs",
+      help: "config as `pulumi config set` would add it, e.g. tokenUrl=https://… (repeatable)",
+      placeholder: "KEY=VALUE",
+    },
+    endpoint: {
+      kind: "string",
+      help: "AWS endpoint override, e.g. an emulator (default: AWS_ENDPOINT_URL, else AWS)",
+      placeholder: "URL",
+    },
   },
 };
 
@@ -30,7 +46,11 @@ export interface PreflightDeps {
   now?: Date;
 }
 
-export async function preflightMain(argv: readonly string[], io: CliIo, deps: PreflightDeps = {}): Promise<number> {
+export async function preflightMain(
+  argv: readonly string[],
+  io: CliIo,
+  deps: PreflightDeps = {},
+): Promise<number> {
   return runCommand(PREFLIGHT_SPEC, argv, (args, cliIo) => preflight(args, cliIo, deps), io);
 }
 
@@ -45,7 +65,9 @@ async function preflight(args: ParsedArgs, io: CliIo, deps: PreflightDeps): Prom
     inventory = await inventoryOf(stack, overrides);
   } catch (error) {
     if (error instanceof ConfigError) {
-      io.err(`${error.message}\n\npreflight ${stack}: NOT READY — the stack's configuration is invalid (fix it first; pulumi up would stop the same way)`);
+      io.err(
+        `${error.message}\n\npreflight ${stack}: NOT READY — the stack's configuration is invalid (fix it first; pulumi up would stop the same way)`,
+      );
       return 1;
     }
     throw error;
@@ -56,9 +78,15 @@ async function preflight(args: ParsedArgs, io: CliIo, deps: PreflightDeps): Prom
     "Lambda concurrency, client certificate, credentials (CSM or secret), Glue tables, alarm e-mail, free global names",
     ...(endpoint ? [`endpoint ${endpoint}`] : []),
   ]);
-  const clients = (deps.clients ?? ((region, url) => preflightClients(region, url)))(inventory.region, endpoint);
+  const clients = (deps.clients ?? ((region, url) => preflightClients(region, url)))(
+    inventory.region,
+    endpoint,
+  );
   const progress = new ProgressReporter({ io, unit: "checks" });
-  const checks = await runPreflightChecks(inventory, clients, { now: deps.now, onCheck: (c) => progress.add(1, c.name) });
+  const checks = await runPreflightChecks(inventory, clients, {
+    now: deps.now,
+    onCheck: (c) => progress.add(1, c.name),
+  });
   progress.finish();
   return reportChecks(io, `preflight ${stack}`, checks);
 }

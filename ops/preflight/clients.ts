@@ -26,7 +26,11 @@ export interface PreflightClients {
 }
 
 /** Clients for `region`; `endpoint` overrides AWS_ENDPOINT_URL (an emulator in tests). */
-export function preflightClients(region: string, endpoint?: string, extra: Record<string, unknown> = {}): PreflightClients {
+export function preflightClients(
+  region: string,
+  endpoint?: string,
+  extra: Record<string, unknown> = {},
+): PreflightClients {
   const config = { ...clientConfigFor(region, endpoint), ...extra };
   return {
     lambda: new LambdaClient(config),

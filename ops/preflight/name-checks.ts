@@ -47,7 +47,12 @@ function summarise(label: string, verdicts: Verdict[], stack: string): CheckResu
     };
   }
   if (unknown.length > 0) {
-    return { name: label, status: "cannot-check", detail: `${unknown.map((v) => `${v.name} (${v.why})`).join("; ")} — ${counts}`, fix: "Check those names by hand." };
+    return {
+      name: label,
+      status: "cannot-check",
+      detail: `${unknown.map((v) => `${v.name} (${v.why})`).join("; ")} — ${counts}`,
+      fix: "Check those names by hand.",
+    };
   }
   return { name: label, status: "pass", detail: `${verdicts.length} names: ${counts}` };
 }
@@ -70,9 +75,12 @@ function ownedByStack(tags: Array<{ Key?: string; Value?: string }> | undefined,
 async function inspectRole(context: PreflightContext, name: string): Promise<Verdict> {
   try {
     const role = await context.clients.iam.send(new GetRoleCommand({ RoleName: name }));
-    return ownedByStack(role.Role?.Tags, context.inventory.stack) ? { name, state: "ours" } : { name, state: "taken", why: "exists, not tagged as this stack's" };
+    return ownedByStack(role.Role?.Tags, context.inventory.stack)
+      ? { name, state: "ours" }
+      : { name, state: "taken", why: "exists, not tagged as this stack's" };
   } catch (error) {
-    if (errorName(error) === "NoSuchEntityException" || errorName(error) === "NoSuchEntity") return { name, state: "free" };
+    if (errorName(error) === "NoSuchEntityException" || errorName(error) === "NoSuchEntity")
+      return { name, state: "free" };
     throw error;
   }
 }
@@ -82,7 +90,8 @@ async function inspectBucket(context: PreflightContext, name: string): Promise<V
     await context.clients.s3.send(new HeadBucketCommand({ Bucket: name }));
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || errorName(error) === "NotFound" || errorName(error) === "NoSuchBucket") return { name, state: "free" };
+    if (status === 404 || errorName(error) === "NotFound" || errorName(error) === "NoSuchBucket")
+      return { name, state: "free" };
     // Bucket names are global across all accounts: 403 means another account owns it, 301 another region.
     if (status === 403) return { name, state: "taken", why: "owned by another AWS account" };
     if (status === 301) return { name, state: "taken", why: "exists in another region" };
@@ -90,9 +99,12 @@ async function inspectBucket(context: PreflightContext, name: string): Promise<V
   }
   try {
     const tagging = await context.clients.s3.send(new GetBucketTaggingCommand({ Bucket: name }));
-    return ownedByStack(tagging.TagSet, context.inventory.stack) ? { name, state: "ours" } : { name, state: "taken", why: "exists in this account, not tagged as this stack's" };
+    return ownedByStack(tagging.TagSet, context.inventory.stack)
+      ? { name, state: "ours" }
+      : { name, state: "taken", why: "exists in this account, not tagged as this stack's" };
   } catch (error) {
-    if (errorName(error) === "NoSuchTagSet") return { name, state: "taken", why: "exists in this account without tags" };
+    if (errorName(error) === "NoSuchTagSet")
+      return { name, state: "taken", why: "exists in this account without tags" };
     throw error;
   }
 }

@@ -45,7 +45,9 @@ async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<
 }
 
 function resolve(value: unknown): Promise<unknown> {
-  const output: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+  const output: pulumi.Output<unknown> = pulumi.output(
+    value as pulumi.Input<unknown>,
+  ) as pulumi.Output<unknown>;
   return new Promise((done) => output.apply((v) => done(v)));
 }
 

@@ -24,7 +24,10 @@ export interface RecordedResource {
 
 /** The part of Pulumi's mock monitor that sees each registration request. */
 interface RegistrationMonitor {
-  registerResource(req: { getType(): string; getName(): string; getDependenciesList(): string[] }, callback: unknown): unknown;
+  registerResource(
+    req: { getType(): string; getName(): string; getDependenciesList(): string[] },
+    callback: unknown,
+  ): unknown;
 }
 
 /** `urn:pulumi:stack::project::parent$type::name` → `type::name`. */
@@ -58,7 +61,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const watched = monitor as RegistrationMonitor;
     const register = watched.registerResource.bind(watched);
     watched.registerResource = (req, callback) => {
-      this.pendingDependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map(dependencyOf));
+      this.pendingDependencies.set(
+        `${req.getType()}::${req.getName()}`,
+        req.getDependenciesList().map(dependencyOf),
+      );
       return register(req, callback);
     };
   }
@@ -66,26 +72,46 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const inputs = args.inputs as Record<string, any>;
     const urn = `urn:pulumi:mock::kyc-platform::${args.type}::${args.name}`;
-    if (args.type === "pulumi:providers:aws") this.providerRegions.set(args.name, String(inputs.region ?? this.defaultRegion));
+    if (args.type === "pulumi:providers:aws")
+      this.providerRegions.set(args.name, String(inputs.region ?? this.defaultRegion));
     const providerName = args.provider?.split("::")[3];
     const region = (providerName && this.providerRegions.get(providerName)) ?? this.defaultRegion;
     const physicalName = physicalNameOf(args.type, inputs);
     const dependsOn = this.pendingDependencies.get(`${args.type}::${args.name}`);
-    this.resources.push({ type: args.type, name: args.name, urn, physicalName, region, inputs, provider: args.provider, ...(dependsOn ? { dependsOn } : {}) });
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      urn,
+      physicalName,
+      region,
+      inputs,
+      provider: args.provider,
+      ...(dependsOn ? { dependsOn } : {}),
+    });
     const id = idOf(args.type, args.name, physicalName, region);
-    return { id, state: { ...inputs, ...computedState(args.type, id, physicalName ?? args.name, region, inputs) } };
+    return {
+      id,
+      state: { ...inputs, ...computedState(args.type, id, physicalName ?? args.name, region, inputs) },
+    };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/plan`, userId: "PLAN", id: MOCK_ACCOUNT_ID };
+        return {
+          accountId: MOCK_ACCOUNT_ID,
+          arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/plan`,
+          userId: "PLAN",
+          id: MOCK_ACCOUNT_ID,
+        };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       case "aws:index/getRegion:getRegion":
         return { name: this.defaultRegion, region: this.defaultRegion, id: this.defaultRegion };
       default:
-        throw new Error(`The offline plan has no answer for the provider call ${args.token}; build the value in code instead.`);
+        throw new Error(
+          `The offline plan has no answer for the provider call ${args.token}; build the value in code instead.`,
+        );
     }
   }
 }
@@ -103,9 +129,16 @@ function idOf(type: string, logicalName: string, physicalName: string | undefine
 }
 
 /** ARNs and the other attributes AWS computes, for the types this program uses. */
-function computedState(type: string, id: string, name: string, region: string, inputs: Record<string, any>): Record<string, any> {
+function computedState(
+  type: string,
+  id: string,
+  name: string,
+  region: string,
+  inputs: Record<string, any>,
+): Record<string, any> {
   const acct = MOCK_ACCOUNT_ID;
-  const arn = (service: string, resource: string, regional = true) => `arn:aws:${service}:${regional ? region : ""}:${regional ? acct : ""}:${resource}`;
+  const arn = (service: string, resource: string, regional = true) =>
+    `arn:aws:${service}:${regional ? region : ""}:${regional ? acct : ""}:${resource}`;
   switch (type) {
     case "aws:iam/role:Role":
       return { arn: `arn:aws:iam::${acct}:role/${name}`, uniqueId: `AROA${name.length}MOCK` };
@@ -126,7 +159,10 @@ function computedState(type: string, id: string, name: string, region: string, i
     case "aws:sqs/queue:Queue":
       return { arn: arn("sqs", name), url: id };
     case "aws:dynamodb/table:Table":
-      return { arn: arn("dynamodb", `table/${name}`), streamArn: arn("dynamodb", `table/${name}/stream/2026-01-01T00:00:00.000`) };
+      return {
+        arn: arn("dynamodb", `table/${name}`),
+        streamArn: arn("dynamodb", `table/${name}/stream/2026-01-01T00:00:00.000`),
+      };
     case "aws:secretsmanager/secret:Secret":
       return { arn: arn("secretsmanager", `secret:${name}-AbCdEf`) };
     case "aws:kms/key:Key":

@@ -8,7 +8,13 @@ import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from "@
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { mergeEvent, type AuditItem } from "../../handlers/audit-processor/audit-item.js";
 import type { AuditEvent } from "../../handlers/lib/audit-event.js";
-import { fileKey, fileLedgerKey, recordPositionKey, s3Uri, streamRecordKey } from "../../handlers/lib/audit-keys.js";
+import {
+  fileKey,
+  fileLedgerKey,
+  recordPositionKey,
+  s3Uri,
+  streamRecordKey,
+} from "../../handlers/lib/audit-keys.js";
 
 export const RETENTION_DAYS = 2555;
 const START = Date.parse("2026-10-01T00:00:00.000Z");
@@ -26,20 +32,34 @@ export function seededRandom(seed: number): () => number {
 }
 
 export function transactionIdOf(i: number): string {
-  if (i % 50 === 7) return recordPositionKey(s3Uri("bbkyc-cta-input-sit-euw2", `in/file-${i}.ndjson`), (i % 13) + 1);
+  if (i % 50 === 7)
+    return recordPositionKey(s3Uri("bbkyc-cta-input-sit-euw2", `in/file-${i}.ndjson`), (i % 13) + 1);
   if (i % 97 === 11) return fileKey(s3Uri("bbkyc-cta-input-sit-euw2", `in/broken-${i}.json`));
-  if (i % 89 === 5) return streamRecordKey("bbkyc-cta-event-stream-sit", `4963${String(i).padStart(20, "0")}`);
+  if (i % 89 === 5)
+    return streamRecordKey("bbkyc-cta-event-stream-sit", `4963${String(i).padStart(20, "0")}`);
   return `TXN-${String(i).padStart(7, "0")}`;
 }
 
 /** The events of one transaction, oldest first: received, published, retries, an ending. */
 function eventsOf(transactionId: string, i: number, random: () => number): AuditEvent[] {
   let t = START + i * 7_000 + Math.floor(random() * 5_000);
-  const at = () => new Date((t += 1_000 + Math.floor(random() * 60_000))).toISOString();
+  const at = () => {
+    t += 1_000 + Math.floor(random() * 60_000);
+    return new Date(t).toISOString();
+  };
   const producer = "cta-event-producer";
   const creator = "cta-case-creator";
   if (transactionId.startsWith("#file:")) {
-    return [{ transactionId, status: "FAILED", component: producer, occurredAt: at(), reason: "file is not valid NDJSON at line 3", attributes: { records: 0 } }];
+    return [
+      {
+        transactionId,
+        status: "FAILED",
+        component: producer,
+        occurredAt: at(),
+        reason: "file is not valid NDJSON at line 3",
+        attributes: { records: 0 },
+      },
+    ];
   }
   const events: AuditEvent[] = [
     { transactionId, status: "RECEIVED", component: producer, occurredAt: at() },
@@ -51,17 +71,41 @@ function eventsOf(transactionId: string, i: number, random: () => number): Audit
   const chance = random();
   const retries = chance < 0.05 ? 8 + Math.floor(random() * 13) : chance < 0.35 ? 1 : 0;
   for (let r = 0; r < retries; r++) {
-    events.push({ transactionId, status: "FAILED", component: creator, occurredAt: at(), reason: `Salesforce answered 503 on attempt ${r + 1}` });
+    events.push({
+      transactionId,
+      status: "FAILED",
+      component: creator,
+      occurredAt: at(),
+      reason: `Salesforce answered 503 on attempt ${r + 1}`,
+    });
   }
   const ending = random();
-  if (ending < 0.8) events.push({ transactionId, status: "PROCESSED", component: creator, occurredAt: at(), attributes: { salesforceId: `500${i}` } });
-  else if (ending < 0.95) events.push({ transactionId, status: "FAILED", component: creator, occurredAt: at(), reason: "customerId is blank" });
+  if (ending < 0.8)
+    events.push({
+      transactionId,
+      status: "PROCESSED",
+      component: creator,
+      occurredAt: at(),
+      attributes: { salesforceId: `500${i}` },
+    });
+  else if (ending < 0.95)
+    events.push({
+      transactionId,
+      status: "FAILED",
+      component: creator,
+      occurredAt: at(),
+      reason: "customerId is blank",
+    });
   // else: left PUBLISHED (still in flight when the table was read)
   return events;
 }
 
 /** Folds events into an item with the processor's own rule, recorded a few seconds after each happened. */
-export function foldEvents(events: readonly AuditEvent[], start?: AuditItem, messagePrefix = "m"): AuditItem | undefined {
+export function foldEvents(
+  events: readonly AuditEvent[],
+  start?: AuditItem,
+  messagePrefix = "m",
+): AuditItem | undefined {
   let item = start;
   events.forEach((event, k) => {
     const result = mergeEvent(item, event, {
@@ -84,7 +128,12 @@ export function buildAuditItems(count: number, seed = 12): AuditItem[] {
 }
 
 /** The event producer's ledger item of one object version (never copied, never verified). */
-export function ledgerItem(bucket: string, key: string, version: string, state: "IN_PROGRESS" | "COMPLETED"): Record<string, unknown> {
+export function ledgerItem(
+  bucket: string,
+  key: string,
+  version: string,
+  state: "IN_PROGRESS" | "COMPLETED",
+): Record<string, unknown> {
   const sourceObject = s3Uri(bucket, key);
   return {
     transactionId: fileLedgerKey(sourceObject, version),
@@ -97,11 +146,19 @@ export function ledgerItem(bucket: string, key: string, version: string, state: 
 }
 
 /** Loads items into an empty table (fixtures only: a plain BatchWriteItem, 25 at a time, retried until done). */
-export async function loadItems(dynamodb: DynamoDBClient, tableName: string, items: ReadonlyArray<object>): Promise<void> {
+export async function loadItems(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  items: ReadonlyArray<object>,
+): Promise<void> {
   for (let i = 0; i < items.length; i += 25) {
-    let requests: WriteRequest[] = items.slice(i, i + 25).map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }));
+    let requests: WriteRequest[] = items
+      .slice(i, i + 25)
+      .map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }));
     while (requests.length > 0) {
-      const response = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
+      const response = await dynamodb.send(
+        new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }),
+      );
       requests = response.UnprocessedItems?.[tableName] ?? [];
     }
   }

@@ -18,7 +18,8 @@ export const sqs = new SQSClient(testClientConfig());
 
 export const createTable = () => createAuditTable(dynamodb);
 export const scanTable = (tableName: string) => scanAuditTable(dynamodb, tableName);
-export const itemOf = async (tableName: string, transactionId: string) => (await scanTable(tableName)).find((i) => i.transactionId === transactionId);
+export const itemOf = async (tableName: string, transactionId: string) =>
+  (await scanTable(tableName)).find((i) => i.transactionId === transactionId);
 
 export interface Harness {
   deps: AuditProcessorDeps;
@@ -28,15 +29,24 @@ export interface Harness {
 
 /** The sit stack's mapping: the cta case creator's and discard auditor's outcomes count in its namespace. */
 export const CASE_NAMESPACE = "bbkyc/cta-case-creator/sit";
-export const CASE_OUTCOME_NAMESPACES = { "cta-case-creator": CASE_NAMESPACE, "cta-discard-auditor": CASE_NAMESPACE };
+export const CASE_OUTCOME_NAMESPACES = {
+  "cta-case-creator": CASE_NAMESPACE,
+  "cta-discard-auditor": CASE_NAMESPACE,
+};
 
 /** The processor's outcome metrics as its Lambda shell builds them (EMF: flushed per outcome), into `sink`. */
 export function outcomeMetrics(sink: MetricsSink, logger: Logger, flushEachOutcome = true): OutcomeMetrics {
   return new OutcomeMetrics({
     flushEachOutcome,
-    audit: new Metrics({ component: "audit-processor", namespace: "bbkyc/audit-processor/sit", environment: "sit", sink }),
+    audit: new Metrics({
+      component: "audit-processor",
+      namespace: "bbkyc/audit-processor/sit",
+      environment: "sit",
+      sink,
+    }),
     caseOutcomeNamespaces: CASE_OUTCOME_NAMESPACES,
-    caseMetrics: (namespace) => new Metrics({ component: "case-creator", namespace, environment: "sit", sink }),
+    caseMetrics: (namespace) =>
+      new Metrics({ component: "case-creator", namespace, environment: "sit", sink }),
     logger,
   });
 }
@@ -44,7 +54,11 @@ export function outcomeMetrics(sink: MetricsSink, logger: Logger, flushEachOutco
 export function harness(tableName: string, overrides: Partial<AuditProcessorDeps> = {}): Harness {
   const sink = new MemorySink();
   const logs: Array<Record<string, any>> = [];
-  const logger = new Logger({ service: "audit-processor", level: "DEBUG", write: (line) => logs.push(JSON.parse(line)) });
+  const logger = new Logger({
+    service: "audit-processor",
+    level: "DEBUG",
+    write: (line) => logs.push(JSON.parse(line)),
+  });
   const deps: AuditProcessorDeps = {
     dynamodb,
     tableName,

@@ -31,20 +31,45 @@ export interface FaultStats {
   writes: number;
 }
 
-const WRITE_OPERATIONS = new Set(["UpdateItemCommand", "PutItemCommand", "BatchWriteItemCommand", "DeleteItemCommand", "TransactWriteItemsCommand"]);
+const WRITE_OPERATIONS = new Set([
+  "UpdateItemCommand",
+  "PutItemCommand",
+  "BatchWriteItemCommand",
+  "DeleteItemCommand",
+  "TransactWriteItemsCommand",
+]);
 
-export function faultyDynamoDB(client: DynamoDBClient, plan: FaultPlan): { client: DynamoDBClient; stats: FaultStats } {
+export function faultyDynamoDB(
+  client: DynamoDBClient,
+  plan: FaultPlan,
+): { client: DynamoDBClient; stats: FaultStats } {
   const stats: FaultStats = { calls: {}, throttled: 0, partialBatches: 0, writes: 0 };
-  const throttled = new Set(plan.throttled ?? ["ScanCommand", "BatchGetItemCommand", "UpdateItemCommand", "PutItemCommand", "GetItemCommand"]);
-  const send = async (command: { constructor: { name: string }; input: Record<string, any> }): Promise<unknown> => {
+  const throttled = new Set(
+    plan.throttled ?? [
+      "ScanCommand",
+      "BatchGetItemCommand",
+      "UpdateItemCommand",
+      "PutItemCommand",
+      "GetItemCommand",
+    ],
+  );
+  const send = async (command: {
+    constructor: { name: string };
+    input: Record<string, any>;
+  }): Promise<unknown> => {
     const name = command.constructor.name;
-    const n = (stats.calls[name] = (stats.calls[name] ?? 0) + 1);
+    const n = (stats.calls[name] ?? 0) + 1;
+    stats.calls[name] = n;
     if (plan.throttleEvery && throttled.has(name) && n % plan.throttleEvery === 0) {
       stats.throttled++;
-      throw new ProvisionedThroughputExceededException({ message: "injected: throughput exceeded", $metadata: { httpStatusCode: 400 } });
+      throw new ProvisionedThroughputExceededException({
+        message: "injected: throughput exceeded",
+        $metadata: { httpStatusCode: 400 },
+      });
     }
     if (WRITE_OPERATIONS.has(name)) {
-      if (plan.crashAfterWrites !== undefined && stats.writes >= plan.crashAfterWrites) throw new Error("injected crash: the process died here");
+      if (plan.crashAfterWrites !== undefined && stats.writes >= plan.crashAfterWrites)
+        throw new Error("injected crash: the process died here");
       await plan.beforeWrite?.(command.input);
       const result = await client.send(command as never);
       stats.writes++;
@@ -55,12 +80,19 @@ export function faultyDynamoDB(client: DynamoDBClient, plan: FaultPlan): { clien
     }
     return client.send(command as never);
   };
-  const wrapped = new Proxy(client, { get: (target, property, receiver) => (property === "send" ? send : Reflect.get(target, property, receiver)) });
+  const wrapped = new Proxy(client, {
+    get: (target, property, receiver) =>
+      property === "send" ? send : Reflect.get(target, property, receiver),
+  });
   return { client: wrapped, stats };
 }
 
 /** Sends the first half of each table's keys and hands the rest back as UnprocessedKeys. */
-async function partialBatchGet(client: DynamoDBClient, input: Record<string, any>, stats: FaultStats): Promise<BatchGetItemCommandOutput> {
+async function partialBatchGet(
+  client: DynamoDBClient,
+  input: Record<string, any>,
+  stats: FaultStats,
+): Promise<BatchGetItemCommandOutput> {
   const requestItems = input.RequestItems as Record<string, KeysAndAttributes>;
   const asked: Record<string, KeysAndAttributes> = {};
   const left: Record<string, KeysAndAttributes> = {};

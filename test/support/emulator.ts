@@ -6,7 +6,8 @@ import { emulatorClientConfig } from "../../local/emulator.js";
 export function emulatorEndpoint(): string {
   const endpoint = inject("emulatorEndpoint");
   // Only the `e2e` project starts moto: a file that needs it must be listed there.
-  if (!endpoint) throw new Error("No test emulator in this project: add this test file to E2E_TESTS in vitest.config.ts.");
+  if (!endpoint)
+    throw new Error("No test emulator in this project: add this test file to E2E_TESTS in vitest.config.ts.");
   return endpoint;
 }
 

@@ -10,7 +10,12 @@
  * `cloudwatch:namespace`, `dynamodb:LeadingKeys` and `kms:ViaService` are not evaluated; no KMS
  * use behind SSE (moto encrypts nothing with the key). See SECURITY.md.
  */
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from "@aws-sdk/client-iam";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Readable } from "node:stream";
 import { EMULATOR_REGION, startEmulator, type Emulator } from "../../local/emulator.js";
@@ -23,7 +28,14 @@ export interface Credentials {
 export interface EnforcingEmulator extends Emulator {
   /** An IAM user allowed everything: provisions and seeds the resources the functions use. */
   admin: Credentials;
-  clientConfig(credentials: Credentials): { endpoint: string; region: string; credentials: Credentials; forcePathStyle: true; maxAttempts: 1; requestHandler: ErrorBodyKeepingHandler };
+  clientConfig(credentials: Credentials): {
+    endpoint: string;
+    region: string;
+    credentials: Credentials;
+    forcePathStyle: true;
+    maxAttempts: 1;
+    requestHandler: ErrorBodyKeepingHandler;
+  };
   /** An IAM user holding exactly these policy documents (inline), and its access key. */
   userWithPolicies(name: string, documents: string[]): Promise<Credentials>;
 }
@@ -33,7 +45,9 @@ export const ERROR_BODY_HEADER = "x-test-error-body";
 
 /** HTTP/1.1 (moto speaks no HTTP/2) and, on an error response, its body kept in `ERROR_BODY_HEADER`. */
 export class ErrorBodyKeepingHandler extends NodeHttpHandler {
-  override async handle(...args: Parameters<NodeHttpHandler["handle"]>): ReturnType<NodeHttpHandler["handle"]> {
+  override async handle(
+    ...args: Parameters<NodeHttpHandler["handle"]>
+  ): ReturnType<NodeHttpHandler["handle"]> {
     const { response } = await super.handle(...args);
     if (response.statusCode < 400 || !response.body) return { response };
     const chunks: Buffer[] = [];
@@ -53,13 +67,31 @@ async function allowUnauthenticated(endpoint: string, count: number): Promise<vo
 
 export async function startEnforcingEmulator(): Promise<EnforcingEmulator> {
   const emulator = await startEmulator({ env: { INITIAL_NO_AUTH_ACTION_COUNT: "0" } });
-  const clientConfig = (credentials: Credentials) => ({ endpoint: emulator.endpoint, region: EMULATOR_REGION, credentials, forcePathStyle: true as const, maxAttempts: 1 as const, requestHandler: new ErrorBodyKeepingHandler() });
-  const everything = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+  const clientConfig = (credentials: Credentials) => ({
+    endpoint: emulator.endpoint,
+    region: EMULATOR_REGION,
+    credentials,
+    forcePathStyle: true as const,
+    maxAttempts: 1 as const,
+    requestHandler: new ErrorBodyKeepingHandler(),
+  });
+  const everything = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+  });
   // The three requests that create the admin user are the only unauthenticated ones.
   await allowUnauthenticated(emulator.endpoint, 3);
-  const bootstrap = new IAMClient(clientConfig({ accessKeyId: "bootstrap-admin", secretAccessKey: "bootstrap" }));
+  const bootstrap = new IAMClient(
+    clientConfig({ accessKeyId: "bootstrap-admin", secretAccessKey: "bootstrap" }),
+  );
   await bootstrap.send(new CreateUserCommand({ UserName: "test-admin" }));
-  await bootstrap.send(new PutUserPolicyCommand({ UserName: "test-admin", PolicyName: "everything", PolicyDocument: everything }));
+  await bootstrap.send(
+    new PutUserPolicyCommand({
+      UserName: "test-admin",
+      PolicyName: "everything",
+      PolicyDocument: everything,
+    }),
+  );
   const key = (await bootstrap.send(new CreateAccessKeyCommand({ UserName: "test-admin" }))).AccessKey!;
   const admin = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
   const iam = new IAMClient(clientConfig(admin));
@@ -70,7 +102,10 @@ export async function startEnforcingEmulator(): Promise<EnforcingEmulator> {
     clientConfig,
     async userWithPolicies(name, documents) {
       await iam.send(new CreateUserCommand({ UserName: name }));
-      for (const [i, document] of documents.entries()) await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: `${name}-${i}`, PolicyDocument: document }));
+      for (const [i, document] of documents.entries())
+        await iam.send(
+          new PutUserPolicyCommand({ UserName: name, PolicyName: `${name}-${i}`, PolicyDocument: document }),
+        );
       const created = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
       return { accessKeyId: created.AccessKeyId!, secretAccessKey: created.SecretAccessKey! };
     },
@@ -94,16 +129,23 @@ const SERVICE_PREFIX: Record<string, string> = {
  */
 function iamActionOf(prefix: string, operation: string, input: Record<string, unknown>): string {
   if (prefix === "sqs" && operation.endsWith("Batch")) return `sqs:${operation.slice(0, -"Batch".length)}`;
-  if (prefix === "s3" && operation === "GetObject" && input.VersionId !== undefined) return "s3:GetObjectVersion";
+  if (prefix === "s3" && operation === "GetObject" && input.VersionId !== undefined)
+    return "s3:GetObjectVersion";
   return `${prefix}:${operation}`;
 }
 
 /** A client whose every successful call is recorded as the IAM action it needed. */
-export function recordingActions<C extends { send: (...args: any[]) => Promise<any> }>(client: C, used: Set<string>): C {
+export function recordingActions<C extends { send: (...args: any[]) => Promise<any> }>(
+  client: C,
+  used: Set<string>,
+): C {
   const prefix = SERVICE_PREFIX[client.constructor.name];
   if (!prefix) throw new Error(`no IAM prefix known for ${client.constructor.name}`);
   const send = client.send.bind(client);
-  client.send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }, ...rest: unknown[]) => {
+  client.send = (async (
+    command: { constructor: { name: string }; input: Record<string, unknown> },
+    ...rest: unknown[]
+  ) => {
     const result = await send(command, ...rest);
     used.add(iamActionOf(prefix, command.constructor.name.replace(/Command$/, ""), command.input ?? {}));
     return result;
@@ -125,8 +167,14 @@ const RESOURCE_JUDGED_BY_MOTO = new Set(["s3", "sqs"]);
  * policy pack and the plan tests, not here.
  */
 export function asMotoJudges(document: string): string {
-  const doc = JSON.parse(document) as { Statement: Array<{ Action: string | string[]; Resource: string | string[] }> };
-  const batchOf: Record<string, string> = { "sqs:SendMessage": "sqs:SendMessageBatch", "sqs:DeleteMessage": "sqs:DeleteMessageBatch", "sqs:ChangeMessageVisibility": "sqs:ChangeMessageVisibilityBatch" };
+  const doc = JSON.parse(document) as {
+    Statement: Array<{ Action: string | string[]; Resource: string | string[] }>;
+  };
+  const batchOf: Record<string, string> = {
+    "sqs:SendMessage": "sqs:SendMessageBatch",
+    "sqs:DeleteMessage": "sqs:DeleteMessageBatch",
+    "sqs:ChangeMessageVisibility": "sqs:ChangeMessageVisibilityBatch",
+  };
   for (const statement of doc.Statement) {
     const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
     const extra = actions.flatMap((a) => (batchOf[a] ? [batchOf[a]!] : []));

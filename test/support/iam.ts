@@ -31,14 +31,18 @@ export function rights(policy: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const s of statementsOf(policy)) {
     expect(s.Effect).toBe("Allow");
-    for (const action of listOf(s.Action)) out[action] = [...(out[action] ?? []), ...listOf(s.Resource)].sort();
+    for (const action of listOf(s.Action))
+      out[action] = [...(out[action] ?? []), ...listOf(s.Resource)].sort();
   }
   return out;
 }
 
 /** Every action granted on exactly this resource, sorted. */
 export function actionsOn(statements: Statement[], resource: string): string[] {
-  return statements.filter((s) => listOf(s.Resource).includes(resource)).flatMap((s) => listOf(s.Action)).sort();
+  return statements
+    .filter((s) => listOf(s.Resource).includes(resource))
+    .flatMap((s) => listOf(s.Action))
+    .sort();
 }
 
 /** Every action of every statement. */

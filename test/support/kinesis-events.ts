@@ -31,7 +31,10 @@ export function kinesisEvent(items: Array<object>, options: KinesisEventOptions)
         partitionKey: (options.partitionKey ?? ((n) => `cta-${n}`))(i),
         sequenceNumber: String(options.firstSequence + BigInt(i) * (options.sequenceStep ?? 1000n)),
         approximateArrivalTimestamp: options.arrivedAtMs / 1000,
-        data: "raw" in item ? (item as { raw: string }).raw : Buffer.from(JSON.stringify(item)).toString("base64"),
+        data:
+          "raw" in item
+            ? (item as { raw: string }).raw
+            : Buffer.from(JSON.stringify(item)).toString("base64"),
       },
     })),
   };

@@ -14,12 +14,19 @@ export interface CliRun {
 }
 
 /** Runs the CLI as `npm start` does (tsx), without npm in between so signals reach it directly. */
-export function runCli(args: string[], options: { interruptWhen?: RegExp; afterwards?: (stop: () => void) => void } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { interruptWhen?: RegExp; afterwards?: (stop: () => void) => void } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "local", "run.ts"), ...args], {
-      cwd: PROJECT_DIR,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(PROJECT_DIR, "local", "run.ts"), ...args],
+      {
+        cwd: PROJECT_DIR,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     let interrupted = false;
@@ -40,4 +47,3 @@ export function runCli(args: string[], options: { interruptWhen?: RegExp; afterw
     child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
-

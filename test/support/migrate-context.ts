@@ -32,7 +32,14 @@ export interface CapturedIo extends CliIo {
 export function captureIo(): CapturedIo {
   const outText: string[] = [];
   const errText: string[] = [];
-  return { outText, errText, out: (t) => outText.push(t), err: (t) => errText.push(t), stdout: () => outText.join("\n"), stderr: () => errText.join("\n") };
+  return {
+    outText,
+    errText,
+    out: (t) => outText.push(t),
+    err: (t) => errText.push(t),
+    stdout: () => outText.join("\n"),
+    stderr: () => errText.join("\n"),
+  };
 }
 
 /** Sleeps that are recorded, not waited for: a backoff test checks the delays instead of timing them. */
@@ -63,7 +70,10 @@ export const stubbedPrerequisites: TargetPrerequisites = async (target) => [
   { name: `${target.stack} account prerequisites`, status: "pass", detail: "stubbed in this test" },
 ];
 
-export function testContext(overrides: Partial<MigrateContext> = {}, endpoint = emulatorEndpoint()): MigrateContext {
+export function testContext(
+  overrides: Partial<MigrateContext> = {},
+  endpoint = emulatorEndpoint(),
+): MigrateContext {
   const clients = new Map<string, RegionClients>();
   return {
     inventory: cachedInventory,
@@ -82,7 +92,10 @@ export function testContext(overrides: Partial<MigrateContext> = {}, endpoint = 
 }
 
 /** Runs `npm run migrate -- <argv>` in-process with this context. */
-export async function migrate(context: MigrateContext, argv: string[]): Promise<{ code: number; io: CapturedIo }> {
+export async function migrate(
+  context: MigrateContext,
+  argv: string[],
+): Promise<{ code: number; io: CapturedIo }> {
   const io = captureIo();
   const code = await runSubcommand(MIGRATE_TOOL, migrateCommands(context), argv, io);
   return { code, io };

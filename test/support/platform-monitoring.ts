@@ -6,7 +6,11 @@ import type { EmittedMetrics } from "../../components/monitoring/facts.js";
 import { STATUS_INDEX_NAME } from "../../handlers/audit-processor/audit-item.js";
 import { alarmArn } from "../../components/monitoring/alarms.js";
 import { dashboardBody } from "../../components/monitoring/layout.js";
-import { alarmSection, platformMonitoring, type PlatformFacts } from "../../components/monitoring/segments/platform.js";
+import {
+  alarmSection,
+  platformMonitoring,
+  type PlatformFacts,
+} from "../../components/monitoring/segments/platform.js";
 import { Naming } from "../../components/naming.js";
 import { metricNamespace, type MetricComponent } from "../../handlers/lib/metric-catalog.js";
 import type { PlatformConfig } from "../../stacks/config-types.js";
@@ -19,7 +23,10 @@ export type Json = Record<string, any>;
 /** Facts as the components would expose them, with the real naming rules of one stack. */
 export function factsFor(config: PlatformConfig): { naming: Naming; facts: PlatformFacts } {
   const naming = new Naming({ prefix: config.prefix, env: config.env, region: config.region });
-  const emitted = (component: MetricComponent, instance: string): EmittedMetrics => ({ component, namespace: metricNamespace(config.prefix, instance, config.env) });
+  const emitted = (component: MetricComponent, instance: string): EmittedMetrics => ({
+    component,
+    namespace: metricNamespace(config.prefix, instance, config.env),
+  });
   const fn = (component: string, label: string) => {
     const functionName = naming.physicalName("lambda", component);
     return { functionName, logGroupName: naming.logGroupForFunction(functionName), label };
@@ -85,13 +92,22 @@ export function factsFor(config: PlatformConfig): { naming: Naming; facts: Platf
 export function stack(name: string) {
   const config = configFromMap(name, pulumiConfigForStack(name));
   const { naming, facts } = factsFor(config);
-  const monitoring = platformMonitoring(facts, { naming, slaSeconds: config.slaSeconds, domain: config.domain });
-  const arns = monitoring.alarms.map((a) => alarmArn(naming.physicalName("alarm", a.nameSuffix), naming.region, MOCK_ACCOUNT_ID));
+  const monitoring = platformMonitoring(facts, {
+    naming,
+    slaSeconds: config.slaSeconds,
+    domain: config.domain,
+  });
+  const arns = monitoring.alarms.map((a) =>
+    alarmArn(naming.physicalName("alarm", a.nameSuffix), naming.region, MOCK_ACCOUNT_ID),
+  );
   const functional = JSON.stringify(dashboardBody(monitoring.functional));
-  const technical = JSON.stringify(dashboardBody([alarmSection(arns, config.domain), ...monitoring.technical]));
+  const technical = JSON.stringify(
+    dashboardBody([alarmSection(arns, config.domain), ...monitoring.technical]),
+  );
   return { config, naming, facts, monitoring, arns, functional, technical };
 }
 
 export const widgetsOf = (body: string): Json[] => JSON.parse(body).widgets;
 export const metricWidgets = (body: string) => widgetsOf(body).filter((w) => w.type === "metric");
-export const findWidget = (body: string, title: RegExp) => widgetsOf(body).find((w) => title.test(String(w.properties.title ?? w.properties.markdown)));
+export const findWidget = (body: string, title: RegExp) =>
+  widgetsOf(body).find((w) => title.test(String(w.properties.title ?? w.properties.markdown)));

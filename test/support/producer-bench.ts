@@ -3,7 +3,16 @@
  * PutRecords shard routing (MD5 of the partition key), a real audit queue, and a Kinesis wrapper for
  * tests that count calls or inject per-entry failures. Shared by the producer's test files.
  */
-import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, type PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type PutRecordsCommandOutput,
+} from "@aws-sdk/client-kinesis";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -32,7 +41,12 @@ export let bucket: string;
 export function useInputBucket(): void {
   beforeAll(async () => {
     bucket = uniqueName("producer-input");
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+      }),
+    );
   });
 }
 
@@ -78,15 +92,29 @@ export async function createQueue(): Promise<string> {
 }
 
 /** Every record in the stream, read back shard by shard from the start. */
-export async function readStream(stream: string): Promise<Map<string, Array<{ partitionKey: string; data: Record<string, unknown> }>>> {
+export async function readStream(
+  stream: string,
+): Promise<Map<string, Array<{ partitionKey: string; data: Record<string, unknown> }>>> {
   const shards = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
   const out = new Map<string, Array<{ partitionKey: string; data: Record<string, unknown> }>>();
   for (const shard of shards.Shards ?? []) {
     const records: Array<{ partitionKey: string; data: Record<string, unknown> }> = [];
-    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+    let iterator = (
+      await kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: shard.ShardId!,
+          ShardIteratorType: "TRIM_HORIZON",
+        }),
+      )
+    ).ShardIterator;
     for (;;) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const r of page.Records ?? []) records.push({ partitionKey: r.PartitionKey!, data: JSON.parse(Buffer.from(r.Data!).toString("utf8")) });
+      for (const r of page.Records ?? [])
+        records.push({
+          partitionKey: r.PartitionKey!,
+          data: JSON.parse(Buffer.from(r.Data!).toString("utf8")),
+        });
       if ((page.Records ?? []).length === 0) break;
       iterator = page.NextShardIterator;
     }
@@ -100,7 +128,14 @@ export const allRecords = async (stream: string) => [...(await readStream(stream
 export async function drainQueue(url: string): Promise<AuditEvent[]> {
   const events: AuditEvent[] = [];
   for (let empty = 0; empty < 2; ) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 300,
+      }),
+    );
     if (!r.Messages?.length) empty++;
     for (const m of r.Messages ?? []) events.push(JSON.parse(m.Body!));
   }
@@ -113,7 +148,12 @@ export async function putFile(body: string | Buffer, key = `${uniqueName("in")}.
 }
 
 export function record(i: number, extra: Record<string, unknown> = {}) {
-  return { transactionId: `TXN-${String(i).padStart(6, "0")}`, customerId: `C${i}`, eventType: "KYC_REVIEW", ...extra };
+  return {
+    transactionId: `TXN-${String(i).padStart(6, "0")}`,
+    customerId: `C${i}`,
+    eventType: "KYC_REVIEW",
+    ...extra,
+  };
 }
 
 export interface Harness {
@@ -128,15 +168,32 @@ export function deps(h: Harness) {
   const lines: string[] = [];
   const logger = new Logger({ service: "cta-event-producer", level: "DEBUG", write: (l) => lines.push(l) });
   const sink = new MemorySink();
-  const metrics = new Metrics({ component: "event-producer", namespace: "bbkyc/cta-event-producer/sit", environment: "sit", sink });
+  const metrics = new Metrics({
+    component: "event-producer",
+    namespace: "bbkyc/cta-event-producer/sit",
+    environment: "sit",
+    sink,
+  });
   const sleeps: number[] = [];
   const d = {
     s3,
     kinesis: h.kinesis ?? new WrappedKinesis(),
-    audit: new AuditSender({ sqs, queueUrl: h.auditQueueUrl ?? h.queueUrl, logger, maxAttempts: 2, sleep: async () => undefined }),
+    audit: new AuditSender({
+      sqs,
+      queueUrl: h.auditQueueUrl ?? h.queueUrl,
+      logger,
+      maxAttempts: 2,
+      sleep: async () => undefined,
+    }),
     metrics,
     logger,
-    config: { streamName: h.stream, partitionKeyPrefix: PREFIX, pipelineName: "cta", auditPublished: false, ...h.config },
+    config: {
+      streamName: h.stream,
+      partitionKeyPrefix: PREFIX,
+      pipelineName: "cta",
+      auditPublished: false,
+      ...h.config,
+    },
     now: () => new Date("2026-11-26T09:00:00.000Z"),
     sleep: async (ms: number) => void sleeps.push(ms),
   };
@@ -178,21 +235,28 @@ export class WrappedKinesis implements PutRecordsClient {
   private async forward(command: PutRecordsCommand): Promise<PutRecordsCommandOutput> {
     const entries = command.input.Records ?? [];
     this.entriesSent += entries.length;
-    this.callBytes.push(entries.reduce((n, e) => n + e.Data!.byteLength + Buffer.byteLength(e.PartitionKey!), 0));
+    this.callBytes.push(
+      entries.reduce((n, e) => n + e.Data!.byteLength + Buffer.byteLength(e.PartitionKey!), 0),
+    );
     const failing = entries.map((e) => {
       const attempt = (this.attempts.get(e.PartitionKey!) ?? 0) + 1;
       this.attempts.set(e.PartitionKey!, attempt);
       return this.fail(e.PartitionKey!, attempt);
     });
     const forwarded = entries.filter((_, i) => !failing[i]);
-    const real = forwarded.length > 0 ? await kinesis.send(new PutRecordsCommand({ ...command.input, Records: forwarded })) : undefined;
+    const real =
+      forwarded.length > 0
+        ? await kinesis.send(new PutRecordsCommand({ ...command.input, Records: forwarded }))
+        : undefined;
     let next = 0;
     const results = entries.map((_, i) => {
       if (!failing[i]) return real!.Records![next++]!;
       this.injected++;
-      return { ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded for shard shardId-000000000001 in stream under account 123456789012." };
+      return {
+        ErrorCode: "ProvisionedThroughputExceededException",
+        ErrorMessage: "Rate exceeded for shard shardId-000000000001 in stream under account 123456789012.",
+      };
     });
     return { $metadata: {}, FailedRecordCount: failing.filter(Boolean).length, Records: results };
   }
 }
-

@@ -27,8 +27,13 @@ export function outputOf<T>(output: pulumi.Output<T>): Promise<T> {
   // `promise()` is the Output's own resolution, errors included; the SDK does not type it. Its
   // sibling promises (known, secret) reject with the same error: observed here, so the error is
   // reported once, by the test that awaits this, not again as an unhandled rejection.
-  const internals = output as unknown as { promise?: () => Promise<T>; isKnown?: Promise<boolean>; isSecret?: Promise<boolean> };
-  if (typeof internals.promise !== "function") throw new Error("outputOf needs a Pulumi Output (got no promise() on it)");
+  const internals = output as unknown as {
+    promise?: () => Promise<T>;
+    isKnown?: Promise<boolean>;
+    isSecret?: Promise<boolean>;
+  };
+  if (typeof internals.promise !== "function")
+    throw new Error("outputOf needs a Pulumi Output (got no promise() on it)");
   for (const sibling of [internals.isKnown, internals.isSecret]) sibling?.catch(() => undefined);
   return internals.promise.call(output);
 }
@@ -77,7 +82,11 @@ export interface RenderOptions<C> {
  * Declares one component (named `name`) under fresh mocks and returns what it recorded. A component
  * that throws while being declared makes the returned promise reject with that error.
  */
-export async function renderComponent<C>(name: string, declare: () => C, options: RenderOptions<C> = {}): Promise<Rendered<C>> {
+export async function renderComponent<C>(
+  name: string,
+  declare: () => C,
+  options: RenderOptions<C> = {},
+): Promise<Rendered<C>> {
   const mocks = await useRecordingMocks(options.region);
   let component: C;
   try {

@@ -4,14 +4,22 @@
  * secrets on the moto server, and `run()`, one refresh with its logs, metrics and sleeps captured.
  */
 import type { InvokeCommand, InvokeCommandOutput } from "@aws-sdk/client-lambda";
-import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { RefreshConfig } from "../../handlers/token-manager/settings.js";
 import { TokenRefreshError } from "../../handlers/token-manager/errors.js";
-import { refreshToken, type RefreshDeps, type StoredToken } from "../../handlers/token-manager/refresh-token.js";
+import {
+  refreshToken,
+  type RefreshDeps,
+  type StoredToken,
+} from "../../handlers/token-manager/refresh-token.js";
 import { Logger } from "../../handlers/lib/logger.js";
 import { MemorySink, Metrics } from "../../handlers/lib/metrics.js";
 import { createCertificateAuthority, type CertificateAuthority, type PemPair } from "../../local/pki.js";
@@ -41,7 +49,10 @@ export function useTokenRefreshFixture(): void {
   beforeAll(async () => {
     ca = createCertificateAuthority("TIAA test CA");
     client = ca.issue({ commonName: "kyc-token-manager", usage: "client" });
-    strangerClient = createCertificateAuthority("Some other CA").issue({ commonName: "intruder", usage: "client" });
+    strangerClient = createCertificateAuthority("Some other CA").issue({
+      commonName: "intruder",
+      usage: "client",
+    });
     tiaa = await startTiaaStandIn({
       ca,
       server: ca.issue({ commonName: "tiaa.local", usage: "server" }),
@@ -53,10 +64,24 @@ export function useTokenRefreshFixture(): void {
     tokenSecret = uniqueName("bbkyc-tiaa-token-sit");
     credentialSecret = uniqueName("tiaa-credentials");
     certificateSecret = uniqueName("tiaa-client-cert");
-    await secrets.send(new CreateSecretCommand({ Name: tokenSecret, Description: "no value until the first refresh" }));
-    await secrets.send(new CreateSecretCommand({ Name: credentialSecret, SecretString: JSON.stringify({ username: USERNAME, password: PASSWORD }) }));
     await secrets.send(
-      new CreateSecretCommand({ Name: certificateSecret, SecretString: JSON.stringify({ certificate: client.certificate, privateKey: client.privateKey, chain: ca.certificate }) }),
+      new CreateSecretCommand({ Name: tokenSecret, Description: "no value until the first refresh" }),
+    );
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: credentialSecret,
+        SecretString: JSON.stringify({ username: USERNAME, password: PASSWORD }),
+      }),
+    );
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: certificateSecret,
+        SecretString: JSON.stringify({
+          certificate: client.certificate,
+          privateKey: client.privateKey,
+          chain: ca.certificate,
+        }),
+      }),
     );
     workDir = mkdtempSync(join(tmpdir(), "token-manager-test-"));
   });
@@ -99,7 +124,12 @@ export async function run(cfg: RefreshConfig, extra: Partial<RefreshDeps> = {}):
   const sleeps: number[] = [];
   const deps: RefreshDeps = {
     secretsManager: secrets,
-    metrics: new Metrics({ component: "token-manager", namespace: "bbkyc/token-manager/sit", environment: "sit", sink }),
+    metrics: new Metrics({
+      component: "token-manager",
+      namespace: "bbkyc/token-manager/sit",
+      environment: "sit",
+      sink,
+    }),
     logger: new Logger({
       service: "token-manager",
       level: "DEBUG",
@@ -135,8 +165,16 @@ export function fakeCsm(answer: unknown, functionError?: string) {
     calls,
     lambda: {
       async send(command: InvokeCommand): Promise<InvokeCommandOutput> {
-        calls.push({ functionName: command.input.FunctionName, payload: JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)) });
-        return { StatusCode: 200, FunctionError: functionError, Payload: new TextEncoder().encode(JSON.stringify(answer)) as InvokeCommandOutput["Payload"], $metadata: {} };
+        calls.push({
+          functionName: command.input.FunctionName,
+          payload: JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)),
+        });
+        return {
+          StatusCode: 200,
+          FunctionError: functionError,
+          Payload: new TextEncoder().encode(JSON.stringify(answer)) as InvokeCommandOutput["Payload"],
+          $metadata: {},
+        };
       },
     },
   };
@@ -149,8 +187,13 @@ export function expectFailure(outcome: Run, reason: string, message: RegExp): vo
   expect(outcome.sink.total("TokenRefreshFailure", { Reason: reason })).toBe(1);
   expect(outcome.sink.total("TokenRefreshSuccess")).toBe(0);
   expect(outcome.sink.published).toHaveLength(1); // flushed once
-  const errorLine = outcome.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === "ERROR");
-  expect(errorLine).toMatchObject({ message: "token refresh failed; the previous token stays current", reason });
+  const errorLine = outcome.lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.level === "ERROR");
+  expect(errorLine).toMatchObject({
+    message: "token refresh failed; the previous token stays current",
+    reason,
+  });
 }
 
 /**
@@ -160,7 +203,9 @@ export function expectFailure(outcome: Run, reason: string, message: RegExp): vo
 export function expectNoSecretsLogged(minLines: number, minTokens: number): void {
   expect(allLogLines.length).toBeGreaterThan(minLines);
   expect(tiaa.issuedTokens.length).toBeGreaterThan(minTokens);
-  const keyLines = [client.privateKey, strangerClient.privateKey].flatMap((pem) => pem.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----")));
+  const keyLines = [client.privateKey, strangerClient.privateKey].flatMap((pem) =>
+    pem.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----")),
+  );
   const forbidden = [...tiaa.issuedTokens, PASSWORD, ...keyLines];
   for (const line of allLogLines) {
     for (const secret of forbidden) expect(line).not.toContain(secret);

@@ -7,7 +7,14 @@ import { AUDIT_STATUSES, type AuditStatus } from "../../../handlers/lib/audit-ev
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { AuditFacts, PipelineFacts } from "../facts.js";
 import { COLORS, PERIOD, pie, singleValue, timeSeries, type MetricStat } from "../widgets.js";
-import { customMetric, queueNotEmptyAlarm, sqsMetric, sumOf, type Segment, type SegmentContext } from "./common.js";
+import {
+  customMetric,
+  queueNotEmptyAlarm,
+  sqsMetric,
+  sumOf,
+  type Segment,
+  type SegmentContext,
+} from "./common.js";
 
 /**
  * The statuses an audit event of this platform can carry. RECEIVED is in the audit contract but no
@@ -34,14 +41,36 @@ const STATUS_STYLE: Record<AuditStatus, { label: string; color: string }> = {
 };
 
 /** AuditEventWritten for one status, as the audit processor emits it. */
-export function auditWritten(a: AuditFacts, env: string, status: AuditStatus, render: Partial<MetricStat> = {}): MetricStat {
-  return customMetric(a.metrics, "AuditEventWritten", env, { id: status.toLowerCase(), label: STATUS_STYLE[status].label, color: STATUS_STYLE[status].color, ...render }, { Status: status });
+export function auditWritten(
+  a: AuditFacts,
+  env: string,
+  status: AuditStatus,
+  render: Partial<MetricStat> = {},
+): MetricStat {
+  return customMetric(
+    a.metrics,
+    "AuditEventWritten",
+    env,
+    {
+      id: status.toLowerCase(),
+      label: STATUS_STYLE[status].label,
+      color: STATUS_STYLE[status].color,
+      ...render,
+    },
+    { Status: status },
+  );
 }
 
 export function auditStoreSegment(a: AuditFacts, pipelines: PipelineFacts[], ctx: SegmentContext): Segment {
   const { env, region } = ctx.naming;
   const byStatus = writtenStatuses(pipelines).map((status) => auditWritten(a, env, status));
-  const dynamo = (metricName: string, label: string, color: string): MetricStat => ({ namespace: "AWS/DynamoDB", metricName, dimensions: { TableName: a.tableName }, label, color });
+  const dynamo = (metricName: string, label: string, color: string): MetricStat => ({
+    namespace: "AWS/DynamoDB",
+    metricName,
+    dimensions: { TableName: a.tableName },
+    label,
+    color,
+  });
   const index = (indexName: string, metricName: string, label: string, color: string): MetricStat => ({
     namespace: "AWS/DynamoDB",
     metricName,
@@ -62,8 +91,22 @@ export function auditStoreSegment(a: AuditFacts, pipelines: PipelineFacts[], ctx
           "Failed records need a decision: the reason says whether the data (send back to its owner) or the platform (call the platform on-call engineer) is at fault.",
         widgets: [
           pie({ title: "Audit events by status (selected period)", region, metrics: byStatus, width: 8 }),
-          singleValue({ title: "Audit events by status (selected period)", region, metrics: byStatus, width: 8, height: 6 }),
-          timeSeries({ title: "Audit events written per hour, by status", region, period: PERIOD.hour, stacked: true, yAxisLabel: "audit events", metrics: byStatus, width: 8 }),
+          singleValue({
+            title: "Audit events by status (selected period)",
+            region,
+            metrics: byStatus,
+            width: 8,
+            height: 6,
+          }),
+          timeSeries({
+            title: "Audit events written per hour, by status",
+            region,
+            period: PERIOD.hour,
+            stacked: true,
+            yAxisLabel: "audit events",
+            metrics: byStatus,
+            width: 8,
+          }),
         ],
       },
     ],
@@ -73,8 +116,7 @@ export function auditStoreSegment(a: AuditFacts, pipelines: PipelineFacts[], ctx
         meaning:
           `DynamoDB throttling of the audit table and of its indexes ${a.indexNames.join(", ")} (on-demand capacity still has per-partition and account limits; ` +
           `an index's throttling is reported under its own GlobalSecondaryIndexName dimension, not the table's) and the writes of the audit processor ${a.processor.functionName}.`,
-        whenRed:
-          `throttled writes are retried from the audit queue ${a.queueName}; if they persist, messages age and finally move to ${a.dlqName}. Check for a hot partition (one transaction id written in a loop) and the account's DynamoDB limits.`,
+        whenRed: `throttled writes are retried from the audit queue ${a.queueName}; if they persist, messages age and finally move to ${a.dlqName}. Check for a hot partition (one transaction id written in a loop) and the account's DynamoDB limits.`,
         widgets: [
           timeSeries({
             title: `DynamoDB throttles on ${a.tableName}`,
@@ -95,7 +137,13 @@ export function auditStoreSegment(a: AuditFacts, pipelines: PipelineFacts[], ctx
             ],
             width: 12,
           }),
-          timeSeries({ title: `Audit events written by ${a.processor.functionName}, by status`, region, yAxisLabel: "audit events", metrics: byStatus, width: 12 }),
+          timeSeries({
+            title: `Audit events written by ${a.processor.functionName}, by status`,
+            region,
+            yAxisLabel: "audit events",
+            metrics: byStatus,
+            width: 12,
+          }),
         ],
       },
     ],
@@ -104,12 +152,29 @@ export function auditStoreSegment(a: AuditFacts, pipelines: PipelineFacts[], ctx
 }
 
 function auditAlarms(a: AuditFacts): AlarmDefinition[] {
-  const table = (metricName: string) => alarmMetric({ namespace: "AWS/DynamoDB", metricName, dimensions: { TableName: a.tableName } }, "Sum", 300);
+  const table = (metricName: string) =>
+    alarmMetric(
+      { namespace: "AWS/DynamoDB", metricName, dimensions: { TableName: a.tableName } },
+      "Sum",
+      300,
+    );
   // The table's metrics do not include its indexes: an index is throttled under {TableName, GlobalSecondaryIndexName}
   // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html).
   const index = (indexName: string, metricName: string) =>
-    alarmMetric({ namespace: "AWS/DynamoDB", metricName, dimensions: { TableName: a.tableName, GlobalSecondaryIndexName: indexName } }, "Sum", 300);
-  const throttleIds = ["reads", "writes", ...a.indexNames.flatMap((_, i) => [`indexReads${i}`, `indexWrites${i}`])];
+    alarmMetric(
+      {
+        namespace: "AWS/DynamoDB",
+        metricName,
+        dimensions: { TableName: a.tableName, GlobalSecondaryIndexName: indexName },
+      },
+      "Sum",
+      300,
+    );
+  const throttleIds = [
+    "reads",
+    "writes",
+    ...a.indexNames.flatMap((_, i) => [`indexReads${i}`, `indexWrites${i}`]),
+  ];
   const throttleSum = sumOf(throttleIds);
   return [
     {
@@ -138,8 +203,16 @@ function auditAlarms(a: AuditFacts): AlarmDefinition[] {
         { id: "reads", label: "Read throttle events (table)", metric: table("ReadThrottleEvents") },
         { id: "writes", label: "Write throttle events (table)", metric: table("WriteThrottleEvents") },
         ...a.indexNames.flatMap((name, i) => [
-          { id: `indexReads${i}`, label: `Read throttle events (${name})`, metric: index(name, "ReadThrottleEvents") },
-          { id: `indexWrites${i}`, label: `Write throttle events (${name})`, metric: index(name, "WriteThrottleEvents") },
+          {
+            id: `indexReads${i}`,
+            label: `Read throttle events (${name})`,
+            metric: index(name, "ReadThrottleEvents"),
+          },
+          {
+            id: `indexWrites${i}`,
+            label: `Write throttle events (${name})`,
+            metric: index(name, "WriteThrottleEvents"),
+          },
         ]),
         { id: "throttles", label: "Throttle events", expression: throttleSum, returnData: true },
       ],

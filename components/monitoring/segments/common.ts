@@ -43,7 +43,9 @@ function definitionOf(emitted: EmittedMetrics, metricName: string): MetricDefini
   const catalog = METRIC_CATALOG[emitted.component] as Record<string, MetricDefinition>;
   const definition = catalog[metricName];
   if (!definition) {
-    throw new Error(`Component kind "${emitted.component}" does not emit ${metricName}; it emits ${Object.keys(catalog).join(", ")}`);
+    throw new Error(
+      `Component kind "${emitted.component}" does not emit ${metricName}; it emits ${Object.keys(catalog).join(", ")}`,
+    );
   }
   return definition;
 }
@@ -52,23 +54,44 @@ function definitionOf(emitted: EmittedMetrics, metricName: string): MetricDefini
  * A custom metric exactly as the component emits it: its namespace, `Environment` plus the catalog's
  * extra dimensions (all of them, with values), nothing else.
  */
-export function customMetric(emitted: EmittedMetrics, metricName: string, env: string, render: Rendering = {}, extraDimensions: Record<string, string> = {}): MetricStat {
+export function customMetric(
+  emitted: EmittedMetrics,
+  metricName: string,
+  env: string,
+  render: Rendering = {},
+  extraDimensions: Record<string, string> = {},
+): MetricStat {
   const definition = definitionOf(emitted, metricName);
   const expected = [...definition.extraDimensions].sort().join(",");
   const given = Object.keys(extraDimensions).sort().join(",");
   if (expected !== given) {
-    throw new Error(`${metricName} in ${emitted.namespace} carries dimensions [Environment${expected ? `,${expected}` : ""}]; got [Environment${given ? `,${given}` : ""}]`);
+    throw new Error(
+      `${metricName} in ${emitted.namespace} carries dimensions [Environment${expected ? `,${expected}` : ""}]; got [Environment${given ? `,${given}` : ""}]`,
+    );
   }
-  return { namespace: emitted.namespace, metricName, dimensions: { Environment: env, ...extraDimensions }, ...render };
+  return {
+    namespace: emitted.namespace,
+    metricName,
+    dimensions: { Environment: env, ...extraDimensions },
+    ...render,
+  };
 }
 
 /**
  * A `total` metric (see `MetricDefinition.total`) under `[Environment]` alone: the sum over every
  * value of its extra dimensions, with a 0 on a good day, so a tile shows 0 rather than "no data".
  */
-export function totalMetric(emitted: EmittedMetrics, metricName: string, env: string, render: Rendering = {}): MetricStat {
+export function totalMetric(
+  emitted: EmittedMetrics,
+  metricName: string,
+  env: string,
+  render: Rendering = {},
+): MetricStat {
   const definition = definitionOf(emitted, metricName);
-  if (definition.total !== true) throw new Error(`${metricName} in ${emitted.namespace} has no [Environment] total; it carries [Environment,${definition.extraDimensions.join(",")}]`);
+  if (definition.total !== true)
+    throw new Error(
+      `${metricName} in ${emitted.namespace} has no [Environment] total; it carries [Environment,${definition.extraDimensions.join(",")}]`,
+    );
   return { namespace: emitted.namespace, metricName, dimensions: { Environment: env }, ...render };
 }
 
@@ -76,7 +99,13 @@ export function totalMetric(emitted: EmittedMetrics, metricName: string, env: st
  * A search over every value of the catalog's extra dimensions (e.g. every failure `Reason`), for
  * metrics whose extra dimension values are not known in advance. One time series per value.
  */
-export function searchExpression(emitted: EmittedMetrics, metricName: string, env: string, stat: string, period?: number): string {
+export function searchExpression(
+  emitted: EmittedMetrics,
+  metricName: string,
+  env: string,
+  stat: string,
+  period?: number,
+): string {
   const definition = definitionOf(emitted, metricName);
   const schema = [`"${emitted.namespace}"`, "Environment", ...definition.extraDimensions].join(",");
   // Without a period the search follows the widget's (so whole-range totals stay whole-range).
@@ -90,11 +119,19 @@ export function insightsSum(emitted: EmittedMetrics, metricName: string, env: st
   return `SELECT SUM(${metricName}) FROM SCHEMA(${schema}) WHERE Environment = '${env}'`;
 }
 
-export function lambdaMetric(functionName: string, metricName: "Errors" | "Throttles" | "Duration" | "Invocations" | "ConcurrentExecutions", render: Rendering = {}): MetricStat {
+export function lambdaMetric(
+  functionName: string,
+  metricName: "Errors" | "Throttles" | "Duration" | "Invocations" | "ConcurrentExecutions",
+  render: Rendering = {},
+): MetricStat {
   return { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: functionName }, ...render };
 }
 
-export function sqsMetric(queueName: string, metricName: "ApproximateNumberOfMessagesVisible" | "ApproximateAgeOfOldestMessage" | "NumberOfMessagesSent", render: Rendering = {}): MetricStat {
+export function sqsMetric(
+  queueName: string,
+  metricName: "ApproximateNumberOfMessagesVisible" | "ApproximateAgeOfOldestMessage" | "NumberOfMessagesSent",
+  render: Rendering = {},
+): MetricStat {
   return { namespace: "AWS/SQS", metricName, dimensions: { QueueName: queueName }, ...render };
 }
 
@@ -102,7 +139,11 @@ export function kinesisMetric(streamName: string, metricName: string, render: Re
   return { namespace: "AWS/Kinesis", metricName, dimensions: { StreamName: streamName }, ...render };
 }
 
-export function eventRuleMetric(ruleName: string, metricName: "FailedInvocations" | "MatchedEvents" | "Invocations", render: Rendering = {}): MetricStat {
+export function eventRuleMetric(
+  ruleName: string,
+  metricName: "FailedInvocations" | "MatchedEvents" | "Invocations",
+  render: Rendering = {},
+): MetricStat {
   return { namespace: "AWS/Events", metricName, dimensions: { RuleName: ruleName }, ...render };
 }
 
@@ -111,7 +152,12 @@ export function eventRuleMetric(ruleName: string, metricName: "FailedInvocations
  * @param holds what the messages are, for the description.
  * @param action what to do about them.
  */
-export function queueNotEmptyAlarm(nameSuffix: string, queueName: string, holds: string, action: string): AlarmDefinition {
+export function queueNotEmptyAlarm(
+  nameSuffix: string,
+  queueName: string,
+  holds: string,
+  action: string,
+): AlarmDefinition {
   return {
     nameSuffix,
     description: `Queue ${queueName} is not empty: it holds ${holds}. ${action} Once handled, delete the messages (or move them back with start-message-move-task where replaying is the fix) so the alarm can clear.`,
@@ -127,7 +173,13 @@ export function queueNotEmptyAlarm(nameSuffix: string, queueName: string, holds:
  * "A queue a function consumes is not being drained": its oldest message is older than `maxAgeSeconds`.
  * For queues whose messages are handled automatically, where "not empty" would fire on every message.
  */
-export function queueStuckAlarm(nameSuffix: string, queueName: string, maxAgeSeconds: number, consumer: string, action: string): AlarmDefinition {
+export function queueStuckAlarm(
+  nameSuffix: string,
+  queueName: string,
+  maxAgeSeconds: number,
+  consumer: string,
+  action: string,
+): AlarmDefinition {
   return {
     nameSuffix,
     description: `The oldest message of ${queueName} is older than ${maxAgeSeconds} s: ${consumer} is not draining it. ${action}`,
@@ -169,4 +221,3 @@ export function componentOf(naming: Naming, physicalName: string): string {
   if (name.startsWith(`${naming.prefix}-`)) name = name.slice(naming.prefix.length + 1);
   return name.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
 }
-

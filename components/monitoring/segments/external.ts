@@ -23,7 +23,10 @@ function batchWidgets(queueName: string, region: string): WidgetSpec[] {
       region,
       yAxisLabel: "jobs",
       metrics: [
-        batchMetric(queueName, "JobsMovedToFailed", { label: "Failed (incl. cancelled/terminated)", color: COLORS.failure }),
+        batchMetric(queueName, "JobsMovedToFailed", {
+          label: "Failed (incl. cancelled/terminated)",
+          color: COLORS.failure,
+        }),
         batchMetric(queueName, "JobsMovedToSucceeded", { label: "Succeeded", color: COLORS.success }),
         batchMetric(queueName, "JobsRetried", { label: "Attempts retried", color: COLORS.warning }),
       ],
@@ -34,8 +37,16 @@ function batchWidgets(queueName: string, region: string): WidgetSpec[] {
       region,
       yAxisLabel: "minutes",
       metrics: [
-        batchMetric(queueName, "JobAttemptExecutionDuration", { id: "runAvgMs", stat: "Average", visible: false }),
-        batchMetric(queueName, "JobAttemptExecutionDuration", { id: "runMaxMs", stat: "Maximum", visible: false }),
+        batchMetric(queueName, "JobAttemptExecutionDuration", {
+          id: "runAvgMs",
+          stat: "Average",
+          visible: false,
+        }),
+        batchMetric(queueName, "JobAttemptExecutionDuration", {
+          id: "runMaxMs",
+          stat: "Maximum",
+          visible: false,
+        }),
         { expression: "runAvgMs / 60000", id: "runAvg", label: "Average attempt" },
         { expression: "runMaxMs / 60000", id: "runMax", label: "Longest attempt" },
       ],
@@ -61,7 +72,8 @@ export function externalSegment(external: ExternalResources, ctx: SegmentContext
       meaning:
         `Jobs of the Batch queues ${external.batchJobQueues.join(", ")}, from the metrics AWS Batch publishes per job queue (AWS/Batch). ` +
         "AWS documents them as best effort: a job that fails within seconds may skip a state, so treat small differences as noise.",
-      whenRed: "open the failed job in the Batch console; its log stream (usually in /aws/batch/job) has the error.",
+      whenRed:
+        "open the failed job in the Batch console; its log stream (usually in /aws/batch/job) has the error.",
       widgets: external.batchJobQueues.flatMap((queue) => batchWidgets(queue, region)),
     });
   }

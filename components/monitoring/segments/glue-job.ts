@@ -13,14 +13,32 @@ import { longestIntervalHours } from "../schedule-interval.js";
 import type { GlueJobFacts } from "../facts.js";
 import type { Section } from "../layout.js";
 import { COLORS, PERIOD, bar, pie, singleValue, timeSeries, type MetricStat } from "../widgets.js";
-import { LATE_DATA_PERIOD_SECONDS, LATE_DATA_WINDOW, componentOf, customMetric, eventRuleMetric, queueNotEmptyAlarm, type Segment, type SegmentContext } from "./common.js";
+import {
+  LATE_DATA_PERIOD_SECONDS,
+  LATE_DATA_WINDOW,
+  componentOf,
+  customMetric,
+  eventRuleMetric,
+  queueNotEmptyAlarm,
+  type Segment,
+  type SegmentContext,
+} from "./common.js";
 
 type GlueDriverMetric = "glue.driver.aggregate.numFailedTasks" | "glue.driver.aggregate.elapsedTime";
 
 /** One of Glue's own job metrics, aggregated over all runs of the job. */
-export function glueDriverMetric(jobName: string, metricName: GlueDriverMetric, render: Partial<MetricStat> = {}): MetricStat {
+export function glueDriverMetric(
+  jobName: string,
+  metricName: GlueDriverMetric,
+  render: Partial<MetricStat> = {},
+): MetricStat {
   // Both are Spark aggregates that Glue reports with Type=count.
-  return { namespace: "Glue", metricName, dimensions: { JobName: jobName, JobRunId: "ALL", Type: "count" }, ...render };
+  return {
+    namespace: "Glue",
+    metricName,
+    dimensions: { JobName: jobName, JobRunId: "ALL", Type: "count" },
+    ...render,
+  };
 }
 
 /**
@@ -37,7 +55,12 @@ export function glueRuntimeWidgets(jobName: string, region: string) {
       title: `Glue job ${jobName}: failed Spark tasks`,
       region,
       yAxisLabel: "failed tasks",
-      metrics: [glueDriverMetric(jobName, "glue.driver.aggregate.numFailedTasks", { label: "Failed tasks (all runs)", color: COLORS.failure })],
+      metrics: [
+        glueDriverMetric(jobName, "glue.driver.aggregate.numFailedTasks", {
+          label: "Failed tasks (all runs)",
+          color: COLORS.failure,
+        }),
+      ],
       width: 8,
     }),
     bar({
@@ -58,7 +81,11 @@ export function glueRuntimeWidgets(jobName: string, region: string) {
       yAxisLabel: "minutes",
       metrics: [
         glueDriverMetric(jobName, "glue.driver.aggregate.elapsedTime", { id: "elapsedMs", visible: false }),
-        { expression: "elapsedMs / 60000", id: "elapsedMinutes", label: "Elapsed time (all runs of the day)" },
+        {
+          expression: "elapsedMs / 60000",
+          id: "elapsedMinutes",
+          label: "Elapsed time (all runs of the day)",
+        },
       ],
       width: 8,
     }),
@@ -66,7 +93,11 @@ export function glueRuntimeWidgets(jobName: string, region: string) {
 }
 
 /** AWS/Scheduler metrics exist per schedule group only (dimension ScheduleGroup). */
-export function schedulerMetric(groupName: string, metricName: string, render: Partial<MetricStat> = {}): MetricStat {
+export function schedulerMetric(
+  groupName: string,
+  metricName: string,
+  render: Partial<MetricStat> = {},
+): MetricStat {
   return { namespace: "AWS/Scheduler", metricName, dimensions: { ScheduleGroup: groupName }, ...render };
 }
 
@@ -92,7 +123,9 @@ function runMissingAlarm(g: GlueJobFacts, ctx: SegmentContext): AlarmDefinition 
   const periods = intervalHours + graceHours;
   const hour = 3600;
   if (periods * hour > maxWindowSeconds(hour)) {
-    throw new Error(`Glue job ${g.jobName}: its schedule "${g.scheduleExpression}" runs every ${intervalHours} h; CloudWatch cannot watch a silence longer than ${maxWindowSeconds(hour) / hour - graceHours} h`);
+    throw new Error(
+      `Glue job ${g.jobName}: its schedule "${g.scheduleExpression}" runs every ${intervalHours} h; CloudWatch cannot watch a silence longer than ${maxWindowSeconds(hour) / hour - graceHours} h`,
+    );
   }
   return {
     nameSuffix: `${componentOf(ctx.naming, g.jobName)}-run-missing`,
@@ -111,7 +144,8 @@ function runMissingAlarm(g: GlueJobFacts, ctx: SegmentContext): AlarmDefinition 
 
 export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
   const { env, region } = ctx.naming;
-  const row = (name: string, label: string, color: string) => customMetric(g.metrics, name, env, { id: name.charAt(0).toLowerCase() + name.slice(1), label, color });
+  const row = (name: string, label: string, color: string) =>
+    customMetric(g.metrics, name, env, { id: name.charAt(0).toLowerCase() + name.slice(1), label, color });
   const read = row("RecordsRead", "Rows read", COLORS.neutral);
   const processed = row("RecordsProcessed", "Rows processed", COLORS.info);
   const succeeded = row("RecordsSucceeded", "Rows published", COLORS.success);
@@ -130,12 +164,49 @@ export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
       whenRed:
         "failed rows: check the audit table's FAILED items for the reason. A failed run: the job stopped early; call the data platform on-call engineer (technical dashboard, section Glue).",
       widgets: [
-        pie({ title: `Rows published vs failed (${g.jobName}, selected period)`, region, metrics: [succeeded, failed], width: 6 }),
-        singleValue({ title: `Rows (${g.jobName}, selected period)`, region, metrics: rows, width: 12, height: 6 }),
-        singleValue({ title: `Job runs (${g.jobName}, selected period)`, region, metrics: [runsOk, runsFailed], width: 6, height: 6 }),
-        bar({ title: `Read vs processed vs published vs failed (${g.jobName}, totals)`, region, yAxisLabel: "rows", metrics: rows, width: 8 }),
-        timeSeries({ title: `Rows per day (${g.jobName})`, region, period: PERIOD.day, yAxisLabel: "rows", metrics: rows, width: 10 }),
-        timeSeries({ title: `Job runs per day (${g.jobName})`, region, period: PERIOD.day, yAxisLabel: "runs", metrics: [runsOk, runsFailed], width: 6 }),
+        pie({
+          title: `Rows published vs failed (${g.jobName}, selected period)`,
+          region,
+          metrics: [succeeded, failed],
+          width: 6,
+        }),
+        singleValue({
+          title: `Rows (${g.jobName}, selected period)`,
+          region,
+          metrics: rows,
+          width: 12,
+          height: 6,
+        }),
+        singleValue({
+          title: `Job runs (${g.jobName}, selected period)`,
+          region,
+          metrics: [runsOk, runsFailed],
+          width: 6,
+          height: 6,
+        }),
+        bar({
+          title: `Read vs processed vs published vs failed (${g.jobName}, totals)`,
+          region,
+          yAxisLabel: "rows",
+          metrics: rows,
+          width: 8,
+        }),
+        timeSeries({
+          title: `Rows per day (${g.jobName})`,
+          region,
+          period: PERIOD.day,
+          yAxisLabel: "rows",
+          metrics: rows,
+          width: 10,
+        }),
+        timeSeries({
+          title: `Job runs per day (${g.jobName})`,
+          region,
+          period: PERIOD.day,
+          yAxisLabel: "runs",
+          metrics: [runsOk, runsFailed],
+          width: 6,
+        }),
       ],
     },
   ];
@@ -146,16 +217,21 @@ export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
       meaning:
         `Failed runs come from the job-state-change rule ${g.ruleName} (Glue Job State Change FAILED / TIMEOUT / ERROR) and from the job's own JobRunFailure metric; ` +
         "failed tasks and elapsed time are Glue's own Spark metrics (namespace Glue, all runs).",
-      whenRed:
-        `open the failed run in the Glue console (job ${g.jobName}) and its error log (/aws-glue/jobs/error); the state-change events are kept in the rule's log group.`,
+      whenRed: `open the failed run in the Glue console (job ${g.jobName}) and its error log (/aws-glue/jobs/error); the state-change events are kept in the rule's log group.`,
       widgets: [
         timeSeries({
           title: `Glue job ${g.jobName}: failed runs`,
           region,
           yAxisLabel: "runs",
           metrics: [
-            eventRuleMetric(g.ruleName, "MatchedEvents", { label: "Failed/timed-out runs (state-change events)", color: COLORS.failure }),
-            customMetric(g.metrics, "JobRunFailure", env, { label: "Runs that recorded JobRunFailure", color: COLORS.warning }),
+            eventRuleMetric(g.ruleName, "MatchedEvents", {
+              label: "Failed/timed-out runs (state-change events)",
+              color: COLORS.failure,
+            }),
+            customMetric(g.metrics, "JobRunFailure", env, {
+              label: "Runs that recorded JobRunFailure",
+              color: COLORS.warning,
+            }),
           ],
           width: 8,
         }),
@@ -172,11 +248,24 @@ export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
         `A run of Glue job ${g.jobName} failed, timed out or recorded JobRunFailure (state-change rule ${g.ruleName} matched, or ${g.metrics.namespace} JobRunFailure > 0, in any of the last 15 minutes). ` +
         `Rows after the failure were not published to the ${g.pipelineName} stream. Open the run in the Glue console and its error log; rerun after fixing.`,
       queries: [
-        { id: "stateChanges", label: "Failed runs (state-change events)", metric: alarmMetric(eventRuleMetric(g.ruleName, "MatchedEvents"), "Sum", LATE_DATA_PERIOD_SECONDS) },
-        { id: "recorded", label: "JobRunFailure", metric: alarmMetric(customMetric(g.metrics, "JobRunFailure", env), "Sum", LATE_DATA_PERIOD_SECONDS) },
+        {
+          id: "stateChanges",
+          label: "Failed runs (state-change events)",
+          metric: alarmMetric(eventRuleMetric(g.ruleName, "MatchedEvents"), "Sum", LATE_DATA_PERIOD_SECONDS),
+        },
+        {
+          id: "recorded",
+          label: "JobRunFailure",
+          metric: alarmMetric(customMetric(g.metrics, "JobRunFailure", env), "Sum", LATE_DATA_PERIOD_SECONDS),
+        },
         // Array SUM adds whichever of the two has a point and is missing only when both are, so no
         // FILL is needed; a missing period is then not breaching (nothing failed that we know of).
-        { id: "failedRuns", label: "Failed runs", expression: "SUM([stateChanges, recorded])", returnData: true },
+        {
+          id: "failedRuns",
+          label: "Failed runs",
+          expression: "SUM([stateChanges, recorded])",
+          returnData: true,
+        },
       ],
       threshold: 0,
       comparison: "GreaterThanThreshold",
@@ -191,7 +280,11 @@ export function glueJobSegment(g: GlueJobFacts, ctx: SegmentContext): Segment {
       description:
         `EventBridge Scheduler could not start Glue job ${g.jobName} (AWS/Scheduler TargetErrorCount, schedule group ${g.scheduleGroupName}, which holds only ${g.scheduleName ?? "its schedule"}). ` +
         `Check the scheduler role's glue:StartJobRun right and the job's concurrency; starts given up on land in ${g.scheduleDlqName ?? "the schedule's DLQ"}.`,
-      metric: alarmMetric(schedulerMetric(g.scheduleGroupName, "TargetErrorCount"), "Sum", LATE_DATA_PERIOD_SECONDS),
+      metric: alarmMetric(
+        schedulerMetric(g.scheduleGroupName, "TargetErrorCount"),
+        "Sum",
+        LATE_DATA_PERIOD_SECONDS,
+      ),
       threshold: 0,
       comparison: "GreaterThanThreshold",
       ...LATE_DATA_WINDOW,

@@ -6,8 +6,23 @@
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { PipelineFacts } from "../facts.js";
 import type { Section } from "../layout.js";
-import { COLORS, PERIOD, pie, singleValue, timeSeries, type GraphMetric, type HorizontalAnnotation } from "../widgets.js";
-import { customMetric, kinesisMetric, queueNotEmptyAlarm, queueStuckAlarm, type Segment, type SegmentContext } from "./common.js";
+import {
+  COLORS,
+  PERIOD,
+  pie,
+  singleValue,
+  timeSeries,
+  type GraphMetric,
+  type HorizontalAnnotation,
+} from "../widgets.js";
+import {
+  customMetric,
+  kinesisMetric,
+  queueNotEmptyAlarm,
+  queueStuckAlarm,
+  type Segment,
+  type SegmentContext,
+} from "./common.js";
 
 export function pipelineSegment(p: PipelineFacts, ctx: SegmentContext): Segment {
   return {
@@ -26,10 +41,26 @@ function functionalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
   if (!p.caseCreator || !p.caseCreatorMetrics) return [];
   const { env, region } = ctx.naming;
   const m = p.caseCreatorMetrics;
-  const created = customMetric(m, "SFCaseCreationSuccess", env, { id: "ok", label: "Cases created", color: COLORS.success });
-  const failed = customMetric(m, "SFCaseCreationFailure", env, { id: "failed", label: "Records failed", color: COLORS.failure });
-  const retried = customMetric(m, "RetrySuccess", env, { id: "retried", label: "Calls fixed by a retry", color: COLORS.info });
-  const exhausted = customMetric(m, "RetryExhausted", env, { id: "exhausted", label: "Calls given up after every retry", color: COLORS.warning });
+  const created = customMetric(m, "SFCaseCreationSuccess", env, {
+    id: "ok",
+    label: "Cases created",
+    color: COLORS.success,
+  });
+  const failed = customMetric(m, "SFCaseCreationFailure", env, {
+    id: "failed",
+    label: "Records failed",
+    color: COLORS.failure,
+  });
+  const retried = customMetric(m, "RetrySuccess", env, {
+    id: "retried",
+    label: "Calls fixed by a retry",
+    color: COLORS.info,
+  });
+  const exhausted = customMetric(m, "RetryExhausted", env, {
+    id: "exhausted",
+    label: "Calls given up after every retry",
+    color: COLORS.warning,
+  });
   const hidden = <T extends GraphMetric>(metric: T): T => ({ ...metric, visible: false });
 
   const latencySeconds = (stat: string, id: string, label: string, color?: string): GraphMetric[] => [
@@ -49,12 +80,32 @@ function functionalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
         "any failed record needs a look: search the audit table by status FAILED for the reason (invalid data goes back to the data owner; " +
         "Salesforce or token errors go to the platform on-call engineer). A falling retry success rate (calls given up) means Salesforce is struggling.",
       widgets: [
-        pie({ title: `Cases created vs failed (${p.label}, selected period)`, region, metrics: [created, failed], width: 6 }),
-        timeSeries({ title: `Cases created and failed per 15 minutes (${p.label})`, region, period: PERIOD.fifteenMinutes, yAxisLabel: "records", metrics: [created, failed], width: 12 }),
+        pie({
+          title: `Cases created vs failed (${p.label}, selected period)`,
+          region,
+          metrics: [created, failed],
+          width: 6,
+        }),
+        timeSeries({
+          title: `Cases created and failed per 15 minutes (${p.label})`,
+          region,
+          period: PERIOD.fifteenMinutes,
+          yAxisLabel: "records",
+          metrics: [created, failed],
+          width: 12,
+        }),
         singleValue({
           title: `Case creation totals (${p.label}, selected period)`,
           region,
-          metrics: [created, failed, { expression: "100 * FILL(ok, 0) / (FILL(ok, 0) + FILL(failed, 0))", id: "rate", label: "Success rate (%)" }],
+          metrics: [
+            created,
+            failed,
+            {
+              expression: "100 * FILL(ok, 0) / (FILL(ok, 0) + FILL(failed, 0))",
+              id: "rate",
+              label: "Success rate (%)",
+            },
+          ],
           width: 6,
           height: 6,
         }),
@@ -74,9 +125,17 @@ function functionalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
             hidden(exhausted),
             // One unit (Salesforce calls) above and below the line; records that failed validation are
             // not calls with a temporary error, so no retry could fix them and they are not counted.
-            { expression: "100 * FILL(retried, 0) / (FILL(retried, 0) + FILL(exhausted, 0))", id: "retryRate", label: "% of calls with a temporary error fixed by a retry" },
+            {
+              expression: "100 * FILL(retried, 0) / (FILL(retried, 0) + FILL(exhausted, 0))",
+              id: "retryRate",
+              label: "% of calls with a temporary error fixed by a retry",
+            },
             { expression: "FILL(retried, 0)", id: "retriedTotal", label: "Calls fixed by a retry" },
-            { expression: "FILL(exhausted, 0)", id: "exhaustedTotal", label: "Calls given up after every retry" },
+            {
+              expression: "FILL(exhausted, 0)",
+              id: "exhaustedTotal",
+              label: "Calls given up after every retry",
+            },
           ],
           width: 12,
           height: 6,
@@ -97,13 +156,19 @@ function functionalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
           period: PERIOD.fifteenMinutes,
           yAxisLabel: "seconds",
           annotations: [slaLine(ctx)],
-          metrics: [...latencySeconds("Average", "avg", "Average", COLORS.neutral), ...latencySeconds("p95", "p95", "95th percentile", COLORS.warning)],
+          metrics: [
+            ...latencySeconds("Average", "avg", "Average", COLORS.neutral),
+            ...latencySeconds("p95", "p95", "95th percentile", COLORS.warning),
+          ],
           width: 16,
         }),
         singleValue({
           title: `Latency over the selected period (${p.label}, seconds; SLA ${ctx.slaSeconds} s)`,
           region,
-          metrics: [...latencySeconds("Average", "avg", "Average"), ...latencySeconds("p95", "p95", "95th percentile")],
+          metrics: [
+            ...latencySeconds("Average", "avg", "Average"),
+            ...latencySeconds("p95", "p95", "95th percentile"),
+          ],
           width: 8,
           height: 6,
         }),
@@ -121,8 +186,13 @@ function technicalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
       region,
       stat: "Maximum",
       yAxisLabel: "seconds behind",
-      annotations: [{ value: ctx.slaSeconds, label: "Alarm threshold (SLA)", color: COLORS.failure, fill: "above" }],
-      metrics: [kinesisMetric(s, "GetRecords.IteratorAgeMilliseconds", { id: "ageMs", visible: false }), { expression: "ageMs / 1000", id: "age", label: "Oldest unread record age" }],
+      annotations: [
+        { value: ctx.slaSeconds, label: "Alarm threshold (SLA)", color: COLORS.failure, fill: "above" },
+      ],
+      metrics: [
+        kinesisMetric(s, "GetRecords.IteratorAgeMilliseconds", { id: "ageMs", visible: false }),
+        { expression: "ageMs / 1000", id: "age", label: "Oldest unread record age" },
+      ],
       width: 8,
     }),
     timeSeries({
@@ -130,8 +200,14 @@ function technicalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
       region,
       yAxisLabel: "throttled requests",
       metrics: [
-        kinesisMetric(s, "ReadProvisionedThroughputExceeded", { label: "Read throughput exceeded", color: COLORS.warning }),
-        kinesisMetric(s, "WriteProvisionedThroughputExceeded", { label: "Write throughput exceeded", color: COLORS.failure }),
+        kinesisMetric(s, "ReadProvisionedThroughputExceeded", {
+          label: "Read throughput exceeded",
+          color: COLORS.warning,
+        }),
+        kinesisMetric(s, "WriteProvisionedThroughputExceeded", {
+          label: "Write throughput exceeded",
+          color: COLORS.failure,
+        }),
       ],
       width: 8,
     }),
@@ -141,8 +217,14 @@ function technicalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
       yAxisLabel: "records",
       metrics: [
         kinesisMetric(s, "IncomingRecords", { label: "Records written", color: COLORS.neutral }),
-        kinesisMetric(s, "GetRecords.Records", { label: "Records read (GetRecords, every reader)", color: COLORS.success }),
-        kinesisMetric(s, "PutRecords.FailedRecords", { label: "Failed puts (PutRecords.FailedRecords)", color: COLORS.failure }),
+        kinesisMetric(s, "GetRecords.Records", {
+          label: "Records read (GetRecords, every reader)",
+          color: COLORS.success,
+        }),
+        kinesisMetric(s, "PutRecords.FailedRecords", {
+          label: "Failed puts (PutRecords.FailedRecords)",
+          color: COLORS.failure,
+        }),
       ],
       width: 8,
     }),
@@ -156,8 +238,14 @@ function technicalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
         yAxisLabel: "records",
         metrics: [
           customMetric(pm, "S3RecordsProcessed", env, { label: "Read from files", color: COLORS.neutral }),
-          customMetric(pm, "EventPublishSuccess", env, { label: "Published to Kinesis", color: COLORS.success }),
-          customMetric(pm, "EventPublishFailure", env, { label: "Rejected or not published", color: COLORS.failure }),
+          customMetric(pm, "EventPublishSuccess", env, {
+            label: "Published to Kinesis",
+            color: COLORS.success,
+          }),
+          customMetric(pm, "EventPublishFailure", env, {
+            label: "Rejected or not published",
+            color: COLORS.failure,
+          }),
         ],
         width: 12,
       }),
@@ -165,7 +253,12 @@ function technicalSections(p: PipelineFacts, ctx: SegmentContext): Section[] {
   }
   if (p.caseCreator && p.caseCreatorMetrics) {
     const cm = p.caseCreatorMetrics;
-    const stats: Array<[string, string]> = [["p50", "p50"], ["p95", "p95"], ["p99", "p99"], ["Maximum", "max"]];
+    const stats: Array<[string, string]> = [
+      ["p50", "p50"],
+      ["p95", "p95"],
+      ["p99", "p99"],
+      ["Maximum", "max"],
+    ];
     widgets.push(
       timeSeries({
         title: `Technical end-to-end latency, ${p.label}: p50 / p95 / p99 / max (seconds)`,
@@ -234,7 +327,8 @@ const CONSUMER_SILENCE_PERIOD_SECONDS = 3600;
  * If TMS ever moves to enhanced fan-out, this alarm fires: read `SubscribeToShardEvent.Records` then.
  */
 function consumerNotReadingAlarm(p: PipelineFacts): AlarmDefinition {
-  const sum = (metricName: string) => alarmMetric(kinesisMetric(p.streamName, metricName), "Sum", CONSUMER_SILENCE_PERIOD_SECONDS);
+  const sum = (metricName: string) =>
+    alarmMetric(kinesisMetric(p.streamName, metricName), "Sum", CONSUMER_SILENCE_PERIOD_SECONDS);
   return {
     nameSuffix: `${p.pipelineName}-consumer-not-reading`,
     description:
@@ -243,7 +337,12 @@ function consumerNotReadingAlarm(p: PipelineFacts): AlarmDefinition {
     queries: [
       { id: "incoming", label: "Records written", metric: sum("IncomingRecords") },
       { id: "read", label: "Records read (GetRecords)", metric: sum("GetRecords.Records") },
-      { id: "unread", label: "Written but nothing read (1 = yes)", expression: "IF(FILL(incoming, 0) > 0 AND FILL(read, 0) == 0, 1, 0)", returnData: true },
+      {
+        id: "unread",
+        label: "Written but nothing read (1 = yes)",
+        expression: "IF(FILL(incoming, 0) > 0 AND FILL(read, 0) == 0, 1, 0)",
+        returnData: true,
+      },
     ],
     threshold: 0,
     comparison: "GreaterThanThreshold",
@@ -257,7 +356,10 @@ const ON_FAILURE_MAX_AGE_SECONDS = 900;
 
 function pipelineAlarms(p: PipelineFacts, ctx: SegmentContext): AlarmDefinition[] {
   const { env } = ctx.naming;
-  const alarms: AlarmDefinition[] = [iteratorAgeAlarm(p, ctx), ...(p.caseCreator ? [] : [consumerNotReadingAlarm(p)])];
+  const alarms: AlarmDefinition[] = [
+    iteratorAgeAlarm(p, ctx),
+    ...(p.caseCreator ? [] : [consumerNotReadingAlarm(p)]),
+  ];
   if (p.caseCreator && p.caseCreatorMetrics) {
     alarms.push({
       nameSuffix: `${p.pipelineName}-case-creation-failures`,

@@ -6,14 +6,30 @@
 import { alarmMetric, type AlarmDefinition } from "../alarms.js";
 import type { TokenManagerFacts } from "../facts.js";
 import { COLORS, PERIOD, logsInsights, singleValue, timeSeries } from "../widgets.js";
-import { LATE_DATA_PERIOD_SECONDS, LATE_DATA_WINDOW, customMetric, insightsSum, queueNotEmptyAlarm, searchExpression, totalMetric, type Segment, type SegmentContext } from "./common.js";
+import {
+  LATE_DATA_PERIOD_SECONDS,
+  LATE_DATA_WINDOW,
+  customMetric,
+  insightsSum,
+  queueNotEmptyAlarm,
+  searchExpression,
+  totalMetric,
+  type Segment,
+  type SegmentContext,
+} from "./common.js";
 
 /** The "no successful refresh" alarm looks at 5-minute periods, so it fires within 5 minutes of the lifetime. */
 const SILENCE_PERIOD_SECONDS = 300;
 
 export function tokenManagerSegment(f: TokenManagerFacts, ctx: SegmentContext): Segment {
   const { env, region } = ctx.naming;
-  const succeeded = (render = {}) => customMetric(f.metrics, "TokenRefreshSuccess", env, { id: "ok", label: "Successful refreshes", color: COLORS.success, ...render });
+  const succeeded = (render = {}) =>
+    customMetric(f.metrics, "TokenRefreshSuccess", env, {
+      id: "ok",
+      label: "Successful refreshes",
+      color: COLORS.success,
+      ...render,
+    });
   const failedByReason = searchExpression(f.metrics, "TokenRefreshFailure", env, "Sum");
 
   const functional = [
@@ -30,7 +46,14 @@ export function tokenManagerSegment(f: TokenManagerFacts, ctx: SegmentContext): 
           title: "Token refreshes in the selected period",
           region,
           // The [Environment] total of TokenRefreshFailure: 0 on a good day (a SEARCH over Reason finds nothing then).
-          metrics: [succeeded(), totalMetric(f.metrics, "TokenRefreshFailure", env, { id: "failed", label: "Failed refreshes", color: COLORS.failure })],
+          metrics: [
+            succeeded(),
+            totalMetric(f.metrics, "TokenRefreshFailure", env, {
+              id: "failed",
+              label: "Failed refreshes",
+              color: COLORS.failure,
+            }),
+          ],
           width: 8,
           height: 4,
         }),
@@ -41,7 +64,11 @@ export function tokenManagerSegment(f: TokenManagerFacts, ctx: SegmentContext): 
           yAxisLabel: "refreshes",
           metrics: [
             succeeded(),
-            totalMetric(f.metrics, "TokenRefreshFailure", env, { id: "failed", label: "Failed (all reasons)", color: COLORS.failure }),
+            totalMetric(f.metrics, "TokenRefreshFailure", env, {
+              id: "failed",
+              label: "Failed (all reasons)",
+              color: COLORS.failure,
+            }),
             { expression: failedByReason, id: "fr", label: "Failed:" },
           ],
           width: 16,
@@ -65,14 +92,22 @@ export function tokenManagerSegment(f: TokenManagerFacts, ctx: SegmentContext): 
           title: "Token refresh failures by reason (per 5 minutes)",
           region,
           yAxisLabel: "failures",
-          metrics: [{ expression: searchExpression(f.metrics, "TokenRefreshFailure", env, "Sum", PERIOD.fiveMinutes), id: "fr", label: "", color: COLORS.failure }],
+          metrics: [
+            {
+              expression: searchExpression(f.metrics, "TokenRefreshFailure", env, "Sum", PERIOD.fiveMinutes),
+              id: "fr",
+              label: "",
+              color: COLORS.failure,
+            },
+          ],
           width: 8,
         }),
         logsInsights({
           title: "Token refresh failures by reason (count, from the logs)",
           region,
           logGroupNames: logGroups,
-          query: 'filter level = "ERROR"\n| stats count(*) as failures by coalesce(reason, message) as failureReason\n| sort failures desc\n| limit 20',
+          query:
+            'filter level = "ERROR"\n| stats count(*) as failures by coalesce(reason, message) as failureReason\n| sort failures desc\n| limit 20',
           width: 8,
         }),
         logsInsights({
@@ -80,7 +115,7 @@ export function tokenManagerSegment(f: TokenManagerFacts, ctx: SegmentContext): 
           region,
           logGroupNames: logGroups,
           query:
-            'fields @timestamp, coalesce(reason, message) as failureReason, message, requestId\n' +
+            "fields @timestamp, coalesce(reason, message) as failureReason, message, requestId\n" +
             '| filter level = "ERROR" or @message like /Task timed out|Runtime\\.ExitError|Invoke Error/\n' +
             "| sort @timestamp desc\n| limit 50",
           width: 8,
@@ -102,7 +137,15 @@ function tokenAlarms(f: TokenManagerFacts, ctx: SegmentContext): AlarmDefinition
       description:
         `TIAA token refresh failed (metric TokenRefreshFailure in ${f.metrics.namespace}, any reason). The previous token stays valid until it expires; ` +
         `after that Salesforce case creation fails. ${where}`,
-      queries: [{ id: "failures", label: "Token refresh failures", expression: insightsSum(f.metrics, "TokenRefreshFailure", env), period: 300, returnData: true }],
+      queries: [
+        {
+          id: "failures",
+          label: "Token refresh failures",
+          expression: insightsSum(f.metrics, "TokenRefreshFailure", env),
+          period: 300,
+          returnData: true,
+        },
+      ],
       threshold: 0,
       comparison: "GreaterThanThreshold",
       evaluationPeriods: 1,
@@ -126,7 +169,13 @@ function tokenAlarms(f: TokenManagerFacts, ctx: SegmentContext): AlarmDefinition
       description:
         `EventBridge Scheduler could not invoke the token manager (AWS/Scheduler TargetErrorCount, schedule group ${f.scheduleGroupName}, which holds ${f.scheduleName}). ` +
         `Check the scheduler role's lambda:InvokeFunction right and the function ${f.fn.functionName}; failed invocations land in ${f.scheduleDlqName}.`,
-      metric: { namespace: "AWS/Scheduler", metricName: "TargetErrorCount", dimensions: { ScheduleGroup: f.scheduleGroupName }, stat: "Sum", period: LATE_DATA_PERIOD_SECONDS },
+      metric: {
+        namespace: "AWS/Scheduler",
+        metricName: "TargetErrorCount",
+        dimensions: { ScheduleGroup: f.scheduleGroupName },
+        stat: "Sum",
+        period: LATE_DATA_PERIOD_SECONDS,
+      },
       threshold: 0,
       comparison: "GreaterThanThreshold",
       ...LATE_DATA_WINDOW,
