@@ -131,7 +131,7 @@ describe("dashboards drawn from a local run", () => {
         else
           expect(
             d.layout[index]!.problems.some(
-              (p) => p === "No data in this range" || /is not evaluated locally/.test(p),
+              (p) => p === "No data in this range" || /not evaluated locally/.test(p),
             ),
             `${w.title}: ${d.layout[index]!.problems.join("; ")}`,
           ).toBe(true);
