@@ -111,6 +111,24 @@ describe("alarm definitions", () => {
     expect(() => checkAlarmDefinitions([{ ...base, evaluationPeriods: 300 }])).toThrow(/one-day/);
     expect(() => checkAlarmDefinitions([{ ...base, description: "x".repeat(1025) }])).toThrow(/description/);
   });
+
+  it("reject metric-math alarms past CloudWatch's query limits and Metrics Insights alarms past 3 hours", () => {
+    const math = sit.monitoring.alarms.find((a) => a.queries?.some((q) => q.metric !== undefined))!;
+    const metricQuery = math.queries!.find((q) => q.metric !== undefined)!;
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ ...metricQuery, id: `m${i}`, returnData: false }));
+    const sum = { id: "total", expression: eleven.map((q) => q.id).join(" + "), returnData: true };
+    expect(() => checkAlarmDefinitions([{ ...math, queries: [...eleven, sum] }])).toThrow(
+      /11 metrics and 1 expressions; an alarm takes at most 10 of each/,
+    );
+    expect(() => checkAlarmDefinitions([{ ...math, queries: [...eleven.slice(0, 10), sum] }])).not.toThrow();
+    const insights = sit.monitoring.alarms.find((a) =>
+      a.queries?.some((q) => q.expression?.trimStart().toUpperCase().startsWith("SELECT")),
+    )!;
+    expect(() => checkAlarmDefinitions([insights])).not.toThrow();
+    expect(() =>
+      checkAlarmDefinitions([{ ...insights, evaluationPeriods: 37, datapointsToAlarm: 1 }]),
+    ).toThrow(/evaluates only the latest 3 hours/);
+  });
 });
 
 describe("Dashboards component under mocks", () => {

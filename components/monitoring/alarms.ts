@@ -67,6 +67,15 @@ const STANDARD_STATISTICS = new Set(["SampleCount", "Average", "Sum", "Minimum",
 const MAX_DESCRIPTION = 1024;
 const MAX_WINDOW_SECONDS = 604_800;
 const MAX_SHORT_PERIOD_WINDOW_SECONDS = 86_400;
+/**
+ * PutMetricAlarm takes up to 20 queries: at most 10 that retrieve a metric and at most 10 expressions
+ * (boto3 CloudWatch `Alarm.metrics`; CloudWatch User Guide, "Limits that apply to alarms based on
+ * metric math expressions": a hard limit). A Metrics Insights alarm evaluates only the latest 3 hours
+ * ("Limits that apply to alarms based on Metrics Insights queries").
+ */
+const MAX_ALARM_METRICS = 10;
+const MAX_ALARM_EXPRESSIONS = 10;
+const MAX_INSIGHTS_WINDOW_SECONDS = 3 * 3600;
 
 /** The longest evaluation window CloudWatch accepts for alarms of this period. */
 export function maxWindowSeconds(periodSeconds: number): number {
@@ -111,6 +120,13 @@ export function checkAlarmDefinitions(definitions: AlarmDefinition[]): void {
       const returning = d.queries.filter((q) => q.returnData === true);
       if (returning.length !== 1)
         throw new Error(`${where}: exactly one query must return data (got ${returning.length})`);
+      const metrics = d.queries.filter((q) => q.metric !== undefined).length;
+      const expressions = d.queries.length - metrics;
+      if (metrics > MAX_ALARM_METRICS || expressions > MAX_ALARM_EXPRESSIONS) {
+        throw new Error(
+          `${where}: ${metrics} metrics and ${expressions} expressions; an alarm takes at most ${MAX_ALARM_METRICS} of each (use a Metrics Insights query or split it)`,
+        );
+      }
       for (const q of d.queries) {
         if (!/^[a-z][A-Za-z0-9_]*$/.test(q.id))
           throw new Error(`${where}: query id "${q.id}" must start with a lower-case letter`);
@@ -128,6 +144,13 @@ export function checkAlarmDefinitions(definitions: AlarmDefinition[]): void {
       const limit = period < 3600 ? "one-day" : "seven-day";
       throw new Error(
         `${where}: ${d.evaluationPeriods} periods of ${period} s exceed CloudWatch's ${limit} evaluation window`,
+      );
+    }
+    const insights =
+      d.queries?.some((q) => q.expression?.trimStart().toUpperCase().startsWith("SELECT")) ?? false;
+    if (insights && period * d.evaluationPeriods > MAX_INSIGHTS_WINDOW_SECONDS) {
+      throw new Error(
+        `${where}: a Metrics Insights alarm evaluates only the latest 3 hours; ${d.evaluationPeriods} periods of ${period} s is longer`,
       );
     }
     const points = d.datapointsToAlarm ?? d.evaluationPeriods;
