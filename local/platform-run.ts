@@ -255,6 +255,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     const queue = stack.queues.find((q) => q.url === settings.queueUrl);
     return new SqsEventSource({
       settings,
+      batchingWindowMs: time.ms(settings.maximumBatchingWindowInSeconds * 1000),
       sqs: clients.sqs,
       region: stack.config.region,
       newContainer: () => {

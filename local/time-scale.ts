@@ -2,7 +2,7 @@
  * Time in the local run. Work takes as long as it takes (a function's timeout is its timeout), but
  * the platform's *waiting* times — the 55-minute token schedule, the token's 60-minute lifetime and
  * its 5-minute refresh margin, Lambda's one- and two-minute async retries, SQS visibility timeouts,
- * the Kinesis event source's maximum record age and batching window, and the case creator's give-up age — run `factor`
+ * the Kinesis event source's maximum record age, both event sources' batching windows, and the case creator's give-up age — run `factor`
  * times faster, all together, so their relations stay as deployed (a refresh still comes before
  * the token expires; a record is still given up on before Lambda's maximum age). `factor` 1 (the
  * default) compresses nothing: the run then waits exactly as AWS would.

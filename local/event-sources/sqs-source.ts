@@ -30,8 +30,12 @@ export interface SqsSourceOptions {
   stats: SourceStats;
   /** Concurrent pollers (Lambda starts with five). @default `min(maximumConcurrency, 4)` */
   pollers?: number;
-  /** Upper bound of the batching window (ms). @default `200` */
-  maxBatchingWindowMs?: number;
+  /**
+   * The batching window (ms): Lambda gathers a started batch for up to the mapping's
+   * `maximumBatchingWindowInSeconds` before invoking, unless it is full. The local run passes the
+   * deployed window, time-scaled like every other wait. @default the mapping's own window
+   */
+  batchingWindowMs?: number;
   /** Visibility timeout given to failed messages (ms, whole seconds used): the queue's own, time-scaled. @default `1000` */
   failedVisibilityMs?: number;
   /** Share of handled messages delivered again (at-least-once delivery). @default `0` */
@@ -79,10 +83,7 @@ export class SqsEventSource {
 
   private async poll(index: number, invoke: SqsInvoke): Promise<void> {
     const { settings } = this.options;
-    const windowMs = Math.min(
-      settings.maximumBatchingWindowInSeconds * 1000,
-      this.options.maxBatchingWindowMs ?? 200,
-    );
+    const windowMs = this.options.batchingWindowMs ?? settings.maximumBatchingWindowInSeconds * 1000;
     while (!this.stopped) {
       let messages: Message[];
       try {
@@ -134,7 +135,10 @@ export class SqsEventSource {
       );
       const received = response.Messages ?? [];
       messages.push(...received);
-      if (received.length === 0 || Date.now() >= deadline) break;
+      if (Date.now() >= deadline || (received.length === 0 && messages.length === 0)) break;
+      // A batch has started but is not full: keep gathering until the window closes, as Lambda does.
+      if (received.length === 0)
+        await sleep(Math.min(this.options.emptyPollIntervalMs ?? 200, Math.max(0, deadline - Date.now())));
     }
     return messages;
   }
