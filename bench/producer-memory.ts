@@ -19,10 +19,9 @@ import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { emulatorClientConfig, startEmulator } from "../local/emulator.js";
 import { KinesisPublisher, type PutRecordsClient } from "../handlers/event-producer/kinesis-publisher.js";
-import { produceEvents } from "../handlers/event-producer/produce-events.js";
 import { validateRecord } from "../handlers/event-producer/record-validation.js";
-import { AuditSender } from "../handlers/lib/audit-sender.js";
 import { Logger } from "../handlers/lib/logger.js";
+import { produceFile } from "./produce-file.js";
 
 type Mode = "streaming" | "naive";
 interface Result {
@@ -61,20 +60,10 @@ async function child(mode: Mode, endpoint: string, bucket: string, key: string):
   const started = performance.now();
   let published: number;
   if (mode === "streaming") {
-    const summary = await produceEvents(
-      {
-        s3,
-        kinesis: serialized,
-        audit: new AuditSender({ sqs, queueUrl, logger }),
-        logger,
-        config: {
-          streamName: stream,
-          partitionKeyPrefix: "bbkyc-cta-",
-          pipelineName: "cta",
-          auditPublished: false,
-        },
-      },
-      { bucket, key },
+    const summary = await produceFile(
+      { s3, kinesis: serialized, sqs, queueUrl, logger, stream },
+      bucket,
+      key,
     );
     published = summary.published;
   } else {

@@ -27,11 +27,10 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { PutRecordsClient } from "../handlers/event-producer/kinesis-publisher.js";
-import { produceEvents } from "../handlers/event-producer/produce-events.js";
 import { validateRecord } from "../handlers/event-producer/record-validation.js";
-import { AuditSender } from "../handlers/lib/audit-sender.js";
 import { Logger } from "../handlers/lib/logger.js";
 import { emulatorClientConfig, startEmulator } from "../local/emulator.js";
+import { produceFile } from "./produce-file.js";
 import { describeMachine, machine, round, writeResults } from "./bench-results.js";
 
 type Mode = "ours" | "baseline";
@@ -128,20 +127,10 @@ async function child(
         return turn;
       },
     };
-    const summary = await produceEvents(
-      {
-        s3,
-        kinesis: serialized,
-        audit: new AuditSender({ sqs, queueUrl, logger }),
-        logger,
-        config: {
-          streamName: stream,
-          partitionKeyPrefix: "bbkyc-cta-",
-          pipelineName: "cta",
-          auditPublished: false,
-        },
-      },
-      { bucket, key },
+    const summary = await produceFile(
+      { s3, kinesis: serialized, sqs, queueUrl, logger, stream },
+      bucket,
+      key,
     );
     Object.assign(perShard, summary.shardsSeen);
     records = summary.published;

@@ -13,7 +13,12 @@ import { auditTableDefinition } from "../handlers/audit-processor/audit-table.js
 import { PROJECT_DIR } from "../stacks/stack-files.js";
 import { buildAuditItems, loadItems } from "./support/audit-history-fixtures.js";
 import { emulatorEndpoint } from "./support/emulator.js";
-import { cachedInventory, emulatorClients, uniquePrefix } from "./support/migrate-context.js";
+import {
+  cachedInventory,
+  emulatorClients,
+  uniquePrefix,
+  londonToIrelandArgs,
+} from "./support/migrate-context.js";
 
 interface Run {
   code: number | null;
@@ -70,14 +75,7 @@ describe("npm run migrate as a process", () => {
     const checkpoint = join(mkdtempSync(join(tmpdir(), "migrate-cli-")), "copy.json");
     const argv = [
       "copy-audit",
-      "--from",
-      "sit-london",
-      "--to",
-      "sit",
-      "--from-config",
-      `prefix=${prefix}`,
-      "--to-config",
-      `prefix=${prefix}`,
+      ...londonToIrelandArgs(prefix),
       "--segments",
       "1",
       "--concurrency",

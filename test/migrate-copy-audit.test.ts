@@ -18,20 +18,17 @@ import type { CopyCheckpoint } from "../ops/migrate/copy-checkpoint.js";
 import { batchGetByTransactionId, scanSegment } from "../ops/migrate/table-reads.js";
 import { buildAuditItems, ledgerItem, loadItems } from "./support/audit-history-fixtures.js";
 import { faultyDynamoDB } from "./support/dynamodb-faults.js";
-import { cachedInventory, migrate, uniquePrefix, useOwnEmulator } from "./support/migrate-context.js";
+import {
+  cachedInventory,
+  migrate,
+  uniquePrefix,
+  useOwnEmulator,
+  londonToIrelandArgs,
+} from "./support/migrate-context.js";
 
 const ITEMS = 5_000;
 const prefix = uniquePrefix();
-const stackArgs = [
-  "--from",
-  "sit-london",
-  "--to",
-  "sit",
-  "--from-config",
-  `prefix=${prefix}`,
-  "--to-config",
-  `prefix=${prefix}`,
-];
+const stackArgs = londonToIrelandArgs(prefix);
 const checkpoint = join(mkdtempSync(join(tmpdir(), "copy-audit-")), "checkpoint.json");
 // Its own moto server (both regions in it): thousands of requests must not queue up other test files' calls.
 const own = useOwnEmulator();

@@ -29,6 +29,7 @@ import {
   recordingRetry,
   uniquePrefix,
   useOwnEmulator,
+  londonToIrelandArgs,
 } from "./support/migrate-context.js";
 
 // Its own moto server (both regions in it): thousands of requests must not queue up other test files' calls.
@@ -52,16 +53,7 @@ async function tablePair(items: readonly object[]): Promise<Pair> {
   return {
     prefix,
     tableName: auditTableName,
-    args: [
-      "--from",
-      "sit-london",
-      "--to",
-      "sit",
-      "--from-config",
-      `prefix=${prefix}`,
-      "--to-config",
-      `prefix=${prefix}`,
-    ],
+    args: londonToIrelandArgs(prefix),
   };
 }
 

@@ -13,6 +13,7 @@
  * Records whose failure was the record itself (invalid input) are refused unless `--include-invalid`.
  */
 import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { KinesisPublisher, type FailedEntry } from "../../handlers/event-producer/kinesis-publisher.js";
 import type { AuditItem } from "../../handlers/audit-processor/audit-item.js";
 import type { AuditEvent } from "../../handlers/lib/audit-event.js";
@@ -29,7 +30,7 @@ import {
 import { ProgressReporter } from "../lib/progress.js";
 import { withRetry } from "../lib/retry.js";
 import type { StackInventory } from "../lib/stack-inventory.js";
-import { getAuditItem } from "./audit-reads.js";
+import { batchGetByTransactionId } from "../migrate/table-reads.js";
 import { CONFIG_OPTION, requireDay, STACK_OPTION, stackOf, type OperateContext } from "./context.js";
 import { DAY_OPTION, failedRows, FILTER_OPTIONS } from "./failed-command.js";
 import { keptRecordOf } from "./kept-record.js";
@@ -93,8 +94,16 @@ export async function replayMain(context: OperateContext, args: ParsedArgs, io: 
     total: rows.length,
     ...(context.tty !== undefined ? { tty: context.tty } : {}),
   });
+  // The full items (the index projects no history), 100 a call with BatchGetItem's own retry rules.
+  const items = await batchGetByTransactionId(
+    clients.dynamodb,
+    inventory.auditTableName,
+    rows.map((r) => r.transactionId),
+    context.retry,
+  );
   for (const row of rows) {
-    const item = await getAuditItem(clients, inventory.auditTableName, row.transactionId, context.retry);
+    const raw = items.get(row.transactionId);
+    const item = raw ? (unmarshall(raw) as AuditItem) : undefined;
     reading.add(1);
     if (!item || item.status !== "FAILED") {
       plan.settledSince.push(row.transactionId);

@@ -18,6 +18,20 @@ import { stackNames } from "../../stacks/stack-files.js";
 import { emulatorEndpoint } from "./emulator.js";
 
 /** A prefix no other test uses (config `prefix` allows 12 characters). */
+/** `--from sit-london --to sit`, both planned with the test's own prefix (names no other test uses). */
+export function londonToIrelandArgs(prefix: string): string[] {
+  return [
+    "--from",
+    "sit-london",
+    "--to",
+    "sit",
+    "--from-config",
+    `prefix=${prefix}`,
+    "--to-config",
+    `prefix=${prefix}`,
+  ];
+}
+
 export function uniquePrefix(): string {
   return `mg${randomUUID().replace(/-/g, "").slice(0, 8)}`;
 }
