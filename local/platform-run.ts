@@ -11,7 +11,6 @@
  * a fault (audit discarded batches, count each outcome once) is done by the deployed functions.
  * Where the local run must differ from AWS, `differences` in the summary says so.
  */
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ObjectOutcome } from "../handlers/event-producer/produce-from-s3.js";
@@ -31,6 +30,7 @@ import { startLocalEnvironment, type LocalEnvironment } from "./local-environmen
 import { AuditBacklogGate } from "./audit-backlog.js";
 import { buildSummary, type RunStats } from "./run-report.js";
 import type { RunSummary } from "./summary.js";
+import { parseAuditBody, queueDepth, queuesEmpty, waitUntilSettled } from "./settling.js";
 import { TimeScale } from "./time-scale.js";
 
 export interface LocalRunOptions {
@@ -416,70 +416,4 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     producerFailure: uploadOutcome?.find((o) => o.error !== undefined && !o.duplicate),
   });
   return { summary, environment, timedOut };
-}
-
-export async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
-  const { Attributes: a = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  return (
-    Number(a.ApproximateNumberOfMessages ?? 0) +
-    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
-}
-
-interface SettleOptions {
-  deadline: number;
-  signal?: AbortSignal;
-  uploadDone: () => boolean;
-  sourcesIdle: () => boolean;
-  queuesEmpty: () => Promise<boolean>;
-  allAudited: () => boolean;
-  onTick: () => void;
-}
-
-/** Polls until settled; true when the deadline passed first. Idle without full coverage for 5 s also ends it (records are lost). */
-async function waitUntilSettled(o: SettleOptions): Promise<boolean> {
-  let quietSince: number | undefined;
-  let tick = 0;
-  while (Date.now() < o.deadline) {
-    o.signal?.throwIfAborted();
-    o.onTick();
-    await sleep(250);
-    if (tick++ % 2 !== 0) continue;
-    const quiet = o.uploadDone() && o.sourcesIdle() && (await o.queuesEmpty());
-    if (!quiet) {
-      quietSince = undefined;
-      continue;
-    }
-    quietSince ??= Date.now();
-    // Settled: everything audited and quiet for a moment (a poller may be between receives).
-    if (o.allAudited() && Date.now() - quietSince >= 750) return false;
-    if (Date.now() - quietSince >= 5000) return false;
-  }
-  return true;
-}
-
-async function queuesEmpty(sqs: SQSClient, urls: string[]): Promise<boolean> {
-  for (const url of urls) if ((await queueDepth(sqs, url)) > 0) return false;
-  return true;
-}
-
-function parseAuditBody(body: string): { transactionId: string; status: string } | undefined {
-  try {
-    const event = JSON.parse(body) as { transactionId?: unknown; status?: unknown };
-    return typeof event.transactionId === "string" && typeof event.status === "string"
-      ? { transactionId: event.transactionId, status: event.status }
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
