@@ -1,9 +1,11 @@
 /**
  * The case creator's calls per 1,000 records, on the emulator, side by side in one run:
  *
- *   naive      the seed's way: one Salesforce call per record, the token secret read for every record
- *   window-0   the deployed mapping as it was: no batching window (Lambda invokes as soon as records are there)
- *   deployed   the mapping the plan deploys now (its batching window, batch size, parallelization)
+ *   naive        the seed's way: one Salesforce call per record, the token secret read for every record
+ *   window-0     the mapping as first deployed: batch 200, no batching window, one collection a call
+ *   collections  batch 200 with the 5 s window: one 200-record sObject Collections call per batch
+ *   deployed     the mapping the plan deploys now (batch 1,000, the window, parallelization) and the
+ *                case creator as deployed: up to five collections in one Composite call
  *
  * Each variant streams the records through the producer's publisher (500 a PutRecords call, as the
  * producer sends them) while the local Kinesis event source (Lambda's semantics, one warm container
@@ -26,7 +28,11 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { fileURLToPath } from "node:url";
 import { createCases } from "../handlers/case-creator/create-cases.js";
-import { SalesforceClient } from "../handlers/case-creator/salesforce-client.js";
+import {
+  MAX_COLLECTION_SIZE,
+  MAX_RECORDS_PER_CALL,
+  SalesforceClient,
+} from "../handlers/case-creator/salesforce-client.js";
 import { KinesisPublisher, type PutRecordsClient } from "../handlers/event-producer/kinesis-publisher.js";
 import { validateRecord } from "../handlers/event-producer/record-validation.js";
 import { Logger } from "../handlers/lib/logger.js";
@@ -105,24 +111,37 @@ export async function runCaseCreatorBench(options: CaseCreatorBenchOptions) {
         { chunkSize: 1, cacheToken: false },
       ),
     );
+    const collections = { chunkSize: MAX_COLLECTION_SIZE, cacheToken: true };
     results.push(
       await runVariant(
         env,
         "window-0",
         options.records,
-        { ...deployed, batchingWindowSeconds: 0 },
-        { chunkSize: 200, cacheToken: true },
+        { ...deployed, batchSize: MAX_COLLECTION_SIZE, batchingWindowSeconds: 0 },
+        collections,
       ),
     );
     results.push(
-      await runVariant(env, "deployed", options.records, deployed, { chunkSize: 200, cacheToken: true }),
+      await runVariant(
+        env,
+        "collections",
+        options.records,
+        { ...deployed, batchSize: MAX_COLLECTION_SIZE },
+        collections,
+      ),
+    );
+    results.push(
+      await runVariant(env, "deployed", options.records, deployed, {
+        chunkSize: MAX_RECORDS_PER_CALL,
+        cacheToken: true,
+      }),
     );
     return {
       stack: options.stack,
       shards: pipeline.shards,
       mapping: deployed,
       results,
-      lowerBoundPer1000: 1000 / 200,
+      lowerBoundPer1000: 1000 / Math.min(deployed.batchSize, MAX_RECORDS_PER_CALL),
     };
   } finally {
     await sf.stop();
@@ -301,14 +320,11 @@ async function publish(kinesis: KinesisClient, streamName: string, records: numb
 
 export function printCaseCreatorTable(result: Awaited<ReturnType<typeof runCaseCreatorBench>>): void {
   console.table(result.results);
-  const [naive, before, now] = result.results as [
-    CaseCreatorVariantResult,
-    CaseCreatorVariantResult,
-    CaseCreatorVariantResult,
-  ];
+  const per1000 = Object.fromEntries(result.results.map((r) => [r.variant, r.salesforceCallsPer1000]));
+  const now = per1000.deployed!;
   console.log(
-    `Salesforce calls / 1,000 records: naive ${naive.salesforceCallsPer1000}, window 0 ${before.salesforceCallsPer1000}, deployed ${now.salesforceCallsPer1000} ` +
-      `(${round(before.salesforceCallsPer1000 / now.salesforceCallsPer1000, 2)}× fewer than window 0, ${round(naive.salesforceCallsPer1000 / now.salesforceCallsPer1000, 0)}× fewer than naive; lower bound with 200-record collections: ${result.lowerBoundPer1000})`,
+    `Salesforce calls / 1,000 records: naive ${per1000.naive}, window 0 ${per1000["window-0"]}, collections ${per1000.collections}, deployed ${now} ` +
+      `(${round(per1000.collections! / now, 2)}× fewer than one collection a call, ${round(per1000["window-0"]! / now, 2)}× fewer than window 0, ${round(per1000.naive! / now, 0)}× fewer than naive; lower bound with the deployed batch: ${result.lowerBoundPer1000})`,
   );
 }
 

@@ -17,7 +17,10 @@ export interface PipelineConfig {
   source: PipelineSource;
   /** Whether this pipeline's stream feeds the Salesforce case creator (false: an external consumer reads it). */
   caseCreator: boolean;
-  /** Case creator: Kinesis records per invocation. @default `200` */
+  /**
+   * Case creator: Kinesis records per invocation; up to 1,000 go to Salesforce in one call (five
+   * collections in a Composite call), so 1,000 makes one call per full batch. @default `1000`
+   */
   batchSize: number;
   /** Case creator: concurrent batches per shard. @default `2` */
   parallelizationFactor: number;
@@ -54,7 +57,7 @@ export interface SalesforceConfig {
  */
 export const PIPELINE_LIMITS = {
   shardCount: { min: 1, max: 500 },
-  batchSize: { min: 1, max: 10_000, default: 200 },
+  batchSize: { min: 1, max: 10_000, default: 1000 },
   parallelizationFactor: { min: 1, max: 10, default: 2 },
   maximumRetryAttempts: { min: 0, max: 10_000, default: 5 },
   maximumRecordAgeSeconds: { min: 60, max: 604_800, default: 3600 },

@@ -1,6 +1,7 @@
 /**
  * A local Salesforce for the local run and the tests: HTTPS on 127.0.0.1, implementing exactly the
- * REST subset the case creator uses — sObject Collections upsert by external id — with Salesforce's
+ * REST subset the case creator uses — sObject Collections upsert by external id, alone or up to five
+ * in a Composite call — with Salesforce's
  * own response shapes, a bearer-token check, upsert semantics (same id, `created` only the first
  * time) and injectable faults (401/429/5xx bursts or rates, per-record errors, latency).
  *
@@ -14,6 +15,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { PemPair } from "./pki.js";
+import { answerComposite } from "./salesforce-composite-route.js";
+import { applyUpsert, type ErrorBody, type UpsertRules } from "./salesforce-upsert.js";
 
 export interface SalesforceStandInOptions {
   /** Server certificate and key (from `local/pki.ts`); clients must trust its CA. */
@@ -82,6 +85,8 @@ export interface SalesforceFaults {
   hangMs?: number;
   /** Seconds sent in Retry-After with a 429. @default `1` */
   retryAfterSeconds?: number;
+  /** The next N collections inside Composite calls answer 503 SERVER_UNAVAILABLE (the call itself 200). */
+  subrequestUnavailableNext?: number;
 }
 
 export interface StandInCall {
@@ -121,6 +126,19 @@ const ERROR_BODIES = {
   },
 } as const;
 const PATH = /^\/services\/data\/v(\d+)\.(\d)\/composite\/sobjects\/([^/]+)\/([^/?]+)$/;
+const COMPOSITE_PATH = /^\/services\/data\/v(\d+)\.(\d)\/composite$/;
+
+/** A collections URL for another object or external-id field than the one served: Salesforce's 404. */
+function collectionTargetError(match: RegExpExecArray, rules: UpsertRules): ErrorBody | undefined {
+  if (match[3] !== rules.objectName)
+    return { errorCode: "NOT_FOUND", message: "The requested resource does not exist" };
+  if (match[4] !== rules.externalIdField)
+    return {
+      errorCode: "NOT_FOUND",
+      message: `Provided external ID field does not exist or is not accessible: ${match[4]}`,
+    };
+  return undefined;
+}
 
 export async function startSalesforceStandIn(options: SalesforceStandInOptions): Promise<SalesforceStandIn> {
   const calls: StandInCall[] = [];
@@ -161,14 +179,17 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
       answer(res, status, payload, headers);
     };
 
-    const match = PATH.exec(path);
-    if (!match || Number(match[1]) < 46)
+    const collections = PATH.exec(path);
+    const composite = COMPOSITE_PATH.exec(path);
+    const version = Number((collections ?? composite)?.[1] ?? 0);
+    if (version < 46)
       return reply(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
-    if (req.method !== "PATCH")
+    const allowed = collections ? "PATCH" : "POST";
+    if (req.method !== allowed)
       return reply(405, [
         {
           errorCode: "METHOD_NOT_ALLOWED",
-          message: `HTTP Method '${req.method}' not allowed. Allowed are PATCH`,
+          message: `HTTP Method '${req.method}' not allowed. Allowed are ${allowed}`,
         },
       ]);
     if (call.authorization !== "valid") return reply(401, [ERROR_BODIES[401]]);
@@ -186,16 +207,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
         injected === 429 ? { "retry-after": String(faults.retryAfterSeconds ?? 1) } : {};
       return reply(injected, [ERROR_BODIES[injected]], headers);
     }
-    if (match[3] !== rules.objectName)
-      return reply(404, [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]);
-    if (match[4] !== rules.externalIdField) {
-      return reply(404, [
-        {
-          errorCode: "NOT_FOUND",
-          message: `Provided external ID field does not exist or is not accessible: ${match[4]}`,
-        },
-      ]);
-    }
+    const wrongTarget = collections ? collectionTargetError(collections, rules) : undefined;
+    if (wrongTarget) return reply(404, [wrongTarget]);
 
     let parsed: unknown;
     try {
@@ -205,18 +218,59 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
         { errorCode: "JSON_PARSER_ERROR", message: `Unexpected character: ${(error as Error).message}` },
       ]);
     }
-    const outcome = applyUpsert(parsed, rules, cases, {
+    const recordFaults = {
       recordErrors: faults.recordErrors ?? {},
       recordErrorRate: faults.recordErrorRate ?? 0,
       random,
-    });
-    call.externalIds = outcome.externalIds;
-    if (!outcome.ok) return reply(400, [outcome.error]);
+    };
+    let status = 200;
+    let payload: unknown;
+    if (collections) {
+      const outcome = applyUpsert(parsed, rules, cases, recordFaults);
+      call.externalIds = outcome.externalIds;
+      if (!outcome.ok) return reply(400, [outcome.error]);
+      payload = outcome.results;
+    } else {
+      const outcome = answerComposite(parsed, (subrequest) => {
+        const records = (subrequest.body as { records?: unknown } | null)?.records;
+        if (Array.isArray(records))
+          call.externalIds.push(...records.map((r) => String(r?.[rules.externalIdField] ?? "")));
+        if ((faults.subrequestUnavailableNext ?? 0) > 0) {
+          faults.subrequestUnavailableNext! -= 1;
+          return { status: 503, body: [ERROR_BODIES[503]] };
+        }
+        const target = PATH.exec(subrequest.url);
+        if (!target || Number(target[1]) < 46)
+          return {
+            status: 404,
+            body: [{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }],
+          };
+        if (subrequest.method !== "PATCH")
+          return {
+            status: 405,
+            body: [
+              {
+                errorCode: "METHOD_NOT_ALLOWED",
+                message: `HTTP Method '${subrequest.method}' not allowed. Allowed are PATCH`,
+              },
+            ],
+          };
+        const wrong = collectionTargetError(target, rules);
+        if (wrong) return { status: 404, body: [wrong] };
+        const upserted = applyUpsert(subrequest.body, rules, cases, recordFaults);
+        return upserted.ok
+          ? { status: 200, body: upserted.results }
+          : { status: 400, body: [upserted.error] };
+      });
+      if (!outcome.ok) return reply(400, [outcome.error]);
+      status = 200;
+      payload = outcome.response;
+    }
     if ((faults.hangAfterUpsertNext ?? 0) > 0) {
       faults.hangAfterUpsertNext! -= 1;
       await new Promise((r) => setTimeout(r, faults.hangMs ?? 30_000));
     }
-    return reply(200, outcome.results);
+    return reply(status, payload);
   }
 
   /** Bursts first (401, then 429, then 5xx), then the random rate. */
@@ -269,171 +323,6 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions):
         server.close(() => resolve());
       }),
   };
-}
-
-interface UpsertRules {
-  objectName: string;
-  externalIdField: string;
-  requiredFields: string[];
-  fieldLengths: Record<string, number>;
-  newId: () => string;
-}
-
-interface RecordFaults {
-  recordErrors: Record<string, RecordErrorSpec>;
-  recordErrorRate: number;
-  random: () => number;
-}
-
-type ErrorBody = { errorCode: string; message: string };
-type RecordError = { statusCode: string; message: string; fields: string[] };
-type UpsertOutcome =
-  | { ok: true; results: unknown[]; externalIds: string[] }
-  | { ok: false; error: ErrorBody; externalIds: string[] };
-
-/** sObject Collections upsert semantics: request checks (400), then one result per record, in order. */
-function applyUpsert(
-  body: unknown,
-  rules: UpsertRules,
-  store: Map<string, StoredRecord>,
-  faults: RecordFaults,
-): UpsertOutcome {
-  const records = (body as { records?: unknown } | null)?.records;
-  if (typeof body !== "object" || body === null || !Array.isArray(records)) {
-    return {
-      ok: false,
-      error: {
-        errorCode: "JSON_PARSER_ERROR",
-        message: "The request body must be an object with a records array",
-      },
-      externalIds: [],
-    };
-  }
-  const field = rules.externalIdField;
-  const externalIds = records.map((r) => (typeof r?.[field] === "string" ? (r[field] as string) : ""));
-  if (records.length > 200)
-    return {
-      ok: false,
-      error: {
-        errorCode: "EXCEEDED_ID_LIMIT",
-        message: "Record limit exceeded: a collection holds at most 200 records",
-      },
-      externalIds,
-    };
-  for (const r of records) {
-    const type = (r as { attributes?: { type?: unknown } } | null)?.attributes?.type;
-    if (type !== rules.objectName) {
-      return {
-        ok: false,
-        error: {
-          errorCode: "INVALID_TYPE",
-          message: `sObject type ${JSON.stringify(type)} does not match the request URI type ${rules.objectName}`,
-        },
-        externalIds,
-      };
-    }
-  }
-  const seen = new Map<string, number>();
-  for (const id of externalIds) seen.set(id, (seen.get(id) ?? 0) + 1);
-
-  const errors = records.map((r: Record<string, unknown>, i): RecordError | undefined => {
-    const id = externalIds[i]!;
-    if (id.trim() === "")
-      return { statusCode: "MISSING_ARGUMENT", message: `${field} not specified`, fields: [] };
-    if (seen.get(id)! > 1)
-      return {
-        statusCode: "DUPLICATE_EXTERNAL_ID",
-        message: `Duplicate external id specified: ${id}`,
-        fields: [field],
-      };
-    const injected = takeRecordError(faults, id);
-    if (injected) return injected;
-    const missing = rules.requiredFields.filter(
-      (f) => typeof r[f] !== "string" || (r[f] as string).trim() === "",
-    );
-    if (missing.length > 0)
-      return {
-        statusCode: "REQUIRED_FIELD_MISSING",
-        message: `Required fields are missing: [${missing.join(", ")}]`,
-        fields: missing,
-      };
-    for (const [name, max] of Object.entries(rules.fieldLengths)) {
-      const value = r[name];
-      if (typeof value === "string" && value.length > max) {
-        return {
-          statusCode: "STRING_TOO_LONG",
-          message: `${name}: data value too large: ${value.slice(0, 20)}... (max length=${max})`,
-          fields: [name],
-        };
-      }
-    }
-    return undefined;
-  });
-
-  if ((body as { allOrNone?: unknown }).allOrNone === true && errors.some((e) => e !== undefined)) {
-    const rolledBack: RecordError = {
-      statusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-      message:
-        "Record rolled back because not all records were valid and the request was using AllOrNone header",
-      fields: [],
-    };
-    return {
-      ok: true,
-      results: errors.map((e) => ({ success: false, errors: [e ?? rolledBack] })),
-      externalIds,
-    };
-  }
-  const now = new Date();
-  const results = records.map((r: Record<string, unknown>, i) => {
-    const error = errors[i];
-    if (error) return { success: false, errors: [error] };
-    const { attributes: _attributes, ...fields } = r;
-    const existing = store.get(externalIds[i]!);
-    if (existing) {
-      Object.assign(existing.fields, fields);
-      existing.updatedAt = now;
-      existing.upserts += 1;
-      return { id: existing.id, success: true, errors: [], created: false };
-    }
-    const stored: StoredRecord = {
-      id: rules.newId(),
-      externalId: externalIds[i]!,
-      fields,
-      createdAt: now,
-      updatedAt: now,
-      upserts: 1,
-    };
-    store.set(stored.externalId, stored);
-    return { id: stored.id, success: true, errors: [], created: true };
-  });
-  return { ok: true, results, externalIds };
-}
-
-const DEFAULT_RECORD_MESSAGES: Record<string, string> = {
-  REQUIRED_FIELD_MISSING: "Required fields are missing: [Subject]",
-  UNABLE_TO_LOCK_ROW: "unable to obtain exclusive access to this record or 1 records",
-  FIELD_CUSTOM_VALIDATION_EXCEPTION: "Customer must exist before a KYC case is opened",
-};
-
-function takeRecordError(faults: RecordFaults, externalId: string): RecordError | undefined {
-  const spec = faults.recordErrors[externalId];
-  if (spec && (spec.times === undefined || spec.times > 0)) {
-    if (spec.times !== undefined) spec.times -= 1;
-    const statusCode = spec.statusCode ?? "REQUIRED_FIELD_MISSING";
-    return {
-      statusCode,
-      message: spec.message ?? DEFAULT_RECORD_MESSAGES[statusCode] ?? `${statusCode} for ${externalId}`,
-      fields: spec.fields ?? [],
-    };
-  }
-  if (faults.recordErrorRate > 0 && faults.random() < faults.recordErrorRate) {
-    return {
-      statusCode: "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-      message: DEFAULT_RECORD_MESSAGES.FIELD_CUSTOM_VALIDATION_EXCEPTION!,
-      fields: [],
-    };
-  }
-  return undefined;
 }
 
 function answer(

@@ -42,15 +42,22 @@ describe("benches (small sizes)", () => {
     >;
     expect(byVariant.naive!.salesforceCalls).toBe(byVariant.naive!.records);
     expect(byVariant.naive!.secretReads).toBe(byVariant.naive!.records);
-    for (const variant of ["window-0", "deployed"]) {
+    for (const [variant, perCall] of [
+      ["window-0", 200],
+      ["collections", 200],
+      ["deployed", 1_000],
+    ] as const) {
       const r = byVariant[variant]!;
-      // Batches of ≤200 are one sObject Collections call each; never fewer calls than ceil(N/200).
+      // A batch of ≤200 is one sObject Collections call, of ≤1,000 one Composite call: one call an
+      // invocation, never fewer than ceil(N / records per call), never a batch larger than a call takes.
       expect(r.salesforceCalls).toBe(r.invocations);
-      expect(r.salesforceCalls).toBeGreaterThanOrEqual(Math.ceil(r.records / 200));
+      expect(r.salesforceCalls).toBeGreaterThanOrEqual(Math.ceil(r.records / perCall));
+      expect(r.meanBatch).toBeLessThanOrEqual(perCall);
       expect(r.secretReads).toBe(r.containers); // one read per warm container, cached after
       expect(r.cloudWatchCallsPerInvocation).toBe(1);
     }
     expect(result.mapping.batchingWindowSeconds).toBe(5);
+    expect(result.mapping.batchSize).toBe(1_000);
   }, 240_000);
 
   it("handlers: every function the plan deploys is bundled and imports cold with its planned environment", async () => {

@@ -219,14 +219,32 @@ describe("happy path", () => {
     expect(new Set(delivered.map((e) => latencyMs(e)))).toEqual(new Set([5_000]));
   });
 
-  it("splits 450 records into 3 calls of at most 200", async () => {
+  it("upserts 1,000 records in one Composite call of five collections, 1,001 in two calls", async () => {
     const { deps, auditCount, sent } = await setup();
+    const response = await createCases(deps, kinesisEvent(range(1_001).map((i) => kycRecord(i))));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sf.calls.map((c) => [c.path.split("/").pop(), c.externalIds.length])).toEqual([
+      ["composite", 1_000],
+      ["KYC_Transaction_Id__c", 1],
+    ]);
+    expect(sf.cases.size).toBe(1_001);
+    expect(await auditCount()).toBe(1_001);
+    expect(sent("PROCESSED")).toBe(1_001);
+  });
+
+  it("retries only the records of a collection that failed for a passing reason, and counts the retry", async () => {
+    sf.setFaults({ subrequestUnavailableNext: 1 });
+    const { deps, sink, sent, sleeps } = await setup();
     const response = await createCases(deps, kinesisEvent(range(450).map((i) => kycRecord(i))));
     expect(response.batchItemFailures).toEqual([]);
-    expect(sf.calls.map((c) => c.externalIds.length)).toEqual([200, 200, 50]);
-    expect(sf.cases.size).toBe(450);
-    expect(await auditCount()).toBe(450);
+    // First call: 200 + 200 + 50 in one Composite call, the first collection answered 503; the second
+    // call carries only those 200 records, after a backoff.
+    expect(sf.calls.map((c) => c.externalIds.length)).toEqual([450, 200]);
+    expect(sf.calls[1]!.externalIds[0]).toBe("TXN-0");
+    expect(sleeps).toHaveLength(1);
+    expect([...sf.cases.values()].every((c) => c.upserts === 1)).toBe(true);
     expect(sent("PROCESSED")).toBe(450);
+    expect(sink.total("RetrySuccess")).toBe(1);
   });
 
   it("creates no duplicate case when a batch is delivered twice, or a transaction id repeats in one batch", async () => {
@@ -327,9 +345,10 @@ describe("token and transient failures", () => {
   it("stops calling Salesforce for later chunks once it is unavailable", async () => {
     sf.setFaults({ serverErrorNext: 1_000 });
     const { deps } = await setup();
-    const response = await createCases(deps, kinesisEvent(range(450).map((i) => kycRecord(i))));
+    // Two chunks (1,000 + 450): the first exhausts its 4 attempts, the second is never tried.
+    const response = await createCases(deps, kinesisEvent(range(1_450).map((i) => kycRecord(i))));
     expect(sf.calls).toHaveLength(4);
-    expect(response.batchItemFailures).toHaveLength(450);
+    expect(response.batchItemFailures).toHaveLength(1_450);
     expect(response.batchItemFailures[0]!.itemIdentifier).toBe(seq(0));
   });
 

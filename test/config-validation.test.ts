@@ -44,7 +44,7 @@ describe("a valid stack file", () => {
       ["cta", 4, false, true],
       ["tt", undefined, true, false],
     ]);
-    expect(config.pipelines[0]!.batchSize).toBe(200);
+    expect(config.pipelines[0]!.batchSize).toBe(1000);
     expect(config.external.lambdaFunctions).toEqual(["bbkyc-cnc-bdp-creator"]);
   });
 

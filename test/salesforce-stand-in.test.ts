@@ -319,3 +319,103 @@ describe("TLS", () => {
     ).toThrow(/https/);
   });
 });
+
+describe("Composite: up to five collections in one call (one call toward the API limit)", () => {
+  const COMPOSITE = "/services/data/v60.0/composite";
+  const collection = (ref: string, ids: string[], url = PATH) => ({
+    method: "PATCH",
+    url,
+    referenceId: ref,
+    body: { allOrNone: false, records: ids.map((id) => caseRecord(id)) },
+  });
+
+  it("answers each collection under its referenceId with its own status and results", async () => {
+    const response = await raw({
+      method: "POST",
+      path: COMPOSITE,
+      body: {
+        allOrNone: false,
+        compositeRequest: [
+          collection("a", ["C1", "C2"]),
+          collection("b", ["C3"], "/services/data/v60.0/composite/sobjects/Account/KYC_Transaction_Id__c"),
+        ],
+      },
+    });
+    expect(response.status).toBe(200);
+    const [a, b] = response.body.compositeResponse;
+    expect([a.referenceId, a.httpStatusCode, a.body.map((r: any) => r.success)]).toEqual([
+      "a",
+      200,
+      [true, true],
+    ]);
+    expect([b.referenceId, b.httpStatusCode, b.body[0].errorCode]).toEqual(["b", 404, "NOT_FOUND"]);
+    expect([...sf.cases.keys()]).toEqual(["C1", "C2"]);
+    expect(sf.calls).toHaveLength(1);
+  });
+
+  it("refuses a sixth collection, duplicate reference ids and the PATCH method", async () => {
+    const six = Array.from({ length: 6 }, (_, i) => collection(`r${i}`, [`S${i}`]));
+    const tooMany = await raw({ method: "POST", path: COMPOSITE, body: { compositeRequest: six } });
+    expect([tooMany.status, tooMany.body[0].message]).toEqual([
+      400,
+      "A composite request holds at most 5 sObject Collections subrequests, got 6",
+    ]);
+    const twice = await raw({
+      method: "POST",
+      path: COMPOSITE,
+      body: { compositeRequest: [collection("x", ["D1"]), collection("x", ["D2"])] },
+    });
+    expect(twice.status).toBe(400);
+    expect((await raw({ method: "PATCH", path: COMPOSITE })).status).toBe(405);
+    expect(sf.cases.size).toBe(0);
+  });
+
+  it("the client sends ≤200 records as one collection and 201–1,000 as one Composite call, results in order", async () => {
+    const ids = Array.from({ length: 1_000 }, (_, i) => `K${i}`);
+    sf.setFaults({ recordErrors: { K999: { statusCode: "REQUIRED_FIELD_MISSING" } } });
+    const results = await client().upsert(ids.map((id) => caseRecord(id)));
+    expect(sf.calls.map((c) => [c.method, c.path, c.externalIds.length])).toEqual([
+      ["POST", COMPOSITE, 1_000],
+    ]);
+    expect(results.map((r) => r.success).lastIndexOf(true)).toBe(998);
+    expect(results[999]!.errors[0]!.statusCode).toBe("REQUIRED_FIELD_MISSING");
+    expect(results[500]!.id).toBe(sf.cases.get("K500")!.id);
+
+    await client().upsert(ids.slice(0, 200).map((id) => caseRecord(id)));
+    expect(sf.calls[1]!.path).toBe(PATH);
+    await expect(client().upsert([...ids, "K1000"].map((id) => caseRecord(id)))).rejects.toThrow(
+      /at most 1000 records/,
+    );
+  });
+
+  it("a collection that fails for a passing reason marks only its records SUBREQUEST_UNAVAILABLE", async () => {
+    sf.setFaults({ subrequestUnavailableNext: 1 });
+    const results = await client().upsert(Array.from({ length: 450 }, (_, i) => caseRecord(`U${i}`)));
+    expect(results.slice(0, 200).every((r) => r.errors[0]?.statusCode === "SUBREQUEST_UNAVAILABLE")).toBe(
+      true,
+    );
+    expect(results[0]!.errors[0]!.message).toMatch(/503 SERVER_UNAVAILABLE for this record's collection/);
+    expect(results.slice(200).every((r) => r.success)).toBe(true);
+    expect(sf.cases.size).toBe(250);
+  });
+
+  it("gives a Composite call its own, longer timeout than one collection", async () => {
+    const timed = new SalesforceClient({
+      instanceUrl: sf.url,
+      apiVersion: "60.0",
+      objectName: "Case",
+      externalIdField: "KYC_Transaction_Id__c",
+      extraCertificateAuthorities: [ca.certificate],
+      requestTimeoutMs: 300,
+      compositeRequestTimeoutMs: 5_000,
+    });
+    sf.setFaults({ latencyMs: 800 });
+    const one = await timed.upsert(TOKEN, [caseRecord("L0") as any]).catch((e: SalesforceCallError) => e);
+    expect(one).toMatchObject({ kind: "transient" });
+    const many = await timed.upsert(
+      TOKEN,
+      Array.from({ length: 201 }, (_, i) => caseRecord(`L${i}`) as any),
+    );
+    expect(many.every((r) => r.success)).toBe(true);
+  });
+});

@@ -23,7 +23,7 @@ import type { Metrics } from "../lib/metrics.js";
 import type { TokenProvider } from "../lib/token-provider.js";
 import { toSObject, type CaseMapping } from "./case-mapping.js";
 import { decodeKinesisRecord, type KycRecord } from "./kinesis-record.js";
-import { MAX_COLLECTION_SIZE, type SalesforceCollections } from "./salesforce-client.js";
+import { MAX_RECORDS_PER_CALL, type SalesforceCollections } from "./salesforce-client.js";
 import { upsertChunk, type RetryPolicy, type UpsertOutcome } from "./upsert-chunk.js";
 
 export interface CaseCreatorConfig {
@@ -32,9 +32,9 @@ export interface CaseCreatorConfig {
   mapping: CaseMapping;
   /** A record this old (seconds since it reached Kinesis) is audited FAILED instead of redelivered. */
   giveUpAfterSeconds: number;
-  /** @default `{ maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4000, attemptBudgetMs: 25000 }` */
+  /** @default `{ maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4000, attemptBudgetMs: 65000 }` */
   retry?: Partial<RetryPolicy>;
-  /** Records per Salesforce call. @default `200` (the API's limit) */
+  /** Records per Salesforce call. @default `1000` (five 200-record collections in one Composite call) */
   chunkSize?: number;
 }
 
@@ -56,7 +56,9 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 4,
   baseDelayMs: 250,
   maxDelayMs: 4_000,
-  attemptBudgetMs: 25_000,
+  // Longer than the client's Composite request timeout (60 s): no call starts that the invocation
+  // (120 s by default) could not see to its end.
+  attemptBudgetMs: 65_000,
 };
 
 /** All Kinesis records that carry one transaction id (duplicates are upserted once). */
@@ -201,13 +203,13 @@ export async function createCases(
 }
 
 /**
- * Chunks of ≤200 in arrival order. Once a chunk finds Salesforce unavailable, later chunks are not
+ * Chunks of ≤1,000 (one Salesforce call each) in arrival order. Once a chunk finds Salesforce unavailable, later chunks are not
  * tried in this invocation: they would spend the time budget on the same outage, and Lambda
  * redelivers from the first failed record anyway.
  */
 async function upsertAll(deps: CreateCasesDeps, transactions: Transaction[]) {
   const retry = { ...DEFAULT_RETRY, ...deps.config.retry };
-  const size = Math.min(deps.config.chunkSize ?? MAX_COLLECTION_SIZE, MAX_COLLECTION_SIZE);
+  const size = Math.min(deps.config.chunkSize ?? MAX_RECORDS_PER_CALL, MAX_RECORDS_PER_CALL);
   const outcomes = new Map<string, UpsertOutcome>();
   let calls = 0;
   let retrySuccesses = 0;

@@ -1,8 +1,11 @@
 /**
  * The Salesforce REST subset the case creator uses, and nothing more: sObject Collections upsert
- * by external id (`PATCH …/composite/sobjects/{object}/{externalIdField}`, ≤200 records a call,
- * per-record results). One call = one HTTP request: retries are the caller's policy, so this client
- * never retries on its own and only classifies what happened.
+ * by external id (`PATCH …/composite/sobjects/{object}/{externalIdField}`, ≤200 records, per-record
+ * results), and up to five such collections in one Composite call (`POST …/composite`, ≤1,000
+ * records) — Salesforce counts a Composite call as one call toward the org's daily API limit, so a
+ * full 1,000-record batch costs one call instead of five (issue #13). One call = one HTTP request:
+ * retries are the caller's policy, so this client never retries on its own and only classifies
+ * what happened.
  *
  * TLS verification is always on. Extra CAs (the local stand-in's throwaway CA) are added to Node's
  * roots, never instead of them; NODE_EXTRA_CA_CERTS works too when nothing is injected.
@@ -10,9 +13,21 @@
 import { rootCertificates } from "node:tls";
 import got, { type Got, type Response } from "got";
 import type { SObjectRecord } from "./case-mapping.js";
+import {
+  type CompositeSubresponse,
+  compositeSubresponses,
+  compositeUpsertBody,
+} from "./salesforce-composite.js";
 
-/** sObject Collections accept at most 200 records per call. */
+/** sObject Collections accept at most 200 records per collection. */
 export const MAX_COLLECTION_SIZE = 200;
+/**
+ * A Composite call takes up to 25 subrequests, of which at most 5 may be sObject Collections
+ * ("Send Multiple Requests Using Composite", Salesforce REST API Developer Guide, API 43.0+).
+ */
+export const MAX_COLLECTIONS_PER_CALL = 5;
+/** Records one `upsert` call carries: one collection, or five in a Composite call. */
+export const MAX_RECORDS_PER_CALL = MAX_COLLECTION_SIZE * MAX_COLLECTIONS_PER_CALL;
 
 export interface SalesforceRecordError {
   statusCode: string;
@@ -64,8 +79,14 @@ export interface SalesforceClientOptions {
   externalIdField: string;
   /** @default `5000` (ms) */
   connectTimeoutMs?: number;
-  /** Whole request, first byte to last. @default `20000` (ms) */
+  /** Whole request of one collection (≤200 records), first byte to last. @default `20000` (ms) */
   requestTimeoutMs?: number;
+  /**
+   * Whole request of a Composite call (up to five collections, which Salesforce works through one
+   * after another, so it may take up to five times as long). Keep it below the retry policy's
+   * `attemptBudgetMs` so a call never outlives the invocation. @default `60000` (ms)
+   */
+  compositeRequestTimeoutMs?: number;
   /** PEM CAs trusted in addition to Node's roots (local stand-in, tests). */
   extraCertificateAuthorities?: string[];
 }
@@ -73,8 +94,14 @@ export interface SalesforceClientOptions {
 const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 export class SalesforceClient implements SalesforceCollections {
+  /** The sObject Collections upsert URL (≤200 records). */
   readonly url: string;
+  /** The Composite URL (up to five collections in one call). */
+  readonly compositeUrl: string;
+  /** `/services/data/vNN.0/composite/sobjects/{object}/{field}`: a Composite subrequest's `url`. */
+  private readonly collectionsPath: string;
   private readonly http: Got;
+  private readonly compositeTimeoutMs: number;
 
   constructor(options: SalesforceClientOptions) {
     const base = new URL(options.instanceUrl);
@@ -88,7 +115,10 @@ export class SalesforceClient implements SalesforceCollections {
       if (!API_NAME.test(value!))
         throw new Error(`Salesforce ${what} ${JSON.stringify(value)} is not an API name`);
     }
-    this.url = `${base.origin}/services/data/${version}/composite/sobjects/${options.objectName}/${options.externalIdField}`;
+    this.collectionsPath = `/services/data/${version}/composite/sobjects/${options.objectName}/${options.externalIdField}`;
+    this.url = `${base.origin}${this.collectionsPath}`;
+    this.compositeUrl = `${base.origin}/services/data/${version}/composite`;
+    this.compositeTimeoutMs = options.compositeRequestTimeoutMs ?? 60_000;
     const extra = options.extraCertificateAuthorities ?? [];
     this.http = got.extend({
       retry: { limit: 0 },
@@ -107,15 +137,52 @@ export class SalesforceClient implements SalesforceCollections {
     });
   }
 
+  /**
+   * Upserts ≤1,000 records in one HTTP call: one collection when ≤200, else a Composite call of
+   * ≤200-record collections. Results come back one per record, in the request's order.
+   */
   async upsert(token: string, records: SObjectRecord[]): Promise<UpsertResult[]> {
     if (records.length === 0) return [];
-    if (records.length > MAX_COLLECTION_SIZE)
-      throw new Error(`at most ${MAX_COLLECTION_SIZE} records per call, got ${records.length}`);
+    if (records.length > MAX_RECORDS_PER_CALL)
+      throw new Error(`at most ${MAX_RECORDS_PER_CALL} records per call, got ${records.length}`);
+    if (records.length <= MAX_COLLECTION_SIZE) {
+      const body = await this.call(token, "patch", this.url, { allOrNone: false, records });
+      return parseResults(body, records.length);
+    }
+    const chunks: SObjectRecord[][] = [];
+    for (let i = 0; i < records.length; i += MAX_COLLECTION_SIZE)
+      chunks.push(records.slice(i, i + MAX_COLLECTION_SIZE));
+    const body = await this.call(
+      token,
+      "post",
+      this.compositeUrl,
+      compositeUpsertBody(this.collectionsPath, chunks),
+      this.compositeTimeoutMs,
+    );
+    const parts = compositeSubresponses(body, chunks.length);
+    if (!parts)
+      throw new SalesforceCallError(
+        `Salesforce answered 2xx to a Composite call without a subresponse for each of its ${chunks.length} collections`,
+        "transient",
+      );
+    return parts.flatMap((part, i) => subresponseResults(part, chunks[i]!.length));
+  }
+
+  /** One HTTP request; a 2xx body is returned as text, anything else is classified and thrown. */
+  private async call(
+    token: string,
+    method: "patch" | "post",
+    url: string,
+    json: object,
+    requestTimeoutMs?: number,
+  ): Promise<string> {
     let response: Response<string>;
     try {
-      response = await this.http.patch(this.url, {
+      response = await this.http(url, {
+        method,
+        ...(requestTimeoutMs !== undefined ? { timeout: { request: requestTimeoutMs } } : {}),
         headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-        json: { allOrNone: false, records },
+        json,
         responseType: "text",
       });
     } catch (error) {
@@ -127,12 +194,11 @@ export class SalesforceClient implements SalesforceCollections {
       );
     }
     const status = response.statusCode;
-    if (status >= 200 && status < 300) return parseResults(response.body, records.length);
+    if (status >= 200 && status < 300) return response.body;
     const { errorCode, message } = describeErrorBody(response.body);
     const text = `Salesforce answered ${status}${errorCode ? ` ${errorCode}` : ""}: ${message}`;
     if (status === 401) throw new SalesforceCallError(text, "unauthorized", status, errorCode);
-    const limited = status === 403 && errorCode === "REQUEST_LIMIT_EXCEEDED";
-    if (status === 408 || status === 429 || status >= 500 || limited) {
+    if (isTransientStatus(status, errorCode)) {
       throw new SalesforceCallError(
         text,
         "transient",
@@ -143,6 +209,12 @@ export class SalesforceClient implements SalesforceCollections {
     }
     throw new SalesforceCallError(text, "rejected", status, errorCode);
   }
+}
+
+/** 408, 429, 5xx and the API-limit 403 pass with time; any other 4xx will fail the same way again. */
+export function isTransientStatus(status: number, errorCode?: string): boolean {
+  const limited = status === 403 && errorCode === "REQUEST_LIMIT_EXCEEDED";
+  return status === 408 || status === 429 || status >= 500 || limited;
 }
 
 export function normaliseApiVersion(version: string): string {
@@ -162,6 +234,39 @@ function parseResults(body: string, expected: number): UpsertResult[] {
   } catch {
     throw new SalesforceCallError("Salesforce answered 2xx with a body that is not JSON", "transient");
   }
+  return toUpsertResults(parsed, expected);
+}
+
+/**
+ * A subrequest that did not succeed as a whole fails each of its records with Salesforce's words;
+ * when it failed for a passing reason (429/5xx, an unreadable result) the records carry
+ * `SUBREQUEST_UNAVAILABLE`, which the retry policy treats like a locked row: those records alone are
+ * tried again. The other collections of the call keep their results.
+ */
+function subresponseResults(part: CompositeSubresponse, expected: number): UpsertResult[] {
+  const failAll = (error: SalesforceRecordError): UpsertResult[] =>
+    Array.from({ length: expected }, () => ({ id: null, success: false, errors: [error] }));
+  if (part.status >= 200 && part.status < 300) {
+    try {
+      return toUpsertResults(part.body, expected);
+    } catch (error) {
+      return failAll({ statusCode: SUBREQUEST_UNAVAILABLE, message: (error as Error).message });
+    }
+  }
+  const { errorCode, message } = describeErrorBody(JSON.stringify(part.body ?? ""));
+  const text = `Salesforce answered ${part.status}${errorCode ? ` ${errorCode}` : ""} for this record's collection: ${message}`;
+  return failAll({
+    statusCode: isTransientStatus(part.status, errorCode)
+      ? SUBREQUEST_UNAVAILABLE
+      : (errorCode ?? `HTTP_${part.status}`),
+    message: text,
+  });
+}
+
+/** Not a Salesforce code: this client's mark for a record whose collection failed for a passing reason. */
+export const SUBREQUEST_UNAVAILABLE = "SUBREQUEST_UNAVAILABLE";
+
+function toUpsertResults(parsed: unknown, expected: number): UpsertResult[] {
   if (!Array.isArray(parsed) || parsed.length !== expected) {
     throw new SalesforceCallError(
       `Salesforce answered 2xx with ${Array.isArray(parsed) ? parsed.length : "no"} results for ${expected} records`,

@@ -1,5 +1,6 @@
 /**
- * The retry policy for one sObject Collections call (≤200 records): a 401 re-reads the token once;
+ * The retry policy for one Salesforce upsert call (≤1,000 records: one collection or a Composite of
+ * five): a 401 re-reads the token once;
  * 429/5xx/network failures back off with full jitter for a bounded number of attempts; records
  * Salesforce reports as temporarily locked are retried on their own. Every record leaves with one
  * outcome: processed, failed for good (with Salesforce's reason), or transient (Kinesis redelivers).
@@ -9,6 +10,7 @@ import type { Logger } from "../lib/logger.js";
 import type { TokenProvider } from "../lib/token-provider.js";
 import type { SObjectRecord } from "./case-mapping.js";
 import {
+  SUBREQUEST_UNAVAILABLE,
   SalesforceCallError,
   type SalesforceCollections,
   type SalesforceRecordError,
@@ -60,7 +62,7 @@ export interface ChunkResult {
 }
 
 /** Per-record errors that mean "try again shortly", not "this record is wrong". */
-const TRANSIENT_RECORD_ERRORS = new Set(["UNABLE_TO_LOCK_ROW"]);
+const TRANSIENT_RECORD_ERRORS = new Set(["UNABLE_TO_LOCK_ROW", SUBREQUEST_UNAVAILABLE]);
 
 export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Promise<ChunkResult> {
   const result: ChunkResult = { outcomes: new Map(), calls: 0, retrySuccesses: 0, retriesExhausted: 0 };
