@@ -4,7 +4,7 @@ import { capacityMain } from "../ops/capacity/cli.js";
 import { AWS_SERVICE_TIMES, peak, predict, type Workload } from "../ops/capacity/model.js";
 import type { StackModel } from "../ops/capacity/stack-model.js";
 
-const stack = (window: number, shards = 4): StackModel => ({
+const stack = (window: number, shards = 4, batchSize = 200): StackModel => ({
   stack: "t",
   region: "eu-west-1",
   env: "sit",
@@ -21,7 +21,7 @@ const stack = (window: number, shards = 4): StackModel => ({
         memoryMb: 512,
         timeoutSeconds: 120,
         mapping: {
-          batchSize: 200,
+          batchSize,
           parallelizationFactor: 2,
           batchingWindowSeconds: window,
           maximumRetryAttempts: 5,
@@ -57,6 +57,18 @@ describe("capacity model", () => {
     expect(p.salesforceCallsPerFile).toBe(cc.length);
     expect(p.salesforceCallsPerDay).toBe(4 * cc.length);
     expect(p.peakConcurrencyByFunction["case-creator"]).toBeLessThanOrEqual(8);
+  });
+
+  it("a batch of up to 1,000 is one Composite call but takes Salesforce one collection's time per 200 records", () => {
+    const collections = predict(stack(5, 4, 200), workload);
+    const composite = predict(stack(5, 4, 1_000), workload);
+    const cc = composite.invocations.filter((i) => i.fn === "case-creator");
+    expect(cc.some((i) => i.records > 200)).toBe(true);
+    expect(composite.salesforceCallsPerFile).toBe(cc.reduce((s, i) => s + Math.ceil(i.records / 1_000), 0));
+    expect(composite.salesforceCallsPerFile).toBeLessThan(collections.salesforceCallsPerFile / 3);
+    // Five collections one after another: a full batch's invocation lasts at least 5 × 800 ms.
+    const full = cc.find((i) => i.records === 1_000);
+    expect(full && full.endMs - full.startMs).toBeGreaterThanOrEqual(5 * 800);
   });
 
   it("a batching window makes fewer, fuller batches than none when records trickle in faster than Salesforce answers", () => {
@@ -111,7 +123,9 @@ describe("npm run capacity", () => {
       prediction: { salesforceCallsPerFile: number; bindingLimit: string };
       cost: { totalUsd: number };
     };
-    expect(json.prediction.salesforceCallsPerFile).toBeGreaterThanOrEqual(10);
+    // sit's batch of 1,000: never fewer calls than ceil(2,000 / 1,000), fewer than one per 200 records.
+    expect(json.prediction.salesforceCallsPerFile).toBeGreaterThanOrEqual(2);
+    expect(json.prediction.salesforceCallsPerFile).toBeLessThan(10);
     expect(run.out.join("\n") + run.err.join("\n")).toContain("FITS");
     expect(json.cost.totalUsd).toBeGreaterThan(0);
     const tooMuch = capture();

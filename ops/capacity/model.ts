@@ -12,13 +12,18 @@
  * leaves out, on purpose: retries and faults (a Salesforce outage is a different question), cold
  * starts beyond the first invocation of each lane, and Lambda's own per-shard GetRecords limits.
  */
+import { MAX_COLLECTION_SIZE, MAX_RECORDS_PER_CALL } from "../../handlers/case-creator/salesforce-client.js";
 import type { StackModel } from "./stack-model.js";
 
 export interface Workload {
   recordsPerFile: number;
   filesPerDay: number;
   recordBytes: number;
-  /** One sObject Collections upsert of up to 200 records. */
+  /**
+   * Salesforce's time for one sObject Collections upsert of up to 200 records. A Composite call of
+   * five collections takes five of these (Salesforce works through them one after another) but
+   * counts as one call toward the daily limit.
+   */
   salesforceCallMs: number;
   salesforceDailyLimit: number;
   accountConcurrencyQuota: number;
@@ -72,7 +77,7 @@ export interface Prediction {
 
 const KINESIS_RECORDS_PER_SHARD_SECOND = 1000;
 const KINESIS_BYTES_PER_SHARD_SECOND = 1024 * 1024;
-const SALESFORCE_COLLECTION = 200;
+const SALESFORCE_COLLECTION = MAX_COLLECTION_SIZE;
 const SQS_INITIAL_POLLERS = 5;
 const SQS_POLLERS_ADDED_PER_MINUTE = 60;
 
@@ -255,7 +260,7 @@ export function predict(
   const binding = added.reduce((a, b) => (b.ms > a.ms ? b : a));
   const salesforceCallsPerFile = invocations
     .filter((i) => i.fn === "case-creator")
-    .reduce((s, i) => s + Math.ceil(i.records / SALESFORCE_COLLECTION), 0);
+    .reduce((s, i) => s + Math.ceil(i.records / MAX_RECORDS_PER_CALL), 0);
   return {
     drainSeconds: end / 1000,
     stageSeconds: { producer: producerEnd / 1000, caseCreator: caseCreatorEnd / 1000, audit: end / 1000 },
