@@ -50,7 +50,13 @@ function deps(salesforce: SalesforceCollections, overrides: Partial<UpsertChunkD
       refreshAfterUnauthorized: async () => `token-${++tokenReads}`,
     },
     logger: new Logger({ service: "test", write: () => undefined }),
-    retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, attemptBudgetMs: 0 },
+    retry: {
+      maxAttempts: 3,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      attemptBudgetMs: 0,
+      compositeAttemptBudgetMs: 0,
+    },
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     ...overrides,
@@ -108,12 +114,35 @@ describe("upsertChunk", () => {
     const result = await upsertChunk(
       deps(salesforce, {
         remainingTimeMs: () => 1_000,
-        retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, attemptBudgetMs: 5_000 },
+        retry: {
+          maxAttempts: 3,
+          baseDelayMs: 100,
+          maxDelayMs: 1000,
+          attemptBudgetMs: 5_000,
+          compositeAttemptBudgetMs: 50_000,
+        },
       }).deps,
       items(1),
     );
     expect(calls).toHaveLength(1);
     expect(result.outcomes.get("TXN-0")).toEqual({ kind: "transient", reason: "502" });
+  });
+
+  it("a Composite call (over 200 records) needs its own, longer budget left before a retry starts", async () => {
+    const retry = {
+      maxAttempts: 3,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      attemptBudgetMs: 5_000,
+      compositeAttemptBudgetMs: 50_000,
+    };
+    // 20 s left: enough for another attempt of one collection, not of a Composite call.
+    const small = scripted(new SalesforceCallError("502", "transient", 502), ok);
+    await upsertChunk(deps(small.salesforce, { remainingTimeMs: () => 20_000, retry }).deps, items(200));
+    expect(small.calls).toHaveLength(2);
+    const large = scripted(new SalesforceCallError("502", "transient", 502), ok);
+    await upsertChunk(deps(large.salesforce, { remainingTimeMs: () => 20_000, retry }).deps, items(201));
+    expect(large.calls).toHaveLength(1);
   });
 
   it("a 401 re-reads the token once and retries at once with the new token; a second 401 gives up", async () => {

@@ -24,7 +24,7 @@ import type { TokenProvider } from "../lib/token-provider.js";
 import { toSObject, type CaseMapping } from "./case-mapping.js";
 import { decodeKinesisRecord, type KycRecord } from "./kinesis-record.js";
 import { MAX_RECORDS_PER_CALL, type SalesforceCollections } from "./salesforce-client.js";
-import { upsertChunk, type RetryPolicy, type UpsertOutcome } from "./upsert-chunk.js";
+import { attemptBudgetMs, upsertChunk, type RetryPolicy, type UpsertOutcome } from "./upsert-chunk.js";
 
 export interface CaseCreatorConfig {
   /** Audit `component`, e.g. `cta-case-creator`. */
@@ -32,7 +32,7 @@ export interface CaseCreatorConfig {
   mapping: CaseMapping;
   /** A record this old (seconds since it reached Kinesis) is audited FAILED instead of redelivered. */
   giveUpAfterSeconds: number;
-  /** @default `{ maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4000, attemptBudgetMs: 65000 }` */
+  /** @default `{ maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4000, attemptBudgetMs: 25000, compositeAttemptBudgetMs: 65000 }` */
   retry?: Partial<RetryPolicy>;
   /** Records per Salesforce call. @default `1000` (five 200-record collections in one Composite call) */
   chunkSize?: number;
@@ -56,9 +56,10 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 4,
   baseDelayMs: 250,
   maxDelayMs: 4_000,
-  // Longer than the client's Composite request timeout (60 s): no call starts that the invocation
-  // (120 s by default) could not see to its end.
-  attemptBudgetMs: 65_000,
+  // Each longer than the client's request timeout for that kind of call (20 s one collection, 60 s
+  // a Composite call): no call starts that the invocation (120 s by default) could not see to its end.
+  attemptBudgetMs: 25_000,
+  compositeAttemptBudgetMs: 65_000,
 };
 
 /** All Kinesis records that carry one transaction id (duplicates are upserted once). */
@@ -217,7 +218,11 @@ async function upsertAll(deps: CreateCasesDeps, transactions: Transaction[]) {
   let unavailable: string | undefined;
   for (let i = 0; i < transactions.length; i += size) {
     const chunk = transactions.slice(i, i + size);
-    if (unavailable === undefined && deps.remainingTimeMs && deps.remainingTimeMs() < retry.attemptBudgetMs) {
+    if (
+      unavailable === undefined &&
+      deps.remainingTimeMs &&
+      deps.remainingTimeMs() < attemptBudgetMs(retry, chunk.length)
+    ) {
       unavailable = "not attempted: the invocation ran out of time";
     }
     if (unavailable !== undefined) {

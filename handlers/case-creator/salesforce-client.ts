@@ -84,7 +84,7 @@ export interface SalesforceClientOptions {
   /**
    * Whole request of a Composite call (up to five collections, which Salesforce works through one
    * after another, so it may take up to five times as long). Keep it below the retry policy's
-   * `attemptBudgetMs` so a call never outlives the invocation. @default `60000` (ms)
+   * `compositeAttemptBudgetMs` so a call never outlives the invocation. @default `60000` (ms)
    */
   compositeRequestTimeoutMs?: number;
   /** PEM CAs trusted in addition to Node's roots (local stand-in, tests). */

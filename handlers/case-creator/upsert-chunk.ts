@@ -10,6 +10,7 @@ import type { Logger } from "../lib/logger.js";
 import type { TokenProvider } from "../lib/token-provider.js";
 import type { SObjectRecord } from "./case-mapping.js";
 import {
+  MAX_COLLECTION_SIZE,
   SUBREQUEST_UNAVAILABLE,
   SalesforceCallError,
   type SalesforceCollections,
@@ -29,8 +30,13 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Largest backoff (ms), also the cap on a server's Retry-After. */
   maxDelayMs: number;
-  /** No new attempt starts unless this much invocation time (ms) would remain after the wait. */
+  /**
+   * No new attempt with one collection (≤200 records) starts unless this much invocation time (ms)
+   * would remain after the wait: more than the client's request timeout for it (20 s).
+   */
   attemptBudgetMs: number;
+  /** The same for a Composite call (201–1,000 records): more than its request timeout (60 s). */
+  compositeAttemptBudgetMs: number;
 }
 
 export interface UpsertChunkDeps {
@@ -88,7 +94,8 @@ export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Pr
       random: deps.random,
     });
     const delay = Math.max(jittered, Math.min(retryAfterMs ?? 0, deps.retry.maxDelayMs));
-    if (deps.remainingTimeMs && deps.remainingTimeMs() < delay + deps.retry.attemptBudgetMs) return false;
+    if (deps.remainingTimeMs && deps.remainingTimeMs() < delay + attemptBudgetMs(deps.retry, pending.length))
+      return false;
     deps.logger.warn("Salesforce call will be retried", {
       attempt,
       delayMs: delay,
@@ -160,6 +167,11 @@ export async function upsertChunk(deps: UpsertChunkDeps, items: ChunkItem[]): Pr
       settleAll({ kind: "transient", reason: lockReason });
   }
   return result;
+}
+
+/** Invocation time (ms) an attempt with `records` records needs left to see its call to the end. */
+export function attemptBudgetMs(retry: RetryPolicy, records: number): number {
+  return records > MAX_COLLECTION_SIZE ? retry.compositeAttemptBudgetMs : retry.attemptBudgetMs;
 }
 
 /** `REQUIRED_FIELD_MISSING: Required fields are missing: [Subject] (fields: Subject)`; several joined by `; `. */
