@@ -19,7 +19,7 @@ import { salesforce } from "./salesforce.js";
 import type { ConfigSection, StackContext } from "./section.js";
 import { tokenManager } from "./token-manager.js";
 
-export const SECTIONS = [core, tokenManager, pipelines, salesforce, audit, glue, external] as const;
+export const SECTIONS = [core, tokenManager, salesforce, audit, pipelines, glue, external] as const;
 
 type SectionOutput = ReturnType<(typeof SECTIONS)[number]["build"]>;
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
