@@ -8,6 +8,7 @@
  * accept `"42"` for 42 and `"true"` for true, and `structured()` parses JSON first.
  */
 import { z } from "zod";
+import type { Problem, RawInput } from "./section.js";
 
 export interface KeyDoc {
   type: "string" | "integer" | "list" | "map";
@@ -228,15 +229,40 @@ export function structured<T extends z.ZodType>(
   return field;
 }
 
-/** Each name once (`has "<name>" twice; names must be unique.`), as a refinement of a list. */
-export function uniqueNames<T>(items: T[], nameOf: (item: T) => string, ctx: z.RefinementCtx): void {
-  const seen = new Set<string>();
-  for (const item of items) {
-    const name = nameOf(item);
-    if (seen.has(name))
-      ctx.addIssue({ code: "custom", message: `has "${name}" twice; names must be unique.`, input: name });
+/**
+ * For a refinement of a structured value: run it when the fields it reads parsed, even when others
+ * did not (zod skips refinements after a type error), so every problem is told at once.
+ */
+export const whenParsed =
+  (...fields: string[]) =>
+  (payload: z.core.ParsePayload): boolean =>
+    typeof payload.value === "object" &&
+    payload.value !== null &&
+    !payload.issues.some((issue) => {
+      const path = issue.path ?? [];
+      return path.length === 0 || fields.includes(String(path[0]));
+    });
+
+/** The entries of a structured list as given (null where an entry is not a map), for rules across entries. */
+export function entriesOf(value: unknown): Array<Record<string, unknown> | null> {
+  const list = fromJson(value);
+  if (!Array.isArray(list)) return [];
+  return list.map((entry) =>
+    typeof entry === "object" && entry !== null && !Array.isArray(entry) ? entry : null,
+  );
+}
+
+/** Each name once (`<key> has "<name>" twice; names must be unique.`), also among entries with other problems. */
+export function duplicateNames(key: string, raw: RawInput): Problem[] {
+  const seen = new Set<unknown>();
+  const problems: Problem[] = [];
+  for (const entry of entriesOf(raw[key])) {
+    const name = entry?.name;
+    if (typeof name !== "string" || name.trim() === "") continue;
+    if (seen.has(name)) problems.push({ path: [key], message: `has "${name}" twice; names must be unique.` });
     seen.add(name);
   }
+  return problems;
 }
 
 /** A required field with a fixed set of values (`is "<value>"; <help>.`). */

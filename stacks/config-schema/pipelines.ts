@@ -1,7 +1,16 @@
 /** The event pipelines: one `EventPipeline` each, with its stream, producer and case creator settings. */
 import { z } from "zod";
 import { PIPELINE_LIMITS, type PipelineConfig } from "../../components/event-pipeline-config.js";
-import { field, flag, nameList, requiredChoice, structured, uniqueNames, wholeNumber } from "./fields.js";
+import {
+  duplicateNames,
+  field,
+  flag,
+  nameList,
+  requiredChoice,
+  structured,
+  wholeNumber,
+  whenParsed,
+} from "./fields.js";
 import { type Assert, type Conforms, defineSection } from "./section.js";
 
 /** Pipeline and Glue job names: part of physical names. */
@@ -46,20 +55,14 @@ const pipeline = z
     },
     { error: "must be a map with name, label, source and shardCount or onDemand." },
   )
-  .superRefine((item, ctx) => {
-    if (item.onDemand === (item.shardCount !== undefined))
-      ctx.addIssue({
-        code: "custom",
-        input: item,
-        message: "must set exactly one of shardCount (provisioned) or onDemand: true.",
-      });
-    if (item.uploaderPrincipals.length > 0 && item.source !== "s3")
-      ctx.addIssue({
-        code: "custom",
-        input: item,
-        path: ["uploaderPrincipals"],
-        message: "is set, but only pipelines with source s3 have an input bucket.",
-      });
+  .refine((item) => item.onDemand !== (item.shardCount !== undefined), {
+    when: whenParsed("onDemand", "shardCount"),
+    error: "must set exactly one of shardCount (provisioned) or onDemand: true.",
+  })
+  .refine((item) => item.uploaderPrincipals.length === 0 || item.source === "s3", {
+    when: whenParsed("uploaderPrincipals", "source"),
+    path: ["uploaderPrincipals"],
+    error: "is set, but only pipelines with source s3 have an input bucket.",
   })
   .transform((item) => ({ ...item, shardCount: item.onDemand ? undefined : item.shardCount }));
 
@@ -75,8 +78,7 @@ export const pipelines = defineSection({
     pipelines: structured(
       z
         .array(pipeline, { error: "must be a non-empty list of pipelines (see Pulumi.yaml for the shape)." })
-        .min(1, { error: "must be a non-empty list of pipelines (see Pulumi.yaml for the shape)." })
-        .superRefine((list, ctx) => uniqueNames(list, (p) => p.name, ctx)),
+        .min(1, { error: "must be a non-empty list of pipelines (see Pulumi.yaml for the shape)." }),
       {
         type: "list",
         shownDefault: "`cta` (4 shards, S3, case creator), `tt` (on-demand, Glue, external consumer)",
@@ -88,5 +90,6 @@ export const pipelines = defineSection({
       },
     ),
   }),
+  rules: (_valid, _others, raw) => duplicateNames("pipelines", raw),
   build: (fields) => ({ pipelines: fields.pipelines }),
 });
