@@ -10,7 +10,7 @@ import { z } from "zod";
 import { Naming, NamingError } from "../components/naming.js";
 import { ConfigError, type RawValues } from "./config-reader.js";
 import type { PlatformConfig } from "./config-types.js";
-import { sections } from "./config-schema/index.js";
+import { sectionKeys, sections } from "./config-schema/index.js";
 import { problemText } from "./config-schema/problems.js";
 import type { StackContext } from "./config-schema/section.js";
 
@@ -29,9 +29,9 @@ export function validateConfig(raw: RawStackConfig): PlatformConfig {
   const context: StackContext = { stack: raw.stack, env: typeof env === "string" ? env.trim() : "" };
   const problems: string[] = [];
 
-  const parsed = sections.map((section) => {
+  const parsed = sectionKeys(context).map((keys) => {
     const valid: Record<string, unknown> = {};
-    for (const [key, schema] of Object.entries(section.keys(context))) {
+    for (const [key, schema] of Object.entries(keys)) {
       const result = z.safeParse(schema, key === "aws:region" ? raw.region : raw.values[key]);
       if (result.success) valid[key] = result.data;
       else

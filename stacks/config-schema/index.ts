@@ -33,7 +33,20 @@ type Built = { stack: string } & UnionToIntersection<SectionOutput>;
 /** The sections without their individual types, as the validator runs them. */
 export const sections = SECTIONS as unknown as readonly ConfigSection<z.ZodRawShape, object>[];
 
+const keysByContext = new Map<string, z.ZodRawShape[]>();
+
+/** Each section's keys for one stack and env, built once: building ~50 zod schemas takes ~10 ms. */
+export function sectionKeys(context: StackContext): z.ZodRawShape[] {
+  const id = JSON.stringify([context.stack, context.env]);
+  let keys = keysByContext.get(id);
+  if (!keys) {
+    keys = sections.map((section) => section.keys(context));
+    keysByContext.set(id, keys);
+  }
+  return keys;
+}
+
 /** Every key's schema, in the order the README lists them. */
 export function configKeys(context: StackContext): z.ZodRawShape {
-  return Object.assign({}, ...sections.map((section) => section.keys(context)));
+  return Object.assign({}, ...sectionKeys(context));
 }
