@@ -1,7 +1,8 @@
 /** Resources managed outside this program that the dashboards still show. */
 import { z } from "zod";
 import type { ExternalResources } from "../../components/dashboards-config.js";
-import { nameList, structured } from "./fields.js";
+import { nameList } from "./entry-fields.js";
+import { structured } from "./fields.js";
 import { type Assert, type Conforms, defineSection } from "./section.js";
 
 const resources = z.preprocess(

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { PipelineConfig } from "../../components/event-pipeline-config.js";
 import type { GlueJobConfig, GlueTableAccess } from "../../components/glue-job-config.js";
 import { ENVIRONMENTS } from "../../components/naming.js";
-import { choice, duplicateNames, entriesOf, field, structured, wholeNumber, whenParsed } from "./fields.js";
+import { choice, duplicateNames, entriesOf, field, whenParsed } from "./entry-fields.js";
+import { structured, wholeNumber } from "./fields.js";
 import { shortName } from "./pipelines.js";
 import { type Assert, type Conforms, defineSection, type Problem } from "./section.js";
 

@@ -1,16 +1,8 @@
 /** The event pipelines: one `EventPipeline` each, with its stream, producer and case creator settings. */
 import { z } from "zod";
 import { PIPELINE_LIMITS, type PipelineConfig } from "../../components/event-pipeline-config.js";
-import {
-  duplicateNames,
-  field,
-  flag,
-  nameList,
-  requiredChoice,
-  structured,
-  wholeNumber,
-  whenParsed,
-} from "./fields.js";
+import { duplicateNames, field, flag, nameList, requiredChoice, whenParsed } from "./entry-fields.js";
+import { structured, wholeNumber } from "./fields.js";
 import { type Assert, type Conforms, defineSection } from "./section.js";
 
 /** Pipeline and Glue job names: part of physical names. */
