@@ -1,4 +1,4 @@
-/** The dashboards' part of a stack's configuration (validated by `stacks/validate-config.ts`). */
+/** The dashboards' part of a stack's configuration (keys in `stacks/config-schema/external.ts`). */
 
 /** Resources managed elsewhere that the dashboards must still show. */
 export interface ExternalResources {

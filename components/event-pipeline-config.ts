@@ -1,6 +1,6 @@
 /**
  * One pipeline's part of a stack's configuration, and the Salesforce settings its case creator uses,
- * as `EventPipeline` takes them (validated by `stacks/validate-config.ts`; keys in `Pulumi.yaml`).
+ * as `EventPipeline` takes them (keys in `stacks/config-schema/pipelines.ts` and `salesforce.ts`).
  */
 
 export type PipelineSource = "s3" | "glue";
@@ -51,9 +51,9 @@ export interface SalesforceConfig {
 
 /**
  * The one source of each numeric pipeline setting's range (what AWS accepts; `shardCount`'s 500 is the
- * default per-account shard quota) and default. `stacks/validate-config.ts` reads config with them,
- * `EventPipeline` checks its args against them; Pulumi.yaml's comment and the README state the same
- * defaults (test/pipeline-limits.test.ts).
+ * default per-account shard quota) and default. The config schema (`stacks/config-schema/pipelines.ts`)
+ * is built from them, and so is the README's config reference; `EventPipeline` checks its args against
+ * them; Pulumi.yaml's comment states the same defaults (test/pipeline-limits.test.ts).
  */
 export const PIPELINE_LIMITS = {
   shardCount: { min: 1, max: 500 },

@@ -1,6 +1,6 @@
 /**
- * One Glue publisher's part of a stack's configuration, as `GlueJob` takes it (validated by
- * `stacks/validate-config.ts`; keys in `Pulumi.yaml`).
+ * One Glue publisher's part of a stack's configuration, as `GlueJob` takes it (keys in
+ * `stacks/config-schema/glue.ts`, which checks it conforms).
  */
 
 export interface GlueJobConfig {

@@ -1,6 +1,6 @@
 /**
- * The token manager's part of a stack's configuration, as `TokenManager` takes it (validated by
- * `stacks/validate-config.ts`; keys and defaults in `Pulumi.yaml`).
+ * The token manager's part of a stack's configuration, as `TokenManager` takes it (keys in
+ * `stacks/config-schema/token-manager.ts`, which checks it conforms).
  */
 
 /** Where the token manager gets the TIAA username/password (or client id/secret). */

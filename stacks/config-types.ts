@@ -1,14 +1,11 @@
 /**
- * The typed shape of one stack's configuration, after validation.
- * Raw keys and their defaults are declared in `Pulumi.yaml`; `validate-config.ts` turns them into this.
- * Each component's part is declared with its component (`components/*-config.ts`): `stacks/` imports
- * `components/`, never the reverse. Re-exported here for the stack code, tools and tests.
+ * The typed shape of one stack's configuration, after validation: derived from the schema in
+ * `config-schema/` (keys, defaults and checks are declared there once). Each component's part is
+ * declared with its component (`components/*-config.ts`), and each section file checks at compile
+ * time that what it builds conforms to it: `stacks/` imports `components/`, never the reverse.
+ * Re-exported here for the stack code, tools and tests.
  */
-import type { ExternalResources } from "../components/dashboards-config.js";
-import type { PipelineConfig, SalesforceConfig } from "../components/event-pipeline-config.js";
-import type { GlueJobConfig } from "../components/glue-job-config.js";
-import type { Environment } from "../components/naming.js";
-import type { TokenManagerConfig } from "../components/token-manager-config.js";
+import type { PlatformConfig } from "./config-schema/index.js";
 
 export type { ExternalResources } from "../components/dashboards-config.js";
 export type {
@@ -22,28 +19,6 @@ export type {
   CredentialSource,
   TokenManagerConfig,
 } from "../components/token-manager-config.js";
+export type { PlatformConfig } from "./config-schema/index.js";
 
-export interface AuditConfig {
-  /** Days an audit item is kept before its TTL expires it. */
-  retentionDays: number;
-  /** Receives of one message before it moves to the audit DLQ. */
-  maxReceives: number;
-}
-
-export interface PlatformConfig {
-  /** Pulumi stack name (`sit`, `prod`, `sit-london`). */
-  stack: string;
-  env: Environment;
-  prefix: string;
-  domain: string;
-  region: string;
-  logRetentionDays: number;
-  tokenManager: TokenManagerConfig;
-  pipelines: PipelineConfig[];
-  salesforce: SalesforceConfig;
-  audit: AuditConfig;
-  alarmEmail?: string;
-  slaSeconds: number;
-  glueJobs: GlueJobConfig[];
-  external: ExternalResources;
-}
+export type AuditConfig = PlatformConfig["audit"];
