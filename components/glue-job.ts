@@ -22,8 +22,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import type { GlueJobConfig, GlueTableAccess } from "./glue-job-config.js";
 import { HELPERS_KEY, SCRIPT_KEY, createAssetsBucket, uploadAssets } from "./glue-job-assets.js";
+import { createGlueConnection, type GlueNetworkPlacement } from "./glue-job-connection.js";
 import { jobRoleStatements } from "./glue-job-iam.js";
-import { assumeRolePolicy, kmsUseStatement, policyDocument } from "./iam.js";
+import { assumeRolePolicy, kmsUseStatement, policyDocument, type PolicyStatement } from "./iam.js";
 import type { GlueJobFacts } from "./monitoring/facts.js";
 import { checkName, type Naming } from "./naming.js";
 
@@ -101,6 +102,11 @@ export interface GlueJobArgs {
    * @default `` `${naming.prefix}-${job.pipeline}-` ``
    */
   partitionKeyPrefix?: string;
+  /**
+   * The stack's VPC placement for the job: a NETWORK connection to these subnets (issue #20).
+   * @default `undefined` (Glue's own network, as before)
+   */
+  network?: GlueNetworkPlacement;
 }
 
 interface JobParts {
@@ -109,6 +115,7 @@ interface JobParts {
   securityConfiguration: aws.glue.SecurityConfiguration;
   namespace: string;
   dependsOn: pulumi.Resource[];
+  connection?: aws.glue.Connection;
 }
 
 export class GlueJob extends pulumi.ComponentResource {
@@ -148,7 +155,27 @@ export class GlueJob extends pulumi.ComponentResource {
     const bucket = createAssetsBucket(name, this.assetsBucketName, args.kmsKeyArn, this);
     const assets = uploadAssets(name, bucket, args.kmsKeyArn, this);
     const securityConfiguration = this.createSecurityConfiguration(name, args);
-    const { role, policy, attachment } = this.createJobRole(name, args, bucket, namespace);
+    const network = args.network
+      ? createGlueConnection(
+          name,
+          args.network,
+          {
+            naming,
+            jobConfigName: job.name,
+            jobName: this.jobName,
+            account: this.account,
+            partition: this.partition,
+          },
+          this,
+        )
+      : undefined;
+    const { role, policy, attachment } = this.createJobRole(
+      name,
+      args,
+      bucket,
+      namespace,
+      network?.statements,
+    );
     this.rolePolicy = policy;
     this.job = this.createJob(name, args, {
       bucket,
@@ -156,6 +183,7 @@ export class GlueJob extends pulumi.ComponentResource {
       securityConfiguration,
       namespace,
       dependsOn: [...assets, attachment],
+      connection: network?.connection,
     });
     this.createSchedule(name, args);
     this.createFailedRunsRule(name, args);
@@ -196,7 +224,13 @@ export class GlueJob extends pulumi.ComponentResource {
     );
   }
 
-  private createJobRole(name: string, args: GlueJobArgs, bucket: aws.s3.Bucket, namespace: string) {
+  private createJobRole(
+    name: string,
+    args: GlueJobArgs,
+    bucket: aws.s3.Bucket,
+    namespace: string,
+    networkStatements: pulumi.Input<PolicyStatement>[] = [],
+  ) {
     const { naming, job } = args;
     const roleName = naming.physicalName("iam-role", `${job.name}-glue`);
     const role = new aws.iam.Role(
@@ -215,7 +249,7 @@ export class GlueJob extends pulumi.ComponentResource {
       namespace,
       jobName: this.jobName,
     });
-    const policy = policyDocument(statements);
+    const policy = policyDocument([...statements, ...networkStatements]);
     const attachment = new aws.iam.RolePolicy(
       `${name}-policy`,
       { name: naming.physicalName("iam-policy", `${job.name}-glue`), role: role.id, policy },
@@ -241,6 +275,7 @@ export class GlueJob extends pulumi.ComponentResource {
         // One run at a time: two overlapping runs would publish every row twice.
         executionProperty: { maxConcurrentRuns: 1 },
         securityConfiguration: parts.securityConfiguration.name,
+        ...(parts.connection ? { connections: [parts.connection.name] } : {}),
         command: { name: "glueetl", scriptLocation: assets(SCRIPT_KEY), pythonVersion: "3" },
         defaultArguments: {
           "--job-language": "python",

@@ -8,6 +8,7 @@ import type { ExternalResources } from "../components/dashboards-config.js";
 import type { PipelineConfig, SalesforceConfig } from "../components/event-pipeline-config.js";
 import type { GlueJobConfig } from "../components/glue-job-config.js";
 import type { Environment } from "../components/naming.js";
+import type { NetworkConfig } from "../components/network-config.js";
 import type { TokenManagerConfig } from "../components/token-manager-config.js";
 
 export type { ExternalResources } from "../components/dashboards-config.js";
@@ -16,6 +17,7 @@ export type {
   PipelineSource,
   SalesforceConfig,
 } from "../components/event-pipeline-config.js";
+export type { NetworkConfig, NetworkNeed } from "../components/network-config.js";
 export type { GlueFirstRun, GlueJobConfig, GlueTableAccess } from "../components/glue-job-config.js";
 export type {
   CertificateSource,
@@ -46,4 +48,6 @@ export interface PlatformConfig {
   slaSeconds: number;
   glueJobs: GlueJobConfig[];
   external: ExternalResources;
+  /** Where the functions run: outside any VPC, in the bank's subnets, or in a VPC this program builds. */
+  network: NetworkConfig;
 }

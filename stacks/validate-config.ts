@@ -5,6 +5,7 @@
 import { PIPELINE_LIMITS } from "../components/event-pipeline-config.js";
 import { ENVIRONMENTS, Naming, NamingError } from "../components/naming.js";
 import { ConfigError, ConfigReader, ObjectReader, isPlainObject, type RawValues } from "./config-reader.js";
+import { readNetworkConfig } from "./network-config-schema.js";
 import type {
   CertificateSource,
   CredentialSource,
@@ -86,6 +87,9 @@ export function validateConfig(raw: RawStackConfig): PlatformConfig {
     slaSeconds: reader.integer("slaSeconds", 1, 86400),
     glueJobs: [],
     external: readExternal(reader),
+    network: readNetworkConfig(reader.structured("network"), region, reader.key("network"), (m) =>
+      reader.problem(m),
+    ),
   };
   config.glueJobs = readGlueJobs(reader, config.pipelines, env);
 
