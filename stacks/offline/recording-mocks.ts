@@ -11,6 +11,8 @@ export interface RecordedResource {
   name: string;
   urn: string;
   physicalName?: string;
+  /** The id the mocks answered with (what other resources receive as `.id`). */
+  id?: string;
   region?: string;
   inputs: Record<string, any>;
   /** URN of the provider that manages it, when one was passed or inherited. */
@@ -78,17 +80,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const region = (providerName && this.providerRegions.get(providerName)) ?? this.defaultRegion;
     const physicalName = physicalNameOf(args.type, inputs);
     const dependsOn = this.pendingDependencies.get(`${args.type}::${args.name}`);
+    const id = idOf(args.type, args.name, physicalName, region);
     this.resources.push({
       type: args.type,
       name: args.name,
       urn,
       physicalName,
+      id,
       region,
       inputs,
       provider: args.provider,
       ...(dependsOn ? { dependsOn } : {}),
     });
-    const id = idOf(args.type, args.name, physicalName, region);
     return {
       id,
       state: { ...inputs, ...computedState(args.type, id, physicalName ?? args.name, region, inputs) },
