@@ -64,3 +64,8 @@ export const GLUE_ENDPOINT_SERVICE = "glue";
 
 /** S3 and DynamoDB are reached through (free) gateway endpoints on the private route tables. */
 export const GATEWAY_ENDPOINT_SERVICES = ["s3", "dynamodb"] as const;
+
+/** Interface endpoint services of a stack (the Glue one only when it has Glue jobs). */
+export function interfaceServices(glue: boolean): string[] {
+  return [...INTERFACE_ENDPOINT_SERVICES, ...(glue ? [GLUE_ENDPOINT_SERVICE] : [])];
+}

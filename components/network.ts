@@ -18,8 +18,7 @@ import type { Naming } from "./naming.js";
 import { glueVpcAccessStatements, lambdaVpcAccessStatements, type VpcScope } from "./network-access.js";
 import {
   GATEWAY_ENDPOINT_SERVICES,
-  GLUE_ENDPOINT_SERVICE,
-  INTERFACE_ENDPOINT_SERVICES,
+  interfaceServices,
   type NetworkConfig,
   type NetworkNeed,
 } from "./network-config.js";
@@ -262,9 +261,4 @@ export class Network extends pulumi.ComponentResource implements FunctionNetwork
         .apply((endpoint) => endpoint.id);
     }
   }
-}
-
-/** Interface endpoint services of a stack (the Glue one only when it has Glue jobs). */
-export function interfaceServices(glue: boolean): string[] {
-  return [...INTERFACE_ENDPOINT_SERVICES, ...(glue ? [GLUE_ENDPOINT_SERVICE] : [])];
 }
