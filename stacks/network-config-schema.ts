@@ -22,6 +22,9 @@ const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const AVAILABILITY_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|2[0-4])$/;
 
+const TWO_ZONES_FIX =
+  "give at least two in distinct availability zones, so Lambda and Glue keep running when one zone fails";
+
 const availabilityZone = z
   .string({ error: "must be an availability zone name such as eu-west-1a" })
   .regex(AVAILABILITY_ZONE, { error: "must be an availability zone name such as eu-west-1a" });
@@ -39,9 +42,16 @@ const existing = z
     vpcId: z
       .string({ error: "is missing; give the VPC of the subnets, e.g. vpc-0a1b2c3d4e5f60718" })
       .regex(VPC_ID, { error: "is not a VPC id (vpc-<8 or 17 hex digits>)" }),
-    subnets: z.array(existingSubnet, {
-      error: "is missing; give at least two subnets as {id, availabilityZone} in distinct availability zones",
-    }),
+    subnets: z
+      .array(existingSubnet, {
+        error:
+          "is missing; give at least two subnets as {id, availabilityZone} in distinct availability zones",
+      })
+      // Checked here, not only in the refinement below, so it is reported even when other fields are wrong.
+      .min(2, {
+        error: (issue) =>
+          `has ${(issue.input as unknown[]).length} subnet${(issue.input as unknown[]).length === 1 ? "" : "s"}; ${TWO_ZONES_FIX}`,
+      }),
     securityGroupIds: z
       .array(z.string().regex(SECURITY_GROUP_ID, { error: "is not a security group id (sg-<hex digits>)" }), {
         error: "is missing; give the security group id(s) the network team made for the functions",
@@ -52,13 +62,11 @@ const existing = z
   })
   .superRefine((value, ctx) => {
     const zones = new Set(value.subnets.map((s) => s.availabilityZone));
-    if (value.subnets.length < 2 || zones.size < 2) {
+    if (value.subnets.length >= 2 && zones.size < 2) {
       ctx.addIssue({
         code: "custom",
         path: ["subnets"],
-        message:
-          `has ${value.subnets.length} subnet${value.subnets.length === 1 ? "" : "s"} in ${zones.size} availability zone${zones.size === 1 ? "" : "s"}; ` +
-          "give at least two in distinct availability zones, so Lambda and Glue keep running when one zone fails",
+        message: `has ${value.subnets.length} subnets in 1 availability zone (${[...zones].join("")}); ${TWO_ZONES_FIX}`,
       });
     }
     const ids = value.subnets.map((s) => s.id);

@@ -51,11 +51,17 @@ describe("network config validation", () => {
 
   it("refuses one subnet, or two in one zone, naming the key and the fix", () => {
     expect(problemsOf({ ...EXISTING, subnets: [A] })).toEqual([
-      `${KEY}.subnets has 1 subnet in 1 availability zone; give at least two in distinct availability zones, so Lambda and Glue keep running when one zone fails.`,
+      `${KEY}.subnets has 1 subnet; give at least two in distinct availability zones, so Lambda and Glue keep running when one zone fails.`,
     ]);
-    expect(problemsOf({ ...EXISTING, subnets: [A, { ...B, availabilityZone: "eu-west-1a" }] })[0]).toMatch(
-      /^kyc-platform:network\.subnets has 2 subnets in 1 availability zone; give at least two in distinct/,
-    );
+    expect(problemsOf({ ...EXISTING, subnets: [A, { ...B, availabilityZone: "eu-west-1a" }] })).toEqual([
+      `${KEY}.subnets has 2 subnets in 1 availability zone (eu-west-1a); give at least two in distinct availability zones, so Lambda and Glue keep running when one zone fails.`,
+    ]);
+    // Reported with the other problems, even when the rest of the value is incomplete.
+    expect(problemsOf({ mode: "existing", subnets: [A] })).toEqual([
+      `${KEY}.vpcId is missing; give the VPC of the subnets, e.g. vpc-0a1b2c3d4e5f60718.`,
+      `${KEY}.subnets has 1 subnet; give at least two in distinct availability zones, so Lambda and Glue keep running when one zone fails.`,
+      `${KEY}.securityGroupIds is missing; give the security group id(s) the network team made for the functions.`,
+    ]);
   });
 
   it("refuses an unknown mode, listing the modes", () => {
