@@ -25,53 +25,56 @@ export interface GlueNetworkPlacement {
   statements: pulumi.Input<PolicyStatement>[];
 }
 
-export interface GlueConnectionContext {
-  naming: Naming;
-  /** The job's config name (`et-event-producer`): the connection is `<prefix>-<name>-glue-network-<env>`. */
-  jobConfigName: string;
-  /** The job's physical name. */
-  jobName: string;
-  account: pulumi.Input<string>;
-  partition: pulumi.Input<string>;
+/** `<prefix>-<job>-glue-network-<env>`: made here so the connection and the role's grant agree. */
+export function glueConnectionName(naming: Naming, jobConfigName: string): string {
+  return naming.physicalName("glue-connection", `${jobConfigName}-glue-network`);
 }
 
+interface ConnectionArgs {
+  naming: Naming;
+  job: { name: string };
+  network?: GlueNetworkPlacement;
+}
+
+/** The job's NETWORK connection, or none when the stack is not in a VPC. */
 export function createGlueConnection(
   name: string,
-  placement: GlueNetworkPlacement,
-  context: GlueConnectionContext,
+  args: ConnectionArgs,
   parent: pulumi.Resource,
-): { connection: aws.glue.Connection; statements: pulumi.Input<PolicyStatement>[] } {
-  const connectionName = context.naming.physicalName(
-    "glue-connection",
-    `${context.jobConfigName}-glue-network`,
-  );
-  const connection = new aws.glue.Connection(
+): aws.glue.Connection | undefined {
+  if (!args.network) return undefined;
+  return new aws.glue.Connection(
     `${name}-connection`,
     {
-      name: connectionName,
-      description: `Runs ${context.jobName} in the stack's VPC subnets`,
+      name: glueConnectionName(args.naming, args.job.name),
+      description: `Runs the ${args.job.name} Glue job in the stack's VPC subnets`,
       connectionType: "NETWORK",
       physicalConnectionRequirements: {
-        subnetId: placement.subnetId,
-        availabilityZone: placement.availabilityZone,
-        securityGroupIdLists: placement.securityGroupIds,
+        subnetId: args.network.subnetId,
+        availabilityZone: args.network.availabilityZone,
+        securityGroupIdLists: args.network.securityGroupIds,
       },
     },
     { parent },
   );
-  const region = context.naming.region;
-  const statements: pulumi.Input<PolicyStatement>[] = [
-    ...placement.statements,
+}
+
+/** The job role's rights for the connection: the network's ENI rights and reading the connection. */
+export function glueNetworkStatements(
+  args: ConnectionArgs,
+  context: { account: pulumi.Input<string>; partition: pulumi.Input<string> },
+): pulumi.Input<PolicyStatement>[] {
+  if (!args.network) return [];
+  const arn = (resource: string) =>
+    pulumi.interpolate`arn:${context.partition}:glue:${args.naming.region}:${context.account}:${resource}`;
+  return [
+    ...args.network.statements,
     {
       // The job reads its connection when a run starts.
       Sid: "ReadOwnConnection",
       Effect: "Allow",
       Action: "glue:GetConnection",
-      Resource: [
-        pulumi.interpolate`arn:${context.partition}:glue:${region}:${context.account}:catalog`,
-        pulumi.interpolate`arn:${context.partition}:glue:${region}:${context.account}:connection/${connectionName}`,
-      ],
+      Resource: [arn("catalog"), arn(`connection/${glueConnectionName(args.naming, args.job.name)}`)],
     },
   ];
-  return { connection, statements };
 }

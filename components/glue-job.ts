@@ -24,7 +24,7 @@ import type { GlueJobConfig, GlueTableAccess } from "./glue-job-config.js";
 import { HELPERS_KEY, SCRIPT_KEY, createAssetsBucket, uploadAssets } from "./glue-job-assets.js";
 import { createGlueConnection, type GlueNetworkPlacement } from "./glue-job-connection.js";
 import { jobRoleStatements } from "./glue-job-iam.js";
-import { assumeRolePolicy, kmsUseStatement, policyDocument, type PolicyStatement } from "./iam.js";
+import { assumeRolePolicy, kmsUseStatement, policyDocument } from "./iam.js";
 import type { GlueJobFacts } from "./monitoring/facts.js";
 import { checkName, type Naming } from "./naming.js";
 
@@ -102,10 +102,7 @@ export interface GlueJobArgs {
    * @default `` `${naming.prefix}-${job.pipeline}-` ``
    */
   partitionKeyPrefix?: string;
-  /**
-   * The stack's VPC placement for the job: a NETWORK connection to these subnets (issue #20).
-   * @default `undefined` (Glue's own network, as before)
-   */
+  /** VPC placement (issue #20): the job runs through a NETWORK connection. @default `undefined` (Glue's own network) */
   network?: GlueNetworkPlacement;
 }
 
@@ -155,27 +152,7 @@ export class GlueJob extends pulumi.ComponentResource {
     const bucket = createAssetsBucket(name, this.assetsBucketName, args.kmsKeyArn, this);
     const assets = uploadAssets(name, bucket, args.kmsKeyArn, this);
     const securityConfiguration = this.createSecurityConfiguration(name, args);
-    const network = args.network
-      ? createGlueConnection(
-          name,
-          args.network,
-          {
-            naming,
-            jobConfigName: job.name,
-            jobName: this.jobName,
-            account: this.account,
-            partition: this.partition,
-          },
-          this,
-        )
-      : undefined;
-    const { role, policy, attachment } = this.createJobRole(
-      name,
-      args,
-      bucket,
-      namespace,
-      network?.statements,
-    );
+    const { role, policy, attachment } = this.createJobRole(name, args, bucket, namespace);
     this.rolePolicy = policy;
     this.job = this.createJob(name, args, {
       bucket,
@@ -183,7 +160,7 @@ export class GlueJob extends pulumi.ComponentResource {
       securityConfiguration,
       namespace,
       dependsOn: [...assets, attachment],
-      connection: network?.connection,
+      connection: createGlueConnection(name, args, this),
     });
     this.createSchedule(name, args);
     this.createFailedRunsRule(name, args);
@@ -224,13 +201,7 @@ export class GlueJob extends pulumi.ComponentResource {
     );
   }
 
-  private createJobRole(
-    name: string,
-    args: GlueJobArgs,
-    bucket: aws.s3.Bucket,
-    namespace: string,
-    networkStatements: pulumi.Input<PolicyStatement>[] = [],
-  ) {
+  private createJobRole(name: string, args: GlueJobArgs, bucket: aws.s3.Bucket, namespace: string) {
     const { naming, job } = args;
     const roleName = naming.physicalName("iam-role", `${job.name}-glue`);
     const role = new aws.iam.Role(
@@ -249,7 +220,7 @@ export class GlueJob extends pulumi.ComponentResource {
       namespace,
       jobName: this.jobName,
     });
-    const policy = policyDocument([...statements, ...networkStatements]);
+    const policy = policyDocument(statements);
     const attachment = new aws.iam.RolePolicy(
       `${name}-policy`,
       { name: naming.physicalName("iam-policy", `${job.name}-glue`), role: role.id, policy },
