@@ -36,6 +36,7 @@ export const E2E_TESTS = [
   "test/metrics.test.ts",
   "test/migrate-*.test.ts",
   "test/monitoring-plan.test.ts",
+  "test/network-plans.test.ts",
   "test/operations-doc.test.ts",
   "test/ops-tools.test.ts",
   "test/outcome-counting.test.ts",

@@ -14,13 +14,18 @@ import {
 } from "../handlers/audit-processor/audit-item.js";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import { kmsUseStatement, putMetricStatement, type PolicyStatement } from "./iam.js";
-import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
+import { createBundledFunction, type BundledFunction, type FunctionNetwork } from "./lambda-function.js";
 import type { AuditFacts } from "./monitoring/facts.js";
 import type { Naming } from "./naming.js";
 
 export interface AuditStoreArgs {
   /** Makes every physical name; its `env` also decides deletion protection (on in `prod`). */
   naming: Naming;
+  /**
+   * The stack's network: where the audit processor runs (AWS only: always placed in a VPC when there is one) (issue #20).
+   * @default `undefined` (outside any VPC)
+   */
+  network?: FunctionNetwork;
   /** ARN of the platform KMS key: encrypts both queues, the table, the log group and the function's environment. */
   kmsKeyArn: pulumi.Input<string>;
   /** Days the audit processor's log group keeps logs. */
@@ -298,6 +303,7 @@ export class AuditStore extends pulumi.ComponentResource {
         statements,
         logRetentionDays: this.args.logRetentionDays,
         kmsKeyArn: this.args.kmsKeyArn,
+        placement: this.args.network?.placementFor("aws-only"),
       },
       this,
     );

@@ -56,6 +56,7 @@ export function createCaseCreator(
       timeoutSeconds: args.caseCreatorTimeoutSeconds ?? 120,
       logRetentionDays: args.logRetentionDays,
       kmsKeyArn: args.kmsKeyArn,
+      placement: args.network?.placementFor("egress"),
       environment: {
         ENVIRONMENT: args.naming.env,
         METRIC_NAMESPACE: namespace,

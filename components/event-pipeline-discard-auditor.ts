@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { kmsUseStatement } from "./iam.js";
-import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
+import { createBundledFunction, type BundledFunction, type FunctionNetwork } from "./lambda-function.js";
 import type { Naming } from "./naming.js";
 
 /** Function timeout: one SQS batch of ≤10 ranges, each ≤ one Kinesis batch read back. */
@@ -30,6 +30,8 @@ export interface DiscardAuditorArgs {
   auditQueueUrl: pulumi.Input<string>;
   /** The case creator whose discarded batches these are (named in audit reasons). */
   caseCreatorFunctionName: string;
+  /** The stack's network: the auditor calls AWS only, so it is placed whenever there is a VPC. */
+  network?: FunctionNetwork;
 }
 
 /** The DLQ behind the on-failure queue: create it first, the on-failure queue's redrive policy names it. */
@@ -76,6 +78,7 @@ export function createDiscardAuditor(
       timeoutSeconds: DISCARD_AUDITOR_TIMEOUT_SECONDS,
       logRetentionDays: args.logRetentionDays,
       kmsKeyArn: args.kmsKeyArn,
+      placement: args.network?.placementFor("aws-only"),
       environment: {
         ENVIRONMENT: args.naming.env,
         PIPELINE_NAME: p,

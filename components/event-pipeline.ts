@@ -20,13 +20,18 @@ import {
 import { grantStreamReaders } from "./cross-account-access.js";
 import { createInputBucket } from "./event-pipeline-input-bucket.js";
 import { kmsUseStatement, putMetricStatement } from "./iam.js";
-import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
+import { createBundledFunction, type BundledFunction, type FunctionNetwork } from "./lambda-function.js";
 import type { PipelineFacts } from "./monitoring/facts.js";
 import type { Naming } from "./naming.js";
 
 export interface EventPipelineArgs {
   /** Makes every physical name (`<prefix>-<pipeline>-event-stream-<env>`, …). */
   naming: Naming;
+  /**
+   * The stack's network: where the functions run: producer and discard auditor call AWS only (always placed), the case creator calls Salesforce (placed only with egress) (issue #20).
+   * @default `undefined` (outside any VPC)
+   */
+  network?: FunctionNetwork;
   /** The validated pipeline entry of the stack config (name, source, shards, case-creator settings). */
   pipeline: PipelineConfig;
   /** ARN of the platform KMS key: encrypts the bucket, the stream, the failure queues, log groups and function environments. */
@@ -263,6 +268,7 @@ export class EventPipeline extends pulumi.ComponentResource {
         timeoutSeconds: args.producerTimeoutSeconds ?? 900,
         logRetentionDays: args.logRetentionDays,
         kmsKeyArn: args.kmsKeyArn,
+        placement: args.network?.placementFor("aws-only"),
         environment: {
           ENVIRONMENT: args.naming.env,
           METRIC_NAMESPACE: namespace,

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { glueBookmarkKey } from "../handlers/lib/audit-keys.js";
 import type { GlueTableAccess } from "./glue-job-config.js";
 import { HELPERS_KEY, SCRIPT_KEY } from "./glue-job-assets.js";
+import { glueNetworkStatements } from "./glue-job-connection.js";
 import type { GlueJobArgs } from "./glue-job.js";
 import { kmsUseStatement, type PolicyStatement } from "./iam.js";
 
@@ -92,6 +93,8 @@ export function jobRoleStatements(
     },
     // Encrypt as well as decrypt: Glue encrypts bookmarks client-side (CSE-KMS) with the role's rights.
     { ...kmsUseStatement(args.kmsKeyArn), Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"] },
+    // Only in a VPC (issue #20): ENI rights and the job's own connection.
+    ...glueNetworkStatements(args, context),
   ];
 }
 

@@ -22,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
 import type { GlueJobConfig, GlueTableAccess } from "./glue-job-config.js";
 import { HELPERS_KEY, SCRIPT_KEY, createAssetsBucket, uploadAssets } from "./glue-job-assets.js";
+import { createGlueConnection, type GlueNetworkPlacement } from "./glue-job-connection.js";
 import { jobRoleStatements } from "./glue-job-iam.js";
 import { assumeRolePolicy, kmsUseStatement, policyDocument } from "./iam.js";
 import type { GlueJobFacts } from "./monitoring/facts.js";
@@ -101,6 +102,8 @@ export interface GlueJobArgs {
    * @default `` `${naming.prefix}-${job.pipeline}-` ``
    */
   partitionKeyPrefix?: string;
+  /** VPC placement (issue #20): the job runs through a NETWORK connection. @default `undefined` (Glue's own network) */
+  network?: GlueNetworkPlacement;
 }
 
 interface JobParts {
@@ -109,6 +112,7 @@ interface JobParts {
   securityConfiguration: aws.glue.SecurityConfiguration;
   namespace: string;
   dependsOn: pulumi.Resource[];
+  connection?: aws.glue.Connection;
 }
 
 export class GlueJob extends pulumi.ComponentResource {
@@ -156,6 +160,7 @@ export class GlueJob extends pulumi.ComponentResource {
       securityConfiguration,
       namespace,
       dependsOn: [...assets, attachment],
+      connection: createGlueConnection(name, args, this),
     });
     this.createSchedule(name, args);
     this.createFailedRunsRule(name, args);
@@ -241,6 +246,7 @@ export class GlueJob extends pulumi.ComponentResource {
         // One run at a time: two overlapping runs would publish every row twice.
         executionProperty: { maxConcurrentRuns: 1 },
         securityConfiguration: parts.securityConfiguration.name,
+        ...(parts.connection ? { connections: [parts.connection.name] } : {}),
         command: { name: "glueetl", scriptLocation: assets(SCRIPT_KEY), pythonVersion: "3" },
         defaultArguments: {
           "--job-language": "python",

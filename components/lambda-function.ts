@@ -8,6 +8,20 @@ import type * as pulumi from "@pulumi/pulumi";
 import { BUNDLE_HANDLER, LAMBDA_RUNTIME, bundleHandler } from "./bundle.js";
 import { assumeRolePolicy, logWriteStatement, policyDocument, type PolicyStatement } from "./iam.js";
 import type { Naming } from "./naming.js";
+import type { NetworkNeed } from "./network-config.js";
+
+/** Where a VPC-placed function runs, and the ENI rights its role needs for that (issue #20). */
+export interface FunctionPlacement {
+  subnetIds: pulumi.Input<string[]>;
+  securityGroupIds: pulumi.Input<string[]>;
+  /** Added to the created role's policy; an existing role must already carry them. */
+  statements: pulumi.Input<PolicyStatement>[];
+}
+
+/** What a component asks of the stack's network: the placement for one function, or none (outside any VPC). */
+export interface FunctionNetwork {
+  placementFor(need: NetworkNeed): FunctionPlacement | undefined;
+}
 
 export interface BundledFunctionArgs {
   /** Instance name, e.g. `cta-case-creator`: the function is `<prefix>-<component>-<env>`. */
@@ -30,6 +44,8 @@ export interface BundledFunctionArgs {
   existingRoleArn?: string;
   /** Reserved concurrency; unset leaves the account pool. */
   reservedConcurrency?: number;
+  /** VPC placement; unset runs the function outside any VPC (no `vpcConfig`, no EC2 rights). */
+  placement?: FunctionPlacement;
 }
 
 export interface BundledFunction {
@@ -89,7 +105,11 @@ export function createBundledFunction(
       },
       { parent },
     );
-    policy = policyDocument([logWriteStatement(logGroup.arn), ...args.statements]);
+    policy = policyDocument([
+      logWriteStatement(logGroup.arn),
+      ...args.statements,
+      ...(args.placement?.statements ?? []),
+    ]);
     rolePolicy = new aws.iam.RolePolicy(
       `${logicalPrefix}-policy`,
       { name: args.naming.physicalName("iam-policy", args.component), role: role.id, policy },
@@ -113,6 +133,14 @@ export function createBundledFunction(
       reservedConcurrentExecutions: args.reservedConcurrency,
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
       environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...args.environment } },
+      ...(args.placement
+        ? {
+            vpcConfig: {
+              subnetIds: args.placement.subnetIds,
+              securityGroupIds: args.placement.securityGroupIds,
+            },
+          }
+        : {}),
     },
     // Issue #10: the function can be invoked as soon as it exists (a schedule, the first refresh, an
     // event source), so it waits until its own rights are attached, not just its role.

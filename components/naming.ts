@@ -119,6 +119,26 @@ const NAME_RULES = {
     allowed: "letters, digits and _.-",
     global: false,
   },
+  // Security group names: up to 255 characters; "sg-" is reserved as a prefix. Issue #20.
+  "security-group": {
+    maxLength: 255,
+    pattern: /^(?!sg-)[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]+$/,
+    allowed: "letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-",
+    global: false,
+  },
+  /** The `Name` tag of a VPC (tag values: up to 256 characters). */
+  vpc: {
+    maxLength: 256,
+    pattern: /^[A-Za-z0-9_.-]+$/,
+    allowed: "letters, digits and _.-",
+    global: false,
+  },
+  "glue-connection": {
+    maxLength: 255,
+    pattern: /^[A-Za-z0-9_.-]+$/,
+    allowed: "letters, digits and _.-",
+    global: false,
+  },
   "kms-alias": {
     maxLength: 250,
     pattern: /^[A-Za-z0-9/_-]+$/,

@@ -11,7 +11,7 @@ import { DEFAULT_TOKEN_BACKOFF } from "../handlers/token-manager/settings.js";
 import { IAM_PROPAGATION_WINDOW_SECONDS } from "../handlers/token-manager/deployment-refresh.js";
 import type { TokenManagerConfig } from "./token-manager-config.js";
 import { kmsUseStatement, policyDocument, putMetricStatement, type PolicyStatement } from "./iam.js";
-import { createBundledFunction, type BundledFunction } from "./lambda-function.js";
+import { createBundledFunction, type BundledFunction, type FunctionNetwork } from "./lambda-function.js";
 import { createFirstRefresh } from "./token-manager-first-refresh.js";
 import { createRefreshSchedule } from "./token-manager-schedule.js";
 import type { TokenManagerFacts } from "./monitoring/facts.js";
@@ -20,6 +20,11 @@ import { checkName, type Naming } from "./naming.js";
 export interface TokenManagerArgs {
   /** Makes every physical name (`<prefix>-token-manager-<env>`, …). */
   naming: Naming;
+  /**
+   * The stack's network: where the function runs (it calls TIAA: placed only with egress; an existing role must carry the ENI rights) (issue #20).
+   * @default `undefined` (outside any VPC)
+   */
+  network?: FunctionNetwork;
   /** The validated `tokenManager` part of the stack config (schedule, URL, sources, timeouts). */
   config: TokenManagerConfig;
   /** ARN of the platform KMS key: encrypts the token secret, the DLQ, the log group and the function's environment. */
@@ -283,6 +288,7 @@ export class TokenManager extends pulumi.ComponentResource {
         kmsKeyArn: args.kmsKeyArn,
         existingRoleArn: config.authRoleArn,
         reservedConcurrency: args.reservedConcurrency,
+        placement: args.network?.placementFor("egress"),
       },
       this,
     );

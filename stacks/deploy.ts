@@ -13,6 +13,7 @@ import { EventPipeline, pipelineMetricNamespace } from "../components/event-pipe
 import { caseOutcomeComponents } from "../handlers/audit-processor/outcome-metrics.js";
 import { GlueJob } from "../components/glue-job.js";
 import { Naming } from "../components/naming.js";
+import { Network } from "../components/network.js";
 import { PlatformKey } from "../components/platform-key.js";
 import { TokenManager } from "../components/token-manager.js";
 import type { PlatformConfig } from "./config-types.js";
@@ -53,6 +54,12 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
   const naming = new Naming({ prefix: config.prefix, env: config.env, region: config.region });
   const common = { naming, logRetentionDays: config.logRetentionDays };
 
+  // Issue #20: only a stack placed in a VPC declares a Network; `none` plans exactly as before.
+  const network =
+    config.network.mode === "none"
+      ? undefined
+      : new Network("network", { naming, config: config.network, glue: config.glueJobs.length > 0 }, opts);
+
   const key = new PlatformKey("platform-key", { naming, crossAccountPipelines: config.pipelines }, opts);
 
   const audit = new AuditStore(
@@ -63,6 +70,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
       retentionDays: config.audit.retentionDays,
       maxReceives: config.audit.maxReceives,
       caseOutcomeNamespaces: caseOutcomeNamespaces(config, naming),
+      network,
     },
     opts,
   );
@@ -76,6 +84,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
       config: config.tokenManager,
       csmResponseFields: credentials.source === "csm-lambda" ? credentials.responseFields : undefined,
       reservedConcurrency: config.tokenManager.reservedConcurrency,
+      network,
     },
     opts,
   );
@@ -99,6 +108,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
           tokenSecretArn: tokenManager.secretArn,
           tokenSecretName: tokenManager.secretName,
           secretsManagerEndpoint: config.tokenManager.secretsManagerEndpoint,
+          network,
         },
         opts,
       ),
@@ -119,6 +129,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         auditQueueArn: audit.queueArn,
         auditTableName: audit.tableName,
         auditTableArn: audit.tableArn,
+        network: network?.glue,
       },
       opts,
     );

@@ -47,7 +47,7 @@ export function validateConfig(raw: RawStackConfig): PlatformConfig {
   });
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const naming = { env: String(all.env), prefix: String(all.prefix) };
+  const naming = { env: String(all.env), prefix: String(all.prefix), region: String(all["aws:region"]) };
   const built = sections.map((section, index) => section.build(parsed[index]!, naming));
   const config = Object.assign({ stack: raw.stack }, ...built) as PlatformConfig;
   const nameProblem = checkNames(config);

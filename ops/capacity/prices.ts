@@ -29,3 +29,21 @@ export const PRICES = {
   cloudwatch: { perMetricMonth: 0.3, perGbLogsIngested: 0.5 },
   secretsManager: { perTenThousandCalls: 0.05, perSecretMonth: 0.4 },
 } as const;
+
+/**
+ * Issue #20: the VPC placement's fixed costs, read on `NETWORK_PRICES_RECORDED_ON` from the
+ * PrivateLink and VPC pricing pages (aws.amazon.com/privatelink/pricing, aws.amazon.com/vpc/pricing;
+ * the NAT figure is the us-east-2 example there). List prices to confirm for eu-west-1 before
+ * quoting. Gateway endpoints (S3, DynamoDB) cost nothing.
+ */
+export const NETWORK_PRICES_RECORDED_ON = "2026-12-04";
+export const NETWORK_PRICES = {
+  natGatewayPerHour: 0.045,
+  natPerGbProcessed: 0.045,
+  /** The NAT gateway's Elastic IP: every public IPv4 address is billed since February 2024. */
+  publicIpv4PerHour: 0.005,
+  /** Per endpoint and availability zone. */
+  interfaceEndpointPerAzHour: 0.01,
+  /** First PB a month, all interface endpoints of the region together. */
+  interfaceEndpointPerGb: 0.01,
+} as const;

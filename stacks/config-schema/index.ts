@@ -14,12 +14,13 @@ import { audit } from "./audit.js";
 import { core } from "./core.js";
 import { external } from "./external.js";
 import { glue } from "./glue.js";
+import { network } from "./network.js";
 import { pipelines } from "./pipelines.js";
 import { salesforce } from "./salesforce.js";
 import type { ConfigSection, StackContext } from "./section.js";
 import { tokenManager } from "./token-manager.js";
 
-export const SECTIONS = [core, tokenManager, salesforce, audit, pipelines, glue, external] as const;
+export const SECTIONS = [core, tokenManager, salesforce, audit, pipelines, glue, external, network] as const;
 
 type SectionOutput = ReturnType<(typeof SECTIONS)[number]["build"]>;
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void

@@ -28,6 +28,8 @@ export type Fields<K extends z.ZodRawShape> = z.output<z.ZodObject<K>>;
 export interface NamingValues {
   env: string;
   prefix: string;
+  /** `aws:region`: defaults that depend on it (a created VPC's zones). */
+  region: string;
 }
 
 export interface ConfigSection<K extends z.ZodRawShape, Out> {

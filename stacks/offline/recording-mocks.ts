@@ -11,6 +11,8 @@ export interface RecordedResource {
   name: string;
   urn: string;
   physicalName?: string;
+  /** The id the mocks answered with (what other resources receive as `.id`). */
+  id?: string;
   region?: string;
   inputs: Record<string, any>;
   /** URN of the provider that manages it, when one was passed or inherited. */
@@ -78,17 +80,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const region = (providerName && this.providerRegions.get(providerName)) ?? this.defaultRegion;
     const physicalName = physicalNameOf(args.type, inputs);
     const dependsOn = this.pendingDependencies.get(`${args.type}::${args.name}`);
+    const id = idOf(args.type, args.name, physicalName, region);
     this.resources.push({
       type: args.type,
       name: args.name,
       urn,
       physicalName,
+      id,
       region,
       inputs,
       provider: args.provider,
       ...(dependsOn ? { dependsOn } : {}),
     });
-    const id = idOf(args.type, args.name, physicalName, region);
     return {
       id,
       state: { ...inputs, ...computedState(args.type, id, physicalName ?? args.name, region, inputs) },
@@ -108,6 +111,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       case "aws:index/getRegion:getRegion":
         return { name: this.defaultRegion, region: this.defaultRegion, id: this.defaultRegion };
+      // Existing network mode (issue #20) looks up the bank's endpoints; the plan assumes they exist.
+      case "aws:ec2/getVpcEndpoint:getVpcEndpoint": {
+        const service = String(args.inputs.serviceName ?? "")
+          .split(".")
+          .pop();
+        return {
+          id: `vpce-${mockHex(service ?? "endpoint")}`,
+          vpcId: args.inputs.vpcId,
+          serviceName: args.inputs.serviceName,
+          state: "available",
+        };
+      }
       default:
         throw new Error(
           `The offline plan has no answer for the provider call ${args.token}; build the value in code instead.`,
@@ -125,6 +140,9 @@ function idOf(type: string, logicalName: string, physicalName: string | undefine
   const name = physicalName ?? logicalName;
   if (type === "aws:sqs/queue:Queue") return `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${name}`;
   if (type === "aws:kms/key:Key") return `mock-key-${logicalName}`;
+  if (type === "aws:ec2/securityGroup:SecurityGroup") return `sg-${mockHex(name)}`;
+  if (type === "aws:ec2/vpcEndpoint:VpcEndpoint") return `vpce-${mockHex(logicalName)}`;
+  if (type === "awsx:ec2:Vpc") return `vpc-${mockHex(logicalName)}`;
   return name;
 }
 
@@ -183,9 +201,37 @@ function computedState(
       return { arn: arn("scheduler", `schedule/${inputs.groupName ?? "default"}/${name}`) };
     case "aws:glue/job:Job":
       return { arn: arn("glue", `job/${name}`) };
+    case "awsx:ec2:Vpc":
+      return awsxVpcOutputs(id, inputs);
+    case "aws:glue/connection:Connection":
+      return { arn: arn("glue", `connection/${name}`) };
     case "aws:lambda/eventSourceMapping:EventSourceMapping":
       return { uuid: `esm-${name}`, functionArn: arn("lambda", `function:${name}`) };
     default:
       return { arn: arn(type.split(":")[1]?.split("/")[0] ?? "mock", name) };
   }
+}
+
+/** 17 hex digits derived from a name, for plausible and stable EC2 ids (`sg-…`, `subnet-…`). */
+function mockHex(name: string): string {
+  let hash = 0n;
+  for (const char of name) hash = (hash * 31n + BigInt(char.codePointAt(0)!)) % 16n ** 17n;
+  return hash.toString(16).padStart(17, "0");
+}
+
+/**
+ * awsx's Vpc is a remote component: under mocks its children (subnets, NAT, route tables) are not
+ * declared, so its outputs are made here from its inputs: one subnet id per zone and subnet type.
+ */
+function awsxVpcOutputs(vpcId: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const zones = (inputs.availabilityZoneNames ?? []) as string[];
+  const types = new Set(((inputs.subnetSpecs ?? []) as { type: string }[]).map((spec) => spec.type));
+  const subnets = (type: string) =>
+    types.has(type) ? zones.map((zone) => `subnet-${mockHex(`${vpcId}-${type}-${zone}`)}`) : [];
+  return {
+    vpcId,
+    privateSubnetIds: subnets("Private"),
+    publicSubnetIds: subnets("Public"),
+    isolatedSubnetIds: subnets("Isolated"),
+  };
 }
