@@ -16,6 +16,12 @@ export interface FunctionPlacement {
   securityGroupIds: pulumi.Input<string[]>;
   /** Added to the created role's policy; an existing role must already carry them. */
   statements: pulumi.Input<PolicyStatement>[];
+  /**
+   * What must exist before the function can reach anything from its subnets (a created VPC's NAT
+   * route, its interface endpoints): the function waits for them, so the token manager's first
+   * refresh during `pulumi up` never runs into a network that is still being built.
+   */
+  readyWhen?: pulumi.Resource[];
 }
 
 /** What a component asks of the stack's network: the placement for one function, or none (outside any VPC). */
@@ -144,8 +150,16 @@ export function createBundledFunction(
     },
     // Issue #10: the function can be invoked as soon as it exists (a schedule, the first refresh, an
     // event source), so it waits until its own rights are attached, not just its role.
-    { parent, dependsOn: [logGroup, ...(rolePolicy ? [rolePolicy] : [])] },
+    {
+      parent,
+      dependsOn: functionDependencies([logGroup, ...(rolePolicy ? [rolePolicy] : [])], args.placement),
+    },
   );
 
   return { function: fn, functionName, logGroup, logGroupName, role, policy, rolePolicy };
+}
+
+/** The function's own dependencies, and its network's readiness when it is placed in a VPC. */
+function functionDependencies(own: pulumi.Resource[], placement: FunctionPlacement | undefined) {
+  return [...own, ...(placement?.readyWhen ?? [])];
 }

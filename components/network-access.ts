@@ -40,12 +40,14 @@ function ec2Arn(scope: VpcScope, resource: string): pulumi.Output<string> {
   return pulumi.interpolate`arn:${scope.partition}:ec2:${scope.region}:${scope.account}:${resource}`;
 }
 
+/**
+ * The named subnets and groups in any account: in a shared VPC (RAM) the subnets belong to the bank's
+ * network account, and their ARNs carry its id, not this stack's. The ids still pin them.
+ */
 function arnsOf(scope: VpcScope, kind: "subnet" | "security-group", ids: pulumi.Input<string[]>) {
   return pulumi
-    .all([scope.partition, scope.account, ids])
-    .apply(([partition, account, list]) =>
-      list.map((id) => `arn:${partition}:ec2:${scope.region}:${account}:${kind}/${id}`),
-    );
+    .all([scope.partition, ids])
+    .apply(([partition, list]) => list.map((id) => `arn:${partition}:ec2:${scope.region}:*:${kind}/${id}`));
 }
 
 /** Create interfaces only in the placement's subnets with its security groups. */

@@ -61,11 +61,17 @@ export const INTERFACE_ENDPOINT_SERVICES = [
 
 /** Only when the stack has Glue jobs: the job reads its Iceberg table through the Glue Data Catalog API. */
 export const GLUE_ENDPOINT_SERVICE = "glue";
+/** Only when a Glue job reads its table through Lake Formation (`lakeformation:GetDataAccess`). */
+export const LAKE_FORMATION_ENDPOINT_SERVICE = "lakeformation";
 
 /** S3 and DynamoDB are reached through (free) gateway endpoints on the private route tables. */
 export const GATEWAY_ENDPOINT_SERVICES = ["s3", "dynamodb"] as const;
 
-/** Interface endpoint services of a stack (the Glue one only when it has Glue jobs). */
-export function interfaceServices(glue: boolean): string[] {
-  return [...INTERFACE_ENDPOINT_SERVICES, ...(glue ? [GLUE_ENDPOINT_SERVICE] : [])];
+/** Interface endpoint services of a stack (Glue's only with Glue jobs, Lake Formation's only when one uses it). */
+export function interfaceServices(glue: boolean, lakeFormation = false): string[] {
+  return [
+    ...INTERFACE_ENDPOINT_SERVICES,
+    ...(glue ? [GLUE_ENDPOINT_SERVICE] : []),
+    ...(glue && lakeFormation ? [LAKE_FORMATION_ENDPOINT_SERVICE] : []),
+  ];
 }

@@ -35,11 +35,18 @@ export interface NetworkArgs {
    * @default `false`
    */
   glue?: boolean;
+  /** Whether a Glue job reads its table through Lake Formation: adds its endpoint. @default `false` */
+  lakeFormation?: boolean;
 }
 
 /** HTTPS: every AWS API and both external services (TIAA, Salesforce) are reached on 443. */
 const HTTPS = { protocol: "tcp", fromPort: 443, toPort: 443 } as const;
 const ANYWHERE = ["0.0.0.0/0"];
+/**
+ * Lambda releases a deleted function's network interfaces on its own schedule (up to tens of
+ * minutes), and a security group in use cannot be deleted: give its deletion that long.
+ */
+const ENI_RELEASE = { delete: "45m" };
 
 export class Network extends pulumi.ComponentResource implements FunctionNetwork {
   public readonly mode: PlacedNetworkConfig["mode"];
@@ -54,6 +61,8 @@ export class Network extends pulumi.ComponentResource implements FunctionNetwork
   public readonly glue: GlueNetworkPlacement;
 
   private readonly lambdaStatements: ReturnType<typeof lambdaVpcAccessStatements>;
+  /** Created mode: the VPC with its NAT gateways and routes, and the interface endpoints. */
+  private readonly ready: pulumi.Resource[] = [];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kyc:platform:Network", name, {}, opts);
@@ -72,14 +81,22 @@ export class Network extends pulumi.ComponentResource implements FunctionNetwork
       const groups = this.createSecurityGroups(name, naming, args.glue ?? false);
       this.securityGroupIds = pulumi.output([groups.functions.id]);
       glueSecurityGroupIds = pulumi.output(groups.glue ? [groups.glue.id] : []);
-      this.createInterfaceEndpoints(name, naming, args.glue ?? false, groups.endpoints);
+      const services = interfaceServices(args.glue ?? false, args.lakeFormation ?? false);
+      const endpoints = this.createInterfaceEndpoints(name, naming, services, groups.endpoints);
+      // The subnet ids already wait for all of awsx's children (NAT, routes: a remote component's
+      // outputs resolve when its construct has finished); the endpoints are this component's own.
+      this.ready = [vpc, ...endpoints];
       zones = [...config.availabilityZones];
     } else {
       this.vpcId = pulumi.output(config.vpcId);
       this.subnetIds = pulumi.output(config.subnets.map((s) => s.id));
       this.securityGroupIds = pulumi.output(config.securityGroupIds);
       glueSecurityGroupIds = this.securityGroupIds;
-      this.lookUpEndpoints(naming, config.vpcId, args.glue ?? false);
+      this.lookUpEndpoints(
+        naming,
+        config.vpcId,
+        interfaceServices(args.glue ?? false, args.lakeFormation ?? false),
+      );
       zones = config.subnets.map((s) => s.availabilityZone);
     }
 
@@ -118,6 +135,7 @@ export class Network extends pulumi.ComponentResource implements FunctionNetwork
       subnetIds: this.subnetIds,
       securityGroupIds: this.securityGroupIds,
       statements: this.lambdaStatements,
+      readyWhen: this.ready,
     };
   }
 
@@ -180,7 +198,7 @@ export class Network extends pulumi.ComponentResource implements FunctionNetwork
         ingress: [],
         egress: [{ ...HTTPS, cidrBlocks: ANYWHERE, description: "AWS endpoints, TIAA, Salesforce" }],
       },
-      { parent: this },
+      { parent: this, customTimeouts: ENI_RELEASE },
     );
     const glueGroup = glue
       ? new aws.ec2.SecurityGroup(
@@ -203,14 +221,14 @@ export class Network extends pulumi.ComponentResource implements FunctionNetwork
               { ...HTTPS, cidrBlocks: ANYWHERE, description: "AWS endpoints and S3" },
             ],
           },
-          { parent: this },
+          { parent: this, customTimeouts: ENI_RELEASE },
         )
       : undefined;
     const endpoints = new aws.ec2.SecurityGroup(
       `${name}-endpoints-sg`,
       {
         name: naming.physicalName("security-group", "endpoints"),
-        description: "KYC platform interface endpoints: HTTPS from the platform's groups only",
+        description: "KYC platform interface endpoints: HTTPS from the platform groups only",
         vpcId,
         ingress: [
           {
@@ -229,10 +247,10 @@ export class Network extends pulumi.ComponentResource implements FunctionNetwork
   private createInterfaceEndpoints(
     name: string,
     naming: Naming,
-    glue: boolean,
+    services: string[],
     group: aws.ec2.SecurityGroup,
-  ): void {
-    for (const service of interfaceServices(glue)) {
+  ): aws.ec2.VpcEndpoint[] {
+    return services.map((service) => {
       const endpoint = new aws.ec2.VpcEndpoint(
         `${name}-endpoint-${service}`,
         {
@@ -247,15 +265,27 @@ export class Network extends pulumi.ComponentResource implements FunctionNetwork
         { parent: this },
       );
       this.endpointIds[service] = endpoint.id;
-    }
+      return endpoint;
+    });
   }
 
   /** Existing mode references the bank's endpoints: a missing or unavailable one fails the preview. */
-  private lookUpEndpoints(naming: Naming, vpcId: string, glue: boolean): void {
-    for (const service of [...interfaceServices(glue), ...GATEWAY_ENDPOINT_SERVICES]) {
+  private lookUpEndpoints(naming: Naming, vpcId: string, interfaces: string[]): void {
+    // The type is part of the filter: a VPC often has both an S3 gateway and an S3 interface endpoint,
+    // and the look-up must match exactly one.
+    const wanted = [
+      ...interfaces.map((service) => ({ service, type: "Interface" })),
+      ...GATEWAY_ENDPOINT_SERVICES.map((service) => ({ service, type: "Gateway" })),
+    ];
+    for (const { service, type } of wanted) {
       this.endpointIds[service] = aws.ec2
         .getVpcEndpointOutput(
-          { vpcId, serviceName: `com.amazonaws.${naming.region}.${service}`, state: "available" },
+          {
+            vpcId,
+            serviceName: `com.amazonaws.${naming.region}.${service}`,
+            vpcEndpointType: type,
+            state: "available",
+          },
           { parent: this },
         )
         .apply((endpoint) => endpoint.id);

@@ -58,7 +58,16 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
   const network =
     config.network.mode === "none"
       ? undefined
-      : new Network("network", { naming, config: config.network, glue: config.glueJobs.length > 0 }, opts);
+      : new Network(
+          "network",
+          {
+            naming,
+            config: config.network,
+            glue: config.glueJobs.length > 0,
+            lakeFormation: config.glueJobs.some((job) => job.tableAccess.mode === "lake-formation"),
+          },
+          opts,
+        );
 
   const key = new PlatformKey("platform-key", { naming, crossAccountPipelines: config.pipelines }, opts);
 

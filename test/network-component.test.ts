@@ -97,6 +97,14 @@ describe("network config validation", () => {
     ]);
   });
 
+  it("refuses a CIDR that EC2 would: host bits set past the prefix, or a part above 255", () => {
+    expect(problemsOf({ mode: "create", cidrBlock: "10.42.1.0/16" })).toEqual([
+      `${KEY}.cidrBlock is not a network address: each part 0-255, no bits set past the prefix (e.g. 10.42.0.0/16).`,
+    ]);
+    expect(problemsOf({ mode: "create", cidrBlock: "10.300.0.0/16" })).toHaveLength(1);
+    expect(problemsOf({ mode: "create", cidrBlock: "10.42.16.0/20" })).toEqual([]);
+  });
+
   it("reaches the stack's config check with the other problems (one section in config-schema/)", () => {
     const map = pulumiConfigForStack("sit", { network: JSON.stringify({ ...EXISTING, subnets: [A] }) });
     expect(() => configFromMap("sit", map)).toThrow(ConfigError);

@@ -107,6 +107,28 @@ describe("network create with egress", () => {
     }
   });
 
+  it("writes only the characters EC2 accepts in security group and rule descriptions", () => {
+    // CreateSecurityGroup / AuthorizeSecurityGroup*: a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*
+    const allowed = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
+    const groups = ofType(plan, "aws:ec2/securityGroup:SecurityGroup");
+    const descriptions = groups.flatMap((g) => [
+      g.inputs.description as string,
+      ...[...(g.inputs.ingress ?? []), ...(g.inputs.egress ?? [])].map(
+        (r: { description: string }) => r.description,
+      ),
+    ]);
+    expect(descriptions.length).toBeGreaterThan(groups.length);
+    expect(descriptions.filter((d) => !allowed.test(d))).toEqual([]);
+  });
+
+  it("every placed function waits for the VPC and each interface endpoint (the first refresh runs during pulumi up)", () => {
+    const endpoints = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => `${e.type}::${e.name}`);
+    expect(endpoints).toHaveLength(8);
+    for (const fn of functions(plan)) {
+      expect(fn.dependsOn).toEqual(expect.arrayContaining(["awsx:ec2:Vpc::network-vpc", ...endpoints]));
+    }
+  });
+
   it("places every function, with the functions' security group and the private subnets", () => {
     const placed = functions(plan);
     expect(placed).toHaveLength(5);
@@ -153,8 +175,8 @@ describe("network create with egress", () => {
       "arn:aws:ec2:eu-west-1:123456789012:network-interface/*",
       ...plan.resources
         .find((r) => r.name === "audit-processor-function")!
-        .inputs.vpcConfig.subnetIds.map((id: string) => `arn:aws:ec2:eu-west-1:123456789012:subnet/${id}`),
-      `arn:aws:ec2:eu-west-1:123456789012:security-group/${sgIdOf(plan, "network-functions-sg")}`,
+        .inputs.vpcConfig.subnetIds.map((id: string) => `arn:aws:ec2:eu-west-1:*:subnet/${id}`),
+      `arn:aws:ec2:eu-west-1:*:security-group/${sgIdOf(plan, "network-functions-sg")}`,
     ]);
     expect(statements.map((s) => s.Sid)).toEqual(
       expect.arrayContaining(["LambdaVpcDescribe", "LambdaVpcCreateInterfaces", "LambdaVpcManageInterfaces"]),
@@ -230,6 +252,29 @@ describe("network existing", () => {
       availabilityZone: "eu-west-1a",
       securityGroupIdLists: ["sg-0123456789abcdef0"],
     });
+  });
+
+  it("looks each endpoint up by service and type, so an S3 interface endpoint beside the gateway is no ambiguity", () => {
+    // The plan's mocks refuse an S3 look-up without a type, as AWS answers two endpoints for it.
+    expect(functions(plan)).toHaveLength(5);
+  });
+
+  it("adds the Lake Formation endpoint when a Glue job reads its table through Lake Formation", async () => {
+    const glueJobs = JSON.stringify([
+      {
+        name: "et-event-producer",
+        pipeline: "tt",
+        icebergTable: "kyc_db.et_events",
+        schedule: "cron(0 2 * * ? *)",
+        tableAccess: "lake-formation",
+      },
+    ]);
+    const created = await planStack("sit", { network: JSON.stringify({ mode: "create" }), glueJobs });
+    const services = ofType(created, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) =>
+      e.inputs.serviceName.split(".").pop(),
+    );
+    expect(services).toContain("lakeformation");
+    expect(services).toHaveLength(9);
   });
 
   it("rejects one subnet and an unknown mode with the key and the fix, before declaring anything", async () => {

@@ -24,6 +24,15 @@ const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const AVAILABILITY_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|2[0-4])$/;
 
+/** EC2 refuses a VPC CIDR whose address has host bits set (10.42.1.0/16) or a part above 255. */
+function isNetworkAddress(cidr: string): boolean {
+  const [address, prefix] = cidr.split("/");
+  const parts = address!.split(".").map(Number);
+  if (parts.some((p) => p > 255)) return false;
+  const value = parts.reduce((n, p) => n * 256 + p, 0);
+  return value % 2 ** (32 - Number(prefix)) === 0;
+}
+
 /** A map that refuses fields it does not know, saying which and where to look. */
 function strict<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape, {
@@ -89,6 +98,9 @@ const create = strict({
   cidrBlock: z
     .string()
     .regex(CIDR, { error: "must be an IPv4 CIDR between /16 and /24, e.g. 10.42.0.0/16." })
+    .refine(isNetworkAddress, {
+      error: "is not a network address: each part 0-255, no bits set past the prefix (e.g. 10.42.0.0/16).",
+    })
     .default("10.42.0.0/16"),
   availabilityZones: z
     .tuple([availabilityZone, availabilityZone], {

@@ -116,10 +116,17 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         const service = String(args.inputs.serviceName ?? "")
           .split(".")
           .pop();
+        // A bank's VPC commonly has an S3 gateway and an S3 interface endpoint: a look-up must say
+        // which, or AWS answers more than one and the provider fails (it must match exactly one).
+        if (service === "s3" && args.inputs.vpcEndpointType === undefined)
+          throw new Error(
+            "multiple VPC Endpoints matched; use additional constraints to reduce matches to a single VPC Endpoint",
+          );
         return {
           id: `vpce-${mockHex(service ?? "endpoint")}`,
           vpcId: args.inputs.vpcId,
           serviceName: args.inputs.serviceName,
+          vpcEndpointType: args.inputs.vpcEndpointType,
           state: "available",
         };
       }
