@@ -1,4 +1,4 @@
-"""The moto server, with one emulator inefficiency removed (no change to what any API answers).
+"""The moto server, with two emulator inefficiencies removed (no change to what any API answers).
 
 moto 5.2.5's SQS builds a queue's *whole* attribute map — counting every message three times for
 ApproximateNumberOf* — once for every message it sends and once for every message it receives
@@ -8,11 +8,18 @@ platform's real concurrency (8 case-creator invocations sending 200 audit events
 queue holds ~1,600 messages and every call takes hundreds of milliseconds. Inside those two calls
 only, the attribute map is built from the stored settings alone, which is all they read.
 
+moto 5.2.5's server also lists its own package directory (an `os.listdir` and a `stat` per
+service, ~150) on *every* request, to decide whether the Host header names a service
+(`moto.backends.list_of_moto_modules`, called by `DomainDispatcherApplication.get_backend_for_host`
+with a lock held). The installed package does not change while the server runs, so the listing is
+taken once and reused: ~2 ms less per request on this machine, for every service.
+
 Run as `python local/moto_server.py -H 127.0.0.1 -p PORT` (the arguments of `moto_server`).
 """
 import sys
 import threading
 
+from moto import backends
 from moto.server import main
 from moto.sqs import models
 
@@ -43,6 +50,9 @@ def _on_hot_path(method):
 models.Queue.attributes = property(_attributes)
 models.SQSBackend.send_message = _on_hot_path(models.SQSBackend.send_message)
 models.SQSBackend.receive_message = _on_hot_path(models.SQSBackend.receive_message)
+
+_moto_modules = tuple(backends.list_of_moto_modules())
+backends.list_of_moto_modules = lambda: _moto_modules
 
 if __name__ == "__main__":
     sys.exit(main())
