@@ -5,6 +5,10 @@
  * the queue and become visible again; the queue's redrive policy moves a message to its DLQ once it
  * has been received `maxReceiveCount` times (moto applies redrive on receive, as SQS does).
  *
+ * Like Lambda's pollers, a poller without a started batch long-polls (`WaitTimeSeconds` 20): the
+ * local gateway holds the receive, not moto, and answers it when a message arrives. While a batch is
+ * gathered within its window, the poller asks again with short receives.
+ *
  * A failed message becomes visible again after the queue's visibility timeout (`failedVisibilityMs`,
  * compressed only by the run's time scale). SQS delivers at least once: with `duplicateRate`, a
  * message the function handled is made visible again instead of deleted, and so delivered again.
@@ -43,6 +47,8 @@ export interface SqsSourceOptions {
   random?: () => number;
   /** Pause after a receive that found nothing (ms). @default `200` */
   emptyPollIntervalMs?: number;
+  /** `WaitTimeSeconds` of a receive without a started batch (Lambda's pollers: 20). @default `20` */
+  longPollSeconds?: number;
   /** Called with every message a successful invocation consumed (the progress display counts them). */
   onConsumed?: (records: SQSRecord[]) => void;
   log?: (message: string, fields?: Record<string, unknown>) => void;
@@ -52,13 +58,14 @@ export class SqsEventSource {
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
   private busy = 0;
-  private lastEmptyReceive: boolean[] = [];
+  /** Per poller: it holds received messages not yet delivered (from its first non-empty receive). */
+  private holding: boolean[] = [];
 
   constructor(private readonly options: SqsSourceOptions) {}
 
   start(): void {
     const pollers = this.options.pollers ?? Math.min(this.options.settings.maximumConcurrency ?? 4, 4);
-    this.lastEmptyReceive = Array.from({ length: pollers }, () => false);
+    this.holding = Array.from({ length: pollers }, () => false);
     for (let i = 0; i < pollers; i++) {
       const loop = this.poll(i, this.options.newContainer()).catch((error: unknown) =>
         this.options.log?.("poller stopped", {
@@ -70,9 +77,9 @@ export class SqsEventSource {
     }
   }
 
-  /** True when no batch is running and every poller's last receive came back empty. */
+  /** True when no batch is running and no poller holds messages (each is waiting for some). */
   idle(): boolean {
-    return this.busy === 0 && this.lastEmptyReceive.every(Boolean);
+    return this.busy === 0 && !this.holding.some(Boolean);
   }
 
   /** Stops polling; a batch in flight gets a few seconds to finish. */
@@ -87,8 +94,9 @@ export class SqsEventSource {
     while (!this.stopped) {
       let messages: Message[];
       try {
-        messages = await this.gather(windowMs);
+        messages = await this.gather(windowMs, index);
       } catch (error) {
+        this.holding[index] = false;
         this.options.log?.("ReceiveMessage failed; retrying", {
           queue: settings.queueName,
           error: (error as Error).message,
@@ -96,7 +104,6 @@ export class SqsEventSource {
         await sleep(500);
         continue;
       }
-      this.lastEmptyReceive[index] = messages.length === 0;
       if (messages.length === 0) {
         await sleep(this.options.emptyPollIntervalMs ?? 200);
         continue;
@@ -112,29 +119,35 @@ export class SqsEventSource {
         });
       } finally {
         this.busy -= 1;
+        this.holding[index] = false;
       }
     }
   }
 
   /** Up to `batchSize` messages: keeps receiving while the window is open and messages come. */
-  private async gather(windowMs: number): Promise<Message[]> {
+  private async gather(windowMs: number, poller: number): Promise<Message[]> {
     const { settings, sqs } = this.options;
-    const deadline = Date.now() + windowMs;
+    // The window opens when the batch starts (its first messages), not when a long poll began.
+    let deadline = Number.POSITIVE_INFINITY;
     const messages: Message[] = [];
     while (messages.length < settings.batchSize && !this.stopped) {
       const response = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: settings.queueUrl,
           MaxNumberOfMessages: Math.min(10, settings.batchSize - messages.length),
-          // No long polling: the local run sends the emulator one SQS request at a time, and a
-          // receive waiting on an empty queue would hold up every other call. Empty polls pause instead.
-          WaitTimeSeconds: 0,
+          // Long polling until a batch starts (the gateway waits, not moto); then short receives
+          // until the window closes.
+          WaitTimeSeconds: messages.length === 0 ? (this.options.longPollSeconds ?? 20) : 0,
           MessageSystemAttributeNames: ["All"],
           MessageAttributeNames: ["All"],
         }),
       );
       const received = response.Messages ?? [];
       messages.push(...received);
+      if (received.length > 0 && !this.holding[poller]) {
+        this.holding[poller] = true;
+        deadline = Date.now() + windowMs;
+      }
       if (Date.now() >= deadline || (received.length === 0 && messages.length === 0)) break;
       // A batch has started but is not full: keep gathering until the window closes, as Lambda does.
       if (received.length === 0)
