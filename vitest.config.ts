@@ -49,7 +49,6 @@ export const E2E_TESTS = [
   "test/salesforce-stand-in.test.ts",
   "test/scan-repository.test.ts",
   "test/secret-hygiene.test.ts",
-  "test/sqs-long-poll.test.ts",
   "test/stack-plans.test.ts",
   "test/token-client.test.ts",
   "test/token-manager-failures.test.ts",

@@ -14,9 +14,6 @@
  * - **Witnessing** without changing a function: calls are counted per caller (each function signs
  *   with its own access key id, its name) and operation, e.g. the case creator's GetSecretValue.
  *
- * - **Long polling** (`sqs-long-poll.ts`): a ReceiveMessage with `WaitTimeSeconds` waits here, not in
- *   moto, and is answered as soon as a message is sent to its queue.
- *
  * Lambda Invoke of the CSM tool's function is answered by the CSM stand-in (moto cannot run code).
  * Upstream answers are read whole before they are passed on, so a slow reader (the producer
  * streaming a large object) never holds a moto process while it makes other calls.
@@ -29,7 +26,6 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import { RECHECK_MS, SqsLongPoll } from "./sqs-long-poll.js";
 
 export type Upstream = "main" | "dynamodb" | "sqs";
 
@@ -70,7 +66,6 @@ export class AwsGateway {
   private readonly tails = new Map<Upstream, Promise<unknown>>();
   private faults: GatewayFaults = {};
   private readonly random: () => number;
-  private readonly longPoll = new SqsLongPoll();
   url = "";
 
   constructor(private readonly options: GatewayOptions) {
@@ -140,10 +135,7 @@ export class AwsGateway {
             .end("local AWS gateway: request lost (injected)");
         return;
       }
-      const answer =
-        service === "sqs"
-          ? await this.forwardSqs(req, body, operation, res)
-          : await this.forward(upstream, req, body, undefined, `${service}.${operation}`);
+      const answer = await this.forward(upstream, req, body, undefined, `${service}.${operation}`);
       if (hang) await new Promise((r) => setTimeout(r, hang.ms));
       if (res.destroyed) return;
       res.writeHead(answer.status, answer.headers);
@@ -186,36 +178,6 @@ export class AwsGateway {
       run.catch(() => undefined),
     );
     return run;
-  }
-
-  /**
-   * An SQS call (JSON protocol). A ReceiveMessage with `WaitTimeSeconds` is long-polled here: moto
-   * is asked without waiting, and an empty answer is held until a message may have arrived on the
-   * queue or the wait is over. Any other call is forwarded once, then wakes the queue's receives.
-   */
-  private async forwardSqs(req: IncomingMessage, body: Buffer, operation: string, res: ServerResponse) {
-    let input: Record<string, unknown> | undefined;
-    try {
-      input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-    } catch {
-      input = undefined; // not the JSON protocol: forwarded as it is
-    }
-    const queue = input && SqsLongPoll.queueOf(input);
-    const waitMs = Number(input?.WaitTimeSeconds ?? 0) * 1000;
-    if (operation !== "ReceiveMessage" || !input || !queue || !(waitMs > 0)) {
-      const answer = await this.forward("sqs", req, body, undefined, `sqs.${operation}`);
-      if (input && answer.status === 200) this.longPoll.observe(operation, input);
-      return answer;
-    }
-    const deadline = Date.now() + waitMs;
-    const once = Buffer.from(JSON.stringify({ ...input, WaitTimeSeconds: 0 }));
-    for (;;) {
-      const seen = this.longPoll.signs(queue);
-      const answer = await this.forward("sqs", req, body, once, "sqs.ReceiveMessage");
-      if (answer.status !== 200 || Date.now() >= deadline || res.destroyed || hasMessages(answer.body))
-        return answer;
-      await this.longPoll.wait(queue, seen, Math.min(RECHECK_MS, deadline - Date.now()));
-    }
   }
 
   /** The operations that took the most time in moto, for a slow run's diagnosis. */
@@ -282,14 +244,6 @@ export class AwsGateway {
       ...(answer.functionError ? { "x-amz-function-error": answer.functionError } : {}),
     });
     res.end(answer.body);
-  }
-}
-
-function hasMessages(body: Buffer): boolean {
-  try {
-    return ((JSON.parse(body.toString("utf8")) as { Messages?: unknown[] }).Messages?.length ?? 0) > 0;
-  } catch {
-    return true; // not understood: passed on as it is
   }
 }
 

@@ -5,10 +5,6 @@
  * the queue and become visible again; the queue's redrive policy moves a message to its DLQ once it
  * has been received `maxReceiveCount` times (moto applies redrive on receive, as SQS does).
  *
- * Like Lambda's pollers, a poller without a started batch long-polls (`WaitTimeSeconds` 20): the
- * local gateway holds the receive, not moto, and answers it when a message arrives. While a batch is
- * gathered within its window, the poller asks again with short receives.
- *
  * A failed message becomes visible again after the queue's visibility timeout (`failedVisibilityMs`,
  * compressed only by the run's time scale). SQS delivers at least once: with `duplicateRate`, a
  * message the function handled is made visible again instead of deleted, and so delivered again.
@@ -47,8 +43,6 @@ export interface SqsSourceOptions {
   random?: () => number;
   /** Pause after a receive that found nothing (ms). @default `200` */
   emptyPollIntervalMs?: number;
-  /** `WaitTimeSeconds` of a receive without a started batch (Lambda's pollers: 20). @default `20` */
-  longPollSeconds?: number;
   /** Called with every message a successful invocation consumed (the progress display counts them). */
   onConsumed?: (records: SQSRecord[]) => void;
   log?: (message: string, fields?: Record<string, unknown>) => void;
@@ -58,14 +52,13 @@ export class SqsEventSource {
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
   private busy = 0;
-  /** Per poller: it holds received messages not yet delivered (from its first non-empty receive). */
-  private holding: boolean[] = [];
+  private lastEmptyReceive: boolean[] = [];
 
   constructor(private readonly options: SqsSourceOptions) {}
 
   start(): void {
     const pollers = this.options.pollers ?? Math.min(this.options.settings.maximumConcurrency ?? 4, 4);
-    this.holding = Array.from({ length: pollers }, () => false);
+    this.lastEmptyReceive = Array.from({ length: pollers }, () => false);
     for (let i = 0; i < pollers; i++) {
       const loop = this.poll(i, this.options.newContainer()).catch((error: unknown) =>
         this.options.log?.("poller stopped", {
@@ -77,9 +70,9 @@ export class SqsEventSource {
     }
   }
 
-  /** True when no batch is running and no poller holds messages (each is waiting for some). */
+  /** True when no batch is running and every poller's last receive came back empty. */
   idle(): boolean {
-    return this.busy === 0 && !this.holding.some(Boolean);
+    return this.busy === 0 && this.lastEmptyReceive.every(Boolean);
   }
 
   /** Stops polling; a batch in flight gets a few seconds to finish. */
@@ -94,9 +87,8 @@ export class SqsEventSource {
     while (!this.stopped) {
       let messages: Message[];
       try {
-        messages = await this.gather(windowMs, index);
+        messages = await this.gather(windowMs);
       } catch (error) {
-        this.holding[index] = false;
         this.options.log?.("ReceiveMessage failed; retrying", {
           queue: settings.queueName,
           error: (error as Error).message,
@@ -104,6 +96,7 @@ export class SqsEventSource {
         await sleep(500);
         continue;
       }
+      this.lastEmptyReceive[index] = messages.length === 0;
       if (messages.length === 0) {
         await sleep(this.options.emptyPollIntervalMs ?? 200);
         continue;
@@ -119,35 +112,29 @@ export class SqsEventSource {
         });
       } finally {
         this.busy -= 1;
-        this.holding[index] = false;
       }
     }
   }
 
   /** Up to `batchSize` messages: keeps receiving while the window is open and messages come. */
-  private async gather(windowMs: number, poller: number): Promise<Message[]> {
+  private async gather(windowMs: number): Promise<Message[]> {
     const { settings, sqs } = this.options;
-    // The window opens when the batch starts (its first messages), not when a long poll began.
-    let deadline = Number.POSITIVE_INFINITY;
+    const deadline = Date.now() + windowMs;
     const messages: Message[] = [];
     while (messages.length < settings.batchSize && !this.stopped) {
       const response = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: settings.queueUrl,
           MaxNumberOfMessages: Math.min(10, settings.batchSize - messages.length),
-          // Long polling until a batch starts (the gateway waits, not moto); then short receives
-          // until the window closes.
-          WaitTimeSeconds: messages.length === 0 ? (this.options.longPollSeconds ?? 20) : 0,
+          // No long polling: the local run sends the emulator one SQS request at a time, and a
+          // receive waiting on an empty queue would hold up every other call. Empty polls pause instead.
+          WaitTimeSeconds: 0,
           MessageSystemAttributeNames: ["All"],
           MessageAttributeNames: ["All"],
         }),
       );
       const received = response.Messages ?? [];
       messages.push(...received);
-      if (received.length > 0 && !this.holding[poller]) {
-        this.holding[poller] = true;
-        deadline = Date.now() + windowMs;
-      }
       if (Date.now() >= deadline || (received.length === 0 && messages.length === 0)) break;
       // A batch has started but is not full: keep gathering until the window closes, as Lambda does.
       if (received.length === 0)
