@@ -10,6 +10,7 @@ import { defineConfig } from "vitest/config";
  * `npm test` runs both, then the Glue job's pytest suite as its own step (test/run-glue-tests.sh).
  */
 export const E2E_TESTS = [
+  "test/audit-processor-batch-read.test.ts",
   "test/audit-processor-delivery.test.ts",
   "test/audit-processor-durable-counts.test.ts",
   "test/audit-processor.test.ts",

@@ -274,11 +274,12 @@ export class AuditStore extends pulumi.ComponentResource {
         ],
         Resource: queue.arn,
       },
-      // Read-modify-write with a version condition: GetItem and a conditional PutItem are all the processor calls.
+      // Read-modify-write with a version condition: a batch's items read with BatchGetItem, one re-read
+      // with GetItem after a conflict, and a conditional PutItem are all the processor calls.
       {
         Sid: "WriteAuditTrail",
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
+        Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"],
         Resource: table.arn,
       },
       kmsUseStatement(this.args.kmsKeyArn),

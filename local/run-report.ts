@@ -179,7 +179,7 @@ function differencesFromAws(inputs: SummaryInputs): string[] {
     `client certificate from a secret (certificateSource=${overrides.certificateSource ?? "secret"}): ACM cannot export an imported certificate, in AWS or in the emulator`,
     "the CSM tool's Lambda is a stand-in answered at the gateway (moto runs no function code)",
     "bucket and queue resource policies and IAM are not enforced (the emulator does not)",
-    "EMF metric lines are turned into CloudWatch metrics by the local run, as CloudWatch Logs does in Lambda",
+    "EMF metric lines are turned into CloudWatch metrics by the local run, as CloudWatch Logs does in Lambda (published once per namespace and second; CloudWatch keeps nothing finer than a second)",
   ];
   for (const [fn, seconds] of Object.entries(inputs.timeoutOverrides))
     lines.push(

@@ -196,11 +196,15 @@ describe("audit processor", () => {
       "sqs:GetQueueAttributes",
       "sqs:ReceiveMessage",
     ]);
-    expect(actionsOn(resolved.tableArn)).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
+    expect(actionsOn(resolved.tableArn)).toEqual([
+      "dynamodb:BatchGetItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+    ]);
     expect(actionsOn(KEY_ARN)).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
     const actions = allActions(statements);
     expect(actions.filter((a) => a.includes("*"))).toEqual([]);
-    expect(actions.filter((a) => a.startsWith("sqs:") || a.startsWith("dynamodb:"))).toHaveLength(6);
+    expect(actions.filter((a) => a.startsWith("sqs:") || a.startsWith("dynamodb:"))).toHaveLength(7);
     // Only PutMetricData has resource "*" (AWS allows nothing narrower), held to the own namespace.
     const wildcard = statements.filter((s) => [s.Resource].flat().includes("*"));
     expect(wildcard).toEqual([

@@ -519,7 +519,7 @@ describe("each function works with exactly its role's policy, and is refused wha
     // The producer's FAILED record, three PROCESSED cases and the discard auditor's provisional FAILED.
     expect(event.Records.length).toBeGreaterThanOrEqual(5);
     expect([...used].sort()).toEqual([
-      "dynamodb:GetItem",
+      "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
       "sqs:DeleteMessage",
       "sqs:ReceiveMessage",

@@ -7,7 +7,9 @@
  *   others.
  * - Valid events are recorded in the audit table (`recordAuditEvent`): idempotent, order-independent.
  *   Events of one transaction are recorded one after another (they touch the same item); different
- *   transactions in parallel, a few at a time.
+ *   transactions in parallel, a few at a time. The batch's items are read first with one BatchGetItem
+ *   (not a GetItem per event); each write still carries its version condition, and a conflict
+ *   re-reads that one item. If the batch read fails, every event reads its own item, as before.
  * - A DynamoDB error (throttling, a service error, repeated version conflicts) fails only that message.
  * - Outcomes are counted once per transaction and status, at the write that records them first
  *   (`outcome-metrics.ts`): repeats, duplicates and superseded events count nothing. With the EMF
@@ -19,7 +21,8 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { validateAuditEvent, type AuditEvent } from "../lib/audit-event.js";
 import type { Logger } from "../lib/logger.js";
-import { recordAuditEvent, type AuditTableDeps } from "./audit-table.js";
+import type { AuditItem } from "./audit-item.js";
+import { readAuditItems, recordAuditEvent, type AuditTableDeps } from "./audit-table.js";
 import type { OutcomeMetrics } from "./outcome-metrics.js";
 
 export interface AuditProcessorDeps extends AuditTableDeps {
@@ -104,6 +107,7 @@ export async function processAuditBatchWithSummary(
       byTransaction.set(parsed.event.transactionId, group);
     }
 
+    const items = await readBatchItems(deps, [...byTransaction.keys()]);
     await forEachLimited([...byTransaction.values()], deps.concurrency ?? 8, async (messages) => {
       for (const message of messages) {
         if (deps.remainingTimeMs && deps.remainingTimeMs() < STOP_STARTING_WRITES_MS) {
@@ -111,7 +115,7 @@ export async function processAuditBatchWithSummary(
           failures.push({ itemIdentifier: message.record.messageId });
           continue;
         }
-        const ok = await recordOne(deps, message, summary);
+        const ok = await recordOne(deps, message, summary, items);
         if (!ok) failures.push({ itemIdentifier: message.record.messageId });
       }
     });
@@ -137,20 +141,50 @@ function parseMessage(record: SQSRecord): { ok: true; event: AuditEvent } | { ok
   return checked.ok ? checked : { ok: false, reason: `audit event breaks the contract: ${checked.reason}` };
 }
 
-/** Records one event; false when SQS must deliver it again. */
+/** The items of the batch's transactions (one BatchGetItem per 100); empty when that read fails. */
+async function readBatchItems(
+  deps: AuditProcessorDeps,
+  transactionIds: string[],
+): Promise<Map<string, AuditItem | undefined>> {
+  if (transactionIds.length === 0) return new Map();
+  try {
+    return await readAuditItems(deps, transactionIds);
+  } catch (error) {
+    deps.logger.warn("batch read of audit items failed; each event reads its own item", {
+      transactions: transactionIds.length,
+      error,
+    });
+    return new Map();
+  }
+}
+
+/**
+ * Records one event; false when SQS must deliver it again. `items`: the transaction's item as last
+ * read or written by this batch, updated after each write (a transaction's events run one by one).
+ */
 async function recordOne(
   deps: AuditProcessorDeps,
   message: ParsedMessage,
   summary: AuditBatchSummary,
+  items: Map<string, AuditItem | undefined>,
 ): Promise<boolean> {
   const { record, event } = message;
   const log = deps.logger.child({ correlationId: event.transactionId });
+  const known = items.has(event.transactionId) ? { item: items.get(event.transactionId) } : undefined;
+  // Until this event is recorded, the item is read again if needed (e.g. after a failed write).
+  items.delete(event.transactionId);
   try {
-    const outcome = await recordAuditEvent(deps, event, {
-      now: (deps.now ?? (() => new Date()))(),
-      retentionDays: deps.retentionDays,
-      messageId: record.messageId,
-    });
+    const outcome = await recordAuditEvent(
+      deps,
+      event,
+      {
+        now: (deps.now ?? (() => new Date()))(),
+        retentionDays: deps.retentionDays,
+        messageId: record.messageId,
+      },
+      known,
+    );
+    if (outcome.kind === "written") items.set(event.transactionId, outcome.item);
     if (outcome.kind === "duplicate") {
       summary.duplicates++;
       log.info("audit event already recorded", { messageId: record.messageId, status: event.status });

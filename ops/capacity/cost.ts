@@ -92,7 +92,7 @@ export function monthlyCost(
       quantity: `${Math.round(sqsRequests).toLocaleString("en-GB")} (sends, receives, deletes, idle long polls)`,
       usd: (sqsRequests / 1e6) * PRICES.sqs.perMillionRequests,
     },
-    // Per record: one GetItem (1 read unit) and one conditional PutItem of an item up to 2 KB with its history (2 write units).
+    // Per record: its item read (1 read unit, in a BatchGetItem of the batch) and one conditional PutItem of an item up to 2 KB with its history (2 write units).
     {
       item: "DynamoDB on-demand",
       quantity: `${records.toLocaleString("en-GB")} reads, ${(2 * records).toLocaleString("en-GB")} write units`,

@@ -38,7 +38,7 @@ export interface ServiceTimes {
   caseCreatorOverheadMs: number;
   /** Audit events go out in SendMessageBatch calls of 10. */
   sqsSendBatchMs: number;
-  /** Per audit message: DynamoDB GetItem + conditional PutItem. */
+  /** Per audit message: its item read (one BatchGetItem per batch) + a conditional PutItem. */
   auditPerRecordMs: number;
   auditOverheadMs: number;
   coldStartMs: number;
