@@ -46,7 +46,9 @@ describe("network unset (sit as committed)", () => {
 
   it("plans exactly the resources and inputs it planned before issue #20", () => {
     // Digest taken from main just before the network work merged (406de2f, with the Composite batch of
-    // 1,000 and the config schema); see test/support/plan-digest.ts.
+    // 1,000 and the config schema; identical to the merged plan), then retaken when the audit processor
+    // gained dynamodb:BatchGetItem (its role policy is the only resource that changed); see
+    // test/support/plan-digest.ts. An intended change to sit's plan retakes it the same way.
     const before = JSON.parse(
       readFileSync(join(PROJECT_DIR, "test/fixtures/sit-plan-digest.json"), "utf8"),
     ) as ResourceDigest[];
