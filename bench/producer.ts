@@ -31,7 +31,7 @@ import { Logger } from "../handlers/lib/logger.js";
 import { emulatorClientConfig, startEmulator } from "../local/emulator.js";
 import { produceFile } from "./produce-file.js";
 import { describeMachine, machine, round, writeResults } from "./bench-results.js";
-import { runChild } from "./run-child.js";
+import { runJsonChild } from "./run-child.js";
 
 type Mode = "ours" | "baseline";
 export interface ProducerModeResult {
@@ -205,21 +205,13 @@ export async function runProducerBench(options: ProducerBenchOptions) {
         }),
       );
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-      const run = await runChild(process.execPath, [
-        ...typeScriptLoader(),
-        fileURLToPath(import.meta.url),
-        "--child",
+      const result = await runJsonChild<ProducerModeResult>(
         mode,
-        emulator.endpoint,
-        bucket,
-        key,
-        String(options.shards),
-        String(limit),
-      ]);
-      const line = run.stdout.trim().split("\n").at(-1) ?? "";
-      if (run.status !== 0 || !line.startsWith("{"))
-        throw new Error(`${mode} run failed: ${run.stderr.slice(-2000)}`);
-      results.push(JSON.parse(line) as ProducerModeResult);
+        typeScriptLoader(),
+        fileURLToPath(import.meta.url),
+        [mode, emulator.endpoint, bucket, key, String(options.shards), String(limit)],
+      );
+      results.push(result);
     } finally {
       await emulator.stop();
     }

@@ -28,3 +28,20 @@ export function runChild(command: string, args: string[]): Promise<ChildRun> {
     child.once("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/**
+ * Runs `script --child ...args` in a Node child (with `nodeArgs`, e.g. tsx's loader), which prints its
+ * result last, as one JSON line; throws with its stderr if it fails.
+ */
+export async function runJsonChild<T>(
+  label: string,
+  nodeArgs: string[],
+  script: string,
+  args: string[],
+): Promise<T> {
+  const run = await runChild(process.execPath, [...nodeArgs, script, "--child", ...args]);
+  const line = run.stdout.trim().split("\n").at(-1) ?? "";
+  if (run.status !== 0 || !line.startsWith("{"))
+    throw new Error(`${label} run failed: ${run.stderr.slice(-2000)}`);
+  return JSON.parse(line) as T;
+}

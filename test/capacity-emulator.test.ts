@@ -6,50 +6,15 @@
 import { describe, expect, it } from "vitest";
 import { type EmulatorProcess, EmulatorServers, SerialServer } from "../ops/capacity/emulator-servers.js";
 import { AWS_SERVICE_TIMES, predict, type Workload } from "../ops/capacity/model.js";
-import type { StackModel } from "../ops/capacity/stack-model.js";
+import { stack as stackWithWindow, workload as tenThousand } from "./support/capacity-stack.js";
 
-const stack: StackModel = {
-  stack: "t",
-  region: "eu-west-1",
-  env: "sit",
-  slaSeconds: 300,
-  pipelines: [
-    {
-      name: "cta",
-      stream: "s",
-      shards: 4,
-      onDemand: false,
-      producer: { name: "p", memoryMb: 512, timeoutSeconds: 900 },
-      caseCreator: {
-        name: "c",
-        memoryMb: 512,
-        timeoutSeconds: 120,
-        mapping: {
-          batchSize: 200,
-          parallelizationFactor: 2,
-          batchingWindowSeconds: 5,
-          maximumRetryAttempts: 5,
-        },
-      },
-    },
-  ],
-  auditProcessor: {
-    name: "a",
-    memoryMb: 256,
-    timeoutSeconds: 30,
-    batchSize: 25,
-    batchingWindowSeconds: 5,
-    maximumConcurrency: 5,
-  },
+const fiveSecondWindow = stackWithWindow(5);
+
+const stack = {
+  ...fiveSecondWindow,
+  auditProcessor: { ...fiveSecondWindow.auditProcessor, maximumConcurrency: 5 },
 };
-const workload: Workload = {
-  recordsPerFile: 2000,
-  filesPerDay: 1,
-  recordBytes: 250,
-  salesforceCallMs: 60,
-  salesforceDailyLimit: 100_000,
-  accountConcurrencyQuota: 1000,
-};
+const workload: Workload = { ...tenThousand, recordsPerFile: 2000, salesforceCallMs: 60, recordBytes: 250 };
 const sqs = { "sqs.SendMessageBatch": 40, "sqs.ReceiveMessage": 40, "sqs.DeleteMessageBatch": 40 };
 const dynamodb = { "dynamodb.GetItem": 30, "dynamodb.PutItem": 30 };
 
