@@ -15,6 +15,7 @@ export const E2E_TESTS = [
   "test/audit-processor-durable-counts.test.ts",
   "test/audit-processor.test.ts",
   "test/audit-sender.test.ts",
+  "test/bench-child.test.ts",
   "test/bench.test.ts",
   "test/bundle-source-maps.test.ts",
   "test/capacity.test.ts",

@@ -6,7 +6,6 @@
  *
  *   npx tsx bench/producer-memory.ts [records]
  */
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
   CreateStreamCommand,
@@ -22,6 +21,7 @@ import { KinesisPublisher, type PutRecordsClient } from "../handlers/event-produ
 import { validateRecord } from "../handlers/event-producer/record-validation.js";
 import { Logger } from "../handlers/lib/logger.js";
 import { produceFile } from "./produce-file.js";
+import { runJsonChild } from "./run-child.js";
 
 type Mode = "streaming" | "naive";
 interface Result {
@@ -151,27 +151,14 @@ async function main(): Promise<void> {
     console.log(`file: ${records} records, ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(1)} MB`);
     const results: Result[] = [];
     for (const mode of ["streaming", "naive"] as const) {
-      const run = spawnSync(
-        process.execPath,
-        [
-          ...process.execArgv,
-          "--expose-gc",
-          fileURLToPath(import.meta.url),
-          "--child",
-          mode,
-          emulator.endpoint,
-          bucket,
-          key,
-        ],
-        {
-          encoding: "utf8",
-          maxBuffer: 10 * 1024 * 1024,
-        },
-      );
-      const line = run.stdout.trim().split("\n").at(-1) ?? "";
-      if (run.status !== 0 || !line.startsWith("{"))
-        throw new Error(`${mode} run failed: ${run.stderr.slice(-2000)}`);
-      results.push(JSON.parse(line) as Result);
+      const nodeArgs = [...process.execArgv, "--expose-gc"];
+      const result = await runJsonChild<Result>(mode, nodeArgs, fileURLToPath(import.meta.url), [
+        mode,
+        emulator.endpoint,
+        bucket,
+        key,
+      ]);
+      results.push(result);
     }
     console.table(results);
     const [s, n] = results as [Result, Result];

@@ -14,7 +14,6 @@
  *
  *   npx tsx bench/producer.ts [records=50000] [--shards 4] [--baseline-records 2000]
  */
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
   CreateStreamCommand,
@@ -32,6 +31,7 @@ import { Logger } from "../handlers/lib/logger.js";
 import { emulatorClientConfig, startEmulator } from "../local/emulator.js";
 import { produceFile } from "./produce-file.js";
 import { describeMachine, machine, round, writeResults } from "./bench-results.js";
+import { runJsonChild } from "./run-child.js";
 
 type Mode = "ours" | "baseline";
 export interface ProducerModeResult {
@@ -136,11 +136,8 @@ async function child(
     records = summary.published;
   } else {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    // The whole body in memory, then one JSON.parse: the old code's way. (Read chunk by chunk: the SDK's
-    // transformToString never returned for a multi-MB moto object here.)
-    const chunks: Buffer[] = [];
-    for await (const chunk of object.Body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
-    const all = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown[];
+    // The whole body in memory, then one JSON.parse: the old code's way.
+    const all = JSON.parse(await object.Body!.transformToString()) as unknown[];
     const now = new Date();
     for (const r of all.slice(0, limit)) {
       const v = validateRecord(JSON.stringify(r), {
@@ -192,7 +189,7 @@ export async function runProducerBench(options: ProducerBenchOptions) {
   const body = makeFile(options.records);
   const fileMb = round(Buffer.byteLength(body) / 1024 / 1024);
   const results: ProducerModeResult[] = [];
-  // Each mode gets an emulator of its own: a moto process left with a half-read 24 MB object answers nothing more.
+  // Each mode gets an emulator of its own, so one mode's streams and queues do not slow the other's calls.
   for (const mode of ["ours", "baseline"] as const) {
     const limit = Math.min(options.records, options.baselineRecords);
     log(
@@ -208,28 +205,13 @@ export async function runProducerBench(options: ProducerBenchOptions) {
         }),
       );
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-      const run = spawnSync(
-        process.execPath,
-        [
-          ...typeScriptLoader(),
-          fileURLToPath(import.meta.url),
-          "--child",
-          mode,
-          emulator.endpoint,
-          bucket,
-          key,
-          String(options.shards),
-          String(limit),
-        ],
-        {
-          encoding: "utf8",
-          maxBuffer: 10 * 1024 * 1024,
-        },
+      const result = await runJsonChild<ProducerModeResult>(
+        mode,
+        typeScriptLoader(),
+        fileURLToPath(import.meta.url),
+        [mode, emulator.endpoint, bucket, key, String(options.shards), String(limit)],
       );
-      const line = run.stdout.trim().split("\n").at(-1) ?? "";
-      if (run.status !== 0 || !line.startsWith("{"))
-        throw new Error(`${mode} run failed: ${run.stderr.slice(-2000)}`);
-      results.push(JSON.parse(line) as ProducerModeResult);
+      results.push(result);
     } finally {
       await emulator.stop();
     }

@@ -8,6 +8,7 @@
  * monthly cost (`cost.ts`, prices dated in `prices.ts`). Writes nothing. Exit 1 when the workload
  * does not fit (Salesforce limit, concurrency quota, or the SLA), 2 on a wrong command line.
  */
+import { readFileSync } from "node:fs";
 import { ConfigError } from "../../stacks/config-reader.js";
 import { stackNames } from "../../stacks/stack-files.js";
 import {
@@ -21,6 +22,7 @@ import {
 import { ProgressReporter } from "../lib/progress.js";
 import { reportChecks } from "../lib/verdict.js";
 import { monthlyCost } from "./cost.js";
+import type { EmulatorProcess } from "./emulator-servers.js";
 import { AWS_SERVICE_TIMES, predict, type Prediction, type ServiceTimes, type Workload } from "./model.js";
 import { PRICES_RECORDED_ON, PRICES_REGION_NOTE } from "./prices.js";
 import { stackModelOf, type StackModel } from "./stack-model.js";
@@ -101,6 +103,11 @@ export const CAPACITY_SPEC: CommandSpec = {
       help: "cap the audit processor's concurrency (1 models the emulator's one-request-at-a-time DynamoDB)",
       placeholder: "N",
     },
+    emulator: {
+      kind: "string",
+      help: "validation against a local run only: JSON file of the emulator's processes and their service times (e.g. ops/capacity/emulator-moto.json)",
+      placeholder: "FILE",
+    },
     config: {
       kind: "pairs",
       help: "config as `pulumi config set` would add it, e.g. tokenUrl=https://… (prod needs it)",
@@ -129,6 +136,18 @@ export function serviceTimesFrom(overrides: Record<string, string>): ServiceTime
   return times;
 }
 
+function readEmulatorProcesses(file: string): EmulatorProcess[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`--emulator ${file}: ${(error as Error).message}`);
+  }
+  const processes = (parsed as { processes?: unknown }).processes;
+  if (!Array.isArray(processes)) throw new UsageError(`--emulator ${file}: needs a "processes" array`);
+  return processes as EmulatorProcess[];
+}
+
 async function capacity(args: ParsedArgs, io: CliIo): Promise<number> {
   const stack = args.positionals.stack!;
   if (!stackNames().includes(stack))
@@ -148,6 +167,7 @@ async function capacity(args: ParsedArgs, io: CliIo): Promise<number> {
     accountConcurrencyQuota: o["concurrency-quota"] as number,
   };
   const times = serviceTimesFrom((o["service-time"] as Record<string, string> | undefined) ?? {});
+  if (o.emulator !== undefined) times.emulator = readEmulatorProcesses(o.emulator as string);
   announce(io, [
     `capacity ${stack}: ${records.toLocaleString("en-GB")} records a file (${recordBytes} bytes each), ${workload.filesPerDay} files a day; reads the stack's offline plan, writes nothing`,
     `Salesforce ${workload.salesforceCallMs} ms a call, limit ${workload.salesforceDailyLimit.toLocaleString("en-GB")} a day; Lambda quota ${workload.accountConcurrencyQuota}`,

@@ -13,6 +13,7 @@
  * starts beyond the first invocation of each lane, and Lambda's own per-shard GetRecords limits.
  */
 import { MAX_COLLECTION_SIZE, MAX_RECORDS_PER_CALL } from "../../handlers/case-creator/salesforce-client.js";
+import { type EmulatorProcess, EmulatorServers } from "./emulator-servers.js";
 import type { StackModel } from "./stack-model.js";
 
 export interface Workload {
@@ -44,6 +45,11 @@ export interface ServiceTimes {
   coldStartMs: number;
   /** How many audit writes run at once per invocation (the processor handles a batch's records one by one: 1). */
   auditConcurrencyCap?: number;
+  /**
+   * Only to validate the model against local runs: the emulator's processes, each serving its
+   * operations one call at a time (emulator-servers.ts). Unset for AWS.
+   */
+  emulator?: readonly EmulatorProcess[];
 }
 
 export const AWS_SERVICE_TIMES: ServiceTimes = {
@@ -100,6 +106,7 @@ export function predict(
   const lanes = shards * parallelizationFactor;
   const n = workload.recordsPerFile;
   const invocations: Invocation[] = [];
+  const emulator = times.emulator ? new EmulatorServers(times.emulator) : undefined;
 
   // 1. Producer → Kinesis: chunk i lands when its call returns and the shards have had the time to take it.
   const shardRate = Math.min(
@@ -107,10 +114,15 @@ export function predict(
     KINESIS_BYTES_PER_SHARD_SECOND / workload.recordBytes,
   );
   const arrivals: Array<{ atMs: number; records: number }> = [];
+  const callsDone: number[] = [];
   for (let i = 0, sent = 0; sent < n; i++) {
     const records = Math.min(500, n - sent);
     sent += records;
-    const callDone = times.coldStartMs + (Math.floor(i / 4) + 1) * times.putRecordsMs;
+    // Four calls in flight: call i goes out when call i - 4 has returned.
+    const callDone = emulator
+      ? emulator.call("kinesis.PutRecords", callsDone[i - 4] ?? times.coldStartMs, times.putRecordsMs)
+      : times.coldStartMs + (Math.floor(i / 4) + 1) * times.putRecordsMs;
+    callsDone.push(callDone);
     const shardDone = times.coldStartMs + (sent / shards / shardRate) * 1000;
     arrivals.push({ atMs: Math.max(callDone, shardDone), records });
   }
@@ -150,11 +162,15 @@ export function predict(
       carried = leftover;
       carriedAt = leftover > 0 ? share[k - 1]!.atMs : 0;
       const calls = Math.ceil(batch / SALESFORCE_COLLECTION);
-      const duration =
-        (cold ? times.coldStartMs : 0) +
-        times.caseCreatorOverheadMs +
-        calls * workload.salesforceCallMs +
-        Math.ceil(batch / 10) * times.sqsSendBatchMs;
+      const beforeSends =
+        (cold ? times.coldStartMs : 0) + times.caseCreatorOverheadMs + calls * workload.salesforceCallMs;
+      const sends = Math.ceil(batch / 10);
+      let duration = beforeSends + sends * times.sqsSendBatchMs;
+      if (emulator) {
+        let t = closeAt + beforeSends;
+        for (let s = 0; s < sends; s++) t = emulator.call("sqs.SendMessageBatch", t, times.sqsSendBatchMs);
+        duration = t - closeAt;
+      }
       cold = false;
       invocations.push({ fn: "case-creator", startMs: closeAt, endMs: closeAt + duration, records: batch });
       auditArrivals.push({ atMs: closeAt + duration, records: batch });
@@ -211,7 +227,9 @@ export function predict(
     const batch = Math.min(audit.batchSize, queued);
     queued -= batch;
     const perRecord = times.auditPerRecordMs / Math.max(1, Math.min(batch, times.auditConcurrencyCap ?? 1));
-    const duration = times.auditOverheadMs + batch * perRecord;
+    const duration = emulator
+      ? auditOnEmulator(emulator, closeAt, batch, times) - closeAt
+      : times.auditOverheadMs + batch * perRecord;
     pollers[p] = closeAt + duration;
     invocations.push({ fn: "audit-processor", startMs: closeAt, endMs: closeAt + duration, records: batch });
     audited += batch;
@@ -277,6 +295,22 @@ export function predict(
     salesforceCallsPerDay: salesforceCallsPerFile * workload.filesPerDay,
     invocations,
   };
+}
+
+/** One audit batch against the emulator: a receive, a GetItem and a PutItem per record in turn, the deletes. */
+function auditOnEmulator(
+  emulator: EmulatorServers,
+  startMs: number,
+  batch: number,
+  times: ServiceTimes,
+): number {
+  let t = emulator.call("sqs.ReceiveMessage", startMs, 0) + times.auditOverheadMs;
+  for (let r = 0; r < batch; r++) {
+    t = emulator.call("dynamodb.GetItem", t, times.auditPerRecordMs / 2);
+    t = emulator.call("dynamodb.PutItem", t, times.auditPerRecordMs / 2);
+  }
+  for (let d = 0; d < Math.ceil(batch / 10); d++) t = emulator.call("sqs.DeleteMessageBatch", t, 0);
+  return t;
 }
 
 /** Most invocations running at one moment (a sweep over starts and ends). */

@@ -5,7 +5,9 @@
  * `none` has no network. A month is 30 days, as in `cost.ts`.
  */
 import { interfaceServices, type NetworkConfig } from "../../components/network-config.js";
-import { NETWORK_PRICES } from "./prices.js";
+import { PRICES } from "./prices.js";
+
+const NETWORK_PRICES = PRICES.vpc;
 
 const HOURS = 30 * 24;
 
@@ -34,8 +36,8 @@ export function networkMonthlyCost(network: NetworkConfig, hasGlueJobs: boolean)
     natUsd: round(natUsd),
     endpointsUsd: round(endpointsUsd),
     totalUsd: round(natUsd + endpointsUsd),
-    natPerGbUsd: network.egress ? NETWORK_PRICES.natPerGbProcessed : 0,
-    endpointPerGbUsd: NETWORK_PRICES.interfaceEndpointPerGb,
+    natPerGbUsd: network.egress ? NETWORK_PRICES.natGatewayPerGbProcessed : 0,
+    endpointPerGbUsd: NETWORK_PRICES.interfaceEndpointPerGbProcessed,
   };
 }
 
