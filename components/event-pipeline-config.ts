@@ -63,3 +63,35 @@ export const PIPELINE_LIMITS = {
   maximumRecordAgeSeconds: { min: 60, max: 604_800, default: 3600 },
   retentionHours: { min: 24, max: 8760, default: 24 },
 } as const;
+
+/** Limits AWS enforces, checked before anything is declared so the message names the config key. */
+export function checkPipelineLimits(p: PipelineConfig): void {
+  const where = `pipeline "${p.name}"`;
+  if (p.onDemand === (p.shardCount !== undefined)) {
+    throw new Error(`${where}: exactly one of \`shardCount\` or \`onDemand\` can be set`);
+  }
+  const { shardCount } = PIPELINE_LIMITS;
+  if (
+    p.shardCount !== undefined &&
+    (!Number.isInteger(p.shardCount) || p.shardCount < shardCount.min || p.shardCount > shardCount.max)
+  ) {
+    throw new Error(
+      `${where}: \`shardCount\` must be an integer ${shardCount.min}–${shardCount.max}, got ${p.shardCount}`,
+    );
+  }
+  const { retentionHours } = PIPELINE_LIMITS;
+  if (p.retentionHours < retentionHours.min || p.retentionHours > retentionHours.max) {
+    throw new Error(
+      `${where}: \`retentionHours\` must be ${retentionHours.min}–${retentionHours.max}, got ${p.retentionHours}`,
+    );
+  }
+  if (!p.caseCreator) return;
+  const ranges = (
+    ["batchSize", "parallelizationFactor", "maximumRetryAttempts", "maximumRecordAgeSeconds"] as const
+  ).map((key) => [key, PIPELINE_LIMITS[key].min, PIPELINE_LIMITS[key].max] as const);
+  for (const [key, min, max] of ranges) {
+    const value = p[key] as number;
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`${where}: \`${key}\` must be an integer ${min}–${max}, got ${value}`);
+  }
+}

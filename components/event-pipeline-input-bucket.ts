@@ -132,3 +132,31 @@ function uploaderOwnership(
     ),
   ];
 }
+
+/**
+ * What the producer's once-per-object-version ledger needs (`handlers/event-producer/file-ledger.ts`):
+ * - read, claim and complete its ledger items in the audit table, and nothing else there:
+ *   `dynamodb:LeadingKeys` limits every call to partition keys matching `#ledger:*` (the condition key
+ *   is multivalued, hence `ForAllValues`; GetItem/PutItem/UpdateItem always carry their key, so the
+ *   set is never empty: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html);
+ * - read exactly the object version the notification names (GetObject with a `versionId` is
+ *   authorised as `s3:GetObjectVersion`, not `s3:GetObject`:
+ *   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "versionId").
+ */
+export function producerLedgerStatements(bucket: aws.s3.Bucket, auditTableArn: pulumi.Input<string>) {
+  return [
+    {
+      Sid: "KeepFileLedger",
+      Effect: "Allow" as const,
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Resource: auditTableArn,
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["#ledger:*"] } },
+    },
+    {
+      Sid: "ReadNotifiedVersion",
+      Effect: "Allow" as const,
+      Action: "s3:GetObjectVersion",
+      Resource: pulumi.interpolate`${bucket.arn}/*`,
+    },
+  ];
+}

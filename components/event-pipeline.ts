@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
-import { PIPELINE_LIMITS, type PipelineConfig, type SalesforceConfig } from "./event-pipeline-config.js";
+import { checkPipelineLimits, type PipelineConfig, type SalesforceConfig } from "./event-pipeline-config.js";
 import { connectStreamToCaseCreator, createCaseCreator } from "./event-pipeline-case-creator.js";
 import {
   createDiscardAuditor,
@@ -18,7 +18,7 @@ import {
   onFailureRedrivePolicy,
 } from "./event-pipeline-discard-auditor.js";
 import { grantStreamReaders } from "./cross-account-access.js";
-import { createInputBucket } from "./event-pipeline-input-bucket.js";
+import { createInputBucket, producerLedgerStatements } from "./event-pipeline-input-bucket.js";
 import { kmsUseStatement, putMetricStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction, type FunctionNetwork } from "./lambda-function.js";
 import type { PipelineFacts } from "./monitoring/facts.js";
@@ -130,7 +130,7 @@ export class EventPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: EventPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kyc:platform:EventPipeline", name, {}, opts);
-    validateArgs(args);
+    checkPipelineLimits(args.pipeline);
     const p = args.pipeline.name;
     const naming = args.naming;
 
@@ -384,66 +384,5 @@ export class EventPipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-  }
-}
-
-/**
- * What the producer's once-per-object-version ledger needs (`handlers/event-producer/file-ledger.ts`):
- * - read, claim and complete its ledger items in the audit table, and nothing else there:
- *   `dynamodb:LeadingKeys` limits every call to partition keys matching `#ledger:*` (the condition key
- *   is multivalued, hence `ForAllValues`; GetItem/PutItem/UpdateItem always carry their key, so the
- *   set is never empty: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html);
- * - read exactly the object version the notification names (GetObject with a `versionId` is
- *   authorised as `s3:GetObjectVersion`, not `s3:GetObject`:
- *   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "versionId").
- */
-function producerLedgerStatements(bucket: aws.s3.Bucket, auditTableArn: pulumi.Input<string>) {
-  return [
-    {
-      Sid: "KeepFileLedger",
-      Effect: "Allow" as const,
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-      Resource: auditTableArn,
-      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["#ledger:*"] } },
-    },
-    {
-      Sid: "ReadNotifiedVersion",
-      Effect: "Allow" as const,
-      Action: "s3:GetObjectVersion",
-      Resource: pulumi.interpolate`${bucket.arn}/*`,
-    },
-  ];
-}
-
-/** Limits AWS enforces, checked before anything is declared so the message names the config key. */
-function validateArgs(args: EventPipelineArgs): void {
-  const p = args.pipeline;
-  const where = `pipeline "${p.name}"`;
-  if (p.onDemand === (p.shardCount !== undefined)) {
-    throw new Error(`${where}: exactly one of \`shardCount\` or \`onDemand\` can be set`);
-  }
-  const { shardCount } = PIPELINE_LIMITS;
-  if (
-    p.shardCount !== undefined &&
-    (!Number.isInteger(p.shardCount) || p.shardCount < shardCount.min || p.shardCount > shardCount.max)
-  ) {
-    throw new Error(
-      `${where}: \`shardCount\` must be an integer ${shardCount.min}–${shardCount.max}, got ${p.shardCount}`,
-    );
-  }
-  const { retentionHours } = PIPELINE_LIMITS;
-  if (p.retentionHours < retentionHours.min || p.retentionHours > retentionHours.max) {
-    throw new Error(
-      `${where}: \`retentionHours\` must be ${retentionHours.min}–${retentionHours.max}, got ${p.retentionHours}`,
-    );
-  }
-  if (!p.caseCreator) return;
-  const ranges = (
-    ["batchSize", "parallelizationFactor", "maximumRetryAttempts", "maximumRecordAgeSeconds"] as const
-  ).map((key) => [key, PIPELINE_LIMITS[key].min, PIPELINE_LIMITS[key].max] as const);
-  for (const [key, min, max] of ranges) {
-    const value = p[key] as number;
-    if (!Number.isInteger(value) || value < min || value > max)
-      throw new Error(`${where}: \`${key}\` must be an integer ${min}–${max}, got ${value}`);
   }
 }

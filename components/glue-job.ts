@@ -20,7 +20,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricNamespace } from "../handlers/lib/metric-catalog.js";
-import type { GlueJobConfig, GlueTableAccess } from "./glue-job-config.js";
+import type { GlueJobConfig } from "./glue-job-config.js";
+import { createFailedRunsRule } from "./glue-job-failed-runs.js";
+import { CATALOG, icebergCatalogConf } from "./glue-job-iceberg.js";
 import { HELPERS_KEY, SCRIPT_KEY, createAssetsBucket, uploadAssets } from "./glue-job-assets.js";
 import { createGlueConnection, type GlueNetworkPlacement } from "./glue-job-connection.js";
 import { jobRoleStatements } from "./glue-job-iam.js";
@@ -29,10 +31,8 @@ import type { GlueJobFacts } from "./monitoring/facts.js";
 import { checkName, type Naming } from "./naming.js";
 
 export { GLUE_HELPERS_DIR, GLUE_SCRIPT, helpersArchive } from "./glue-job-assets.js";
-/** Spark catalog name the job's table is read through. */
-const CATALOG = "glue_catalog";
 /** Glue job-run states that mean the run did not finish its work. */
-export const FAILED_RUN_STATES = ["FAILED", "TIMEOUT", "ERROR"];
+export { FAILED_RUN_STATES } from "./glue-job-failed-runs.js";
 
 /** Glue stops a run as TIMEOUT after this many minutes unless `timeoutMinutes` says otherwise. */
 const DEFAULT_TIMEOUT_MINUTES = 60;
@@ -163,7 +163,17 @@ export class GlueJob extends pulumi.ComponentResource {
       connection: createGlueConnection(name, args, this),
     });
     this.createSchedule(name, args);
-    this.createFailedRunsRule(name, args);
+    createFailedRunsRule(
+      name,
+      {
+        jobName: this.jobName,
+        ruleName: this.ruleName,
+        logGroupName: this.failedRunsLogGroupName,
+        logRetentionDays: args.logRetentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+      },
+      this,
+    );
 
     this.facts = {
       jobName: this.jobName,
@@ -349,55 +359,6 @@ export class GlueJob extends pulumi.ComponentResource {
       { parent: this },
     );
   }
-
-  /** Failed runs become countable (AWS/Events MatchedEvents by RuleName) and are kept for investigation. */
-  private createFailedRunsRule(name: string, args: GlueJobArgs): void {
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-failed-runs-logs`,
-      { name: this.failedRunsLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
-      { parent: this },
-    );
-    const rule = new aws.cloudwatch.EventRule(
-      `${name}-failed-runs-rule`,
-      {
-        name: this.ruleName,
-        description: `Runs of Glue job ${this.jobName} that ended ${FAILED_RUN_STATES.join("/")}`,
-        eventPattern: JSON.stringify({
-          source: ["aws.glue"],
-          "detail-type": ["Glue Job State Change"],
-          detail: { jobName: [this.jobName], state: FAILED_RUN_STATES },
-        }),
-      },
-      { parent: this },
-    );
-    // EventBridge writes to CloudWatch Logs through the log group's resource policy, not a role.
-    // Note: an account has at most 10 such policies per region; this one is scoped to one group and rule.
-    const access = new aws.cloudwatch.LogResourcePolicy(
-      `${name}-failed-runs-access`,
-      {
-        policyName: `${this.ruleName}-to-logs`,
-        policyDocument: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "EventBridgeWritesFailedRuns",
-              Effect: "Allow",
-              Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              Resource: pulumi.interpolate`${logGroup.arn}:*`,
-              Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
-            },
-          ],
-        }),
-      },
-      { parent: this },
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-failed-runs-target`,
-      { rule: rule.name, targetId: "failed-runs-log", arn: logGroup.arn },
-      { parent: this, dependsOn: [access] },
-    );
-  }
 }
 
 function validateArgs(args: GlueJobArgs): void {
@@ -430,42 +391,4 @@ function glueVersionOf(args: GlueJobArgs): string {
 
 function glueMajorVersion(args: GlueJobArgs): number {
   return Number.parseInt(glueVersionOf(args), 10);
-}
-
-/**
- * Spark settings for reading Iceberg tables through the Glue Data Catalog as `glue_catalog.db.table`.
- * Glue 5.0 takes catalog settings only as `--conf` job arguments (they are static). The warehouse is
- * where new tables would go; the job only reads, so the table's own location (or any location it may
- * name) will do. With Lake Formation, the catalog asks Lake Formation for the table's credentials
- * (full-table access; the settings of https://docs.aws.amazon.com/glue/latest/dg/security-access-control-fta.html).
- */
-/**
- * The `--conf` chain of the job's Iceberg catalog. In Lake Formation mode the catalog also names its
- * account and region, as every example on AWS's Full Table Access page does
- * (https://docs.aws.amazon.com/glue/latest/dg/security-access-control-fta.html).
- */
-export function icebergCatalogConf(
-  defaultWarehouse: pulumi.Input<string>,
-  access: GlueTableAccess,
-  where: { accountId: pulumi.Input<string>; region: string },
-): pulumi.Output<string> {
-  const warehouse = access.mode === "s3" ? access.location : defaultWarehouse;
-  const settings: pulumi.Input<string>[] = [
-    "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
-    `spark.sql.catalog.${CATALOG}=org.apache.iceberg.spark.SparkCatalog`,
-    `spark.sql.catalog.${CATALOG}.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog`,
-    `spark.sql.catalog.${CATALOG}.io-impl=org.apache.iceberg.aws.s3.S3FileIO`,
-    pulumi.interpolate`spark.sql.catalog.${CATALOG}.warehouse=${warehouse}`,
-  ];
-  if (access.mode === "lake-formation") {
-    settings.push(
-      `spark.sql.catalog.${CATALOG}.glue.lakeformation-enabled=true`,
-      pulumi.interpolate`spark.sql.catalog.${CATALOG}.glue.account-id=${where.accountId}`,
-      `spark.sql.catalog.${CATALOG}.client.region=${where.region}`,
-      "spark.hadoop.fs.s3.credentialsResolverClass=com.amazonaws.glue.accesscontrol.AWSLakeFormationCredentialResolver",
-      "spark.hadoop.fs.s3.useDirectoryHeaderAsFolderObject=true",
-      "spark.hadoop.fs.s3.folderObject.autoAction.disabled=true",
-    );
-  }
-  return pulumi.all(settings).apply((parts) => parts.join(" --conf "));
 }

@@ -12,6 +12,7 @@ import { IAM_PROPAGATION_WINDOW_SECONDS } from "../handlers/token-manager/deploy
 import type { TokenManagerConfig } from "./token-manager-config.js";
 import { kmsUseStatement, policyDocument, putMetricStatement, type PolicyStatement } from "./iam.js";
 import { createBundledFunction, type BundledFunction, type FunctionNetwork } from "./lambda-function.js";
+import { csmPayload, functionEnvironment } from "./token-manager-environment.js";
 import { createFirstRefresh } from "./token-manager-first-refresh.js";
 import { createRefreshSchedule } from "./token-manager-schedule.js";
 import type { TokenManagerFacts } from "./monitoring/facts.js";
@@ -372,54 +373,8 @@ function validateArgs(args: TokenManagerArgs): void {
   }
 }
 
-/** The CSM payload with safe and object filled in, JSON-escaped so a quote in a name cannot break it. */
-export function csmPayload(config: TokenManagerConfig): string {
-  if (config.credentials.source !== "csm-lambda") return "";
-  const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
-  return config.credentials.payloadTemplate
-    .replaceAll("{safe}", jsonEscape(config.credentials.safe))
-    .replaceAll("{object}", jsonEscape(config.credentials.object));
-}
-
 /** A function ARN from a name (`csm-reader`, `csm-reader:live`) or the ARN itself (possibly in another account). */
 export function lambdaArn(nameOrArn: string, partition: string, region: string, accountId: string): string {
   if (nameOrArn.startsWith("arn:")) return nameOrArn;
   return `arn:${partition}:lambda:${region}:${accountId}:function:${nameOrArn}`;
-}
-
-function functionEnvironment(
-  args: TokenManagerArgs,
-  namespace: string,
-  secretArn: pulumi.Output<string>,
-): Record<string, pulumi.Input<string>> {
-  const { config, naming } = args;
-  const env: Record<string, pulumi.Input<string>> = {
-    ENVIRONMENT: naming.env,
-    METRIC_NAMESPACE: namespace,
-    TOKEN_URL: config.tokenUrl,
-    TOKEN_SECRET_ID: secretArn,
-    GRANT_TYPE: config.grantType,
-    CONNECT_TIMEOUT_MS: String(config.connectTimeoutMs),
-    REQUEST_TIMEOUT_MS: String(config.requestTimeoutMs),
-    RETRIES: String(config.retries),
-    TOKEN_LIFETIME_MINUTES: String(config.lifetimeMinutes),
-    CREDENTIAL_SOURCE: config.credentials.source,
-    CERTIFICATE_SOURCE: config.certificate.source,
-  };
-  if (config.credentials.source === "csm-lambda") {
-    env.CSM_LAMBDA_NAME = config.credentials.lambdaName;
-    env.CSM_PAYLOAD = csmPayload(config);
-    if (args.csmResponseFields?.username?.length)
-      env.CSM_USERNAME_FIELD = args.csmResponseFields.username.join(",");
-    if (args.csmResponseFields?.password?.length)
-      env.CSM_PASSWORD_FIELD = args.csmResponseFields.password.join(",");
-  } else {
-    env.CREDENTIAL_SECRET_ID = config.credentials.secretArn;
-  }
-  if (config.certificate.source === "acm") env.CERTIFICATE_ARN = config.certificate.certificateArn;
-  else if (config.certificate.source === "secret") env.CERTIFICATE_SECRET_ID = config.certificate.secretArn;
-  else env.CERTIFICATE_PATH = config.certificate.path;
-  if (config.secretsManagerEndpoint) env.SECRETS_MANAGER_ENDPOINT = config.secretsManagerEndpoint;
-  if (args.extraCaCertsPath) env.NODE_EXTRA_CA_CERTS = args.extraCaCertsPath;
-  return env;
 }
