@@ -16,7 +16,7 @@ const stack = {
 };
 const workload: Workload = { ...tenThousand, recordsPerFile: 2000, salesforceCallMs: 60, recordBytes: 250 };
 const sqs = { "sqs.SendMessageBatch": 40, "sqs.ReceiveMessage": 40, "sqs.DeleteMessageBatch": 40 };
-const dynamodb = { "dynamodb.GetItem": 30, "dynamodb.PutItem": 30 };
+const dynamodb = { "dynamodb.BatchGetItem": 30, "dynamodb.PutItem": 30 };
 
 describe("serial server", () => {
   it("queues calls made at once, starts a later call at once, and fills a gap left between bookings", () => {
@@ -32,13 +32,13 @@ describe("serial server", () => {
   it("operations of one process queue behind each other; other processes and concurrency overlap", () => {
     const one = new EmulatorServers([{ name: "moto", serviceMs: { ...sqs, ...dynamodb } }]);
     expect(one.call("sqs.ReceiveMessage", 0, 0)).toBe(40);
-    expect(one.call("dynamodb.GetItem", 0, 0)).toBe(70);
+    expect(one.call("dynamodb.BatchGetItem", 0, 0)).toBe(70);
     const two = new EmulatorServers([
       { name: "sqs", serviceMs: sqs },
       { name: "dynamodb", serviceMs: dynamodb, concurrency: 2 },
     ]);
     expect(two.call("sqs.ReceiveMessage", 0, 0)).toBe(40);
-    expect(two.call("dynamodb.GetItem", 0, 0)).toBe(30);
+    expect(two.call("dynamodb.BatchGetItem", 0, 0)).toBe(30);
     expect(two.call("dynamodb.PutItem", 0, 0)).toBe(30);
     expect(two.call("dynamodb.PutItem", 0, 0)).toBe(60);
     expect(two.call("kinesis.PutRecords", 5, 120)).toBe(125); // no process serves it: its AWS time
@@ -48,8 +48,8 @@ describe("serial server", () => {
     expect(
       () =>
         new EmulatorServers([
-          { name: "a", serviceMs: { "dynamodb.GetItem": 1 } },
-          { name: "b", serviceMs: { "dynamodb.GetItem": 1 } },
+          { name: "a", serviceMs: { "dynamodb.BatchGetItem": 1 } },
+          { name: "b", serviceMs: { "dynamodb.BatchGetItem": 1 } },
         ]),
     ).toThrow(/served by two emulator processes/);
     expect(() => new EmulatorServers([{ name: "a", serviceMs: { "s3.GetObject": 1 } as never }])).toThrow(
@@ -84,13 +84,15 @@ describe("capacity model on the emulator", () => {
     const caseBatches = shared.invocations.filter((i) => i.fn === "case-creator");
     const tenths = (list: typeof auditBatches) => list.reduce((s, i) => s + Math.ceil(i.records / 10), 0);
     const busyMs =
-      workload.recordsPerFile * 60 + // GetItem + PutItem per record
-      auditBatches.length * 40 + // one receive per batch
+      workload.recordsPerFile * 30 + // a PutItem per record
+      auditBatches.length * (40 + 30) + // one receive and one BatchGetItem per batch
       tenths(auditBatches) * 40 + // deletes
       tenths(caseBatches) * 40; // audit sends
     expect(shared.drainSeconds * 1000).toBeGreaterThanOrEqual(busyMs);
     expect(shared.drainSeconds).toBeGreaterThan(apart.drainSeconds);
     // DynamoDB alone, one call at a time, bounds the separate set-up too.
-    expect(apart.drainSeconds * 1000).toBeGreaterThanOrEqual(workload.recordsPerFile * 60);
+    expect(apart.drainSeconds * 1000).toBeGreaterThanOrEqual(
+      workload.recordsPerFile * 30 + auditBatches.length * 30,
+    );
   });
 });

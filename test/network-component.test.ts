@@ -143,8 +143,13 @@ describe("Network component", () => {
 
   it("places AWS-only functions always, egress functions only when the VPC has egress", async () => {
     const withEgress = (await renderNetwork(CREATE)).component;
-    expect(withEgress.placementFor("egress")).toBeDefined();
-    expect(withEgress.placementFor("aws-only")).toBeDefined();
+    for (const need of ["egress", "aws-only"] as const) {
+      const placement = withEgress.placementFor(need);
+      expect(await outputOf(pulumi.output(placement?.subnetIds))).toEqual(
+        await outputOf(withEgress.subnetIds),
+      );
+      expect(placement?.statements.length).toBeGreaterThan(0);
+    }
     const isolated = (await renderNetwork({ ...CREATE, egress: false })).component;
     expect(isolated.placementFor("egress")).toBeUndefined();
     const placement = isolated.placementFor("aws-only")!;

@@ -4,7 +4,11 @@
  */
 import got from "got";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SalesforceCallError, SalesforceClient } from "../handlers/case-creator/salesforce-client.js";
+import {
+  SalesforceCallError,
+  SalesforceClient,
+  type SalesforceClientOptions,
+} from "../handlers/case-creator/salesforce-client.js";
 import { createCertificateAuthority, type CertificateAuthority } from "../local/pki.js";
 import { startSalesforceStandIn, type SalesforceStandIn } from "../local/salesforce-stand-in.js";
 
@@ -51,14 +55,20 @@ async function raw(options: {
   };
 }
 
-function client(token = TOKEN) {
-  const c = new SalesforceClient({
+/** The typed client against the stand-in, trusting its CA unless `options` says otherwise. */
+function salesforceClient(options: Partial<SalesforceClientOptions> = {}) {
+  return new SalesforceClient({
     instanceUrl: sf.url,
     apiVersion: "60.0",
     objectName: "Case",
     externalIdField: "KYC_Transaction_Id__c",
     extraCertificateAuthorities: [ca.certificate],
+    ...options,
   });
+}
+
+function client(token = TOKEN) {
+  const c = salesforceClient();
   return { upsert: (records: object[]) => c.upsert(token, records as any) };
 }
 
@@ -293,12 +303,7 @@ describe("injected faults", () => {
 
 describe("TLS", () => {
   it("is refused by a client that does not trust the throwaway CA (verification stays on)", async () => {
-    const untrusting = new SalesforceClient({
-      instanceUrl: sf.url,
-      apiVersion: "60.0",
-      objectName: "Case",
-      externalIdField: "KYC_Transaction_Id__c",
-    });
+    const untrusting = salesforceClient({ extraCertificateAuthorities: [] });
     const error = await untrusting
       .upsert(TOKEN, [caseRecord("T") as any])
       .catch((e: SalesforceCallError) => e);
@@ -400,15 +405,7 @@ describe("Composite: up to five collections in one call (one call toward the API
   });
 
   it("gives a Composite call its own, longer timeout than one collection", async () => {
-    const timed = new SalesforceClient({
-      instanceUrl: sf.url,
-      apiVersion: "60.0",
-      objectName: "Case",
-      externalIdField: "KYC_Transaction_Id__c",
-      extraCertificateAuthorities: [ca.certificate],
-      requestTimeoutMs: 300,
-      compositeRequestTimeoutMs: 5_000,
-    });
+    const timed = salesforceClient({ requestTimeoutMs: 300, compositeRequestTimeoutMs: 5_000 });
     sf.setFaults({ latencyMs: 800 });
     const one = await timed.upsert(TOKEN, [caseRecord("L0") as any]).catch((e: SalesforceCallError) => e);
     expect(one).toMatchObject({ kind: "transient" });

@@ -15,7 +15,7 @@ export const EMULATOR_OPERATIONS = [
   "sqs.SendMessageBatch",
   "sqs.ReceiveMessage",
   "sqs.DeleteMessageBatch",
-  "dynamodb.GetItem",
+  "dynamodb.BatchGetItem",
   "dynamodb.PutItem",
 ] as const;
 export type EmulatorOperation = (typeof EMULATOR_OPERATIONS)[number];
