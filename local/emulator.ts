@@ -58,13 +58,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** @param options.env extra environment for the moto process (e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM). */
+/**
+ * @param options.env extra environment for the moto process (e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM).
+ * @param options.plain run moto's own `moto_server`, without the launcher's speed fixes (to compare answers).
+ */
 export async function startEmulator(
-  options: { log?: (line: string) => void; env?: Record<string, string> } = {},
+  options: { log?: (line: string) => void; env?: Record<string, string>; plain?: boolean } = {},
 ): Promise<Emulator> {
   ensureEmulatorInstalled(options.log);
   const port = await freePort();
-  const child = spawn(PYTHON, [LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
+  const args = ["-H", "127.0.0.1", "-p", String(port)];
+  const child = spawn(options.plain ? MOTO_SERVER : PYTHON, options.plain ? args : [LAUNCHER, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true", ...options.env },
   });
