@@ -1,4 +1,4 @@
-"""The moto server, with nine emulator inefficiencies removed (no change to what any API answers).
+"""The moto server, with eleven emulator inefficiencies removed (no change to what any API answers).
 
 moto 5.2.5's SQS builds a queue's *whole* attribute map — counting every message three times for
 ApproximateNumberOf* — once for every message it sends and once for every message it receives
@@ -75,7 +75,10 @@ from moto import backends
 from moto.core import responses as core_responses
 from moto.core import serialize
 from moto.dynamodb.exceptions import ItemSizeTooLarge
+from botocore.utils import merge_dicts
 from moto.dynamodb.models import dynamo_type
+from moto.dynamodb.models import table as table_models
+from moto.dynamodb.models.utilities import find_nested_key
 from moto.server import main
 from moto.sqs import models
 
@@ -302,6 +305,44 @@ def _serialize_structure(self, serialized, value, shape, key):
 
 
 serialize.JSONSerializer._serialize_type_structure = _serialize_structure
+
+
+# Scans: moto sorts every item of the table for every Scan page (`Table.all_items`), comparing
+# DynamoType keys, whose `<` computes both sides' cast values afresh: ~16 comparisons per item per
+# page. Sorting by the cast values themselves, computed once per item, gives the same order (a
+# DynamoType compares by exactly those values, `==` by type and value, and a table's key types are
+# fixed). And a projected item converted the whole item to plain JSON once per projected path (seven
+# times for the local run's summary); it is converted once, and each path read from that copy
+# (`merge_dicts` only ever writes back, at the same path, what it read from the same copy).
+# Measured (2026-12-04, 20,000 audit items, the summary's 4-segment projected Scan, against the
+# launcher without these two, same window): 23.5 → 10.1 s, the same items in the same pages.
+def _all_items(self):
+    items = []
+    for hash_set in self.items.values():
+        if self.range_key_attr:
+            items.extend(hash_set.values())
+        else:
+            items.append(hash_set)
+    return sorted(
+        items,
+        key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value) if x.range_key else x.hash_key.cast_value,
+    )
+
+
+def _project(self, projection_expressions):
+    result = {}
+    plain = self.to_regular_json()
+    for expr in projection_expressions:
+        merge_dicts(result, find_nested_key(expr, plain))
+    return dynamo_type.Item(
+        hash_key=self.hash_key,
+        range_key=self.range_key,
+        attrs=dynamo_type.serializer.serialize(result)["M"],
+    )
+
+
+table_models.Table.all_items = _all_items
+dynamo_type.Item.project = _project
 
 if __name__ == "__main__":
     sys.exit(main())
