@@ -40,6 +40,7 @@ export const E2E_TESTS = [
   "test/monitoring-plan.test.ts",
   "test/moto-speed-fixes.test.ts",
   "test/moto-sqs-speed-fixes.test.ts",
+  "test/moto-cloudwatch-speed-fixes.test.ts",
   "test/network-plans.test.ts",
   "test/operations-doc.test.ts",
   "test/ops-tools.test.ts",
