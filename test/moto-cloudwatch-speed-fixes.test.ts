@@ -66,16 +66,27 @@ async function answers(endpoint: string) {
     }),
   );
   const out: unknown[] = [];
-  const stats = async (input: Omit<ConstructorParameters<typeof GetMetricStatisticsCommand>[0], "StartTime" | "EndTime">) => {
+  const stats = async (
+    input: Omit<ConstructorParameters<typeof GetMetricStatisticsCommand>[0], "StartTime" | "EndTime">,
+  ) => {
     const { $metadata, ...rest } = await cloudwatch.send(
-      new GetMetricStatisticsCommand({ ...input, StartTime: new Date(START - 60_000), EndTime: new Date(START + 120_000) }),
+      new GetMetricStatisticsCommand({
+        ...input,
+        StartTime: new Date(START - 60_000),
+        EndTime: new Date(START + 120_000),
+      }),
     );
     void $metadata;
     rest.Datapoints?.sort((a, b) => a.Timestamp!.getTime() - b.Timestamp!.getTime());
     out.push(rest);
   };
   const everything = ["Sum", "SampleCount", "Average", "Minimum", "Maximum"] as const;
-  await stats({ Namespace: "KYC/AuditProcessor", MetricName: "AuditEventWritten", Period: 1, Statistics: [...everything] });
+  await stats({
+    Namespace: "KYC/AuditProcessor",
+    MetricName: "AuditEventWritten",
+    Period: 1,
+    Statistics: [...everything],
+  });
   await stats({
     Namespace: "KYC/AuditProcessor",
     MetricName: "AuditEventWritten",
@@ -90,7 +101,13 @@ async function answers(endpoint: string) {
     Statistics: [...everything],
     Dimensions: [{ Name: "Environment", Value: "sit" }],
   });
-  await stats({ Namespace: "KYC/CaseCreator", MetricName: "EndToEndLatency", Period: 60, Statistics: ["Sum"], Unit: "Seconds" });
+  await stats({
+    Namespace: "KYC/CaseCreator",
+    MetricName: "EndToEndLatency",
+    Period: 60,
+    Statistics: ["Sum"],
+    Unit: "Seconds",
+  });
   await stats({ Namespace: "KYC/CaseCreator", MetricName: "NoSuchMetric", Period: 60, Statistics: ["Sum"] });
   const list = async (input: ConstructorParameters<typeof ListMetricsCommand>[0]) => {
     const pages: unknown[] = [];

@@ -131,7 +131,8 @@ async function answers(endpoint: string) {
         TotalSegments: 2,
         Limit: 3,
         // No set attribute: moto projects through Python sets, whose order differs between processes.
-        ProjectionExpression: "transactionId, #s, history[1].list, history[0].#s, #d, history[0].attributes.n",
+        ProjectionExpression:
+          "transactionId, #s, history[1].list, history[0].#s, #d, history[0].attributes.n",
         ExpressionAttributeNames: { "#s": "status", "#d": "dotted.name" },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       });

@@ -96,7 +96,10 @@ async function answers(endpoint: string) {
         MessageBody: `message ${i + j}`,
       })),
     });
-    out.push({ status: sent.status, ids: ((sent.body.Successful ?? []) as Array<{ Id: string }>).map((s) => s.Id) });
+    out.push({
+      status: sent.status,
+      ids: ((sent.body.Successful ?? []) as Array<{ Id: string }>).map((s) => s.Id),
+    });
   }
   const first = await receive(10);
   const second = await receive(10);
