@@ -44,18 +44,6 @@ describe("serial server", () => {
     expect(two.call("kinesis.PutRecords", 5, 120)).toBe(125); // no process serves it: its AWS time
   });
 
-  it("a process's background share leaves the modelled calls the rest of its time", () => {
-    const busy = new EmulatorServers([{ name: "sqs", serviceMs: sqs, backgroundShare: 0.5 }]);
-    expect(busy.call("sqs.ReceiveMessage", 0, 0)).toBe(80); // 40 ms of service at half the process
-    expect(busy.call("sqs.DeleteMessageBatch", 0, 0)).toBe(160);
-    const quarter = new EmulatorServers([{ name: "dynamodb", serviceMs: dynamodb, backgroundShare: 0.25 }]);
-    expect(quarter.call("dynamodb.PutItem", 0, 0)).toBe(40);
-    for (const share of [-0.1, 1, Number.NaN])
-      expect(() => new EmulatorServers([{ name: "sqs", serviceMs: sqs, backgroundShare: share }])).toThrow(
-        /backgroundShare must be at least 0 and below 1/,
-      );
-  });
-
   it("refuses an operation routed to two processes or an unknown one", () => {
     expect(
       () =>

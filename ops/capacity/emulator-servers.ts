@@ -27,13 +27,6 @@ export interface EmulatorProcess {
   concurrency?: number;
   /** Service time (ms) of each operation it serves. */
   serviceMs: Partial<Record<EmulatorOperation, number>>;
-  /**
-   * Share of the process's time (0 ≤ share < 1) taken by calls the model does not make — receives
-   * that come back short or empty, the pacing gate's GetQueueAttributes, PutMetricData, GetRecords —
-   * read off the run's profile (their calls × ms each, over the drain). The modelled calls get the
-   * rest: each takes `ms / (1 − share)`. @default `0`
-   */
-  backgroundShare?: number;
 }
 
 /** A server that does one call at a time: a call starts at the first gap long enough after it is made. */
@@ -85,16 +78,13 @@ export class EmulatorServers {
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new Error(`emulator process ${p.name}: concurrency must be a whole number ≥ 1`);
       const servers = Array.from({ length: concurrency }, () => new SerialServer());
-      const share = p.backgroundShare ?? 0;
-      if (!(share >= 0 && share < 1))
-        throw new Error(`emulator process ${p.name}: backgroundShare must be at least 0 and below 1`);
       for (const [op, ms] of Object.entries(p.serviceMs) as Array<[EmulatorOperation, number]>) {
         if (!EMULATOR_OPERATIONS.includes(op))
           throw new Error(
             `emulator process ${p.name}: unknown operation ${op}; use ${EMULATOR_OPERATIONS.join(", ")}`,
           );
         if (this.routes.has(op)) throw new Error(`operation ${op} is served by two emulator processes`);
-        this.routes.set(op, { servers, ms: ms / (1 - share) });
+        this.routes.set(op, { servers, ms });
       }
     }
   }
