@@ -251,6 +251,8 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   await Promise.all(kinesisSources.map((s) => s.start()));
 
   const audited = new Map<string, string>();
+  let fileStoredAt: number | undefined;
+  let lastFirstAuditAt: number | undefined;
   const sqsSources = stack.sqsSources.map((settings) => {
     const queue = stack.queues.find((q) => q.url === settings.queueUrl);
     return new SqsEventSource({
@@ -271,8 +273,10 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
         if (!auditQueues.has(settings.queueUrl)) return;
         for (const r of records) {
           const event = parseAuditBody(r.body);
-          if (event && (event.status === "PROCESSED" || event.status === "FAILED"))
+          if (event && (event.status === "PROCESSED" || event.status === "FAILED")) {
+            if (!audited.has(event.transactionId)) lastFirstAuditAt = Date.now();
             audited.set(event.transactionId, event.status);
+          }
         }
       },
       log: sourceLog,
@@ -323,14 +327,16 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   log(`uploading ${records} records (${prepared.origin}) to s3://${target.bucket}/${prepared.key}`);
   let uploadOutcome: InvocationOutcome[] | undefined;
   let uploadFailure: unknown;
-  const upload = s3Source.upload(target.bucket, prepared.key, prepared.body).then(
-    (o) => {
-      uploadOutcome = o;
-    },
-    (error: unknown) => {
-      uploadFailure = error;
-    },
-  );
+  const upload = s3Source
+    .upload(target.bucket, prepared.key, prepared.body, () => (fileStoredAt = Date.now()))
+    .then(
+      (o) => {
+        uploadOutcome = o;
+      },
+      (error: unknown) => {
+        uploadFailure = error;
+      },
+    );
 
   const progress = (phase: Progress["phase"]): Progress => {
     let done = 0;
@@ -414,6 +420,8 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     timeoutOverrides: options.timeoutOverrides ?? {},
     concurrency: host.peakConcurrency,
     producerFailure: uploadOutcome?.find((o) => o.error !== undefined && !o.duplicate),
+    fileStoredAt,
+    ...(expectedIds.every((id) => audited.has(id)) ? { allAuditedAt: lastFirstAuditAt } : {}),
   });
   return { summary, environment, timedOut };
 }

@@ -53,6 +53,9 @@ export interface SummaryInputs {
   concurrency: Record<string, number>;
   /** The producer's invocation on the file, when it failed every attempt. */
   producerFailure?: { functionName: string; error?: string; sentTo?: string };
+  /** Epoch ms: the file stored in the bucket; the last expected record first audited (when all were). */
+  fileStoredAt?: number;
+  allAuditedAt?: number;
 }
 
 export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
@@ -134,6 +137,12 @@ export async function buildSummary(inputs: SummaryInputs): Promise<RunSummary> {
       p50: percentile(inputs.latencies, 50),
       p95: percentile(inputs.latencies, 95),
       samples: inputs.latencies.length,
+    },
+    timeline: {
+      fileStoredMs:
+        inputs.fileStoredAt === undefined ? null : inputs.fileStoredAt - inputs.startedAt.getTime(),
+      allAuditedMs:
+        inputs.allAuditedAt === undefined ? null : inputs.allAuditedAt - inputs.startedAt.getTime(),
     },
     metrics,
     checks,
@@ -295,6 +304,16 @@ export function formatSummary(summary: RunSummary, maxLost = 50): string {
   );
   if (s.latencyMs.p50 !== null)
     lines.push(`  ${"".padEnd(28)} (paced by the emulator: cases wait while the audit queue drains)`);
+  const { fileStoredMs, allAuditedMs } = s.timeline;
+  row(
+    "timeline",
+    fileStoredMs === null
+      ? "the file was not stored"
+      : `file stored at ${seconds(fileStoredMs)}, ` +
+          (allAuditedMs === null
+            ? "not every record audited"
+            : `every record audited at ${seconds(allAuditedMs)} (drain ${seconds(allAuditedMs - fileStoredMs)})`),
+  );
   row(
     "dead-letter queues",
     Object.entries(s.deadLetters)
@@ -340,4 +359,8 @@ export function formatSummary(summary: RunSummary, maxLost = 50): string {
       lines.push(`  … and ${s.lost.length - maxLost} more (all are in the --json summary)`);
   }
   return lines.join("\n");
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }

@@ -72,6 +72,11 @@ export interface RunSummary {
   secretReads: number;
   tokenRefreshes: { succeeded: number; failed: number };
   latencyMs: { p50: number | null; p95: number | null; samples: number };
+  /**
+   * When the file was stored (its S3 event follows) and when the last record was first audited, in
+   * ms from the start: their difference is the drain the capacity model predicts.
+   */
+  timeline: { fileStoredMs: number | null; allAuditedMs: number | null };
   /** The same figures as the emulator's CloudWatch holds them. */
   metrics: CloudWatchFigures;
   checks: Check[];

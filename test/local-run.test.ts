@@ -91,6 +91,11 @@ describe("local run, end to end", () => {
     expect(summary.audited.FAILED).toBeGreaterThanOrEqual(summary.rejected + summary.duplicates);
     expect(summary.published).toBe(2000 - summary.rejected - summary.duplicates);
     expect(summary.casesCreated).toBe(summary.audited.PROCESSED);
+    // The drain, as the capacity model predicts it: from the file stored to the last record audited.
+    const { fileStoredMs, allAuditedMs } = summary.timeline;
+    expect(fileStoredMs).toBeGreaterThan(0);
+    expect(allAuditedMs).toBeGreaterThan(fileStoredMs!);
+    expect(allAuditedMs).toBeLessThanOrEqual(summary.durationMs);
     // Every check of CloudWatch figures against the audit table holds, and the key ones are really there.
     expect(summary.checks.filter((c) => !c.ok)).toEqual([]);
     expect(summary.metricsAgree).toBe(true);

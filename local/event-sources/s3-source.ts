@@ -45,8 +45,15 @@ export class S3EventSource {
    * Uploads an object the way a user would (PutObject), then delivers the notification(s) it
    * triggers. Resolves with the outcome of every triggered invocation.
    */
-  async upload(bucket: string, key: string, body: string | Uint8Array): Promise<InvocationOutcome[]> {
+  /** @param onStored called once the object is in the bucket (before any notification is delivered) */
+  async upload(
+    bucket: string,
+    key: string,
+    body: string | Uint8Array,
+    onStored?: () => void,
+  ): Promise<InvocationOutcome[]> {
     const put = await this.options.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    onStored?.();
     const size = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
     const targets = this.options.notifications.filter((n) => n.bucket === bucket && matches(n, key));
     if (targets.length === 0) {
