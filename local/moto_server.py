@@ -103,26 +103,24 @@ def _attributes(queue):
     return _full_attributes(queue)
 
 
-def _on_hot_path(method):
-    def wrapper(*args, **kwargs):
-        _hot_path.active = True
-        try:
-            return method(*args, **kwargs)
-        finally:
-            _hot_path.active = False
+def _while(flag, during=lambda: True):
+    """Runs a method with `_hot_path.<flag>` set to a fresh `during()`, and None again afterwards."""
 
-    return wrapper
+    def decorate(method):
+        def wrapper(*args, **kwargs):
+            setattr(_hot_path, flag, during())
+            try:
+                return method(*args, **kwargs)
+            finally:
+                setattr(_hot_path, flag, None)
+
+        return wrapper
+
+    return decorate
 
 
-def _attributes_once(method):
-    def wrapper(*args, **kwargs):
-        _hot_path.memo = {}
-        try:
-            return method(*args, **kwargs)
-        finally:
-            _hot_path.memo = None
-
-    return wrapper
+_on_hot_path = _while("active")
+_attributes_once = _while("memo", dict)
 
 
 models.Queue.attributes = property(_attributes)
@@ -171,19 +169,8 @@ def _messages(queue):
     return _VisibleMessages(queue)
 
 
-def _receiving(method):
-    def wrapper(*args, **kwargs):
-        _hot_path.receiving = True
-        try:
-            return method(*args, **kwargs)
-        finally:
-            _hot_path.receiving = False
-
-    return wrapper
-
-
 models.Queue.messages = property(_messages)
-models.SQSBackend.receive_message = _receiving(models.SQSBackend.receive_message)
+models.SQSBackend.receive_message = _while("receiving")(models.SQSBackend.receive_message)
 
 # Deleting: moto finds a receipt handle's message by asking every message in the queue for the
 # list of handles it ever had (twice: once to check, once to rebuild the list without it): O(n)

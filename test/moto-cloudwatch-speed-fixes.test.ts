@@ -14,8 +14,9 @@ import {
   PutMetricDataCommand,
   type MetricDatum,
 } from "@aws-sdk/client-cloudwatch";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emulatorClientConfig, startEmulator, type Emulator } from "../local/emulator.js";
+import { describe, expect, it } from "vitest";
+import { emulatorClientConfig } from "../local/emulator.js";
+import { launcherAndPlainMoto } from "./support/launcher-vs-plain-moto.js";
 
 const START = Date.UTC(2026, 11, 4, 6, 0, 0);
 
@@ -128,18 +129,10 @@ async function answers(endpoint: string) {
 }
 
 describe("moto launcher CloudWatch speed fix", () => {
-  let fixed: Emulator;
-  let plain: Emulator;
-  beforeAll(async () => {
-    [fixed, plain] = await Promise.all([startEmulator(), startEmulator({ plain: true })]);
-  });
-  afterAll(async () => {
-    await Promise.all([fixed?.stop(), plain?.stop()]);
-  });
+  const bothAnswer = launcherAndPlainMoto();
 
   it("answers GetMetricStatistics and ListMetrics exactly as plain moto does", async () => {
-    const fromFixed = await answers(fixed.endpoint);
-    const fromPlain = await answers(plain.endpoint);
+    const { fromFixed, fromPlain } = await bothAnswer(answers);
     expect(fromFixed).toEqual(fromPlain);
     // The reads saw what was published: 6 samples per value set a second, both statuses.
     const all = fromFixed[0] as { Datapoints: Array<{ SampleCount: number }> };

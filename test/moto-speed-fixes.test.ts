@@ -5,9 +5,9 @@
  * and from moto's own `moto_server` (and so do segmented, paged, projected Scans), and the version condition the audit processor writes under
  * still refuses a stale version and accepts the current one.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditTableDefinition } from "../handlers/audit-processor/audit-table.js";
-import { startEmulator, type Emulator } from "../local/emulator.js";
+import { launcherAndPlainMoto } from "./support/launcher-vs-plain-moto.js";
 
 const TABLE = "speed-fixes-audit";
 
@@ -144,18 +144,10 @@ async function answers(endpoint: string) {
 }
 
 describe("moto launcher speed fixes", () => {
-  let fixed: Emulator;
-  let plain: Emulator;
-  beforeAll(async () => {
-    [fixed, plain] = await Promise.all([startEmulator(), startEmulator({ plain: true })]);
-  });
-  afterAll(async () => {
-    await Promise.all([fixed?.stop(), plain?.stop()]);
-  });
+  const bothAnswer = launcherAndPlainMoto();
 
   it("answers conditional PutItems, an oversized item and reads exactly as plain moto does", async () => {
-    const fromFixed = await answers(fixed.endpoint);
-    const fromPlain = await answers(plain.endpoint);
+    const { fromFixed, fromPlain } = await bothAnswer(answers);
     expect(fromFixed).toEqual(fromPlain);
     const failed = (i: number) =>
       fromFixed[i]!.status === 400 && fromFixed[i]!.body.includes("ConditionalCheckFailedException");

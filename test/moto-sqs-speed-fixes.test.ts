@@ -7,8 +7,8 @@
  * gets the same answers from the launcher and from moto's own `moto_server`, once the values moto
  * makes up afresh (message ids, receipt handles, timestamps) are set aside.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../local/emulator.js";
+import { describe, expect, it } from "vitest";
+import { launcherAndPlainMoto } from "./support/launcher-vs-plain-moto.js";
 
 type Json = Record<string, unknown>;
 
@@ -143,18 +143,10 @@ async function answers(endpoint: string) {
 }
 
 describe("moto launcher SQS speed fixes", () => {
-  let fixed: Emulator;
-  let plain: Emulator;
-  beforeAll(async () => {
-    [fixed, plain] = await Promise.all([startEmulator(), startEmulator({ plain: true })]);
-  });
-  afterAll(async () => {
-    await Promise.all([fixed?.stop(), plain?.stop()]);
-  });
+  const bothAnswer = launcherAndPlainMoto();
 
   it("answers sends, receives, deletes, redrive and counts exactly as plain moto does", async () => {
-    const fromFixed = await answers(fixed.endpoint);
-    const fromPlain = await answers(plain.endpoint);
+    const { fromFixed, fromPlain } = await bothAnswer(answers);
     expect(fromFixed).toEqual(fromPlain);
     // The sequence exercised what it means to: the unknown handle refused, the rest deleted.
     expect(fromFixed[5]).toEqual({
