@@ -1,5 +1,5 @@
 /**
- * The launcher's CloudWatch speed fix (local/moto_server.py: GetMetricStatistics and ListMetrics of
+ * The launcher's CloudWatch speed fixes (local/moto_fixes/cloudwatch.py: GetMetricStatistics and ListMetrics of
  * a named metric read that name's datums from an index instead of filtering every stored sample)
  * changes no answer: the same metrics, published as the local run publishes them (Values with
  * Counts, several namespaces, dimension sets and units, over several seconds), read back with the

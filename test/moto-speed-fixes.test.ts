@@ -1,5 +1,5 @@
 /**
- * The launcher's speed fixes (local/moto_server.py) change no answer: the same DynamoDB requests —
+ * The launcher's DynamoDB speed fixes (local/moto_fixes/dynamodb.py) change no answer: the same DynamoDB requests —
  * conditional PutItems with different expressions in sequence, an oversized item, BatchGetItem,
  * GetItem and Query of items of every attribute type — get byte-identical answers from the launcher
  * and from moto's own `moto_server` (and so do segmented, paged, projected Scans), and the version condition the audit processor writes under

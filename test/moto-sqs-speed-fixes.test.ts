@@ -1,5 +1,5 @@
 /**
- * The launcher's SQS speed fixes (local/moto_server.py: receives that stop at the first visible
+ * The launcher's SQS speed fixes (local/moto_fixes/sqs.py: receives that stop at the first visible
  * messages, deletes that look a receipt handle up, the hot path's retention check without the
  * whole attribute map) change no answer. The same sequence — a batch sent, receives, deletes with
  * valid, unknown and already-deleted handles, a visibility change, a redrive to the DLQ,
