@@ -13,6 +13,21 @@
  * the end, all at once, so the queue's depth saws between about `lowWater` and `lowWater + batch`.
  */
 import { sleep } from "./event-sources/source-stats.js";
+import type { ProvisionedStack } from "./provision.js";
+
+/**
+ * The gate's limit for a stack: room for as many case-creator invocations at once as deployed (its
+ * Kinesis lanes, shards × parallelization, each with a full batch), and never below 250.
+ */
+export function backlogLimit(stack: Pick<ProvisionedStack, "kinesisSources" | "streams">): number {
+  const lanes = stack.kinesisSources.reduce(
+    (n, k) =>
+      n + k.parallelizationFactor * (stack.streams.find((s) => s.name === k.streamName)?.shardCount ?? 1),
+    0,
+  );
+  const largestBatch = Math.max(1, ...stack.kinesisSources.map((k) => k.batchSize));
+  return Math.max(250, lanes * largestBatch);
+}
 
 export class AuditBacklogGate {
   private inFlightRecords = 0;

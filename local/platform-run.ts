@@ -27,10 +27,11 @@ import { expectedAuditIds, prepareInput } from "./input-file.js";
 import { EmfMetrics } from "./lambda/emf-metrics.js";
 import { FunctionHost } from "./lambda/function-host.js";
 import { startLocalEnvironment, type LocalEnvironment } from "./local-environment.js";
-import { AuditBacklogGate } from "./audit-backlog.js";
+import { AuditBacklogGate, backlogLimit } from "./audit-backlog.js";
+import { AuditedRecords } from "./audited-records.js";
 import { buildSummary, type RunStats } from "./run-report.js";
 import type { RunSummary } from "./summary.js";
-import { parseAuditBody, queueDepth, queuesEmpty, waitUntilSettled } from "./settling.js";
+import { queueDepth, queuesEmpty, waitUntilSettled } from "./settling.js";
 import { TimeScale } from "./time-scale.js";
 
 export interface LocalRunOptions {
@@ -217,17 +218,11 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
       .filter((f) => f.environment.AUDIT_TABLE_NAME)
       .flatMap((f) => stack.sqsSources.filter((s) => s.functionName === f.name).map((s) => s.queueUrl)),
   );
-  const lanes = stack.kinesisSources.reduce(
-    (n, k) =>
-      n + k.parallelizationFactor * (stack.streams.find((s) => s.name === k.streamName)?.shardCount ?? 1),
-    0,
-  );
-  const largestBatch = Math.max(1, ...stack.kinesisSources.map((k) => k.batchSize));
   // Pacing only (see audit-backlog.ts): as many case-creator invocations at once as deployed.
   const backlog = new AuditBacklogGate(
     () =>
       Promise.all([...auditQueues].map((url) => queueDepth(clients.sqs, url))).then((d) => Math.max(0, ...d)),
-    Math.max(250, lanes * largestBatch),
+    backlogLimit(stack),
   );
   cleanup.add("audit backlog gate", async () => backlog.stop());
   const kinesisSources = stack.kinesisSources.map((settings) => {
@@ -250,9 +245,8 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   cleanup.add("Kinesis pollers", async () => void (await Promise.all(kinesisSources.map((s) => s.stop()))));
   await Promise.all(kinesisSources.map((s) => s.start()));
 
-  const audited = new Map<string, string>();
+  const audited = new AuditedRecords();
   let fileStoredAt: number | undefined;
-  let lastFirstAuditAt: number | undefined;
   const sqsSources = stack.sqsSources.map((settings) => {
     const queue = stack.queues.find((q) => q.url === settings.queueUrl);
     return new SqsEventSource({
@@ -270,14 +264,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
       duplicateRate,
       random,
       onConsumed: (records) => {
-        if (!auditQueues.has(settings.queueUrl)) return;
-        for (const r of records) {
-          const event = parseAuditBody(r.body);
-          if (event && (event.status === "PROCESSED" || event.status === "FAILED")) {
-            if (!audited.has(event.transactionId)) lastFirstAuditAt = Date.now();
-            audited.set(event.transactionId, event.status);
-          }
-        }
+        if (auditQueues.has(settings.queueUrl)) audited.consume(records);
       },
       log: sourceLog,
     });
@@ -339,13 +326,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     );
 
   const progress = (phase: Progress["phase"]): Progress => {
-    let done = 0;
-    let failed = 0;
-    for (const id of expectedIds) {
-      const status = audited.get(id);
-      if (status) done++;
-      if (status === "FAILED") failed++;
-    }
+    const { audited: done, failed } = audited.count(expectedIds);
     // Records on the stream, as the case creator's pollers have read them (the producer reports at its end).
     const published = stats.kinesis.recordsRead;
     const read = uploadOutcome ? records : Math.min(records, published);
@@ -375,7 +356,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
         clients.sqs,
         stack.sqsSources.map((s) => s.queueUrl),
       ),
-    allAudited: () => expectedIds.every((id) => audited.has(id)),
+    allAudited: () => audited.all(expectedIds),
     onTick: () => options.onProgress?.(progress(uploadOutcome ? "settling" : "running")),
   });
   await upload;
@@ -421,7 +402,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
     concurrency: host.peakConcurrency,
     producerFailure: uploadOutcome?.find((o) => o.error !== undefined && !o.duplicate),
     fileStoredAt,
-    ...(expectedIds.every((id) => audited.has(id)) ? { allAuditedAt: lastFirstAuditAt } : {}),
+    ...(audited.all(expectedIds) ? { allAuditedAt: audited.lastFirstAuditAt } : {}),
   });
   return { summary, environment, timedOut };
 }
