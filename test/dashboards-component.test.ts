@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Dashboards, type DashboardsArgs } from "../components/dashboards.js";
 import { checkAlarmDefinitions, evaluatedPeriod } from "../components/monitoring/alarms.js";
-import { managedFunctions } from "../components/monitoring/segments/platform.js";
+import { managedFunctions } from "../components/monitoring/segments/platform-facts.js";
 import { MOCK_ACCOUNT_ID, type RecordingMocks } from "../stacks/offline/recording-mocks.js";
 import { validateDashboardBody } from "./support/dashboard-body.js";
 import { statementsBySid } from "./support/iam.js";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { AlarmDefinition } from "../components/monitoring/alarms.js";
 import type { EmittedMetrics } from "../components/monitoring/facts.js";
 import { pipelineSegment } from "../components/monitoring/segments/pipeline.js";
-import { managedFunctions, type PlatformFacts } from "../components/monitoring/segments/platform.js";
+import { managedFunctions, type PlatformFacts } from "../components/monitoring/segments/platform-facts.js";
 import { METRIC_CATALOG } from "../handlers/lib/metric-catalog.js";
 import {
   insightsReference,

@@ -6,11 +6,8 @@ import type { EmittedMetrics } from "../../components/monitoring/facts.js";
 import { STATUS_INDEX_NAME } from "../../handlers/audit-processor/audit-item.js";
 import { alarmArn } from "../../components/monitoring/alarms.js";
 import { dashboardBody } from "../../components/monitoring/layout.js";
-import {
-  alarmSection,
-  platformMonitoring,
-  type PlatformFacts,
-} from "../../components/monitoring/segments/platform.js";
+import { alarmSection, platformMonitoring } from "../../components/monitoring/segments/platform.js";
+import type { PlatformFacts } from "../../components/monitoring/segments/platform-facts.js";
 import { Naming } from "../../components/naming.js";
 import { metricNamespace, type MetricComponent } from "../../handlers/lib/metric-catalog.js";
 import type { PlatformConfig } from "../../stacks/config-types.js";
