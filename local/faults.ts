@@ -21,6 +21,8 @@
  * - `duplicates=RATE`: at-least-once delivery: that share of S3 notifications, Kinesis batches and
  *   SQS messages are delivered a second time, as AWS may do.
  */
+import type { LocalEnvironment } from "./local-environment.js";
+
 export interface Faults {
   salesforce?: { rate: number; status: 429 | 500 | 502 | 503 };
   salesforceRecords?: number;
@@ -136,3 +138,40 @@ export function describeFaults(faults: Faults): string[] {
 }
 
 const pct = (n: number) => `${Math.round(n * 1000) / 10}%`;
+
+/**
+ * Sets the run's faults on the stand-ins and the local AWS gateway before anything runs: Salesforce's
+ * failures and hangs, TIAA down, Kinesis throttling at the wire, and the audit path's hung calls.
+ */
+export function applyFaults(environment: LocalEnvironment, faults: Faults): void {
+  const { stack, tiaa, salesforce, gateway } = environment;
+  if (faults.salesforce || faults.salesforceRecords || faults.salesforceHang) {
+    salesforce.setFaults({
+      ...(faults.salesforce
+        ? { failureRate: faults.salesforce.rate, failureStatus: faults.salesforce.status }
+        : {}),
+      ...(faults.salesforceRecords ? { recordErrorRate: faults.salesforceRecords } : {}),
+      ...(faults.salesforceHang ? { hangAfterUpsertNext: faults.salesforceHang, hangMs: 30_000 } : {}),
+    });
+  }
+  if (faults.token === "down") tiaa.setFault("down");
+  gateway.setFaults({
+    ...(faults.kinesis ? { kinesis: faults.kinesis } : {}),
+    hangs: [
+      ...(faults.auditHang
+        ? [{ operation: "sqs.SendMessageBatch", calls: faults.auditHang, ms: 60_000, carriedOut: true }]
+        : []),
+      ...(faults.auditWriteHang
+        ? [
+            {
+              operation: "dynamodb.PutItem",
+              calls: faults.auditWriteHang,
+              ms: 60_000,
+              carriedOut: false,
+              caller: stack.functions.find((f) => f.name.includes("audit-processor"))!.name,
+            },
+          ]
+        : []),
+    ],
+  });
+}

@@ -21,7 +21,7 @@ import { S3EventSource, type InvocationOutcome } from "./event-sources/s3-source
 import { ScheduleSource } from "./event-sources/schedule-source.js";
 import { newSourceStats, sleep } from "./event-sources/source-stats.js";
 import { SqsEventSource } from "./event-sources/sqs-source.js";
-import type { Faults } from "./faults.js";
+import { applyFaults, type Faults } from "./faults.js";
 import { seededRandom } from "./generate-records.js";
 import { expectedAuditIds, prepareInput } from "./input-file.js";
 import { EmfMetrics } from "./lambda/emf-metrics.js";
@@ -105,35 +105,7 @@ export async function runLocalPlatform(options: LocalRunOptions, cleanup: Cleanu
   const random = seededRandom(options.seed + 7919);
   const duplicateRate = faults.duplicates ?? 0;
 
-  if (faults.salesforce || faults.salesforceRecords || faults.salesforceHang) {
-    salesforce.setFaults({
-      ...(faults.salesforce
-        ? { failureRate: faults.salesforce.rate, failureStatus: faults.salesforce.status }
-        : {}),
-      ...(faults.salesforceRecords ? { recordErrorRate: faults.salesforceRecords } : {}),
-      ...(faults.salesforceHang ? { hangAfterUpsertNext: faults.salesforceHang, hangMs: 30_000 } : {}),
-    });
-  }
-  if (faults.token === "down") tiaa.setFault("down");
-  gateway.setFaults({
-    ...(faults.kinesis ? { kinesis: faults.kinesis } : {}),
-    hangs: [
-      ...(faults.auditHang
-        ? [{ operation: "sqs.SendMessageBatch", calls: faults.auditHang, ms: 60_000, carriedOut: true }]
-        : []),
-      ...(faults.auditWriteHang
-        ? [
-            {
-              operation: "dynamodb.PutItem",
-              calls: faults.auditWriteHang,
-              ms: 60_000,
-              carriedOut: false,
-              caller: stack.functions.find((f) => f.name.includes("audit-processor"))!.name,
-            },
-          ]
-        : []),
-    ],
-  });
+  applyFaults(environment, faults);
 
   mkdirSync(options.runDir, { recursive: true });
   const logFile = createWriteStream(join(options.runDir, "handlers.log"));
