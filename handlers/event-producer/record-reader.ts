@@ -18,80 +18,20 @@
  * recursion.
  */
 import { decodeInput, InputDecodingError, type DecodeOptions, type DecodeStats } from "./input-decoding.js";
+import { Ch, isSpace, startsJsonScalar } from "./json-chars.js";
+import type { ReaderItem, ReaderStats, RecordReaderOptions, UnreadableFile } from "./record-reader-items.js";
 
-export type InputFormat = "json-array" | "ndjson";
-
-/** One record's text, as it appears in the file. */
-export interface RecordText {
-  kind: "record";
-  /** 1-based ordinal of the record in the file (blank NDJSON lines are not counted). */
-  position: number;
-  /** Line the record starts on (1-based). */
-  line: number;
-  text: string;
-}
-
-/** A record longer than `maxRecordChars`: its text is not kept, only its size is reported. */
-export interface OversizedRecord {
-  kind: "oversized";
-  position: number;
-  line: number;
-  /** Length of the record's text in characters (a lower bound of its size in bytes). */
-  chars: number;
-}
-
-/** The file cannot be read (further). Always the last item. */
-export interface UnreadableFile {
-  kind: "unreadable";
-  reason: string;
-  /** Records yielded before the problem. */
-  recordsRead: number;
-}
-
-export type ReaderItem = RecordText | OversizedRecord | UnreadableFile;
-
-export interface ReaderStats {
-  format?: InputFormat;
-  recordsRead: number;
-  bytesRead: number;
-  /** Most characters held at once: evidence that the file is streamed, not loaded. */
-  maxBufferedChars: number;
-  /** The object was gzip-compressed (and decompressed while reading). */
-  gzip?: boolean;
-}
-
-export interface RecordReaderOptions {
-  /**
-   * Records with more characters than this are reported as oversized without keeping their text.
-   * Twice the Kinesis record limit by default, so a record a little over the limit is still parsed
-   * and rejected under its own transaction id, while a runaway record cannot exhaust memory.
-   * @default `2097152`
-   */
-  maxRecordChars?: number;
-}
+export type {
+  InputFormat,
+  OversizedRecord,
+  ReaderItem,
+  ReaderStats,
+  RecordReaderOptions,
+  RecordText,
+  UnreadableFile,
+} from "./record-reader-items.js";
 
 const DEFAULT_MAX_RECORD_CHARS = 2 * 1024 * 1024;
-
-enum Ch {
-  Tab = 9,
-  LineFeed = 10,
-  CarriageReturn = 13,
-  Space = 32,
-  Quote = 34,
-  Comma = 44,
-  Minus = 45,
-  Digit0 = 48,
-  Digit9 = 57,
-  Backslash = 92,
-  OpenBracket = 91,
-  CloseBracket = 93,
-  LowerF = 102,
-  LowerN = 110,
-  LowerT = 116,
-  OpenBrace = 123,
-  CloseBrace = 125,
-  Bom = 0xfeff,
-}
 
 enum ArrayState {
   BeforeFirstValue,
@@ -101,24 +41,8 @@ enum ArrayState {
   Done,
 }
 
-function isSpace(c: number): boolean {
-  return c === Ch.Space || c === Ch.LineFeed || c === Ch.CarriageReturn || c === Ch.Tab;
-}
-
 /** A first line longer than this is never taken for a lone JSON scalar (it would not fit a record). */
 const MAX_SCALAR_LINE_CHARS = 64 * 1024;
-
-/** `"`, `-`, a digit, or the first letter of `null` / `true` / `false`. */
-function startsJsonScalar(c: number): boolean {
-  return (
-    c === Ch.Quote ||
-    c === Ch.Minus ||
-    (c >= Ch.Digit0 && c <= Ch.Digit9) ||
-    c === Ch.LowerN ||
-    c === Ch.LowerT ||
-    c === Ch.LowerF
-  );
-}
 
 /** A syntax problem that stops reading. */
 class StructureError extends Error {}
